@@ -1,0 +1,124 @@
+# Modelwatch task runner. The README's two commands are `make run` and `make test`.
+#
+#   make run      install what is missing, build a release, start the dashboard on :3000
+#   make test     install what is missing, lint, unit + integration tests, browser tests
+#
+# Everything is idempotent: tools already present are not installed again, and an unchanged
+# wasm is neither re-bound nor re-optimised.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO       ?= cargo
+ADDR        ?= 127.0.0.1:3000
+DATABASE    ?= sqlite://data/modelwatch.db
+SITE        := target/site
+PKG         := $(SITE)/pkg
+NAME        := modelwatch
+WASM_TARGET := wasm32-unknown-unknown
+WASM_OUT    := target/$(WASM_TARGET)/wasm-release/frontend.wasm
+NODE_BIN    := end2end/node_modules/.bin
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# wasm-bindgen's CLI must be exactly the version of the crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3; exit}' Cargo.lock)
+WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
+                  --enable-sign-ext --enable-multivalue --enable-mutable-globals
+
+.PHONY: help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
+        site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
+
+help:
+	@echo "make run   - set up, build a release and start the dashboard on http://$(ADDR)"
+	@echo "make test  - set up, lint, run unit, integration and browser tests"
+
+## ---- set-up (idempotent) -------------------------------------------------------------------
+
+setup: tools-rust tools-wasm-bindgen tools-apt tools-npm
+
+tools-rust:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+
+tools-wasm-bindgen:
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (matches Cargo.lock)"; \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+# A C toolchain (SQLite is compiled in) and Debian's Chromium for the browser tests (never a
+# downloaded browser). apt runs only when something is missing.
+APT_NEEDED = $(strip $(if $(shell command -v cc),,build-essential) \
+                     $(if $(shell command -v pkg-config),,pkg-config) \
+                     $(if $(shell command -v chromium),,chromium chromium-driver))
+tools-apt:
+	@if [ -n "$(APT_NEEDED)" ]; then \
+	  echo "installing Debian packages: $(APT_NEEDED)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_NEEDED); \
+	fi
+
+# Playwright, binaryen's wasm-opt and ECharts, pinned in end2end/package-lock.json.
+tools-npm:
+	@if [ ! -x $(NODE_BIN)/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then \
+	  cd end2end && npm ci --no-audit --no-fund; \
+	fi
+
+## ---- build -------------------------------------------------------------------------------
+
+build: build-server build-wasm site
+
+build-server:
+	$(CARGO) build --release -p server --bin modelwatch
+
+# cargo decides whether the wasm changed; make re-binds and re-optimises only when it did.
+build-wasm:
+	$(CARGO) build -p frontend --lib --target $(WASM_TARGET) --profile wasm-release
+	@$(MAKE) --no-print-directory $(PKG)/$(NAME)_bg.wasm
+
+$(PKG)/$(NAME)_bg.wasm: $(WASM_OUT)
+	@mkdir -p $(PKG)
+	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name $(NAME) $(WASM_OUT)
+	$(NODE_BIN)/wasm-opt $(WASM_OPT_FLAGS) $@ -o $@.opt && mv $@.opt $@
+	@echo "wasm: $$(stat -c %s $@) bytes, $$(gzip -9c $@ | wc -c) gzipped"
+
+site:
+	@mkdir -p $(PKG)
+	cp public/* $(SITE)/
+	cp end2end/node_modules/echarts/dist/echarts.min.js $(SITE)/echarts.min.js
+	cp style/main.css $(PKG)/$(NAME).css
+
+## ---- run ---------------------------------------------------------------------------------
+
+run: setup build serve
+
+serve:
+	MODELWATCH_SITE_ROOT=$(SITE) target/release/$(NAME) --database-url $(DATABASE) serve --addr $(ADDR)
+
+## ---- test --------------------------------------------------------------------------------
+
+test: setup lint unit build e2e
+
+lint: fmt-check clippy
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy: clippy-server clippy-wasm
+
+# The native build: server plus app with `ssr`, tests included.
+clippy-server:
+	$(CARGO) clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+
+# The browser build: frontend plus app with `hydrate`, for wasm. Never mixed with `ssr`.
+clippy-wasm:
+	$(CARGO) clippy -p frontend -p app --features app/hydrate --target $(WASM_TARGET) -- -D warnings
+
+unit:
+	$(CARGO) test -p app -p server --features app/ssr
+
+e2e:
+	cd end2end && npx playwright test
+
+clean-site:
+	rm -rf $(SITE)

@@ -1,0 +1,38 @@
+//! The seam between the UI and the engine: everything a server function may ask of the engine.
+//!
+//! `server` implements [`Backend`] and provides it as context to every server function and
+//! render; `app` never sees SQL, sqlx or tokio.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::model::WorkspaceInfo;
+
+/// A failure inside the engine. The engine logs the details; the UI gets only this generic text
+/// (it converts into `ServerFnError` through `?`).
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Storage or another internal part failed; details are in the server log.
+    #[error("internal error")]
+    Internal,
+}
+
+/// Everything the UI may ask of the engine.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// The workspace the current dashboard user is looking at.
+    async fn current_workspace(&self) -> Result<WorkspaceInfo, BackendError>;
+}
+
+/// How the engine is shared with server functions (as Leptos context).
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The engine, as provided by the server for this request.
+pub fn backend() -> Result<SharedBackend, ServerFnError> {
+    use_context::<SharedBackend>()
+        .ok_or_else(|| ServerFnError::new("the engine is not available in this context"))
+}

@@ -1,0 +1,75 @@
+//! Modelwatch's shared crate: the model types, the server functions and the UI.
+//!
+//! Compiled twice: natively with the `ssr` feature (linked into the server, which renders pages)
+//! and to wasm with the `hydrate` feature (loaded by the browser, which hydrates them).
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::components::header::Header;
+use crate::pages::{AlertsPage, AnalyticsPage, LogsPage, NotFound};
+
+/// Name of the wasm-bindgen output (`pkg/modelwatch.js`, `pkg/modelwatch_bg.wasm`) and of the
+/// stylesheet (`pkg/modelwatch.css`); the server and the build (Makefile) agree on it.
+pub const OUTPUT_NAME: &str = "modelwatch";
+
+/// Sets the saved colour theme before the first paint, so a dark-theme user never sees a light
+/// flash. Runs before the wasm loads; the theme toggle keeps the same key.
+const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('modelwatch-theme');\
+if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <script>{THEME_BOOT_SCRIPT}</script>
+                <script src="/echarts.min.js" defer></script>
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: meta context, the header and one route per page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let workspace = Resource::new(|| (), |_| api::get_workspace());
+
+    view! {
+        <Stylesheet id="modelwatch" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Meta name="color-scheme" content="light dark" />
+        <Title formatter=|page: String| format!("{page} · Modelwatch") />
+        <Router>
+            <Header workspace />
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=|| view! { <Redirect path="/analytics" /> } />
+                    <Route path=path!("analytics") view=AnalyticsPage ssr=SsrMode::Async />
+                    <Route path=path!("logs") view=LogsPage ssr=SsrMode::Async />
+                    <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,69 @@
+//! The HTTP surface: the dashboard (server-rendered Leptos pages, server functions, static
+//! files) and the machine endpoints (`/healthz`; the ingest API and others as they land).
+
+mod health;
+
+use std::sync::Arc;
+
+use app::api::backend::SharedBackend;
+use app::{shell, App};
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::query::Engine;
+
+/// What every handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Where the front end lives and how it is named; Leptos reads it from the state.
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub pool: SqlitePool,
+    /// The engine, as the UI's server functions see it.
+    pub backend: SharedBackend,
+}
+
+impl AppState {
+    /// The state for a server whose built front end is in `site_root`.
+    pub fn new(pool: SqlitePool, site_root: &str, addr: std::net::SocketAddr) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name(app::OUTPUT_NAME)
+            .site_root(site_root)
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(leptos::config::Env::PROD)
+            .build();
+        let backend: SharedBackend = Arc::new(Engine::new(pool.clone()));
+        Self {
+            leptos_options,
+            pool,
+            backend,
+        }
+    }
+}
+
+/// The whole application router, ready to serve. Tests drive it directly.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let leptos_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,71 @@
+//! `modelwatch serve`: open the store, bind, serve until asked to stop, then drain.
+
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::{GlobalArgs, ServeArgs};
+use crate::http::{router, AppState};
+use crate::store;
+
+/// Runs the server until SIGINT/SIGTERM.
+pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
+    let pool = store::open(&global.database_url)
+        .await
+        .context("cannot start: the database is not usable")?;
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr().context("listener has no address")?;
+    let site_root = args.site_root.to_string_lossy();
+    if !args.site_root.join("pkg").is_dir() {
+        tracing::warn!(site_root = %site_root, "no built front end found: pages render but will not hydrate (run `make build`)");
+    }
+    let state = AppState::new(pool.clone(), &site_root, addr);
+    tracing::info!(%addr, "modelwatch listening on http://{addr}");
+
+    serve_until(
+        listener,
+        state,
+        crate::shutdown::signal(),
+        Duration::from_secs(args.shutdown_grace_secs),
+    )
+    .await?;
+    pool.close().await;
+    tracing::info!("modelwatch stopped");
+    Ok(())
+}
+
+/// Serves `state` on `listener` until `stop` resolves, then lets in-flight requests finish for
+/// at most `grace`.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: AppState,
+    stop: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let notify = stopping.clone();
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        stop.await;
+        notify.notify_one();
+    });
+    let mut server = std::pin::pin!(server.into_future());
+
+    tokio::select! {
+        result = &mut server => return result.context("server failed"),
+        () = stopping.notified() => {}
+    }
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result.context("server failed while draining"),
+        Err(_) => {
+            tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "in-flight requests did not finish in time"
+            );
+            Ok(())
+        }
+    }
+}

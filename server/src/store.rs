@@ -1,0 +1,85 @@
+//! Storage: the only place SQL lives. Opens the database, runs migrations, answers questions.
+
+pub mod workspaces;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// The schema, embedded in the binary; migrations are numbered and never edited once landed.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Why the store could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL does not parse.
+    #[error("invalid database url {url:?}: {source}")]
+    InvalidUrl { url: String, source: sqlx::Error },
+    /// The folder for the database file could not be created.
+    #[error("cannot create the database folder {folder}: {source}")]
+    CreateFolder {
+        folder: String,
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error("cannot open the database {url:?}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    /// A migration failed; the database is left as it was before that migration.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// Opens (creating when missing) the SQLite database at `url` with WAL, `synchronous=NORMAL`,
+/// a busy timeout and foreign keys on, then applies pending migrations.
+pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| StoreError::InvalidUrl {
+            url: url.to_owned(),
+            source,
+        })?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    create_parent_folder(options.get_filename())?;
+
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Open {
+            url: url.to_owned(),
+            source,
+        })?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Answers whether the database responds to a trivial query.
+pub async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+fn create_parent_folder(file: &Path) -> Result<(), StoreError> {
+    let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
+    let Some(folder) = file
+        .parent()
+        .filter(|folder| !in_memory && !folder.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(folder).map_err(|source| StoreError::CreateFolder {
+        folder: folder.display().to_string(),
+        source,
+    })
+}

@@ -1,0 +1,129 @@
+//! The real `modelwatch` binary: start-up failures, serving, and a clean stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn modelwatch() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_modelwatch"));
+    command.env_remove("MODELWATCH_DATABASE_URL");
+    command.env_remove("MODELWATCH_ADDR");
+    command
+}
+
+#[test]
+fn an_unusable_database_aborts_start_up_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"a file where a folder should be").expect("write");
+    let url = format!("sqlite://{}/db.sqlite", blocker.display());
+    let output = modelwatch()
+        .args(["--database-url", &url, "migrate"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot create the database folder"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failed_migration_aborts_start_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tampered.db");
+    let url = format!("sqlite://{}", path.display());
+    let status = modelwatch()
+        .args(["--database-url", &url, "migrate"])
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    // Pretend the applied migration differs from the one this binary carries.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
+            .execute(&pool)
+            .await
+            .expect("update");
+        pool.close().await;
+    });
+    let output = modelwatch()
+        .args(["--database-url", &url, "migrate"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database migration failed"), "{stderr}");
+}
+
+#[test]
+fn the_server_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("serve.db").display());
+    let mut child = modelwatch()
+        .args([
+            "--database-url",
+            &url,
+            "--log-format",
+            "json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("line");
+        let event: serde_json::Value = serde_json::from_str(&line).expect("json log line");
+        if let Some(addr) = event["addr"].as_str() {
+            break addr.to_owned();
+        }
+    };
+
+    let health = http_get(&addr, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        rest.iter().any(|line| line.contains("modelwatch stopped")),
+        "{rest:?}"
+    );
+}
+
+/// A minimal HTTP/1.1 GET over a plain socket (no client library needed for one request).
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}

@@ -1,0 +1,60 @@
+use axum::http::StatusCode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_is_ok_when_the_database_answers() {
+    let app = spawn_app().await;
+    let response = app.get_json("/healthz").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&response.body).expect("json");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "ok");
+}
+
+#[tokio::test]
+async fn healthz_is_unavailable_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.pool.close().await;
+    let response = app.get_json("/healthz").await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = serde_json::from_str(&response.body).expect("json");
+    assert_eq!(body["status"], "unavailable");
+    assert!(
+        !response.body.contains("sqlx") && !response.body.contains("closed"),
+        "internal error text leaked: {}",
+        response.body
+    );
+}
+
+#[tokio::test]
+async fn migrations_are_applied_once_and_reopening_is_harmless() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("nested/deeper/m.db").display()
+    );
+    let first = server::store::open(&url)
+        .await
+        .expect("creates folder and db");
+    first.close().await;
+    let second = server::store::open(&url).await.expect("reopens");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&second)
+        .await
+        .expect("count");
+    assert_eq!(applied as usize, server::store::MIGRATOR.iter().count());
+    let workspaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
+        .fetch_one(&second)
+        .await
+        .expect("count");
+    assert_eq!(
+        workspaces, 1,
+        "the default workspace is seeded exactly once"
+    );
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&second)
+        .await
+        .expect("pragma");
+    assert_eq!(journal, "wal");
+}

@@ -1,0 +1,65 @@
+use axum::http::StatusCode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn every_page_is_rendered_on_the_server_with_the_workspace_name() {
+    let app = spawn_app().await;
+    for (path, heading) in [
+        ("/analytics", "Analytics"),
+        ("/logs", "Logs"),
+        ("/alerts", "Alerts"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert!(
+            response.body.contains(&format!("<h1>{heading}</h1>")),
+            "{path}: {}",
+            response.body
+        );
+        assert!(
+            response
+                .body
+                .contains(&format!("<title>{heading} · Modelwatch</title>")),
+            "{path}"
+        );
+        assert!(
+            response
+                .body
+                .contains(r#"data-testid="workspace" class="workspace">default</span>"#),
+            "{path}: workspace name missing"
+        );
+        assert!(
+            response
+                .body
+                .contains(&format!(r#"<a href="{path}" aria-current="page">"#)),
+            "{path}: current tab not marked"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_root_redirects_a_browser_to_analytics() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    assert_eq!(response.headers["location"], "/analytics");
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_404_page() {
+    let app = spawn_app().await;
+    let response = app.get("/definitely/not/here").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert!(response.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn the_workspace_server_function_answers_json() {
+    let app = spawn_app().await;
+    let response = app.get_json("/api/get_workspace").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let body: serde_json::Value = serde_json::from_str(&response.body).expect("json");
+    assert_eq!(body["name"], "default");
+    assert_eq!(body["retention_days"], 14);
+}
