@@ -25,7 +25,8 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
-.PHONY: help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
+
+.PHONY: bench help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
         site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
@@ -92,8 +93,15 @@ site:
 
 run: setup build serve
 
+# On first start the default workspace is filled with 14 days of demo traffic.
 serve:
+	target/release/$(NAME) --database-url $(DATABASE) demo --if-empty
 	MODELWATCH_SITE_ROOT=$(SITE) target/release/$(NAME) --database-url $(DATABASE) serve --addr $(ADDR)
+
+# HTTP ingest benchmark (see BENCHMARKS.md): RECORDS=10000000 by default.
+RECORDS ?= 10000000
+bench: build-server
+	target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 4
 
 ## ---- test --------------------------------------------------------------------------------
 

@@ -1,5 +1,9 @@
 //! Plain serde types shared by the server and the browser. No I/O and no reactive code here.
 
+mod kind;
+mod usage;
 mod workspace;
 
+pub use kind::ModelKind;
+pub use usage::Usage;
 pub use workspace::WorkspaceInfo;

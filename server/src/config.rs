@@ -51,6 +51,130 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create the database if needed, apply migrations and exit.
     Migrate,
+    /// Manage ingest API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage the model catalog (kinds and prices).
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Fill the database with realistic demo traffic through the ingest path.
+    Demo(DemoArgs),
+    /// Recompute stored costs and rollup costs after a price change.
+    RecomputeCost(RecomputeCostArgs),
+    /// Measure HTTP ingest end to end and print the numbers.
+    Bench(BenchArgs),
+}
+
+/// `modelwatch keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key (and the workspace, if needed); the key is printed once.
+    Create {
+        /// Workspace name.
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// A label to recognise the key by.
+        #[arg(long, default_value = "ingest")]
+        name: String,
+    },
+    /// Revoke a key, given in full or by its printed prefix (`mw_` and 8 characters).
+    Revoke {
+        /// The key or its prefix.
+        key: String,
+    },
+}
+
+/// `modelwatch models ...`
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Create or update a model's kind and prices (USD). Omitted prices become unknown.
+    Set(ModelSetArgs),
+}
+
+/// A model's catalog entry.
+#[derive(Debug, Clone, Args)]
+pub struct ModelSetArgs {
+    /// Workspace name.
+    #[arg(long, default_value = "default")]
+    pub workspace: String,
+    /// Model name as calls report it.
+    #[arg(long)]
+    pub name: String,
+    /// llm, image, video, speech, omni or embedding.
+    #[arg(long, default_value = "llm")]
+    pub kind: String,
+    /// USD per million input tokens.
+    #[arg(long)]
+    pub input_per_mtok: Option<f64>,
+    /// USD per million cached input tokens.
+    #[arg(long)]
+    pub cached_input_per_mtok: Option<f64>,
+    /// USD per million output tokens.
+    #[arg(long)]
+    pub output_per_mtok: Option<f64>,
+    /// USD per generated image.
+    #[arg(long)]
+    pub per_image: Option<f64>,
+    /// USD per second of generated video.
+    #[arg(long)]
+    pub per_video_second: Option<f64>,
+    /// USD per second of audio.
+    #[arg(long)]
+    pub per_audio_second: Option<f64>,
+    /// USD per million characters.
+    #[arg(long)]
+    pub per_mchar: Option<f64>,
+}
+
+/// `modelwatch demo`
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Workspace to fill.
+    #[arg(long, default_value = "default")]
+    pub workspace: String,
+    /// Days of traffic, ending now.
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+    /// Average calls per minute over the whole period (the daily rhythm varies it).
+    #[arg(long, default_value_t = 8.0)]
+    pub calls_per_minute: f64,
+    /// Random seed, for reproducible data.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Only fill an empty workspace (for first start); otherwise do nothing.
+    #[arg(long)]
+    pub if_empty: bool,
+}
+
+/// `modelwatch recompute-cost`
+#[derive(Debug, Clone, Args)]
+pub struct RecomputeCostArgs {
+    /// Workspace name.
+    #[arg(long, default_value = "default")]
+    pub workspace: String,
+    /// Recompute calls from this time on: RFC 3339 (2026-11-20T00:00:00Z).
+    #[arg(long)]
+    pub since: String,
+}
+
+/// `modelwatch bench`
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Records to send in total.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub records: u64,
+    /// Records per HTTP call.
+    #[arg(long, default_value_t = 1_000)]
+    pub batch: usize,
+    /// Concurrent client connections.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// Days of history the records' timestamps cover, in send order (as live traffic).
+    #[arg(long, default_value_t = 14.0)]
+    pub days: f64,
+    /// Where to put the benchmark database (a fresh temporary folder when omitted).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 /// Settings of `modelwatch serve`.
@@ -65,6 +189,13 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGINT or SIGTERM.
     #[arg(long, env = "MODELWATCH_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+    /// Seconds between retention passes (expired raw rows, bodies and rollups are removed).
+    #[arg(
+        long,
+        env = "MODELWATCH_RETENTION_INTERVAL_SECS",
+        default_value_t = 600
+    )]
+    pub retention_interval_secs: u64,
 }
 
 impl Cli {

@@ -1,6 +1,7 @@
 //! The HTTP surface: the dashboard (server-rendered Leptos pages, server functions, static
 //! files) and the machine endpoints (`/healthz`; the ingest API and others as they land).
 
+pub mod error;
 mod health;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use sqlx::SqlitePool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::ingest::writer::IngestHandle;
 use crate::query::Engine;
 
 /// What every handler can reach.
@@ -27,11 +29,18 @@ pub struct AppState {
     pub pool: SqlitePool,
     /// The engine, as the UI's server functions see it.
     pub backend: SharedBackend,
+    /// The batch writer every ingest path feeds.
+    pub ingest: IngestHandle,
 }
 
 impl AppState {
     /// The state for a server whose built front end is in `site_root`.
-    pub fn new(pool: SqlitePool, site_root: &str, addr: std::net::SocketAddr) -> Self {
+    pub fn new(
+        pool: SqlitePool,
+        ingest: IngestHandle,
+        site_root: &str,
+        addr: std::net::SocketAddr,
+    ) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
             .site_root(site_root)
@@ -44,6 +53,7 @@ impl AppState {
             leptos_options,
             pool,
             backend,
+            ingest,
         }
     }
 }
@@ -56,6 +66,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(crate::ingest::api::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -3,9 +3,16 @@
 //! The binary (`main.rs`) only parses the command line and calls into this library, so
 //! integration tests drive exactly what production runs.
 
+pub mod bench;
+pub mod commands;
 pub mod config;
+pub mod cost;
+pub mod demo;
 pub mod http;
+pub mod ingest;
+pub mod jobs;
 pub mod query;
+pub mod rollup;
 pub mod serve;
 pub mod shutdown;
 pub mod store;

@@ -1,7 +1,15 @@
 //! The `modelwatch` binary: parse the configuration, set up logging, run the subcommand.
 
+use anyhow::Context;
 use clap::Parser;
 use server::config::{Cli, Command};
+use server::ingest::writer::{self, WriterConfig};
+use server::store;
+
+/// Ingest allocates and frees many small values per record; mimalloc measured faster here than
+/// the system allocator (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -9,12 +17,30 @@ async fn main() -> anyhow::Result<()> {
         .command_or_serve()
         .unwrap_or_else(|error| error.exit());
     server::telemetry::init(&global.log_level, global.log_format)?;
+    let url = global.database_url.as_str();
     match command {
         Command::Serve(args) => server::serve::run(&global, &args).await,
+        Command::Bench(args) => server::bench::run(&args).await,
         Command::Migrate => {
-            server::store::open(&global.database_url).await?;
-            tracing::info!(database_url = %global.database_url, "migrations applied");
+            store::open(url).await?;
+            tracing::info!(database_url = %url, "migrations applied");
             Ok(())
+        }
+        Command::Keys(command) => server::commands::keys(&store::open(url).await?, command).await,
+        Command::Models(command) => {
+            server::commands::models(&store::open(url).await?, command).await
+        }
+        Command::RecomputeCost(args) => {
+            server::commands::recompute_cost(&store::open(url).await?, args).await
+        }
+        Command::Demo(args) => {
+            let pool = store::open(url).await?;
+            let (ingest, writer_task) =
+                writer::spawn(store::open_writer(url).await?, WriterConfig::default());
+            let result = server::demo::run(&pool, &ingest, &args).await;
+            drop(ingest);
+            writer_task.await.context("the ingest writer failed")?;
+            result.map(|_| ())
         }
     }
 }

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{GlobalArgs, ServeArgs};
 use crate::http::{router, AppState};
+use crate::ingest::{self, writer::WriterConfig};
 use crate::store;
 
 /// Runs the server until SIGINT/SIGTERM.
@@ -15,6 +16,10 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let pool = store::open(&global.database_url)
         .await
         .context("cannot start: the database is not usable")?;
+    let writer_conn = store::open_writer(&global.database_url)
+        .await
+        .context("cannot open the ingest writer's connection")?;
+    let (ingest, writer) = ingest::writer::spawn(writer_conn, WriterConfig::default());
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -23,7 +28,13 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if !args.site_root.join("pkg").is_dir() {
         tracing::warn!(site_root = %site_root, "no built front end found: pages render but will not hydrate (run `make build`)");
     }
-    let state = AppState::new(pool.clone(), &site_root, addr);
+    let state = AppState::new(pool.clone(), ingest, &site_root, addr);
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let retention = crate::jobs::retention::spawn(
+        pool.clone(),
+        Duration::from_secs(args.retention_interval_secs),
+        jobs_stopped,
+    );
     tracing::info!(%addr, "modelwatch listening on http://{addr}");
 
     serve_until(
@@ -33,6 +44,15 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(args.shutdown_grace_secs),
     )
     .await?;
+    let _ = stop_jobs.send(true);
+    let _ = retention.await;
+    // The router (and with it every ingest handle) is gone: the writer drains and stops.
+    if tokio::time::timeout(Duration::from_secs(args.shutdown_grace_secs), writer)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the ingest writer did not drain in time");
+    }
     pool.close().await;
     tracing::info!("modelwatch stopped");
     Ok(())

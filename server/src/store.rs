@@ -1,5 +1,12 @@
 //! Storage: the only place SQL lives. Opens the database, runs migrations, answers questions.
 
+pub mod api_keys;
+pub mod catalog;
+pub mod costs;
+pub mod encoding;
+pub mod requests;
+pub mod retention;
+pub mod rollups;
 pub mod workspaces;
 
 use std::path::Path;
@@ -8,7 +15,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 
 /// The schema, embedded in the binary; migrations are numbered and never edited once landed.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -34,11 +41,12 @@ pub enum StoreError {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// Stored data could not be read back (for example an undecodable sketch).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
 }
 
-/// Opens (creating when missing) the SQLite database at `url` with WAL, `synchronous=NORMAL`,
-/// a busy timeout and foreign keys on, then applies pending migrations.
-pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
+fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| StoreError::InvalidUrl {
             url: url.to_owned(),
@@ -50,11 +58,16 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
     create_parent_folder(options.get_filename())?;
+    Ok(options)
+}
 
+/// Opens (creating when missing) the SQLite database at `url` with WAL, `synchronous=NORMAL`,
+/// a busy timeout and foreign keys on, then applies pending migrations.
+pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(connect_options(url)?)
         .await
         .map_err(|source| StoreError::Open {
             url: url.to_owned(),
@@ -62,6 +75,20 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
         })?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// The batch writer's own connection: `synchronous=FULL`, so a commit (and with it every
+/// acknowledgement) survives a power loss, and a large page cache for the indexes.
+pub async fn open_writer(url: &str) -> Result<SqliteConnection, StoreError> {
+    connect_options(url)?
+        .synchronous(SqliteSynchronous::Full)
+        .pragma("cache_size", "-262144")
+        .connect()
+        .await
+        .map_err(|source| StoreError::Open {
+            url: url.to_owned(),
+            source,
+        })
 }
 
 /// Answers whether the database responds to a trivial query.

@@ -3,5 +3,11 @@
 mod helpers;
 
 mod binary;
+mod cost;
 mod health;
+mod ingest;
+mod ingest_rejects;
 mod pages;
+mod retention;
+mod rollup_property;
+mod writer;

@@ -1,0 +1,168 @@
+//! `POST /api/v1/requests`: the ingest API.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+use super::parse::{self, ParseError};
+use super::record::{self, Rejection, Source};
+use super::writer::{IngestHandle, SubmitError};
+use crate::http::error::ApiError;
+use crate::http::AppState;
+use crate::store::api_keys::{self, KeyOwner};
+use crate::store::requests::Pending;
+
+/// Largest body accepted, checked while reading.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// What the ingest API answers.
+#[derive(Debug, Serialize)]
+pub struct IngestReply {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub errors: Vec<Rejection>,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/requests", post(ingest))
+}
+
+async fn ingest(
+    State(pool): State<SqlitePool>,
+    State(writer): State<IngestHandle>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<IngestReply>, ApiError> {
+    let owner = authenticate(&pool, &headers).await?;
+    if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
+        if encoding.as_bytes() != b"identity" {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Encoding is not supported here; send the body uncompressed",
+            ));
+        }
+    }
+    let bytes = read_body(&headers, body).await?;
+    let ndjson = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("ndjson") || value.contains("jsonlines"));
+    let items = parse::split(&bytes, ndjson).map_err(parse_error)?;
+
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let mut pending = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let outcome = item
+            .map_err(|message| Rejection {
+                index,
+                field: String::new(),
+                message,
+            })
+            .and_then(|value| record::validate(index, value, now_ms, Source::Api));
+        match outcome {
+            Ok(record) => pending.push(Pending {
+                workspace_id: owner.workspace_id,
+                ingest_key_id: Some(owner.key_id),
+                record,
+            }),
+            Err(rejection) => errors.push(rejection),
+        }
+    }
+    if pending.is_empty() {
+        let rejected = errors.len();
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("all {rejected} records were rejected; nothing was stored"),
+        )
+        .with_details(serde_json::json!({
+            "accepted": 0,
+            "duplicates": 0,
+            "rejected": rejected,
+            "errors": errors,
+        })));
+    }
+
+    let stored = writer.submit(pending).await.map_err(submit_error)?;
+    let accepted = stored.iter().filter(|stored| **stored).count();
+    Ok(Json(IngestReply {
+        accepted,
+        duplicates: stored.len() - accepted,
+        rejected: errors.len(),
+        errors,
+    }))
+}
+
+async fn authenticate(pool: &SqlitePool, headers: &HeaderMap) -> Result<KeyOwner, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            "missing API key: send Authorization: Bearer <workspace API key>",
+        ));
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be: Bearer <workspace API key>")
+        })?;
+    api_keys::verify_key(pool, key)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::unauthorized("invalid or revoked API key"))
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes; send fewer records per call"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|error| {
+            let is_limit = std::error::Error::source(&error)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if is_limit {
+                too_large()
+            } else {
+                ApiError::bad_request(format!("could not read the body: {error}"))
+            }
+        })
+}
+
+fn parse_error(error: ParseError) -> ApiError {
+    match error {
+        ParseError::TooMany(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, error.to_string()),
+        _ => ApiError::bad_request(error.to_string()),
+    }
+}
+
+fn submit_error(error: SubmitError) -> ApiError {
+    match error {
+        SubmitError::QueueFull => {
+            ApiError::unavailable("the ingest queue is full; retry shortly", 1)
+        }
+        SubmitError::Stopped => {
+            ApiError::unavailable("the server is shutting down; retry shortly", 5)
+        }
+        SubmitError::TooLarge(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, error.to_string()),
+        SubmitError::Storage => {
+            ApiError::unavailable("storage failed; nothing was stored, retry", 5)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Background jobs, one file each. Every job is a tracked task that stops with the server.
+
+pub mod retention;

@@ -1,0 +1,262 @@
+//! Rollup arithmetic: bucket boundaries per level and the per-cell aggregates (counts, unit sums,
+//! latency/TTFT sums and sketches). Pure code; `store::rollups` writes the cells.
+
+pub mod sketch;
+
+use std::collections::HashMap;
+
+use app::model::Usage;
+
+pub use sketch::Sketch;
+
+/// A rollup level: the width of its buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Minute, Level::Hour, Level::Day];
+
+    /// Bucket width in milliseconds.
+    pub fn width_ms(self) -> i64 {
+        match self {
+            Level::Minute => 60_000,
+            Level::Hour => 3_600_000,
+            Level::Day => 86_400_000,
+        }
+    }
+
+    /// Start of the bucket holding `ts_ms` (UTC; also right for times before 1970).
+    pub fn bucket(self, ts_ms: i64) -> i64 {
+        ts_ms.div_euclid(self.width_ms()) * self.width_ms()
+    }
+
+    /// The table holding this level.
+    pub fn table(self) -> &'static str {
+        match self {
+            Level::Minute => "rollup_1m",
+            Level::Hour => "rollup_1h",
+            Level::Day => "rollup_1d",
+        }
+    }
+}
+
+/// Where a cell lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CellKey {
+    pub level: Level,
+    pub workspace_id: i64,
+    pub bucket_ms: i64,
+    pub model_id: i64,
+}
+
+/// What one stored call contributes to its cells.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    pub workspace_id: i64,
+    pub model_id: i64,
+    pub ts_ms: i64,
+    pub status: u16,
+    pub stream: bool,
+    pub usage: &'a Usage,
+    pub latency_ms: Option<i64>,
+    pub ttft_ms: Option<i64>,
+    pub cost: Option<f64>,
+}
+
+/// The integer unit columns of a cell, in table order.
+pub const UNIT_COLUMNS: [&str; 13] = [
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "input_text_tokens",
+    "input_audio_tokens",
+    "input_image_tokens",
+    "input_video_tokens",
+    "output_text_tokens",
+    "output_audio_tokens",
+    "images",
+    "characters",
+];
+
+/// The integer units of `usage`, in [`UNIT_COLUMNS`] order.
+pub fn unit_values(usage: &Usage) -> [i64; 13] {
+    [
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.total_tokens,
+        usage.cached_tokens,
+        usage.reasoning_tokens,
+        usage.input_text_tokens,
+        usage.input_audio_tokens,
+        usage.input_image_tokens,
+        usage.input_video_tokens,
+        usage.output_text_tokens,
+        usage.output_audio_tokens,
+        usage.images,
+        usage.characters,
+    ]
+    .map(|value| value.unwrap_or(0))
+}
+
+/// The aggregates of one rollup cell.
+#[derive(Clone, Default)]
+pub struct Cell {
+    pub requests: i64,
+    pub status_2xx: i64,
+    pub status_4xx: i64,
+    pub status_429: i64,
+    pub status_5xx: i64,
+    pub streamed: i64,
+    pub units: [i64; 13],
+    pub video_seconds: f64,
+    pub audio_seconds: f64,
+    pub cost: f64,
+    /// Calls whose cost is known (the rest had no price).
+    pub cost_count: i64,
+    pub latency_sum: i64,
+    pub latency_count: i64,
+    pub ttft_sum: i64,
+    pub ttft_count: i64,
+    pub latency: Sketch,
+    pub ttft: Sketch,
+}
+
+impl Cell {
+    /// Adds one call.
+    pub fn add(&mut self, observation: &Observation<'_>) {
+        self.requests += 1;
+        match observation.status {
+            200..=299 => self.status_2xx += 1,
+            429 => {
+                self.status_4xx += 1;
+                self.status_429 += 1;
+            }
+            400..=499 => self.status_4xx += 1,
+            500..=599 => self.status_5xx += 1,
+            _ => {}
+        }
+        self.streamed += i64::from(observation.stream);
+        for (sum, value) in self.units.iter_mut().zip(unit_values(observation.usage)) {
+            *sum += value;
+        }
+        self.video_seconds += observation.usage.video_seconds.unwrap_or(0.0);
+        self.audio_seconds += observation.usage.audio_seconds.unwrap_or(0.0);
+        if let Some(cost) = observation.cost {
+            self.cost += cost;
+            self.cost_count += 1;
+        }
+        if let Some(latency) = observation.latency_ms {
+            self.latency_sum += latency;
+            self.latency_count += 1;
+            self.latency.add(latency as f64);
+        }
+        if let Some(ttft) = observation.ttft_ms {
+            self.ttft_sum += ttft;
+            self.ttft_count += 1;
+            self.ttft.add(ttft as f64);
+        }
+    }
+}
+
+/// Folds calls into their minute, hour and day cells.
+pub fn aggregate<'a>(
+    observations: impl IntoIterator<Item = Observation<'a>>,
+) -> HashMap<CellKey, Cell> {
+    let mut cells: HashMap<CellKey, Cell> = HashMap::new();
+    for observation in observations {
+        for level in Level::ALL {
+            let key = CellKey {
+                level,
+                workspace_id: observation.workspace_id,
+                bucket_ms: level.bucket(observation.ts_ms),
+                model_id: observation.model_id,
+            };
+            cells.entry(key).or_default().add(&observation);
+        }
+    }
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_start_at_whole_minutes_hours_and_days_in_utc() {
+        let ts = 1_764_150_123_456; // 2025-11-26T09:42:03.456Z
+        assert_eq!(Level::Minute.bucket(ts), 1_764_150_120_000);
+        assert_eq!(Level::Hour.bucket(ts), 1_764_147_600_000);
+        assert_eq!(Level::Day.bucket(ts), 1_764_115_200_000);
+        assert_eq!(Level::Minute.bucket(-1), -60_000);
+        assert_eq!(
+            Level::Hour.bucket(Level::Hour.bucket(ts)),
+            Level::Hour.bucket(ts)
+        );
+    }
+
+    #[test]
+    fn a_call_lands_in_one_cell_per_level_with_its_units_and_status_class() {
+        let usage = Usage {
+            input_tokens: Some(100),
+            output_tokens: Some(20),
+            total_tokens: Some(120),
+            images: Some(2),
+            audio_seconds: Some(1.5),
+            ..Usage::default()
+        };
+        let base = Observation {
+            workspace_id: 1,
+            model_id: 7,
+            ts_ms: 1_764_150_123_456,
+            status: 200,
+            stream: true,
+            usage: &usage,
+            latency_ms: Some(900),
+            ttft_ms: Some(150),
+            cost: Some(0.25),
+        };
+        let throttled = Observation {
+            status: 429,
+            stream: false,
+            ttft_ms: None,
+            cost: None,
+            ts_ms: base.ts_ms + 61_000,
+            ..base
+        };
+        let cells = aggregate([base, throttled]);
+        assert_eq!(cells.len(), 2 + 1 + 1, "two minutes, one hour, one day");
+        let hour = &cells[&CellKey {
+            level: Level::Hour,
+            workspace_id: 1,
+            bucket_ms: Level::Hour.bucket(base.ts_ms),
+            model_id: 7,
+        }];
+        assert_eq!(hour.requests, 2);
+        assert_eq!(
+            (
+                hour.status_2xx,
+                hour.status_4xx,
+                hour.status_429,
+                hour.status_5xx
+            ),
+            (1, 1, 1, 0)
+        );
+        assert_eq!(hour.streamed, 1);
+        assert_eq!(hour.units[0], 200);
+        assert_eq!(hour.units[11], 4);
+        assert!((hour.audio_seconds - 3.0).abs() < 1e-9);
+        assert_eq!(
+            (hour.cost_count, hour.latency_count, hour.ttft_count),
+            (1, 2, 1)
+        );
+        assert!((hour.cost - 0.25).abs() < 1e-12);
+        assert_eq!(hour.latency_sum, 1_800);
+        assert_eq!(hour.latency.count(), 2);
+    }
+}

@@ -1,0 +1,116 @@
+//! Ingest API keys: random, shown once, stored as a SHA-256 hash, revocable.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::StoreError;
+
+/// Every key starts with this, so leaked keys are easy to recognise and scan for.
+pub const KEY_PREFIX: &str = "mw_";
+const RANDOM_BYTES: usize = 24;
+/// Characters of the key kept in clear to tell keys apart in lists.
+const SHOWN_CHARS: usize = KEY_PREFIX.len() + 8;
+
+/// A freshly created key: the secret is in `key` and nowhere else.
+#[derive(Debug)]
+pub struct NewKey {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub key: String,
+}
+
+/// Who a valid key belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyOwner {
+    pub key_id: i64,
+    pub workspace_id: i64,
+}
+
+fn hash(key: &str) -> Vec<u8> {
+    Sha256::digest(key.as_bytes()).to_vec()
+}
+
+fn random_key() -> String {
+    let mut bytes = [0u8; RANDOM_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{KEY_PREFIX}{hex}")
+}
+
+/// Creates a key named `name` for `workspace_id`.
+pub async fn create_key(
+    pool: &SqlitePool,
+    workspace_id: i64,
+    name: &str,
+    now_ms: i64,
+) -> Result<NewKey, StoreError> {
+    let key = random_key();
+    let id = sqlx::query_scalar(
+        "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, created_at_ms) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(name)
+    .bind(&key[..SHOWN_CHARS])
+    .bind(hash(&key))
+    .bind(now_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(NewKey {
+        id,
+        workspace_id,
+        key,
+    })
+}
+
+/// The owner of `key`, when it exists and is not revoked.
+pub async fn verify_key(pool: &SqlitePool, key: &str) -> Result<Option<KeyOwner>, StoreError> {
+    if !key.starts_with(KEY_PREFIX) || key.len() > 128 {
+        return Ok(None);
+    }
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, workspace_id FROM api_keys WHERE key_hash = ? AND revoked_at_ms IS NULL",
+    )
+    .bind(hash(key))
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(key_id, workspace_id)| KeyOwner {
+        key_id,
+        workspace_id,
+    }))
+}
+
+/// Revokes the key whose clear prefix or full text is `key_or_prefix`. Returns how many keys
+/// were revoked (0 when none matched or it was revoked already).
+pub async fn revoke_key(
+    pool: &SqlitePool,
+    key_or_prefix: &str,
+    now_ms: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at_ms = ? \
+         WHERE revoked_at_ms IS NULL AND (key_hash = ? OR prefix = ?)",
+    )
+    .bind(now_ms)
+    .bind(hash(key_or_prefix))
+    .bind(key_or_prefix)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_prefixed_and_long() {
+        let first = random_key();
+        let second = random_key();
+        assert_ne!(first, second);
+        assert!(first.starts_with(KEY_PREFIX));
+        assert_eq!(first.len(), KEY_PREFIX.len() + 2 * RANDOM_BYTES);
+        assert_eq!(hash(&first).len(), 32);
+    }
+}

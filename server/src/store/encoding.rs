@@ -1,0 +1,93 @@
+//! How request rows are stored compactly (every byte counts at millions of rows): canonical
+//! UUID request ids as 16-byte blobs, kind and source as small integer codes, and the SQL that
+//! reads them back as text.
+
+use app::model::ModelKind;
+
+use crate::ingest::record::Source;
+
+/// SQL giving the stored `request_id` back as text (a blob is a canonical lowercase UUID).
+pub const REQUEST_ID_TEXT: &str = "CASE typeof(request_id) WHEN 'blob' THEN lower(\
+     substr(hex(request_id), 1, 8) || '-' || substr(hex(request_id), 9, 4) || '-' || \
+     substr(hex(request_id), 13, 4) || '-' || substr(hex(request_id), 17, 4) || '-' || \
+     substr(hex(request_id), 21)) ELSE request_id END";
+
+/// The 16 bytes of `id` when it is a UUID written in canonical lowercase form (so that reading
+/// it back gives exactly the same text); `None` for any other id, stored as text.
+pub fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
+    if id.len() != 36 {
+        return None;
+    }
+    let uuid = uuid::Uuid::try_parse(id).ok()?;
+    let mut canonical = [0u8; 36];
+    let text = uuid.hyphenated().encode_lower(&mut canonical);
+    (text == id).then(|| *uuid.as_bytes())
+}
+
+/// The stored code of a model kind.
+pub fn kind_code(kind: ModelKind) -> i64 {
+    ModelKind::ALL
+        .iter()
+        .position(|candidate| *candidate == kind)
+        .unwrap_or(0) as i64
+}
+
+/// The model kind of a stored code.
+pub fn kind_from_code(code: i64) -> ModelKind {
+    usize::try_from(code)
+        .ok()
+        .and_then(|index| ModelKind::ALL.get(index).copied())
+        .unwrap_or(ModelKind::Llm)
+}
+
+/// The stored code of a source (0 costs no bytes in SQLite, so the common `api` is free).
+pub fn source_code(source: Source) -> i64 {
+    match source {
+        Source::Api => 0,
+        Source::Otlp => 1,
+        Source::Proxy => 2,
+    }
+}
+
+/// The 32-bit FNV-1a hash of a request id, as a signed value SQLite stores in 4 bytes: the
+/// indexed lookup key. Exact ids are compared on the rows it finds, so collisions never drop
+/// a record.
+pub fn request_key(request_id: &str) -> i64 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in request_id.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    i64::from(hash as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_lowercase_uuids_become_blobs() {
+        let id = "0192f1a4-7c3e-7b2a-9f10-3c4d5e6f7a8b";
+        let bytes = uuid_bytes(id).expect("canonical");
+        assert_eq!(uuid::Uuid::from_bytes(bytes).hyphenated().to_string(), id);
+        assert_eq!(uuid_bytes(&id.to_uppercase()), None, "case must survive");
+        assert_eq!(uuid_bytes("0192f1a47c3e7b2a9f103c4d5e6f7a8b"), None);
+        assert_eq!(uuid_bytes("req_123"), None);
+    }
+
+    #[test]
+    fn kind_codes_round_trip() {
+        for kind in ModelKind::ALL {
+            assert_eq!(kind_from_code(kind_code(kind)), kind);
+        }
+        assert_eq!(kind_code(ModelKind::Llm), 0);
+    }
+
+    #[test]
+    fn request_keys_are_stable_32_bit_values() {
+        assert_eq!(request_key(""), i64::from(0x811c_9dc5_u32 as i32));
+        assert_eq!(request_key("req_1"), request_key("req_1"));
+        assert_ne!(request_key("req_1"), request_key("req_2"));
+        assert!(i32::try_from(request_key("anything at all")).is_ok());
+    }
+}

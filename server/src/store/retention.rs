@@ -1,0 +1,80 @@
+//! Deleting what has outlived its retention, one small batch per transaction so the writer is
+//! never held up for more than a few milliseconds.
+
+use sqlx::{Connection, QueryBuilder, Sqlite, SqlitePool};
+
+use super::StoreError;
+use crate::rollup::Level;
+
+/// Deletes up to `limit` raw rows of `workspace_id` older than `cutoff_ms`, with their bodies.
+/// Returns how many rows were deleted; fewer than `limit` means none are left.
+pub async fn purge_requests_batch(
+    pool: &SqlitePool,
+    workspace_id: i64,
+    cutoff_ms: i64,
+    limit: i64,
+) -> Result<(u64, u64), StoreError> {
+    let mut conn = pool.acquire().await?;
+    let mut transaction = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM requests WHERE workspace_id = ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?",
+    )
+    .bind(workspace_id)
+    .bind(cutoff_ms)
+    .bind(limit)
+    .fetch_all(&mut *transaction)
+    .await?;
+    if ids.is_empty() {
+        return Ok((0, 0));
+    }
+    let mut bodies: QueryBuilder<Sqlite> =
+        QueryBuilder::new("DELETE FROM request_bodies WHERE request_row_id IN (");
+    let mut list = bodies.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    bodies.push(")");
+    let bodies_deleted = bodies
+        .build()
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+
+    let mut rows: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM requests WHERE id IN (");
+    let mut list = rows.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    rows.push(")");
+    let rows_deleted = rows
+        .build()
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    transaction.commit().await?;
+    Ok((rows_deleted, bodies_deleted))
+}
+
+/// Deletes up to `limit` rollup cells of `level` for `workspace_id` whose bucket starts before
+/// `cutoff_ms`. Returns how many were deleted.
+pub async fn purge_rollups_batch(
+    pool: &SqlitePool,
+    level: Level,
+    workspace_id: i64,
+    cutoff_ms: i64,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let sql = format!(
+        "DELETE FROM {table} WHERE (workspace_id, bucket_ms, model_id) IN \
+         (SELECT workspace_id, bucket_ms, model_id FROM {table} \
+          WHERE workspace_id = ? AND bucket_ms < ? ORDER BY bucket_ms LIMIT ?)",
+        table = level.table()
+    );
+    let done = sqlx::query(&sql)
+        .bind(workspace_id)
+        .bind(cutoff_ms)
+        .bind(limit)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
