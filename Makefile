@@ -101,7 +101,7 @@ serve:
 # HTTP ingest benchmark (see BENCHMARKS.md): RECORDS=10000000 by default.
 RECORDS ?= 10000000
 bench: build-server
-	target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 4
+	target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 16
 
 ## ---- test --------------------------------------------------------------------------------
 

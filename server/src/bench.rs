@@ -42,8 +42,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let pool = store::open(&url).await?;
     let key = store::api_keys::create_key(&pool, 1, "bench", chrono::Utc::now().timestamp_millis())
         .await?;
-    let (ingest, writer_task) =
-        writer::spawn(store::open_writer(&url).await?, WriterConfig::default());
+    let (ingest, writer_task) = writer::spawn(&url, WriterConfig::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state = AppState::new(pool.clone(), ingest, "target/site", addr);

@@ -166,8 +166,8 @@ pub struct BenchArgs {
     /// Records per HTTP call.
     #[arg(long, default_value_t = 1_000)]
     pub batch: usize,
-    /// Concurrent client connections.
-    #[arg(long, default_value_t = 4)]
+    /// Concurrent client connections (each waits for its acknowledgement before sending more).
+    #[arg(long, default_value_t = 16)]
     pub connections: usize,
     /// Days of history the records' timestamps cover, in send order (as live traffic).
     #[arg(long, default_value_t = 14.0)]

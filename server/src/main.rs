@@ -35,8 +35,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let pool = store::open(url).await?;
-            let (ingest, writer_task) =
-                writer::spawn(store::open_writer(url).await?, WriterConfig::default());
+            let (ingest, writer_task) = writer::spawn(url, WriterConfig::default())?;
             let result = server::demo::run(&pool, &ingest, &args).await;
             drop(ingest);
             writer_task.await.context("the ingest writer failed")?;

@@ -16,10 +16,8 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let pool = store::open(&global.database_url)
         .await
         .context("cannot start: the database is not usable")?;
-    let writer_conn = store::open_writer(&global.database_url)
-        .await
-        .context("cannot open the ingest writer's connection")?;
-    let (ingest, writer) = ingest::writer::spawn(writer_conn, WriterConfig::default());
+    let (ingest, writer) = ingest::writer::spawn(&global.database_url, WriterConfig::default())
+        .context("cannot start the ingest writer")?;
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -1,12 +1,12 @@
 //! Storage: the only place SQL lives. Opens the database, runs migrations, answers questions.
 
 pub mod api_keys;
+pub mod batch;
 pub mod catalog;
 pub mod costs;
 pub mod encoding;
 pub mod requests;
 pub mod retention;
-pub mod rollups;
 pub mod workspaces;
 
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
+use sqlx::SqlitePool;
 
 /// The schema, embedded in the binary; migrations are numbered and never edited once landed.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -41,6 +41,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// A query on the batch writer's connection failed.
+    #[error("database query failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Stored data could not be read back (for example an undecodable sketch).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -77,18 +80,9 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
     Ok(pool)
 }
 
-/// The batch writer's own connection: `synchronous=FULL`, so a commit (and with it every
-/// acknowledgement) survives a power loss, and a large page cache for the indexes.
-pub async fn open_writer(url: &str) -> Result<SqliteConnection, StoreError> {
-    connect_options(url)?
-        .synchronous(SqliteSynchronous::Full)
-        .pragma("cache_size", "-262144")
-        .connect()
-        .await
-        .map_err(|source| StoreError::Open {
-            url: url.to_owned(),
-            source,
-        })
+/// The file behind a SQLite database URL (for the batch writer's own connection).
+pub fn database_path(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    Ok(connect_options(url)?.get_filename().to_path_buf())
 }
 
 /// Answers whether the database responds to a trivial query.

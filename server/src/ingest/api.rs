@@ -14,7 +14,7 @@ use super::writer::{IngestHandle, SubmitError};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::store::api_keys::{self, KeyOwner};
-use crate::store::requests::Pending;
+use crate::store::batch::Pending;
 
 /// Largest body accepted, checked while reading.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;

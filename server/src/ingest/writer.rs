@@ -1,21 +1,19 @@
-//! The batch writer: every ingest path hands records to one task that writes them, many calls
+//! The batch writer: every ingest path hands records to one writer that stores them, many calls
 //! per transaction, and answers each caller only after the commit.
 //!
-//! Memory is bounded by a semaphore counting queued records: when the queue is full, `submit`
-//! fails at once (the HTTP layer answers 503 with `Retry-After`) instead of buffering more.
+//! The writer runs on its own (blocking) thread with its own connection. Memory is bounded by a
+//! semaphore counting queued records: when the queue is full, `submit` fails at once (the HTTP
+//! layer answers 503 with `Retry-After`) instead of buffering more.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
-use sqlx::{Connection, SqliteConnection};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
-use crate::store::catalog::CatalogCache;
-use crate::store::requests::{insert_batch, Pending};
-
-const FLUSH_MS: u64 = 10;
+use crate::store::batch::{self, CatalogCache, Pending};
+use crate::store::{self, StoreError};
 
 /// How the writer batches.
 #[derive(Clone, Copy, Debug)]
@@ -32,8 +30,8 @@ impl Default for WriterConfig {
     fn default() -> Self {
         Self {
             queue_records: 200_000,
-            flush_records: 10_000,
-            flush_interval: Duration::from_millis(FLUSH_MS),
+            flush_records: 20_000,
+            flush_interval: Duration::from_millis(5),
         }
     }
 }
@@ -65,7 +63,7 @@ struct Job {
 /// A cheap, cloneable way to hand records to the writer.
 #[derive(Clone)]
 pub struct IngestHandle {
-    sender: mpsc::UnboundedSender<Job>,
+    sender: mpsc::Sender<Job>,
     permits: Arc<Semaphore>,
     capacity: usize,
 }
@@ -99,48 +97,46 @@ impl IngestHandle {
     }
 }
 
-/// Starts the writer on its own connection. The task ends once every handle is dropped and
-/// the queue is drained.
-pub fn spawn(conn: SqliteConnection, config: WriterConfig) -> (IngestHandle, JoinHandle<()>) {
-    let (sender, receiver) = mpsc::unbounded_channel();
+/// Starts the writer on its own connection to the database at `database_url` (already
+/// migrated). The writer ends once every handle is dropped and the queue is drained.
+pub fn spawn(
+    database_url: &str,
+    config: WriterConfig,
+) -> Result<(IngestHandle, JoinHandle<()>), StoreError> {
+    let conn = batch::open_connection(&store::database_path(database_url)?)?;
+    let (sender, receiver) = mpsc::channel();
     let handle = IngestHandle {
         sender,
         permits: Arc::new(Semaphore::new(config.queue_records)),
         capacity: config.queue_records,
     };
-    let task = tokio::spawn(run(conn, receiver, config));
-    (handle, task)
+    let task = tokio::task::spawn_blocking(move || run(conn, receiver, config));
+    Ok((handle, task))
 }
 
-async fn run(
-    mut conn: SqliteConnection,
-    mut receiver: mpsc::UnboundedReceiver<Job>,
-    config: WriterConfig,
-) {
+fn run(mut conn: Connection, receiver: mpsc::Receiver<Job>, config: WriterConfig) {
     let mut catalog = CatalogCache::new(Duration::from_secs(30));
-    while let Some(first) = receiver.recv().await {
+    while let Ok(first) = receiver.recv() {
         let deadline = Instant::now() + config.flush_interval;
         let mut queued = first.records.len();
         let mut jobs = vec![first];
         while queued < config.flush_records {
-            match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(job)) => {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match receiver.recv_timeout(wait) {
+                Ok(job) => {
                     queued += job.records.len();
                     jobs.push(job);
                 }
-                Ok(None) | Err(_) => break,
+                Err(_) => break,
             }
         }
-        write(&mut conn, &mut catalog, jobs).await;
-    }
-    if let Err(error) = conn.close().await {
-        tracing::warn!(%error, "closing the writer connection failed");
+        write(&mut conn, &mut catalog, jobs);
     }
     tracing::info!("ingest writer drained and stopped");
 }
 
-async fn write(conn: &mut SqliteConnection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
-    let started = std::time::Instant::now();
+fn write(conn: &mut Connection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
+    let started = Instant::now();
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut batch = Vec::with_capacity(jobs.iter().map(|job| job.records.len()).sum());
     let mut replies = Vec::with_capacity(jobs.len());
@@ -151,13 +147,12 @@ async fn write(conn: &mut SqliteConnection, catalog: &mut CatalogCache, jobs: Ve
 
     // IMMEDIATE: take the write lock first (waiting up to the busy timeout), so the reads in
     // the transaction never have to upgrade a stale snapshot after another writer committed.
-    let result = async {
-        let mut transaction = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let stored = insert_batch(&mut transaction, catalog, &batch, now_ms).await?;
-        transaction.commit().await?;
-        Ok::<_, crate::store::StoreError>(stored)
-    }
-    .await;
+    let result = (|| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored = batch::insert_batch(&tx, catalog, &batch, now_ms)?;
+        tx.commit()?;
+        Ok::<_, StoreError>(stored)
+    })();
 
     match result {
         Ok(stored) => {

@@ -35,20 +35,23 @@ type CostRow = (
     Option<f64>,
 );
 
+/// A model id and its seven prices.
+type PriceRow = (
+    i64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
 async fn prices_by_model(
     pool: &SqlitePool,
     workspace_id: i64,
 ) -> Result<HashMap<i64, Prices>, StoreError> {
-    let rows: Vec<(
-        i64,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-    )> = sqlx::query_as(
+    let rows: Vec<PriceRow> = sqlx::query_as(
         "SELECT id, price_input_per_mtok, price_cached_input_per_mtok, price_output_per_mtok, \
              price_per_image, price_per_video_second, price_per_audio_second, price_per_mchar \
              FROM models WHERE workspace_id = ?",

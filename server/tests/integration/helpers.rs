@@ -34,10 +34,7 @@ pub async fn spawn_app_with(config: WriterConfig) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let pool = server::store::open(&url).await.expect("store opens");
-    let writer_conn = server::store::open_writer(&url)
-        .await
-        .expect("writer opens");
-    let (ingest, _writer) = server::ingest::writer::spawn(writer_conn, config);
+    let (ingest, _writer) = server::ingest::writer::spawn(&url, config).expect("writer starts");
     let key = server::store::api_keys::create_key(&pool, 1, "test", now_ms())
         .await
         .expect("key")

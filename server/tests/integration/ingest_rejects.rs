@@ -223,3 +223,52 @@ async fn missing_wrong_and_revoked_keys_are_401s() {
         .contains("revoked"));
     assert_nothing_stored(&app).await;
 }
+
+#[tokio::test]
+async fn a_full_queue_answers_503_with_retry_after_and_the_retry_succeeds() {
+    let config = server::ingest::writer::WriterConfig {
+        queue_records: 3,
+        ..server::ingest::writer::WriterConfig::default()
+    };
+    let app = std::sync::Arc::new(crate::helpers::spawn_app_with(config).await);
+    // Hold the write lock so the first submission stays queued.
+    let mut blocker = app.pool.acquire().await.expect("connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *blocker)
+        .await
+        .expect("lock");
+    let first = tokio::spawn({
+        let app = app.clone();
+        async move {
+            let body = json!([record("q1", "m", now_ms()), record("q2", "m", now_ms())]);
+            app.ingest(body.to_string()).await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let body = json!([record("q3", "m", now_ms()), record("q4", "m", now_ms())]).to_string();
+    let refused = app.ingest(body.clone()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.headers["retry-after"], "1");
+    assert!(refused.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("queue is full"));
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut *blocker)
+        .await
+        .expect("unlock");
+    drop(blocker);
+    assert_eq!(first.await.expect("join").json()["accepted"], 2);
+    assert_eq!(
+        app.ingest(body).await.json()["accepted"],
+        2,
+        "the retry is stored"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM requests").await, 4);
+}

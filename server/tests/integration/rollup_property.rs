@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use server::ingest::record::{validate, Source};
 use server::ingest::writer::{self, WriterConfig};
 use server::rollup::{Level, Sketch};
-use server::store::requests::Pending;
+use server::store::batch::Pending;
 use sqlx::SqlitePool;
 
 #[derive(Clone, Debug)]
@@ -131,27 +131,27 @@ async fn check(pool: &SqlitePool) {
 }
 
 async fn rows(pool: &SqlitePool, sql: &str) -> Vec<(i64, i64, Counts)> {
-    let raw: Vec<(
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-    )> = sqlx::query_as(sql).fetch_all(pool).await.expect("rows");
-    raw.into_iter()
-        .map(|r| {
+    use sqlx::Row;
+    let raw = sqlx::query(sql).fetch_all(pool).await.expect("rows");
+    raw.iter()
+        .map(|row| {
+            let v = |i: usize| row.get::<i64, _>(i);
             (
-                r.0,
-                r.1,
-                (r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12),
+                v(0),
+                v(1),
+                (
+                    v(2),
+                    v(3),
+                    v(4),
+                    v(5),
+                    v(6),
+                    v(7),
+                    v(8),
+                    v(9),
+                    v(10),
+                    v(11),
+                    v(12),
+                ),
             )
         })
         .collect()
@@ -170,7 +170,7 @@ proptest! {
             let dir = tempfile::tempdir().expect("dir");
             let url = format!("sqlite://{}", dir.path().join("p.db").display());
             let pool = server::store::open(&url).await.expect("open");
-            let (handle, task) = writer::spawn(server::store::open_writer(&url).await.expect("writer"), WriterConfig::default());
+            let (handle, task) = writer::spawn(&url, WriterConfig::default()).expect("writer");
             let now_ms = chrono::Utc::now().timestamp_millis();
             let all: Vec<Pending> = calls.iter().enumerate().map(|(i, call)| to_pending(i, call, now_ms)).collect();
             let mut rest = all.as_slice();

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use server::ingest::record::{validate, Source};
 use server::ingest::writer::{self, SubmitError, WriterConfig};
-use server::store::requests::Pending;
+use server::store::batch::Pending;
 use sqlx::Connection;
 
 use crate::helpers::{now_ms, record};
@@ -49,10 +49,7 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
         flush_records: 100,
         flush_interval: Duration::from_millis(1),
     };
-    let (handle, task) = writer::spawn(
-        server::store::open_writer(&url).await.expect("writer"),
-        config,
-    );
+    let (handle, task) = writer::spawn(&url, config).expect("writer");
     let first = tokio::spawn({
         let handle = handle.clone();
         async move { handle.submit(pending(80, "first")).await }
@@ -98,10 +95,7 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
 async fn shutdown_drains_every_queued_submission() {
     let dir = tempfile::tempdir().expect("dir");
     let (url, pool) = open(&dir).await;
-    let (handle, task) = writer::spawn(
-        server::store::open_writer(&url).await.expect("writer"),
-        WriterConfig::default(),
-    );
+    let (handle, task) = writer::spawn(&url, WriterConfig::default()).expect("writer");
     let mut submissions = Vec::new();
     for batch in 0..20 {
         let handle = handle.clone();
