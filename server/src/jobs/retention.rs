@@ -69,7 +69,7 @@ pub fn spawn(
     tokio::spawn(async move {
         loop {
             let now_ms = chrono::Utc::now().timestamp_millis();
-            match run_once(&pool, now_ms, 1_000).await {
+            match run_once(&pool, now_ms, 500).await {
                 Ok(purged) if purged != Purged::default() => tracing::info!(
                     requests = purged.requests,
                     bodies = purged.bodies,
