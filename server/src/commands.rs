@@ -4,7 +4,9 @@ use anyhow::{bail, Context};
 use app::model::ModelKind;
 use sqlx::SqlitePool;
 
-use crate::config::{KeysCommand, ModelSetArgs, ModelsCommand, RecomputeCostArgs};
+use crate::config::{
+    KeysCommand, ModelSetArgs, ModelsCommand, RecomputeCostArgs, WorkspacesCommand,
+};
 use crate::cost::Prices;
 use crate::store;
 
@@ -107,6 +109,19 @@ pub async fn recompute_cost(pool: &SqlitePool, args: RecomputeCostArgs) -> anyho
     eprintln!(
         "recomputed the cost of {} calls from {} and {} rollup cells",
         report.requests, report.from, report.cells
+    );
+    Ok(())
+}
+
+/// `modelwatch workspaces set-retention`
+pub async fn workspaces(pool: &SqlitePool, command: WorkspacesCommand) -> anyhow::Result<()> {
+    let WorkspacesCommand::SetRetention { workspace, days } = command;
+    let workspace_id = store::workspaces::find_workspace_id(pool, &workspace)
+        .await?
+        .with_context(|| format!("no workspace named {workspace:?}"))?;
+    store::workspaces::set_retention_days(pool, workspace_id, days).await?;
+    eprintln!(
+        "workspace {workspace:?} keeps raw calls for {days} days from the next retention pass"
     );
     Ok(())
 }

@@ -57,6 +57,9 @@ pub enum Command {
     /// Manage the model catalog (kinds and prices).
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspaces(WorkspacesCommand),
     /// Fill the database with realistic demo traffic through the ingest path.
     Demo(DemoArgs),
     /// Recompute stored costs and rollup costs after a price change.
@@ -81,6 +84,20 @@ pub enum KeysCommand {
     Revoke {
         /// The key or its prefix.
         key: String,
+    },
+}
+
+/// `modelwatch workspaces ...`
+#[derive(Debug, Subcommand)]
+pub enum WorkspacesCommand {
+    /// Set how many days raw calls and their bodies are kept (1 to 3650; default 14).
+    SetRetention {
+        /// Workspace name.
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// Days to keep raw calls, bodies and 1-minute rollups.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
     },
 }
 

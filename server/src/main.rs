@@ -30,6 +30,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Models(command) => {
             server::commands::models(&store::open(url).await?, command).await
         }
+        Command::Workspaces(command) => {
+            server::commands::workspaces(&store::open(url).await?, command).await
+        }
         Command::RecomputeCost(args) => {
             server::commands::recompute_cost(&store::open(url).await?, args).await
         }

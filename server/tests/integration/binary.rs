@@ -127,3 +127,44 @@ fn http_get(addr: &str, path: &str) -> String {
     stream.read_to_string(&mut answer).expect("read");
     answer
 }
+
+#[test]
+fn retention_is_set_per_workspace_and_validated() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_modelwatch"))
+            .args(["--database-url", &url])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let zero = run(&["workspaces", "set-retention", "--days", "0"]);
+    assert!(!zero.status.success());
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--days"));
+    let missing = run(&[
+        "workspaces",
+        "set-retention",
+        "--workspace",
+        "nope",
+        "--days",
+        "7",
+    ]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no workspace named"));
+    let ok = run(&["workspaces", "set-retention", "--days", "30"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let days: i64 = runtime.block_on(async {
+        let pool = server::store::open(&url).await.expect("open");
+        sqlx::query_scalar("SELECT retention_days FROM workspaces WHERE id = 1")
+            .fetch_one(&pool)
+            .await
+            .expect("days")
+    });
+    assert_eq!(days, 30);
+}
