@@ -9,6 +9,7 @@ pub mod api;
 pub mod components;
 pub mod model;
 pub mod pages;
+pub mod url_state;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

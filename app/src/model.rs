@@ -1,9 +1,11 @@
 //! Plain serde types shared by the server and the browser. No I/O and no reactive code here.
 
 mod kind;
+mod time;
 mod usage;
 mod workspace;
 
 pub use kind::ModelKind;
+pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
 pub use usage::Usage;
 pub use workspace::WorkspaceInfo;

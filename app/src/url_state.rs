@@ -1,0 +1,292 @@
+//! Filters <-> query strings, in one place. Every filtered view is a URL: the query string is
+//! the state, and parsing it back gives the same filter (tested below).
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+
+use crate::model::{Granularity, RangePreset, TimeRange};
+
+/// Most models one filter may name.
+pub const MAX_MODELS: usize = 50;
+/// Longest custom range (hourly rollups are kept this long).
+pub const MAX_RANGE_MS: i64 = 400 * 86_400_000;
+
+/// The Analytics page's filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnalyticsFilter {
+    pub range: TimeRange,
+    /// `None`: the range's default granularity.
+    pub granularity: Option<Granularity>,
+    /// Empty: all models.
+    pub models: Vec<String>,
+}
+
+/// Why a query string is not a valid filter; the message names the parameter.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{parameter}: {message}")]
+pub struct FilterError {
+    pub parameter: &'static str,
+    pub message: String,
+}
+
+fn invalid(parameter: &'static str, message: impl Into<String>) -> FilterError {
+    FilterError {
+        parameter,
+        message: message.into(),
+    }
+}
+
+/// Parses `2026-11-20T00:00Z` (the short form the URLs use) or any RFC 3339 time.
+pub fn parse_time(text: &str) -> Option<i64> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time.timestamp_millis());
+    }
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%MZ")
+        .ok()
+        .map(|time| time.and_utc().timestamp_millis())
+}
+
+/// Formats a time for a URL: the short form when it falls on a whole minute.
+pub fn format_time(ms: i64) -> String {
+    let Some(time) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    if time.second() == 0 && time.nanosecond() == 0 {
+        time.format("%Y-%m-%dT%H:%MZ").to_string()
+    } else {
+        time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn encode_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b':') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+impl AnalyticsFilter {
+    /// Reads a filter from decoded query pairs. Unknown parameters are ignored (other views
+    /// share the URL); known ones must be valid.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, FilterError> {
+        let (mut range, mut from, mut to, mut granularity, mut models) =
+            (None, None, None, None, Vec::new());
+        for (key, value) in pairs {
+            match key {
+                "range" => {
+                    range = Some(RangePreset::parse(value).ok_or_else(|| {
+                        invalid("range", "must be one of 1h, 6h, 24h, 7d, 14d, 30d")
+                    })?)
+                }
+                "from" => {
+                    from =
+                        Some(parse_time(value).ok_or_else(|| {
+                            invalid("from", "must be a time like 2026-11-20T00:00Z")
+                        })?)
+                }
+                "to" => {
+                    to =
+                        Some(parse_time(value).ok_or_else(|| {
+                            invalid("to", "must be a time like 2026-11-21T00:00Z")
+                        })?)
+                }
+                "gran" => {
+                    granularity = Some(
+                        Granularity::parse(value)
+                            .ok_or_else(|| invalid("gran", "must be one of 1m, 5m, 1h, 1d"))?,
+                    )
+                }
+                "models" => {
+                    for name in value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|name| !name.is_empty())
+                    {
+                        if name.chars().count() > 200 {
+                            return Err(invalid(
+                                "models",
+                                "a model name is at most 200 characters",
+                            ));
+                        }
+                        if !models.iter().any(|known| known == name) {
+                            models.push(name.to_owned());
+                        }
+                    }
+                    if models.len() > MAX_MODELS {
+                        return Err(invalid("models", format!("at most {MAX_MODELS} models")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let range = match (from, to) {
+            (Some(from_ms), Some(to_ms)) => {
+                if from_ms >= to_ms {
+                    return Err(invalid("from", "must be before to"));
+                }
+                if to_ms - from_ms > MAX_RANGE_MS {
+                    return Err(invalid("to", "a range is at most 400 days"));
+                }
+                TimeRange::Custom { from_ms, to_ms }
+            }
+            (Some(_), None) => return Err(invalid("to", "is required with from")),
+            (None, Some(_)) => return Err(invalid("from", "is required with to")),
+            (None, None) => range.map(TimeRange::Preset).unwrap_or_default(),
+        };
+        Ok(Self {
+            range,
+            granularity,
+            models,
+        })
+    }
+
+    /// The granularity in effect: the chosen one when the range offers it, else the default.
+    pub fn effective_granularity(&self) -> Granularity {
+        let span = self.range.span_ms();
+        self.granularity
+            .filter(|gran| Granularity::choices_for(span).contains(gran))
+            .unwrap_or_else(|| Granularity::default_for(span))
+    }
+
+    /// The query string (without `?`) that reproduces this filter; defaults are left out.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        match self.range {
+            TimeRange::Preset(_) if self.range == TimeRange::default() => {}
+            TimeRange::Preset(preset) => parts.push(format!("range={}", preset.as_str())),
+            TimeRange::Custom { from_ms, to_ms } => {
+                parts.push(format!("from={}", encode_value(&format_time(from_ms))));
+                parts.push(format!("to={}", encode_value(&format_time(to_ms))));
+            }
+        }
+        if let Some(gran) = self.granularity {
+            parts.push(format!("gran={}", gran.as_str()));
+        }
+        if !self.models.is_empty() {
+            let names: Vec<String> = self.models.iter().map(|name| encode_value(name)).collect();
+            parts.push(format!("models={}", names.join(",")));
+        }
+        parts.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Splits and percent-decodes a query string as a browser's router does.
+    fn decode(query: &str) -> Vec<(String, String)> {
+        query
+            .split('&')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (key, value) = part.split_once('=').unwrap_or((part, ""));
+                let bytes = value.as_bytes();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'%' && i + 2 < bytes.len() {
+                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("hex");
+                        out.push(u8::from_str_radix(hex, 16).expect("hex"));
+                        i += 3;
+                    } else {
+                        out.push(bytes[i]);
+                        i += 1;
+                    }
+                }
+                (key.to_owned(), String::from_utf8(out).expect("utf-8"))
+            })
+            .collect()
+    }
+
+    fn round_trip(filter: &AnalyticsFilter) -> AnalyticsFilter {
+        let pairs = decode(&filter.to_query());
+        AnalyticsFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .expect("parses back")
+    }
+
+    #[test]
+    fn filters_round_trip_through_the_query_string() {
+        let filters = [
+            AnalyticsFilter::default(),
+            AnalyticsFilter {
+                range: TimeRange::Preset(RangePreset::Last7Days),
+                granularity: Some(Granularity::Hour),
+                models: vec!["qwen-plus".into(), "qwen-max".into()],
+            },
+            AnalyticsFilter {
+                range: TimeRange::Custom {
+                    from_ms: 1_763_596_800_000,
+                    to_ms: 1_763_683_200_123,
+                },
+                granularity: None,
+                models: vec!["org/model name+v2".into(), "模型".into()],
+            },
+        ];
+        for filter in filters {
+            assert_eq!(round_trip(&filter), filter, "{}", filter.to_query());
+        }
+        assert_eq!(AnalyticsFilter::default().to_query(), "");
+    }
+
+    #[test]
+    fn the_design_documents_example_url_parses() {
+        let filter = AnalyticsFilter::from_pairs([
+            ("range", "24h"),
+            ("gran", "1h"),
+            ("models", "qwen-plus,qwen-max"),
+            ("id", "req_abc"),
+        ])
+        .expect("valid");
+        assert_eq!(filter.range, TimeRange::Preset(RangePreset::Last24Hours));
+        assert_eq!(filter.effective_granularity(), Granularity::Hour);
+        assert_eq!(filter.models, vec!["qwen-plus", "qwen-max"]);
+        let custom = AnalyticsFilter::from_pairs([
+            ("from", "2026-11-20T00:00Z"),
+            ("to", "2026-11-21T00:00Z"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            custom.to_query(),
+            "from=2026-11-20T00:00Z&to=2026-11-21T00:00Z"
+        );
+    }
+
+    #[test]
+    fn invalid_parameters_are_named() {
+        let error = |pairs: &[(&str, &str)]| {
+            AnalyticsFilter::from_pairs(pairs.iter().copied())
+                .expect_err("invalid")
+                .parameter
+        };
+        assert_eq!(error(&[("range", "2h")]), "range");
+        assert_eq!(error(&[("gran", "10s")]), "gran");
+        assert_eq!(
+            error(&[("from", "yesterday"), ("to", "2026-11-21T00:00Z")]),
+            "from"
+        );
+        assert_eq!(error(&[("from", "2026-11-21T00:00Z")]), "to");
+        assert_eq!(
+            error(&[("from", "2026-11-21T00:00Z"), ("to", "2026-11-20T00:00Z")]),
+            "from"
+        );
+        assert_eq!(
+            error(&[("from", "2024-01-01T00:00Z"), ("to", "2026-11-20T00:00Z")]),
+            "to"
+        );
+    }
+
+    #[test]
+    fn a_granularity_the_range_does_not_offer_falls_back_to_the_default() {
+        let filter =
+            AnalyticsFilter::from_pairs([("range", "30d"), ("gran", "1m")]).expect("valid");
+        assert_eq!(filter.effective_granularity(), Granularity::Day);
+    }
+}
