@@ -1,5 +1,7 @@
 //! The engine's answers to the UI: implements `app`'s `Backend` trait over the store.
 
+pub mod plan;
+
 use app::api::backend::{Backend, BackendError};
 use app::model::WorkspaceInfo;
 use sqlx::SqlitePool;
