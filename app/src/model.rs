@@ -1,10 +1,12 @@
 //! Plain serde types shared by the server and the browser. No I/O and no reactive code here.
 
+mod analytics;
 mod kind;
 mod time;
 mod usage;
 mod workspace;
 
+pub use analytics::Kpis;
 pub use kind::ModelKind;
 pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
 pub use usage::Usage;

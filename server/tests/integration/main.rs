@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod analytics;
 mod binary;
 mod cost;
 mod health;
