@@ -162,7 +162,10 @@ fn write(conn: &mut Connection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
                 "batch committed"
             );
             let mut outcomes = stored.into_iter();
-            for (count, reply, _permit) in replies {
+            for (count, reply, permit) in replies {
+                // Free the queue's room before answering, so a caller that sends again at
+                // once finds it.
+                drop(permit);
                 let _ = reply.send(Ok(outcomes.by_ref().take(count).collect()));
             }
         }
@@ -170,7 +173,8 @@ fn write(conn: &mut Connection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
             tracing::error!(%error, records = batch.len(), "batch failed and was rolled back");
             // Models created in the failed transaction do not exist: forget them.
             catalog.clear();
-            for (_, reply, _permit) in replies {
+            for (_, reply, permit) in replies {
+                drop(permit);
                 let _ = reply.send(Err(SubmitError::Storage));
             }
         }
