@@ -1,7 +1,7 @@
 //! Deleting what has outlived its retention, one small batch per transaction so the writer is
 //! never held up for more than a few milliseconds.
 
-use sqlx::{Connection, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::StoreError;
 use crate::rollup::Level;
@@ -27,32 +27,28 @@ pub async fn purge_requests_batch(
     if ids.is_empty() {
         return Ok((0, 0));
     }
-    let mut bodies: QueryBuilder<Sqlite> =
-        QueryBuilder::new("DELETE FROM request_bodies WHERE request_row_id IN (");
-    let mut list = bodies.separated(", ");
-    for id in &ids {
-        list.push_bind(*id);
-    }
-    bodies.push(")");
-    let bodies_deleted = bodies
-        .build()
-        .execute(&mut *transaction)
-        .await?
-        .rows_affected();
-
-    let mut rows: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM requests WHERE id IN (");
-    let mut list = rows.separated(", ");
-    for id in &ids {
-        list.push_bind(*id);
-    }
-    rows.push(")");
-    let rows_deleted = rows
-        .build()
-        .execute(&mut *transaction)
-        .await?
-        .rows_affected();
+    let bodies_deleted =
+        delete_by_ids(&mut transaction, "request_bodies", "request_row_id", &ids).await?;
+    let rows_deleted = delete_by_ids(&mut transaction, "requests", "id", &ids).await?;
     transaction.commit().await?;
     Ok((rows_deleted, bodies_deleted))
+}
+
+/// Deletes the rows of `table` whose `column` is one of `ids`; returns how many went.
+async fn delete_by_ids(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    ids: &[i64],
+) -> Result<u64, StoreError> {
+    let mut query: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(")");
+    Ok(query.build().execute(conn).await?.rows_affected())
 }
 
 /// Deletes up to `limit` rollup cells of `level` for `workspace_id` whose bucket starts before
