@@ -1,7 +1,9 @@
 //! Server functions, one file per area. Each body asks `backend()` one question and returns.
 
+mod analytics;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod workspace;
 
+pub use analytics::*;
 pub use workspace::*;

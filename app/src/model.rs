@@ -6,7 +6,9 @@ mod time;
 mod usage;
 mod workspace;
 
-pub use analytics::Kpis;
+pub use analytics::{
+    AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint, UnitTotals,
+};
 pub use kind::ModelKind;
 pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
 pub use usage::Usage;

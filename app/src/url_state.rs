@@ -35,13 +35,15 @@ fn invalid(parameter: &'static str, message: impl Into<String>) -> FilterError {
     }
 }
 
-/// Parses `2026-11-20T00:00Z` (the short form the URLs use) or any RFC 3339 time.
+/// Parses `2026-11-20T00:00Z` (the short form the URLs use), any RFC 3339 time, or a time
+/// without an offset as a `datetime-local` field sends it (`2026-11-20T00:00`), read as UTC.
 pub fn parse_time(text: &str) -> Option<i64> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(time.timestamp_millis());
     }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%MZ")
-        .ok()
+    ["%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
         .map(|time| time.and_utc().timestamp_millis())
 }
 
@@ -70,7 +72,58 @@ pub fn encode_value(value: &str) -> String {
     out
 }
 
+/// Splits a query string (without `?`) into decoded pairs, as a browser's form encoding writes
+/// them: `%XX` escapes and `+` for a space. Invalid escapes and UTF-8 are kept as they are.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            (decode_component(key), decode_component(value))
+        })
+        .collect()
+}
+
+fn decode_component(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (bytes[index], escaped) {
+            (_, Some(byte)) => {
+                out.push(byte);
+                index += 3;
+            }
+            (b'+', None) => {
+                out.push(b' ');
+                index += 1;
+            }
+            (byte, None) => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 impl AnalyticsFilter {
+    /// Reads a filter from a raw query string (without `?`).
+    pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        let pairs = query_pairs(query);
+        Self::from_pairs(
+            pairs
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
+        )
+    }
+
     /// Reads a filter from decoded query pairs. Unknown parameters are ignored (other views
     /// share the URL); known ones must be valid.
     pub fn from_pairs<'a>(
@@ -181,35 +234,8 @@ impl AnalyticsFilter {
 mod tests {
     use super::*;
 
-    /// Splits and percent-decodes a query string as a browser's router does.
-    fn decode(query: &str) -> Vec<(String, String)> {
-        query
-            .split('&')
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let (key, value) = part.split_once('=').unwrap_or((part, ""));
-                let bytes = value.as_bytes();
-                let mut out = Vec::new();
-                let mut i = 0;
-                while i < bytes.len() {
-                    if bytes[i] == b'%' && i + 2 < bytes.len() {
-                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("hex");
-                        out.push(u8::from_str_radix(hex, 16).expect("hex"));
-                        i += 3;
-                    } else {
-                        out.push(bytes[i]);
-                        i += 1;
-                    }
-                }
-                (key.to_owned(), String::from_utf8(out).expect("utf-8"))
-            })
-            .collect()
-    }
-
     fn round_trip(filter: &AnalyticsFilter) -> AnalyticsFilter {
-        let pairs = decode(&filter.to_query());
-        AnalyticsFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .expect("parses back")
+        AnalyticsFilter::from_query(&filter.to_query()).expect("parses back")
     }
 
     #[test]
@@ -280,6 +306,22 @@ mod tests {
         assert_eq!(
             error(&[("from", "2024-01-01T00:00Z"), ("to", "2026-11-20T00:00Z")]),
             "to"
+        );
+    }
+
+    #[test]
+    fn form_encoded_queries_decode_like_a_browser_writes_them() {
+        let filter = AnalyticsFilter::from_query("models=my+model&models=b%2Cc&range=7d&x=%zz")
+            .expect("valid");
+        assert_eq!(filter.models, vec!["my model", "b", "c"]);
+        assert_eq!(filter.range, TimeRange::Preset(RangePreset::Last7Days));
+        assert_eq!(
+            query_pairs("a=%E6%A8%A1&b=50%&c"),
+            vec![
+                ("a".to_owned(), "模".to_owned()),
+                ("b".to_owned(), "50%".to_owned()),
+                ("c".to_owned(), String::new()),
+            ]
         );
     }
 

@@ -66,6 +66,8 @@ pub enum Command {
     RecomputeCost(RecomputeCostArgs),
     /// Measure HTTP ingest end to end and print the numbers.
     Bench(BenchArgs),
+    /// Measure the Analytics answer on an existing database and print the numbers.
+    BenchAnalytics(BenchAnalyticsArgs),
 }
 
 /// `modelwatch keys ...`
@@ -192,6 +194,17 @@ pub struct BenchArgs {
     /// Where to put the benchmark database (a fresh temporary folder when omitted).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+}
+
+/// `modelwatch bench-analytics`
+#[derive(Debug, Clone, Args)]
+pub struct BenchAnalyticsArgs {
+    /// Answers per case (range x granularity x model set).
+    #[arg(long, default_value_t = 50)]
+    pub rounds: usize,
+    /// Where the preset ranges end (UTC ms); just after the newest call when omitted.
+    #[arg(long)]
+    pub now_ms: Option<i64>,
 }
 
 /// Settings of `modelwatch serve`.

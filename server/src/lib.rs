@@ -4,6 +4,7 @@
 //! integration tests drive exactly what production runs.
 
 pub mod bench;
+pub mod bench_analytics;
 pub mod commands;
 pub mod config;
 pub mod cost;

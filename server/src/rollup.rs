@@ -34,7 +34,7 @@ impl Level {
         ts_ms.div_euclid(self.width_ms()) * self.width_ms()
     }
 
-    /// The table holding this level.
+    /// The table holding this level's per-model cells.
     pub fn table(self) -> &'static str {
         match self {
             Level::Minute => "rollup_1m",
@@ -42,7 +42,29 @@ impl Level {
             Level::Day => "rollup_1d",
         }
     }
+
+    /// The table holding this level's all-models cells (model id [`ALL_MODELS`]).
+    pub fn all_models_table(self) -> &'static str {
+        match self {
+            Level::Minute => "rollup_all_1m",
+            Level::Hour => "rollup_all_1h",
+            Level::Day => "rollup_all_1d",
+        }
+    }
+
+    /// The table of a cell of `model_id`.
+    pub fn table_for(self, model_id: i64) -> &'static str {
+        if model_id == ALL_MODELS {
+            self.all_models_table()
+        } else {
+            self.table()
+        }
+    }
 }
+
+/// The model id of the cells that sum every model of a workspace, so charts of all models read
+/// one cell per bucket instead of one per model. Real model ids start at 1.
+pub const ALL_MODELS: i64 = 0;
 
 /// Where a cell lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,20 +186,47 @@ impl Cell {
     }
 }
 
-/// Folds calls into their minute, hour and day cells.
+impl Cell {
+    /// Adds another cell of the same bucket (sums add, sketches merge).
+    pub fn merge(&mut self, other: &Cell) {
+        self.requests += other.requests;
+        self.status_2xx += other.status_2xx;
+        self.status_4xx += other.status_4xx;
+        self.status_429 += other.status_429;
+        self.status_5xx += other.status_5xx;
+        self.streamed += other.streamed;
+        for (sum, value) in self.units.iter_mut().zip(other.units) {
+            *sum += value;
+        }
+        self.video_seconds += other.video_seconds;
+        self.audio_seconds += other.audio_seconds;
+        self.cost += other.cost;
+        self.cost_count += other.cost_count;
+        self.latency_sum += other.latency_sum;
+        self.latency_count += other.latency_count;
+        self.ttft_sum += other.ttft_sum;
+        self.ttft_count += other.ttft_count;
+        self.latency.merge(&other.latency);
+        self.ttft.merge(&other.ttft);
+    }
+}
+
+/// Folds calls into their minute, hour and day cells, for their model and for all models.
 pub fn aggregate<'a>(
     observations: impl IntoIterator<Item = Observation<'a>>,
 ) -> HashMap<CellKey, Cell> {
     let mut cells: HashMap<CellKey, Cell> = HashMap::new();
     for observation in observations {
         for level in Level::ALL {
-            let key = CellKey {
-                level,
-                workspace_id: observation.workspace_id,
-                bucket_ms: level.bucket(observation.ts_ms),
-                model_id: observation.model_id,
-            };
-            cells.entry(key).or_default().add(&observation);
+            for model_id in [observation.model_id, ALL_MODELS] {
+                let key = CellKey {
+                    level,
+                    workspace_id: observation.workspace_id,
+                    bucket_ms: level.bucket(observation.ts_ms),
+                    model_id,
+                };
+                cells.entry(key).or_default().add(&observation);
+            }
         }
     }
     cells
@@ -230,7 +279,11 @@ mod tests {
             ..base
         };
         let cells = aggregate([base, throttled]);
-        assert_eq!(cells.len(), 2 + 1 + 1, "two minutes, one hour, one day");
+        assert_eq!(
+            cells.len(),
+            2 * (2 + 1 + 1),
+            "two minutes, one hour, one day; for the model and for all models"
+        );
         let hour = &cells[&CellKey {
             level: Level::Hour,
             workspace_id: 1,

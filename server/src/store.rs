@@ -2,10 +2,12 @@
 
 pub mod analytics;
 pub mod api_keys;
+pub mod backfill;
 pub mod batch;
 pub mod catalog;
 pub mod costs;
 pub mod encoding;
+pub mod reader;
 pub mod requests;
 pub mod retention;
 pub mod workspaces;
@@ -48,6 +50,9 @@ pub enum StoreError {
     /// Stored data could not be read back (for example an undecodable sketch).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A blocking database task ended without an answer (it panicked or was cancelled).
+    #[error("a database task stopped: {0}")]
+    Task(String),
 }
 
 fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::model::WorkspaceInfo;
+use crate::model::{AnalyticsReport, WorkspaceInfo};
+use crate::url_state::AnalyticsFilter;
 
 /// A failure inside the engine. The engine logs the details; the UI gets only this generic text
 /// (it converts into `ServerFnError` through `?`).
@@ -26,6 +27,9 @@ pub enum BackendError {
 pub trait Backend: Send + Sync + 'static {
     /// The workspace the current dashboard user is looking at.
     async fn current_workspace(&self) -> Result<WorkspaceInfo, BackendError>;
+
+    /// The Analytics report for `filter` in the current workspace; presets end now.
+    async fn analytics(&self, filter: AnalyticsFilter) -> Result<AnalyticsReport, BackendError>;
 }
 
 /// How the engine is shared with server functions (as Leptos context).

@@ -1,6 +1,8 @@
-//! What the Analytics page shows.
+//! What the Analytics page shows: one report per filter, every number from rollups.
 
 use serde::{Deserialize, Serialize};
+
+use super::{Granularity, ModelKind};
 
 /// The headline numbers of a range. `None`: nothing to average or no known value.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -16,4 +18,119 @@ pub struct Kpis {
     pub avg_ttft_ms: Option<f64>,
     /// Sum of the known costs; `None` when no call in the range had a price.
     pub cost: Option<f64>,
+}
+
+/// Usage in every unit a kind of model is billed in; each kind keeps its own units.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnitTotals {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub cached_tokens: i64,
+    pub reasoning_tokens: i64,
+    pub input_text_tokens: i64,
+    pub input_audio_tokens: i64,
+    pub input_image_tokens: i64,
+    pub input_video_tokens: i64,
+    pub output_text_tokens: i64,
+    pub output_audio_tokens: i64,
+    pub images: i64,
+    pub video_seconds: f64,
+    pub audio_seconds: f64,
+    pub characters: i64,
+}
+
+impl UnitTotals {
+    /// Adds `other` unit by unit.
+    pub fn add(&mut self, other: &UnitTotals) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
+        self.input_text_tokens += other.input_text_tokens;
+        self.input_audio_tokens += other.input_audio_tokens;
+        self.input_image_tokens += other.input_image_tokens;
+        self.input_video_tokens += other.input_video_tokens;
+        self.output_text_tokens += other.output_text_tokens;
+        self.output_audio_tokens += other.output_audio_tokens;
+        self.images += other.images;
+        self.video_seconds += other.video_seconds;
+        self.audio_seconds += other.audio_seconds;
+        self.characters += other.characters;
+    }
+}
+
+/// One point of the time series: the bucket starting at `bucket_ms` (UTC, granularity wide).
+/// Buckets without calls are present with zeros and no percentiles.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    pub bucket_ms: i64,
+    pub requests: i64,
+    /// Calls without a 2xx status.
+    pub errors: i64,
+    pub status_4xx: i64,
+    pub status_5xx: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+}
+
+/// One row of the per-model table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelRow {
+    pub model: String,
+    pub kind: ModelKind,
+    pub requests: i64,
+    pub success_rate: Option<f64>,
+    /// Calls per minute over the whole range.
+    pub rpm_avg: f64,
+    /// Calls in the busiest minute; `None` when the minute detail has expired.
+    pub rpm_peak: Option<i64>,
+    /// Total tokens per minute over the whole range.
+    pub tpm_avg: f64,
+    /// Tokens in the busiest minute; `None` when the minute detail has expired.
+    pub tpm_peak: Option<i64>,
+    pub ttft_avg_ms: Option<f64>,
+    pub ttft_p95_ms: Option<f64>,
+    pub latency_avg_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub units: UnitTotals,
+    pub cost: Option<f64>,
+}
+
+/// Usage summed over the models of one kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KindUsage {
+    pub kind: ModelKind,
+    pub requests: i64,
+    pub units: UnitTotals,
+}
+
+/// A model the workspace has seen, offered in the model filter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelOption {
+    pub name: String,
+    pub kind: ModelKind,
+}
+
+/// Everything the Analytics page shows for one filter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalyticsReport {
+    /// The range answered (UTC ms, `to` exclusive), after resolving a preset at `generated_at_ms`.
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub granularity: Granularity,
+    pub generated_at_ms: i64,
+    pub kpis: Kpis,
+    /// The same numbers for the period of the same length just before `from_ms`.
+    pub previous: Kpis,
+    pub series: Vec<SeriesPoint>,
+    pub models: Vec<ModelRow>,
+    pub kinds: Vec<KindUsage>,
+    /// Every model of the workspace, for the model filter.
+    pub model_options: Vec<ModelOption>,
 }

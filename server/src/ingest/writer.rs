@@ -103,7 +103,8 @@ pub fn spawn(
     database_url: &str,
     config: WriterConfig,
 ) -> Result<(IngestHandle, JoinHandle<()>), StoreError> {
-    let conn = batch::open_connection(&store::database_path(database_url)?)?;
+    let mut conn = batch::open_connection(&store::database_path(database_url)?)?;
+    store::backfill::all_models_cells(&mut conn)?;
     let (sender, receiver) = mpsc::channel();
     let handle = IngestHandle {
         sender,

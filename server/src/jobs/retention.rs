@@ -42,18 +42,25 @@ pub async fn run_once(pool: &SqlitePool, now_ms: i64, batch: i64) -> Result<Purg
         let minute_cutoff = Level::Minute.bucket(raw_cutoff);
         let hour_cutoff = Level::Hour.bucket(now_ms - HOURLY_RETENTION_DAYS * DAY_MS);
         for (level, cutoff) in [(Level::Minute, minute_cutoff), (Level::Hour, hour_cutoff)] {
-            loop {
-                let cells =
-                    store::retention::purge_rollups_batch(pool, level, workspace_id, cutoff, batch)
-                        .await?;
-                match level {
-                    Level::Minute => purged.minute_cells += cells,
-                    _ => purged.hour_cells += cells,
+            for table in [level.table(), level.all_models_table()] {
+                loop {
+                    let cells = store::retention::purge_rollups_batch(
+                        pool,
+                        table,
+                        workspace_id,
+                        cutoff,
+                        batch,
+                    )
+                    .await?;
+                    match level {
+                        Level::Minute => purged.minute_cells += cells,
+                        _ => purged.hour_cells += cells,
+                    }
+                    if (cells as i64) < batch {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
                 }
-                if (cells as i64) < batch {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
             }
         }
     }

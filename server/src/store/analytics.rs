@@ -1,77 +1,185 @@
-//! Analytics answers from rollup cells (never raw rows): sums add up across cells and levels,
-//! percentiles come from merged sketches.
+//! Reading rollup cells for analytics (never raw rows): the cells of a query plan's segments,
+//! and the workspace's models. The arithmetic over them lives in `query::analytics`.
 
-use app::model::Kpis;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use app::model::{ModelKind, ModelOption};
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row};
 
 use super::StoreError;
 use crate::query::plan::Segment;
-use crate::rollup::Sketch;
+use crate::rollup::{Cell, Level, Sketch, UNIT_COLUMNS};
 
-/// The headline numbers of the cells in `segments`, for all models or only `model_ids`.
-pub async fn kpis(
-    pool: &SqlitePool,
+/// One stored rollup cell as read back.
+pub struct StoredCell {
+    pub level: Level,
+    pub bucket_ms: i64,
+    pub model_id: i64,
+    pub cell: Cell,
+    /// The busiest minute inside the cell (calls, total tokens); `None` when unknown (an hour
+    /// or day whose minute cells had expired before peaks were kept).
+    pub peak_minute: Option<(i64, i64)>,
+}
+
+/// A model of the workspace.
+pub struct WorkspaceModel {
+    pub id: i64,
+    pub option: ModelOption,
+}
+
+/// Which sketches to decode (decoding is most of the cost of reading a cell); the others are
+/// left empty.
+#[derive(Clone, Copy, Debug)]
+pub enum Sketches {
+    LatencyOnly,
+    LatencyAndTtft,
+}
+
+/// Which cells to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Cells<'a> {
+    /// The all-models cells (one per bucket).
+    AllModels,
+    /// Every model's own cells.
+    EachModel,
+    /// The own cells of these models only (an empty list matches none).
+    Models(&'a [i64]),
+}
+
+/// Every model the workspace has seen, by name.
+pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError> {
+    let mut statement = conn
+        .prepare_cached("SELECT id, name, kind FROM models WHERE workspace_id = ? ORDER BY name")?;
+    let rows = statement.query_map([workspace_id], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut models = Vec::new();
+    for row in rows {
+        let (id, name, kind) = row?;
+        let kind = ModelKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown model kind {kind}")))?;
+        models.push(WorkspaceModel {
+            id,
+            option: ModelOption { name, kind },
+        });
+    }
+    Ok(models)
+}
+
+/// How many columns [`cell_columns`] selects.
+pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COLUMNS.len() + 12;
+
+/// The columns [`read_cell`] expects, for a table of `level`.
+pub fn cell_columns(level: Level) -> String {
+    let peaks = match level {
+        Level::Minute => "requests, total_tokens",
+        Level::Hour | Level::Day => "peak_minute_requests, peak_minute_tokens",
+    };
+    format!(
+        "bucket_ms, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
+         streamed, {units}, video_seconds, audio_seconds, cost, cost_count, latency_sum, \
+         latency_count, ttft_sum, ttft_count, latency_sketch, ttft_sketch, {peaks}",
+        units = UNIT_COLUMNS.join(", "),
+    )
+}
+
+fn sketch(row: &Row<'_>, index: usize) -> Result<Sketch, StoreError> {
+    let value = row.get_ref(index)?;
+    let bytes = value
+        .as_blob_or_null()
+        .map_err(|_| StoreError::Corrupt(format!("column {index} is not a sketch")))?;
+    match bytes {
+        Some(bytes) => {
+            Sketch::decode(bytes).map_err(|error| StoreError::Corrupt(error.to_string()))
+        }
+        None => Ok(Sketch::new()),
+    }
+}
+
+/// A cell from a row selected with [`cell_columns`].
+pub fn read_cell(
+    level: Level,
+    row: &Row<'_>,
+    sketches: Sketches,
+) -> Result<StoredCell, StoreError> {
+    let mut units = [0_i64; 13];
+    for (offset, unit) in units.iter_mut().enumerate() {
+        *unit = row.get(8 + offset)?;
+    }
+    let next = 8 + units.len();
+    let peak_requests: Option<i64> = row.get(next + 10)?;
+    let peak_tokens: Option<i64> = row.get(next + 11)?;
+    Ok(StoredCell {
+        level,
+        bucket_ms: row.get(0)?,
+        model_id: row.get(1)?,
+        cell: Cell {
+            requests: row.get(2)?,
+            status_2xx: row.get(3)?,
+            status_4xx: row.get(4)?,
+            status_429: row.get(5)?,
+            status_5xx: row.get(6)?,
+            streamed: row.get(7)?,
+            units,
+            video_seconds: row.get(next)?,
+            audio_seconds: row.get(next + 1)?,
+            cost: row.get(next + 2)?,
+            cost_count: row.get(next + 3)?,
+            latency_sum: row.get(next + 4)?,
+            latency_count: row.get(next + 5)?,
+            ttft_sum: row.get(next + 6)?,
+            ttft_count: row.get(next + 7)?,
+            latency: sketch(row, next + 8)?,
+            ttft: match sketches {
+                Sketches::LatencyAndTtft => sketch(row, next + 9)?,
+                Sketches::LatencyOnly => Sketch::new(),
+            },
+        },
+        peak_minute: peak_requests.zip(peak_tokens),
+    })
+}
+
+/// The chosen cells of `segments`, in time order per segment.
+pub fn cells(
+    conn: &Connection,
     workspace_id: i64,
     segments: &[Segment],
-    model_ids: Option<&[i64]>,
-) -> Result<Kpis, StoreError> {
-    let (mut requests, mut ok, mut total, mut input, mut output) = (0, 0, 0, 0, 0);
-    let (mut latency_sum, mut latency_count, mut ttft_sum, mut ttft_count) = (0, 0, 0, 0);
-    let (mut cost, mut cost_count) = (0.0, 0);
-    let mut latency = Sketch::new();
+    which: Cells<'_>,
+    sketches: Sketches,
+) -> Result<Vec<StoredCell>, StoreError> {
+    if matches!(which, Cells::Models(ids) if ids.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut cells = Vec::new();
     for segment in segments {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT requests, status_2xx, total_tokens, input_tokens, output_tokens, latency_sum, \
-             latency_count, ttft_sum, ttft_count, cost, cost_count, latency_sketch FROM {} \
-             WHERE workspace_id = ",
-            segment.level.table()
-        ));
-        query
-            .push_bind(workspace_id)
-            .push(" AND bucket_ms >= ")
-            .push_bind(segment.from_ms)
-            .push(" AND bucket_ms < ")
-            .push_bind(segment.to_ms);
-        if let Some(ids) = model_ids {
-            if ids.is_empty() {
-                return Ok(Kpis::default());
-            }
-            query.push(" AND model_id IN (");
-            let mut list = query.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            query.push(")");
+        let table = match which {
+            Cells::AllModels => segment.level.all_models_table(),
+            Cells::EachModel | Cells::Models(_) => segment.level.table(),
+        };
+        let mut sql = format!(
+            "SELECT {} FROM {table} WHERE workspace_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3",
+            cell_columns(segment.level)
+        );
+        let mut values: Vec<Value> = vec![
+            workspace_id.into(),
+            segment.from_ms.into(),
+            segment.to_ms.into(),
+        ];
+        if let Cells::Models(ids) = which {
+            let placeholders: Vec<String> = (0..ids.len())
+                .map(|index| format!("?{}", index + 4))
+                .collect();
+            sql.push_str(&format!(" AND model_id IN ({})", placeholders.join(", ")));
+            values.extend(ids.iter().map(|id| Value::Integer(*id)));
         }
-        for row in query.build().fetch_all(pool).await? {
-            requests += row.get::<i64, _>(0);
-            ok += row.get::<i64, _>(1);
-            total += row.get::<i64, _>(2);
-            input += row.get::<i64, _>(3);
-            output += row.get::<i64, _>(4);
-            latency_sum += row.get::<i64, _>(5);
-            latency_count += row.get::<i64, _>(6);
-            ttft_sum += row.get::<i64, _>(7);
-            ttft_count += row.get::<i64, _>(8);
-            cost += row.get::<f64, _>(9);
-            cost_count += row.get::<i64, _>(10);
-            if let Some(bytes) = row.get::<Option<Vec<u8>>, _>(11) {
-                let cell = Sketch::decode(&bytes)
-                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-                latency.merge(&cell);
-            }
+        let mut statement = conn.prepare_cached(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        while let Some(row) = rows.next()? {
+            cells.push(read_cell(segment.level, row, sketches)?);
         }
     }
-    let ratio = |sum: i64, count: i64| (count > 0).then(|| sum as f64 / count as f64);
-    Ok(Kpis {
-        requests,
-        success_rate: ratio(ok, requests),
-        total_tokens: total,
-        input_tokens: input,
-        output_tokens: output,
-        avg_latency_ms: ratio(latency_sum, latency_count),
-        p95_latency_ms: latency.quantile(0.95),
-        avg_ttft_ms: ratio(ttft_sum, ttft_count),
-        cost: (cost_count > 0).then_some(cost),
-    })
+    Ok(cells)
 }

@@ -4,7 +4,7 @@
 //! raw rows, bodies and rollups all go into the caller's one transaction.
 
 mod catalog;
-mod rollups;
+pub mod rollups;
 mod rows;
 
 use std::collections::HashSet;

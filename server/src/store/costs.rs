@@ -9,7 +9,7 @@ use sqlx::{Connection, SqlitePool};
 
 use super::StoreError;
 use crate::cost::{self, Prices};
-use crate::rollup::Level;
+use crate::rollup::{Level, ALL_MODELS};
 
 const CHUNK: i64 = 5_000;
 
@@ -140,18 +140,20 @@ pub async fn recompute(
             let cost_delta = new.unwrap_or(0.0) - old.unwrap_or(0.0);
             let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
             for level in Level::ALL {
-                let entry = deltas
-                    .entry((level, level.bucket(ts_ms), model_id))
-                    .or_default();
-                entry.0 += cost_delta;
-                entry.1 += count_delta;
+                for cell_model in [model_id, ALL_MODELS] {
+                    let entry = deltas
+                        .entry((level, level.bucket(ts_ms), cell_model))
+                        .or_default();
+                    entry.0 += cost_delta;
+                    entry.1 += count_delta;
+                }
             }
         }
         for ((level, bucket_ms, model_id), (cost_delta, count_delta)) in deltas {
             let sql = format!(
                 "UPDATE {} SET cost = cost + ?, cost_count = cost_count + ? \
                  WHERE workspace_id = ? AND bucket_ms = ? AND model_id = ?",
-                level.table()
+                level.table_for(model_id)
             );
             report.cells += sqlx::query(&sql)
                 .bind(cost_delta)

@@ -4,7 +4,6 @@
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::StoreError;
-use crate::rollup::Level;
 
 /// Deletes up to `limit` raw rows of `workspace_id` older than `cutoff_ms`, with their bodies.
 /// Returns how many rows were deleted; fewer than `limit` means none are left.
@@ -51,11 +50,11 @@ async fn delete_by_ids(
     Ok(query.build().execute(conn).await?.rows_affected())
 }
 
-/// Deletes up to `limit` rollup cells of `level` for `workspace_id` whose bucket starts before
-/// `cutoff_ms`. Returns how many were deleted.
+/// Deletes up to `limit` rollup cells of `table` (a level's per-model or all-models table) for
+/// `workspace_id` whose bucket starts before `cutoff_ms`. Returns how many were deleted.
 pub async fn purge_rollups_batch(
     pool: &SqlitePool,
-    level: Level,
+    table: &str,
     workspace_id: i64,
     cutoff_ms: i64,
     limit: i64,
@@ -63,8 +62,7 @@ pub async fn purge_rollups_batch(
     let sql = format!(
         "DELETE FROM {table} WHERE (workspace_id, bucket_ms, model_id) IN \
          (SELECT workspace_id, bucket_ms, model_id FROM {table} \
-          WHERE workspace_id = ? AND bucket_ms < ? ORDER BY bucket_ms LIMIT ?)",
-        table = level.table()
+          WHERE workspace_id = ? AND bucket_ms < ? ORDER BY bucket_ms LIMIT ?)"
     );
     let done = sqlx::query(&sql)
         .bind(workspace_id)

@@ -3,8 +3,26 @@
 use serde_json::json;
 use server::query::plan::plan;
 use server::rollup::Level;
+use server::store::analytics::{Cells, Sketches};
 
 use crate::helpers::{now_ms, spawn_app};
+
+/// KPIs of the per-model cells of `segments` (all models, or only `models`).
+async fn kpis_of(
+    pool: &sqlx::SqlitePool,
+    segments: &[server::query::plan::Segment],
+    models: Option<&[i64]>,
+) -> app::model::Kpis {
+    let path = pool.connect_options().get_filename().to_path_buf();
+    let conn = rusqlite::Connection::open(path).expect("read connection");
+    let which = match models {
+        Some(ids) => Cells::Models(ids),
+        None => Cells::EachModel,
+    };
+    let cells = server::store::analytics::cells(&conn, 1, segments, which, Sketches::LatencyOnly)
+        .expect("cells");
+    server::query::analytics::kpis(&cells)
+}
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -45,9 +63,7 @@ async fn kpis_from_mixed_levels_equal_a_recount_of_raw_rows() {
         (start + 17 * MINUTE, start + 44 * MINUTE),
     ] {
         let segments = plan(from, to, Level::Day, 0);
-        let kpis = server::store::analytics::kpis(&app.pool, 1, &segments, None)
-            .await
-            .expect("kpis");
+        let kpis = kpis_of(&app.pool, &segments, None).await;
         let (lo, hi) = (
             Level::Minute.bucket(from),
             Level::Minute.bucket(to + MINUTE - 1),
@@ -89,12 +105,8 @@ async fn kpis_from_mixed_levels_equal_a_recount_of_raw_rows() {
         .await
         .expect("alpha");
     let segments = plan(start - HOUR, start + 3 * DAY, Level::Day, 0);
-    let only_alpha = server::store::analytics::kpis(&app.pool, 1, &segments, Some(&[alpha]))
-        .await
-        .expect("kpis");
+    let only_alpha = kpis_of(&app.pool, &segments, Some(&[alpha])).await;
     assert_eq!(only_alpha.requests, 200);
-    let none = server::store::analytics::kpis(&app.pool, 1, &segments, Some(&[]))
-        .await
-        .expect("kpis");
+    let none = kpis_of(&app.pool, &segments, Some(&[])).await;
     assert_eq!(none.requests, 0);
 }

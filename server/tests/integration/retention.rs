@@ -31,7 +31,7 @@ async fn expired_rows_bodies_and_minute_cells_go_hourly_and_daily_cells_stay() {
          streamed, input_tokens, output_tokens, total_tokens, cached_tokens, reasoning_tokens, input_text_tokens, \
          input_audio_tokens, input_image_tokens, input_video_tokens, output_text_tokens, output_audio_tokens, images, \
          video_seconds, audio_seconds, characters, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
-         latency_sketch, ttft_sketch FROM rollup_1h LIMIT 1",
+         latency_sketch, ttft_sketch, peak_minute_requests, peak_minute_tokens FROM rollup_1h LIMIT 1",
     )
     .bind((now - 401 * DAY).div_euclid(3_600_000) * 3_600_000)
     .execute(&app.pool)
@@ -44,12 +44,17 @@ async fn expired_rows_bodies_and_minute_cells_go_hourly_and_daily_cells_stay() {
         .expect("retention");
     assert_eq!(purged.requests, 25, "{purged:?}");
     assert_eq!(purged.bodies, 25);
-    assert_eq!(purged.minute_cells, 25);
+    assert_eq!(
+        purged.minute_cells,
+        2 * 25,
+        "per-model and all-models cells"
+    );
     assert_eq!(purged.hour_cells, 1);
 
     assert_eq!(app.count("SELECT count(*) FROM requests").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM request_bodies").await, 0);
     assert_eq!(app.count("SELECT count(*) FROM rollup_1m").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM rollup_all_1m").await, 1);
     assert_eq!(
         app.count("SELECT sum(requests) FROM rollup_1h").await,
         26,

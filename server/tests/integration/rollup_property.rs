@@ -92,6 +92,40 @@ async fn check(pool: &SqlitePool) {
         let recount: Vec<(i64, i64, Counts)> = rows(pool, &recount_sql).await;
         let rolled: Vec<(i64, i64, Counts)> = rows(pool, &rollup_sql).await;
         assert_eq!(recount, rolled, "{level:?}");
+
+        // The all-models cells equal a recount over every model (model id 0).
+        let recount_all_sql = format!(
+            "SELECT (ts_ms / {width}) * {width}, 0, {COUNTED} FROM requests GROUP BY 1 ORDER BY 1"
+        );
+        let rollup_all_sql = format!(
+            "SELECT bucket_ms, model_id, {ROLLED} FROM {} ORDER BY 1, 2",
+            level.all_models_table()
+        );
+        let recount_all: Vec<(i64, i64, Counts)> = rows(pool, &recount_all_sql).await;
+        let rolled_all: Vec<(i64, i64, Counts)> = rows(pool, &rollup_all_sql).await;
+        assert_eq!(recount_all, rolled_all, "all models, {level:?}");
+
+        // Hour and day cells know their busiest minute: calls and tokens.
+        if level != Level::Minute {
+            let peaks_sql = format!(
+                "SELECT bucket_ms, model_id, peak_minute_requests, peak_minute_tokens FROM {} \
+                 ORDER BY 1, 2",
+                level.table()
+            );
+            let recount_peaks_sql = format!(
+                "SELECT (bucket_ms / {width}) * {width}, model_id, max(requests), max(total_tokens) \
+                 FROM rollup_1m GROUP BY 1, 2 ORDER BY 1, 2"
+            );
+            let peaks: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&peaks_sql)
+                .fetch_all(pool)
+                .await
+                .expect("peaks");
+            let recount_peaks: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&recount_peaks_sql)
+                .fetch_all(pool)
+                .await
+                .expect("minute maxima");
+            assert_eq!(peaks, recount_peaks, "peak minutes, {level:?}");
+        }
     }
 
     // Percentiles per model: merged minute sketches against the exact latencies.

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
-use crate::rollup::{Cell, CellKey, Level, Sketch, UNIT_COLUMNS};
+use crate::rollup::{Cell, CellKey, Level, Sketch, ALL_MODELS, UNIT_COLUMNS};
 use crate::store::StoreError;
 
 /// Every summed column, in bind order after the key.
@@ -38,37 +38,58 @@ struct Statements {
     upsert: String,
 }
 
-fn statements(level: Level) -> Statements {
-    let summed = summed_columns();
-    let placeholders: Vec<String> = (1..=3 + summed.len() + 2)
-        .map(|n| format!("?{n}"))
-        .collect();
-    let updates: Vec<String> = summed
+/// Hour and day cells also keep their busiest minute; minute cells report their new totals.
+const PEAK_COLUMNS: [&str; 2] = ["peak_minute_requests", "peak_minute_tokens"];
+
+fn statements(level: Level, table: &str) -> Statements {
+    let mut columns = summed_columns();
+    let mut updates: Vec<String> = columns
         .iter()
         .map(|column| format!("{column} = {column} + excluded.{column}"))
         .collect();
+    columns.extend(["latency_sketch", "ttft_sketch"]);
+    updates.extend([
+        "latency_sketch = excluded.latency_sketch".to_owned(),
+        "ttft_sketch = excluded.ttft_sketch".to_owned(),
+    ]);
+    let returning = if level == Level::Minute {
+        " RETURNING requests, total_tokens"
+    } else {
+        columns.extend(PEAK_COLUMNS);
+        updates.extend(
+            PEAK_COLUMNS
+                .iter()
+                .map(|column| format!("{column} = max(coalesce({column}, 0), excluded.{column})")),
+        );
+        ""
+    };
+    let placeholders: Vec<String> = (1..=3 + columns.len()).map(|n| format!("?{n}")).collect();
     Statements {
         select: format!(
-            "SELECT latency_sketch, ttft_sketch FROM {} \
-             WHERE workspace_id = ?1 AND bucket_ms = ?2 AND model_id = ?3",
-            level.table()
+            "SELECT latency_sketch, ttft_sketch FROM {table} \
+             WHERE workspace_id = ?1 AND bucket_ms = ?2 AND model_id = ?3"
         ),
         upsert: format!(
-            "INSERT INTO {table} (workspace_id, bucket_ms, model_id, {columns}, latency_sketch, ttft_sketch) \
+            "INSERT INTO {table} (workspace_id, bucket_ms, model_id, {columns}) \
              VALUES ({placeholders}) ON CONFLICT (workspace_id, bucket_ms, model_id) DO UPDATE SET \
-             {updates}, latency_sketch = excluded.latency_sketch, ttft_sketch = excluded.ttft_sketch",
-            table = level.table(),
-            columns = summed.join(", "),
+             {updates}{returning}",
+            columns = columns.join(", "),
             placeholders = placeholders.join(", "),
             updates = updates.join(", "),
         ),
     }
 }
 
-static STATEMENTS: LazyLock<HashMap<Level, Statements>> = LazyLock::new(|| {
+/// Statements by level and whether the cell is an all-models cell.
+static STATEMENTS: LazyLock<HashMap<(Level, bool), Statements>> = LazyLock::new(|| {
     Level::ALL
         .iter()
-        .map(|level| (*level, statements(*level)))
+        .flat_map(|level| {
+            [
+                ((*level, false), statements(*level, level.table())),
+                ((*level, true), statements(*level, level.all_models_table())),
+            ]
+        })
         .collect()
 });
 
@@ -92,10 +113,37 @@ fn encoded(sketch: &Sketch) -> Value {
     }
 }
 
-/// Adds `cells` to the stored rollups.
+/// The busiest minute seen so far inside an hour or day cell: (calls, total tokens).
+type Peaks = HashMap<CellKey, (i64, i64)>;
+
+fn raise_peaks(peaks: &mut Peaks, minute: &CellKey, totals: (i64, i64)) {
+    for level in [Level::Hour, Level::Day] {
+        let key = CellKey {
+            level,
+            bucket_ms: level.bucket(minute.bucket_ms),
+            ..*minute
+        };
+        let peak = peaks.entry(key).or_insert((0, 0));
+        *peak = (peak.0.max(totals.0), peak.1.max(totals.1));
+    }
+}
+
+fn level_order(level: Level) -> u8 {
+    match level {
+        Level::Minute => 0,
+        Level::Hour => 1,
+        Level::Day => 2,
+    }
+}
+
+/// Adds `cells` to the stored rollups. Minute cells go first: their new totals raise the peak
+/// minute of the hour and day cells written after them.
 pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<(), StoreError> {
+    let mut cells: Vec<(CellKey, Cell)> = cells.into_iter().collect();
+    cells.sort_by_key(|(key, _)| level_order(key.level));
+    let mut peaks = Peaks::new();
     for (key, mut cell) in cells {
-        let statements = &STATEMENTS[&key.level];
+        let statements = &STATEMENTS[&(key.level, key.model_id == ALL_MODELS)];
         let stored: Option<StoredSketches> = tx
             .prepare_cached(&statements.select)?
             .query_row((key.workspace_id, key.bucket_ms, key.model_id), |row| {
@@ -130,8 +178,17 @@ pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<
             encoded(&cell.latency),
             encoded(&cell.ttft),
         ]);
-        tx.prepare_cached(&statements.upsert)?
-            .execute(rusqlite::params_from_iter(values))?;
+        let mut upsert = tx.prepare_cached(&statements.upsert)?;
+        if key.level == Level::Minute {
+            let totals = upsert.query_row(rusqlite::params_from_iter(values), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
+            raise_peaks(&mut peaks, &key, totals);
+        } else {
+            let (requests, tokens) = peaks.get(&key).copied().unwrap_or_default();
+            values.extend([Value::Integer(requests), Value::Integer(tokens)]);
+            upsert.execute(rusqlite::params_from_iter(values))?;
+        }
     }
     Ok(())
 }

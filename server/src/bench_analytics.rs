@@ -1,0 +1,103 @@
+//! `modelwatch bench-analytics`: how long the whole Analytics answer takes on an existing
+//! database (for example the one `modelwatch bench --dir` leaves behind). Every preset range
+//! with every granularity it offers, for all models, one model and three models; each answer
+//! is built by the engine (plan, cell reads, sketch merges) and encoded to JSON, as the server
+//! function does.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use app::model::{Granularity, RangePreset, TimeRange};
+use app::url_state::AnalyticsFilter;
+
+use crate::config::BenchAnalyticsArgs;
+use crate::query::{Engine, DEFAULT_WORKSPACE_ID};
+use crate::store;
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[index]
+}
+
+/// Runs the benchmark against `database_url` and prints one line per case and a summary.
+pub async fn run(database_url: &str, args: &BenchAnalyticsArgs) -> anyhow::Result<()> {
+    let pool = store::open(database_url).await?;
+    // A database from before the all-models cells gets them now, as the server would at start.
+    let started = Instant::now();
+    let mut conn = store::batch::open_connection(&store::database_path(database_url)?)?;
+    let rebuilt = store::backfill::all_models_cells(&mut conn)?;
+    drop(conn);
+    if rebuilt > 0 {
+        println!(
+            "rebuilt {rebuilt} all-models cells in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let latest: Option<i64> = sqlx::query_scalar("SELECT max(bucket_ms) FROM rollup_1m")
+        .fetch_one(&pool)
+        .await
+        .context("cannot read the newest minute cell")?;
+    // The ranges end just after the newest data, so short ranges are not empty.
+    let now_ms = args
+        .now_ms
+        .or(latest.map(|bucket| bucket + 60_000))
+        .context("the database has no calls: run `modelwatch bench --dir` first")?;
+    let models: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM models WHERE workspace_id = ? ORDER BY id")
+            .bind(DEFAULT_WORKSPACE_ID)
+            .fetch_all(&pool)
+            .await?;
+    let engine = Engine::new(pool);
+    let model_sets: Vec<(&str, Vec<String>)> = vec![
+        ("all", Vec::new()),
+        ("1 model", models.iter().take(1).cloned().collect()),
+        ("3 models", models.iter().take(3).cloned().collect()),
+    ];
+    let mut all_samples = Vec::new();
+    println!(
+        "{:>5} {:>4} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "range", "gran", "models", "p50 ms", "p99 ms", "max ms", "bytes"
+    );
+    for preset in RangePreset::ALL {
+        for granularity in Granularity::choices_for(preset.span_ms()) {
+            for (label, names) in &model_sets {
+                let filter = AnalyticsFilter {
+                    range: TimeRange::Preset(preset),
+                    granularity: Some(granularity),
+                    models: names.clone(),
+                };
+                let mut samples = Vec::with_capacity(args.rounds);
+                let mut bytes = 0;
+                for _ in 0..args.rounds {
+                    let started = Instant::now();
+                    let report = engine
+                        .analytics_report(DEFAULT_WORKSPACE_ID, &filter, now_ms)
+                        .await?;
+                    bytes = serde_json::to_vec(&report)?.len();
+                    samples.push(started.elapsed().as_secs_f64() * 1_000.0);
+                }
+                all_samples.extend_from_slice(&samples);
+                samples.sort_by(f64::total_cmp);
+                println!(
+                    "{:>5} {:>4} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>8}",
+                    preset.as_str(),
+                    granularity.as_str(),
+                    label,
+                    percentile(&samples, 0.5),
+                    percentile(&samples, 0.99),
+                    samples.last().copied().unwrap_or_default(),
+                    bytes
+                );
+            }
+        }
+    }
+    all_samples.sort_by(f64::total_cmp);
+    println!(
+        "all cases: {} answers, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        all_samples.len(),
+        percentile(&all_samples, 0.5),
+        percentile(&all_samples, 0.99),
+        all_samples.last().copied().unwrap_or_default()
+    );
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Read connections for the heavy read paths (analytics now, export later): plain rusqlite
+//! connections kept in a small pool and used on blocking threads. Reading many rollup cells
+//! this way is several times faster than through sqlx's row stream (see BENCHMARKS.md).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+
+/// Idle connections kept for reuse (each keeps its own page cache warm).
+const MAX_IDLE: usize = 4;
+
+/// A pool of read-only connections to one database file.
+pub struct Reader {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+fn open(path: &PathBuf) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // Reads only: a bug here can never change data.
+    conn.pragma_update(None, "query_only", true)?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl Reader {
+    /// Read connections to the SQLite file at `path` (opened when first needed).
+    pub fn new(path: PathBuf) -> Arc<Self> {
+        Arc::new(Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Runs `work` on a blocking thread with a connection inside one read transaction, so
+    /// every query of `work` sees the same snapshot.
+    pub async fn read<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let reader = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let idle = reader.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => open(&reader.path)?,
+            };
+            let result = (|| {
+                let tx = conn.transaction()?;
+                let value = work(&tx)?;
+                tx.finish()?;
+                Ok(value)
+            })();
+            if let Ok(mut idle) = reader.idle.lock() {
+                if idle.len() < MAX_IDLE {
+                    idle.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+}
