@@ -1,5 +1,10 @@
 //! Prop-driven pieces of UI. None of them calls a server function.
 
+pub mod chart;
 pub mod empty_state;
+pub mod filter_bar;
 pub mod header;
+pub mod kind_usage;
+pub mod kpi_card;
+pub mod model_table;
 pub mod theme_toggle;

@@ -6,7 +6,9 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod charts;
 pub mod components;
+pub mod format;
 pub mod model;
 pub mod pages;
 pub mod url_state;
@@ -19,6 +21,7 @@ use leptos_router::{
 };
 
 use crate::components::header::Header;
+use crate::components::theme_toggle::ThemeChanged;
 use crate::pages::{AlertsPage, AnalyticsPage, LogsPage, NotFound};
 
 /// Name of the wasm-bindgen output (`pkg/modelwatch.js`, `pkg/modelwatch_bg.wasm`) and of the
@@ -54,6 +57,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(ThemeChanged(RwSignal::new(0)));
     let workspace = Resource::new(|| (), |_| api::get_workspace());
 
     view! {

@@ -113,6 +113,23 @@ fn decode_component(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `query` (without `?`) with the keys named in `changes` removed and each given value set:
+/// how every filter link is built, so a link changes exactly the keys it is about and works
+/// before the wasm has loaded.
+pub fn with_params(query: &str, changes: &[(&str, Option<&str>)]) -> String {
+    let mut parts: Vec<String> = query_pairs(query)
+        .into_iter()
+        .filter(|(key, _)| !changes.iter().any(|(changed, _)| changed == key))
+        .map(|(key, value)| format!("{}={}", encode_value(&key), encode_value(&value)))
+        .collect();
+    for (key, value) in changes {
+        if let Some(value) = value {
+            parts.push(format!("{}={}", encode_value(key), encode_value(value)));
+        }
+    }
+    parts.join("&")
+}
+
 impl AnalyticsFilter {
     /// Reads a filter from a raw query string (without `?`).
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
@@ -323,6 +340,20 @@ mod tests {
                 ("c".to_owned(), String::new()),
             ]
         );
+    }
+
+    #[test]
+    fn links_change_only_their_own_keys() {
+        let query = "range=7d&models=a%20b,c&sort=calls";
+        assert_eq!(
+            with_params(query, &[("range", Some("24h")), ("gran", None)]),
+            "models=a%20b%2Cc&sort=calls&range=24h"
+        );
+        assert_eq!(
+            with_params(query, &[("models", None), ("sort", None)]),
+            "range=7d"
+        );
+        assert_eq!(with_params("", &[("gran", Some("1h"))]), "gran=1h");
     }
 
     #[test]

@@ -8,26 +8,41 @@ use leptos::prelude::*;
 /// localStorage key shared with the boot script in `shell()`.
 pub const THEME_STORAGE_KEY: &str = "modelwatch-theme";
 
+/// Bumped whenever the theme changes, so charts (drawn with their own colours) redraw.
+#[derive(Clone, Copy)]
+pub struct ThemeChanged(pub RwSignal<u32>);
+
+/// Whether the page shows the dark theme now (a saved choice, else the system's). Browser only.
+pub fn page_is_dark() -> bool {
+    let saved = document()
+        .document_element()
+        .and_then(|root| root.get_attribute("data-theme"));
+    match saved.as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => window()
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten()
+            .is_some_and(|query| query.matches()),
+    }
+}
+
 /// A button that flips the colour theme.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
+    let changed = use_context::<ThemeChanged>();
     let on_click = move |_| {
         let root = document().document_element();
         let Some(root) = root else { return };
-        let currently_dark = match root.get_attribute("data-theme").as_deref() {
-            Some("dark") => true,
-            Some("light") => false,
-            _ => window()
-                .match_media("(prefers-color-scheme: dark)")
-                .ok()
-                .flatten()
-                .is_some_and(|query| query.matches()),
-        };
-        let next = if currently_dark { "light" } else { "dark" };
+        let next = if page_is_dark() { "light" } else { "dark" };
         // A failure here only means the choice is not applied or remembered; nothing to report.
         let _ = root.set_attribute("data-theme", next);
         if let Ok(Some(storage)) = window().local_storage() {
             let _ = storage.set_item(THEME_STORAGE_KEY, next);
+        }
+        if let Some(changed) = changed {
+            changed.0.update(|epoch| *epoch += 1);
         }
     };
     view! {

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod analytics;
+mod analytics_report;
 mod binary;
 mod cost;
 mod health;

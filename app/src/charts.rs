@@ -1,0 +1,195 @@
+//! The Analytics charts as plain ECharts options, built by pure functions from the report's
+//! time series (unit-tested natively; drawn only in the browser by `components::chart`).
+
+use charming::component::{Axis, Grid, Legend};
+use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
+use charming::series::{Bar, Line};
+use charming::Chart;
+
+use crate::format::bucket_label;
+use crate::model::{Granularity, SeriesPoint};
+
+const INPUT_COLOUR: &str = "#5470c6";
+const OUTPUT_COLOUR: &str = "#91cc75";
+const SUCCESS_COLOUR: &str = "#73c0de";
+const CLIENT_ERROR_COLOUR: &str = "#fac858";
+const SERVER_ERROR_COLOUR: &str = "#ee6666";
+const P50_COLOUR: &str = "#3ba272";
+const P95_COLOUR: &str = "#fc8452";
+const P99_COLOUR: &str = "#9a60b4";
+
+/// The frame every chart shares: transparent background (the page's colours show through),
+/// an axis tooltip, a legend, time labels along x.
+fn frame(points: &[SeriesPoint], granularity: Granularity, y_name: &str) -> Chart {
+    let labels: Vec<String> = points
+        .iter()
+        .map(|point| bucket_label(point.bucket_ms, granularity))
+        .collect();
+    Chart::new()
+        .background_color("transparent")
+        .animation(false)
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top("0"))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(16)
+                .top(36)
+                .bottom(8)
+                .contain_label(true),
+        )
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .name("UTC")
+                .data(labels),
+        )
+        .y_axis(Axis::new().type_(AxisType::Value).name(y_name))
+}
+
+/// Tokens Analysis: input and output tokens per point, stacked; empty points are zero.
+pub fn tokens_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart {
+    let input: Vec<i64> = points.iter().map(|point| point.input_tokens).collect();
+    let output: Vec<i64> = points.iter().map(|point| point.output_tokens).collect();
+    frame(points, granularity, "tokens")
+        .color(vec![INPUT_COLOUR, OUTPUT_COLOUR])
+        .series(
+            Line::new()
+                .name("Input tokens")
+                .stack("tokens")
+                .show_symbol(false)
+                .area_style(AreaStyle::new())
+                .data(input),
+        )
+        .series(
+            Line::new()
+                .name("Output tokens")
+                .stack("tokens")
+                .show_symbol(false)
+                .area_style(AreaStyle::new())
+                .data(output),
+        )
+}
+
+/// Requests per point, stacked by outcome: successful, 4xx, 5xx and other failures.
+pub fn requests_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart {
+    let successful: Vec<i64> = points
+        .iter()
+        .map(|point| point.requests - point.errors)
+        .collect();
+    let client: Vec<i64> = points.iter().map(|point| point.status_4xx).collect();
+    let server: Vec<i64> = points
+        .iter()
+        .map(|point| point.errors - point.status_4xx)
+        .collect();
+    frame(points, granularity, "calls")
+        .color(vec![
+            SUCCESS_COLOUR,
+            CLIENT_ERROR_COLOUR,
+            SERVER_ERROR_COLOUR,
+        ])
+        .series(
+            Bar::new()
+                .name("Successful")
+                .stack("calls")
+                .data(successful),
+        )
+        .series(Bar::new().name("4xx").stack("calls").data(client))
+        .series(Bar::new().name("5xx and other").stack("calls").data(server))
+}
+
+/// Latency percentiles per point; points without calls are gaps, not zeros.
+pub fn latency_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart {
+    let line = |name: &str, value: fn(&SeriesPoint) -> Option<f64>| {
+        let data: Vec<Option<f64>> = points
+            .iter()
+            .map(|point| value(point).map(|ms| ms.round()))
+            .collect();
+        Line::new().name(name).show_symbol(false).data(data)
+    };
+    frame(points, granularity, "ms")
+        .color(vec![P50_COLOUR, P95_COLOUR, P99_COLOUR])
+        .series(line("p50", |point| point.latency_p50_ms))
+        .series(line("p95", |point| point.latency_p95_ms))
+        .series(line("p99", |point| point.latency_p99_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    fn points() -> Vec<SeriesPoint> {
+        vec![
+            SeriesPoint {
+                bucket_ms: 1_763_596_800_000,
+                requests: 10,
+                errors: 3,
+                status_4xx: 2,
+                status_5xx: 1,
+                input_tokens: 1_000,
+                output_tokens: 250,
+                latency_p50_ms: Some(120.4),
+                latency_p95_ms: Some(480.0),
+                latency_p99_ms: Some(900.0),
+            },
+            SeriesPoint {
+                bucket_ms: 1_763_600_400_000,
+                ..SeriesPoint::default()
+            },
+        ]
+    }
+
+    fn json(chart: &Chart) -> Value {
+        serde_json::to_value(chart).expect("serialises")
+    }
+
+    #[test]
+    fn the_tokens_chart_stacks_input_and_output_with_empty_points_as_zero() {
+        let chart = json(&tokens_chart(&points(), Granularity::Hour));
+        let series = chart["series"].as_array().expect("series");
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[0]["name"], "Input tokens");
+        assert_eq!(series[0]["stack"], "tokens");
+        assert_eq!(series[1]["stack"], "tokens");
+        assert_eq!(series[0]["data"], serde_json::json!([1000, 0]));
+        assert_eq!(series[1]["data"], serde_json::json!([250, 0]));
+        assert_eq!(
+            chart["xAxis"]["data"],
+            serde_json::json!(["11-20 00:00", "11-20 01:00"])
+        );
+        assert_eq!(chart["tooltip"]["trigger"], "axis");
+    }
+
+    #[test]
+    fn the_requests_chart_splits_calls_by_outcome() {
+        let chart = json(&requests_chart(&points(), Granularity::Hour));
+        let series = chart["series"].as_array().expect("series");
+        let data: Vec<&Value> = series.iter().map(|series| &series["data"]).collect();
+        assert_eq!(
+            data,
+            vec![
+                &serde_json::json!([7, 0]),
+                &serde_json::json!([2, 0]),
+                &serde_json::json!([1, 0])
+            ]
+        );
+        assert!(series.iter().all(|series| series["type"] == "bar"));
+    }
+
+    #[test]
+    fn latency_lines_leave_gaps_where_there_were_no_calls() {
+        let chart = json(&latency_chart(&points(), Granularity::Day));
+        let series = chart["series"].as_array().expect("series");
+        assert_eq!(
+            series.iter().map(|s| s["name"].clone()).collect::<Vec<_>>(),
+            vec!["p50", "p95", "p99"]
+        );
+        assert_eq!(series[0]["data"], serde_json::json!([120.0, null]));
+        assert_eq!(
+            chart["xAxis"]["data"],
+            serde_json::json!(["11-20", "11-20"])
+        );
+    }
+}
