@@ -1,30 +1,32 @@
-// Starts the release server on a free port with a fresh temporary database, waits until it
-// answers /healthz, and stops it after the run.
-import { spawn } from 'node:child_process';
+// Starts two release servers on free ports, each with a fresh temporary database: one stays
+// empty (MODELWATCH_BASE_URL: empty states, navigation) and one receives the known calls of
+// `fixtures.ts` through the ingest API (MODELWATCH_DATA_URL: Analytics). Both stop after the run.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { knownCalls } from './fixtures';
+
 const root = resolve(__dirname, '..');
+const binary = join(root, 'target/release/modelwatch');
 
-export default async function globalSetup() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-'));
-  const server = spawn(
-    join(root, 'target/release/modelwatch'),
-    ['--log-format', 'json', 'serve', '--addr', '127.0.0.1:0'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        MODELWATCH_DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
-        MODELWATCH_SITE_ROOT: join(root, 'target/site'),
-        MODELWATCH_LOG: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+function environment(dataDir: string) {
+  return {
+    ...process.env,
+    MODELWATCH_DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
+    MODELWATCH_SITE_ROOT: join(root, 'target/site'),
+    MODELWATCH_LOG: 'info',
+  };
+}
 
+async function start(dataDir: string): Promise<{ server: ChildProcess; baseUrl: string }> {
+  const server = spawn(binary, ['--log-format', 'json', 'serve', '--addr', '127.0.0.1:0'], {
+    cwd: root,
+    env: environment(dataDir),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const baseUrl = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not report its address in 30 s')), 30_000);
     server.once('exit', (code) => reject(new Error(`server exited early with code ${code}`)));
@@ -41,14 +43,45 @@ export default async function globalSetup() {
       }
     });
   });
-
   const health = await fetch(`${baseUrl}/healthz`);
   if (!health.ok) throw new Error(`/healthz answered ${health.status}`);
-  process.env.MODELWATCH_BASE_URL = baseUrl;
+  return { server, baseUrl };
+}
+
+export default async function globalSetup() {
+  const emptyDir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-data-'));
+
+  const empty = await start(emptyDir);
+  process.env.MODELWATCH_BASE_URL = empty.baseUrl;
+
+  const key = execFileSync(binary, ['keys', 'create', '--name', 'e2e'], {
+    cwd: root,
+    env: environment(dataDir),
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .toString()
+    .trim();
+  const data = await start(dataDir);
+  const now = Date.now();
+  process.env.MODELWATCH_DATA_URL = data.baseUrl;
+  process.env.MODELWATCH_DATA_NOW = String(now);
+  const answer = await fetch(`${data.baseUrl}/api/v1/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(knownCalls(now)),
+  });
+  const reply = await answer.json();
+  if (!answer.ok || reply.accepted !== knownCalls(now).length) {
+    throw new Error(`ingest of the known calls failed: ${answer.status} ${JSON.stringify(reply)}`);
+  }
 
   return async () => {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.once('exit', done));
+    for (const { server } of [empty, data]) {
+      server.kill('SIGTERM');
+      await new Promise((done) => server.once('exit', done));
+    }
+    rmSync(emptyDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod empty_state;
 pub mod filter_bar;
+pub mod get_form;
 pub mod header;
 pub mod kind_usage;
 pub mod kpi_card;

@@ -63,7 +63,7 @@ pub fn millis(value: Option<f64>) -> String {
 pub fn percent(value: Option<f64>) -> String {
     match value {
         None => "—".to_owned(),
-        Some(share) if share >= 0.9995 && share < 1.0 => "99.9 %".to_owned(),
+        Some(share) if (0.9995..1.0).contains(&share) => "99.9 %".to_owned(),
         Some(share) => format!("{:.1} %", share * 100.0),
     }
 }

@@ -17,18 +17,19 @@ pub fn EChart(
     /// The chart's options.
     chart: Chart,
 ) -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
-    draw::attach(id.clone(), chart);
+    draw::attach(node, chart);
     #[cfg(not(feature = "hydrate"))]
     drop(chart);
-    view! { <div id=id class="chart" role="img" aria-label=label data-drawn="false"></div> }
+    view! { <div node_ref=node id=id class="chart" role="img" aria-label=label data-drawn="false"></div> }
 }
 
 #[cfg(feature = "hydrate")]
 mod draw {
     use charming::renderer::{Echarts, WasmRenderer};
-    use charming::theme::Theme;
     use charming::Chart;
+    use leptos::html::Div;
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsValue;
@@ -37,55 +38,71 @@ mod draw {
 
     #[wasm_bindgen]
     extern "C" {
+        /// `echarts.init(element, theme)`: a chart instance drawing into `element`.
+        #[wasm_bindgen(js_namespace = echarts, js_name = init)]
+        fn init(element: &web_sys::Element, theme: &str) -> Echarts;
+
         /// `echarts.dispose(instance)`: frees a chart so its box can be drawn again.
         #[wasm_bindgen(js_namespace = echarts, js_name = dispose)]
         fn dispose(instance: &Echarts);
     }
 
-    fn release(instance: StoredValue<Option<Echarts>, LocalStorage>) {
-        instance.update_value(|current| {
+    /// The instance drawn into the box, if any, and whether the box has gone for good.
+    type Drawn = StoredValue<(Option<Echarts>, bool), LocalStorage>;
+
+    fn release(drawn: Drawn) {
+        drawn.update_value(|(current, _)| {
             if let Some(old) = current.take() {
                 dispose(&old);
             }
         });
     }
 
-    pub fn attach(id: String, chart: Chart) {
-        let instance: StoredValue<Option<Echarts>, LocalStorage> = StoredValue::new_local(None);
+    /// Draws once the box is in the document (a page rendered after navigation mounts its
+    /// boxes a moment after the effect runs); gives up after about a second.
+    fn draw_when_mounted(node: NodeRef<Div>, chart: Chart, drawn: Drawn, frames_left: u32) {
+        if drawn.try_with_value(|(_, gone)| *gone).unwrap_or(true) {
+            return;
+        }
+        let element = node
+            .get_untracked()
+            .filter(|element| element.is_connected());
+        let Some(element) = element else {
+            if frames_left > 0 {
+                request_animation_frame(move || {
+                    draw_when_mounted(node, chart, drawn, frames_left - 1)
+                });
+            }
+            return;
+        };
+        release(drawn);
+        let instance = init(&element, if page_is_dark() { "dark" } else { "" });
+        WasmRenderer::update(&instance, &chart);
+        drawn.update_value(|(current, _)| *current = Some(instance));
+        let _ = element.set_attribute("data-drawn", "true");
+    }
+
+    pub fn attach(node: NodeRef<Div>, chart: Chart) {
+        let drawn: Drawn = StoredValue::new_local((None, false));
         let theme = use_context::<ThemeChanged>();
         Effect::new(move |_| {
             if let Some(theme) = theme {
                 theme.0.track();
             }
-            release(instance);
-            let colours = if page_is_dark() {
-                Theme::Dark
-            } else {
-                Theme::Default
-            };
-            match WasmRenderer::new_opt(None, None)
-                .theme(colours)
-                .render(&id, &chart)
-            {
-                Ok(drawn) => {
-                    instance.set_value(Some(drawn));
-                    if let Some(element) = document().get_element_by_id(&id) {
-                        let _ = element.set_attribute("data-drawn", "true");
-                    }
-                }
-                Err(error) => leptos::logging::error!("chart {id} could not be drawn: {error:?}"),
-            }
+            let chart = chart.clone();
+            request_animation_frame(move || draw_when_mounted(node, chart, drawn, 60));
         });
         let resize = window_event_listener(leptos::ev::resize, move |_| {
-            instance.with_value(|current| {
-                if let Some(drawn) = current {
-                    drawn.resize(JsValue::UNDEFINED);
+            drawn.with_value(|(current, _)| {
+                if let Some(instance) = current {
+                    instance.resize(JsValue::UNDEFINED);
                 }
             });
         });
         on_cleanup(move || {
             resize.remove();
-            release(instance);
+            release(drawn);
+            drawn.update_value(|(_, gone)| *gone = true);
         });
     }
 }

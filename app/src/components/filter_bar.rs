@@ -3,7 +3,9 @@
 //! change is a new URL, works before the wasm loads and, once hydrated, navigates in place.
 
 use leptos::prelude::*;
-use leptos_router::components::{Form, A};
+use leptos_router::components::A;
+
+use crate::components::get_form::GetForm;
 
 use crate::format::datetime_local;
 use crate::model::{Granularity, ModelOption, RangePreset, TimeRange};
@@ -134,7 +136,7 @@ pub fn FilterBar(
                 <details class="dropdown" data-testid="custom-range">
                     <summary class=if custom { "seg active" } else { "seg" }>"Custom"</summary>
                     <div class="dropdown-panel">
-                        <Form method="GET" action="/analytics">
+                        <GetForm action="/analytics">
                             {move || carried(&query.get(), &["range", "from", "to", "gran"])}
                             <label>
                                 "From (UTC) "
@@ -145,7 +147,7 @@ pub fn FilterBar(
                                 <input type="datetime-local" name="to" required value=datetime_local(answered.1) />
                             </label>
                             <button type="submit" class="primary">"Apply range"</button>
-                        </Form>
+                        </GetForm>
                     </div>
                 </details>
             </div>
@@ -157,14 +159,15 @@ pub fn FilterBar(
                 <details class="dropdown" data-testid="model-filter">
                     <summary class="seg">{models_label}</summary>
                     <div class="dropdown-panel">
-                        <Form method="GET" action="/analytics">
+                        // Outside the form: the search text is not a filter.
+                        <input
+                            type="search"
+                            placeholder="Search models"
+                            aria-label="Search models"
+                            on:input=move |event| search.set(event_target_value(&event))
+                        />
+                        <GetForm action="/analytics">
                             {move || carried(&query.get(), &["models"])}
-                            <input
-                                type="search"
-                                placeholder="Search models"
-                                aria-label="Search models"
-                                on:input=move |event| search.set(event_target_value(&event))
-                            />
                             <ul class="model-options">
                                 {models
                                     .into_iter()
@@ -191,7 +194,7 @@ pub fn FilterBar(
                                 <button type="submit" class="primary">"Apply"</button>
                                 <A href=move || page_link(&query.get(), &[("models", None)])>"All models"</A>
                             </div>
-                        </Form>
+                        </GetForm>
                     </div>
                 </details>
             </div>

@@ -40,7 +40,7 @@ fn image(id: &str, ts: i64, status: u16, latency: i64, images: i64) -> serde_jso
     record
 }
 
-async fn report(app: &TestApp, query: &str) -> AnalyticsReport {
+async fn fetch_report(app: &TestApp, query: &str) -> AnalyticsReport {
     let path = format!(
         "/api/get_analytics?query={}",
         app::url_state::encode_value(query)
@@ -88,7 +88,7 @@ async fn the_report_of_known_calls_has_exact_numbers() {
 
     let from = app::url_state::format_time(at(10, 0, 0));
     let to = app::url_state::format_time(at(12, 0, 0));
-    let report = report(&app, &format!("from={from}&to={to}&gran=1h")).await;
+    let report = fetch_report(&app, &format!("from={from}&to={to}&gran=1h")).await;
 
     assert_eq!((report.from_ms, report.to_ms), (at(10, 0, 0), at(12, 0, 0)));
     assert_eq!(report.granularity, Granularity::Hour);
@@ -174,7 +174,7 @@ async fn the_report_of_known_calls_has_exact_numbers() {
     assert_eq!(options, vec!["alpha", "pics"]);
 
     // One model: every number narrows to it, and the chart's empty hour is zero.
-    let only = report(&app, &format!("from={from}&to={to}&gran=1h&models=pics")).await;
+    let only = fetch_report(&app, &format!("from={from}&to={to}&gran=1h&models=pics")).await;
     assert_eq!(only.kpis.requests, 2);
     assert_eq!(
         only.series.iter().map(|p| p.requests).collect::<Vec<_>>(),
@@ -184,7 +184,7 @@ async fn the_report_of_known_calls_has_exact_numbers() {
     assert_eq!(only.previous.requests, 0);
 
     // Minute granularity reads minute cells: 120 points, three calls in the first minute.
-    let minutes = report(&app, &format!("from={from}&to={to}&gran=1m")).await;
+    let minutes = fetch_report(&app, &format!("from={from}&to={to}&gran=1m")).await;
     assert_eq!(minutes.series.len(), 120);
     assert_eq!(minutes.series[0].requests, 3);
     assert_eq!(minutes.series[5].requests, 1);
