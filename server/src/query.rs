@@ -48,11 +48,36 @@ impl Engine {
         // Minute cells live as long as raw rows; older edges are answered by whole hours.
         let minute_cutoff_ms = now_ms - i64::from(workspace.retention_days) * DAY_MS;
         let filter = filter.clone();
-        self.reader
+        let (scope, model_options) = self
+            .reader
             .read(move |conn| {
-                analytics::report(conn, workspace_id, &filter, now_ms, minute_cutoff_ms)
+                analytics::Scope::resolve(conn, workspace_id, &filter, now_ms, minute_cutoff_ms)
             })
-            .await
+            .await?;
+        // Three independent reads on their own connections, in parallel.
+        let scope = Arc::new(scope);
+        let (chart_scope, table_scope, previous_scope) =
+            (Arc::clone(&scope), Arc::clone(&scope), Arc::clone(&scope));
+        let (series, (models, kinds, kpis), previous) = tokio::try_join!(
+            self.reader
+                .read(move |conn| analytics::chart(conn, &chart_scope)),
+            self.reader
+                .read(move |conn| analytics::table(conn, &table_scope)),
+            self.reader
+                .read(move |conn| analytics::previous(conn, &previous_scope)),
+        )?;
+        Ok(AnalyticsReport {
+            from_ms: scope.from_ms,
+            to_ms: scope.to_ms,
+            granularity: scope.granularity,
+            generated_at_ms: now_ms,
+            kpis,
+            previous,
+            series,
+            models,
+            kinds,
+            model_options,
+        })
     }
 }
 

@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use app::model::{
-    AnalyticsReport, Granularity, KindUsage, Kpis, ModelKind, ModelOption, ModelRow, SeriesPoint,
-    UnitTotals,
+    Granularity, KindUsage, Kpis, ModelKind, ModelOption, ModelRow, SeriesPoint, UnitTotals,
 };
 use app::url_state::AnalyticsFilter;
 use rusqlite::Connection;
@@ -15,76 +14,140 @@ use crate::rollup::{Cell, Level, Sketch};
 use crate::store::analytics::{self as cells, Cells, Sketches, StoredCell};
 use crate::store::StoreError;
 
-/// The whole Analytics report of `workspace_id` for `filter`, presets ending at `now_ms`.
-/// Minute cells before `minute_cutoff_ms` have expired; edges there use whole hours.
-///
-/// Three reads: the chart's cells at its granularity (all-models cells, one per bucket, unless
-/// models are chosen), the coarsest cells per model for the table and the KPIs, and the
-/// coarsest all-models cells of the previous period for the KPIs' change.
-pub fn report(
-    conn: &Connection,
-    workspace_id: i64,
-    filter: &AnalyticsFilter,
-    now_ms: i64,
-    minute_cutoff_ms: i64,
-) -> Result<AnalyticsReport, StoreError> {
-    let (from_ms, to_ms) = filter.range.bounds(now_ms);
-    let span_ms = to_ms - from_ms;
-    let granularity = filter.effective_granularity();
-    let models = cells::models(conn, workspace_id)?;
-    let chosen: Option<Vec<i64>> = (!filter.models.is_empty()).then(|| {
-        models
-            .iter()
-            .filter(|model| filter.models.contains(&model.option.name))
-            .map(|model| model.id)
-            .collect()
-    });
-    let (together, each) = match &chosen {
-        None => (Cells::AllModels, Cells::EachModel),
-        Some(ids) => (Cells::Models(ids), Cells::Models(ids)),
-    };
-    let chart_plan = plan(from_ms, to_ms, finest_needed(granularity), minute_cutoff_ms);
-    let chart_cells = cells::cells(
+/// One report's question, resolved: the range (presets at `now_ms`), the granularity in effect
+/// and the chosen models' ids (`None`: all models). The report is three independent reads,
+/// [`chart`], [`table`] and [`previous`], which the engine runs in parallel.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub workspace_id: i64,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub granularity: Granularity,
+    /// Minute cells before this have expired; edges there use whole hours.
+    pub minute_cutoff_ms: i64,
+    pub chosen: Option<Vec<i64>>,
+    /// Every model of the workspace by id.
+    pub models: HashMap<i64, ModelOption>,
+}
+
+impl Scope {
+    /// Resolves `filter` for `workspace_id`; also returns the workspace's models by name.
+    pub fn resolve(
+        conn: &Connection,
+        workspace_id: i64,
+        filter: &AnalyticsFilter,
+        now_ms: i64,
+        minute_cutoff_ms: i64,
+    ) -> Result<(Scope, Vec<ModelOption>), StoreError> {
+        let (from_ms, to_ms) = filter.range.bounds(now_ms);
+        let models = cells::models(conn, workspace_id)?;
+        let chosen = (!filter.models.is_empty()).then(|| {
+            models
+                .iter()
+                .filter(|model| filter.models.contains(&model.option.name))
+                .map(|model| model.id)
+                .collect()
+        });
+        let scope = Scope {
+            workspace_id,
+            from_ms,
+            to_ms,
+            granularity: filter.effective_granularity(),
+            minute_cutoff_ms,
+            chosen,
+            models: models
+                .iter()
+                .map(|model| (model.id, model.option.clone()))
+                .collect(),
+        };
+        Ok((
+            scope,
+            models.into_iter().map(|model| model.option).collect(),
+        ))
+    }
+
+    /// All-models cells (one per bucket) unless models are chosen.
+    fn together(&self) -> Cells<'_> {
+        match &self.chosen {
+            None => Cells::AllModels,
+            Some(ids) => Cells::Models(ids),
+        }
+    }
+
+    /// Every model's own cells, or the chosen models'.
+    fn each(&self) -> Cells<'_> {
+        match &self.chosen {
+            None => Cells::EachModel,
+            Some(ids) => Cells::Models(ids),
+        }
+    }
+}
+
+/// The chart's time series: cells at the granularity's level.
+pub fn chart(conn: &Connection, scope: &Scope) -> Result<Vec<SeriesPoint>, StoreError> {
+    let segments = plan(
+        scope.from_ms,
+        scope.to_ms,
+        finest_needed(scope.granularity),
+        scope.minute_cutoff_ms,
+    );
+    let cells = cells::cells(
         conn,
-        workspace_id,
-        &chart_plan,
-        together,
+        scope.workspace_id,
+        &segments,
+        scope.together(),
         Sketches::LatencyOnly,
     )?;
-    let totals_plan = plan(from_ms, to_ms, Level::Day, minute_cutoff_ms);
-    let model_cells = cells::cells(
+    Ok(series(
+        &cells,
+        scope.from_ms,
+        scope.to_ms,
+        scope.granularity,
+    ))
+}
+
+/// The per-model table, usage by kind and the KPIs: the coarsest cells per model.
+pub fn table(
+    conn: &Connection,
+    scope: &Scope,
+) -> Result<(Vec<ModelRow>, Vec<KindUsage>, Kpis), StoreError> {
+    let segments = plan(
+        scope.from_ms,
+        scope.to_ms,
+        Level::Day,
+        scope.minute_cutoff_ms,
+    );
+    let cells = cells::cells(
         conn,
-        workspace_id,
-        &totals_plan,
-        each,
+        scope.workspace_id,
+        &segments,
+        scope.each(),
         Sketches::LatencyAndTtft,
     )?;
-    let previous_plan = plan(from_ms - span_ms, from_ms, Level::Day, minute_cutoff_ms);
-    let previous_cells = cells::cells(
+    Ok(per_model(
+        &cells,
+        &scope.models,
+        scope.to_ms - scope.from_ms,
+    ))
+}
+
+/// The KPIs of the period of the same length just before the range: the coarsest cells.
+pub fn previous(conn: &Connection, scope: &Scope) -> Result<Kpis, StoreError> {
+    let span_ms = scope.to_ms - scope.from_ms;
+    let segments = plan(
+        scope.from_ms - span_ms,
+        scope.from_ms,
+        Level::Day,
+        scope.minute_cutoff_ms,
+    );
+    let cells = cells::cells(
         conn,
-        workspace_id,
-        &previous_plan,
-        together,
+        scope.workspace_id,
+        &segments,
+        scope.together(),
         Sketches::LatencyOnly,
     )?;
-
-    let names: HashMap<i64, ModelOption> = models
-        .iter()
-        .map(|model| (model.id, model.option.clone()))
-        .collect();
-    let (model_rows, kinds, overall) = per_model(&model_cells, &names, span_ms);
-    Ok(AnalyticsReport {
-        from_ms,
-        to_ms,
-        granularity,
-        generated_at_ms: now_ms,
-        kpis: overall,
-        previous: kpis(&previous_cells),
-        series: series(&chart_cells, from_ms, to_ms, granularity),
-        models: model_rows,
-        kinds,
-        model_options: models.into_iter().map(|model| model.option).collect(),
-    })
+    Ok(kpis(&cells))
 }
 
 const MINUTE_MS: f64 = 60_000.0;
