@@ -26,7 +26,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
 
-.PHONY: bench help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
+.PHONY: bench bench-analytics help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
         site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
@@ -102,6 +102,14 @@ serve:
 RECORDS ?= 10000000
 bench: build-server
 	target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 16
+
+# Analytics answer times (see BENCHMARKS.md) on the database an ingest run leaves in BENCH_DIR;
+# the ingest run happens first when that database does not exist yet.
+BENCH_DIR ?= target/bench-$(RECORDS)
+bench-analytics: build-server
+	@if [ ! -f $(BENCH_DIR)/bench.db ]; then mkdir -p $(BENCH_DIR) && \
+	  target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 16 --dir $(BENCH_DIR); fi
+	target/release/$(NAME) --log-level warn --database-url sqlite://$(BENCH_DIR)/bench.db bench-analytics --rounds 50
 
 ## ---- test --------------------------------------------------------------------------------
 
