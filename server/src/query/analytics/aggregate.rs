@@ -1,0 +1,348 @@
+//! Adding rollup cells up: sums add across cells and levels, averages divide sums by counts,
+//! percentiles come from merged sketches. Pure code over already-read cells.
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::model::{
+    Granularity, KindUsage, Kpis, ModelKind, ModelOption, ModelRow, SeriesPoint, UnitTotals,
+};
+
+use crate::rollup::{Cell, Sketch};
+use crate::store::analytics::StoredCell;
+
+const MINUTE_MS: f64 = 60_000.0;
+
+/// Everything summed over a set of cells.
+#[derive(Default)]
+struct Totals {
+    requests: i64,
+    status_2xx: i64,
+    units: UnitTotals,
+    cost: f64,
+    cost_count: i64,
+    latency_sum: i64,
+    latency_count: i64,
+    ttft_sum: i64,
+    ttft_count: i64,
+    latency: Sketch,
+    ttft: Sketch,
+    /// Busiest minute (calls, tokens); `None` once a contributing cell did not know its own.
+    peak_minute: Option<(i64, i64)>,
+    peak_unknown: bool,
+}
+
+/// A cell's units as named totals (the columns are in `rollup::UNIT_COLUMNS` order).
+pub fn unit_totals(cell: &Cell) -> UnitTotals {
+    let [input_tokens, output_tokens, total_tokens, cached_tokens, reasoning_tokens, input_text_tokens, input_audio_tokens, input_image_tokens, input_video_tokens, output_text_tokens, output_audio_tokens, images, characters] =
+        cell.units;
+    UnitTotals {
+        input_tokens,
+        output_tokens,
+        total_tokens,
+        cached_tokens,
+        reasoning_tokens,
+        input_text_tokens,
+        input_audio_tokens,
+        input_image_tokens,
+        input_video_tokens,
+        output_text_tokens,
+        output_audio_tokens,
+        images,
+        video_seconds: cell.video_seconds,
+        audio_seconds: cell.audio_seconds,
+        characters,
+    }
+}
+
+fn ratio(sum: i64, count: i64) -> Option<f64> {
+    (count > 0).then(|| sum as f64 / count as f64)
+}
+
+impl Totals {
+    fn add(&mut self, stored: &StoredCell) {
+        let cell = &stored.cell;
+        self.requests += cell.requests;
+        self.status_2xx += cell.status_2xx;
+        self.units.add(&unit_totals(cell));
+        self.cost += cell.cost;
+        self.cost_count += cell.cost_count;
+        self.latency_sum += cell.latency_sum;
+        self.latency_count += cell.latency_count;
+        self.ttft_sum += cell.ttft_sum;
+        self.ttft_count += cell.ttft_count;
+        self.latency.merge(&cell.latency);
+        self.ttft.merge(&cell.ttft);
+        match stored.peak_minute {
+            Some((requests, tokens)) => {
+                let (peak_requests, peak_tokens) = self.peak_minute.unwrap_or_default();
+                self.peak_minute = Some((peak_requests.max(requests), peak_tokens.max(tokens)));
+            }
+            None if cell.requests > 0 => self.peak_unknown = true,
+            None => {}
+        }
+    }
+
+    /// Adds another set of totals (of other cells).
+    fn absorb(&mut self, other: &Totals) {
+        self.requests += other.requests;
+        self.status_2xx += other.status_2xx;
+        self.units.add(&other.units);
+        self.cost += other.cost;
+        self.cost_count += other.cost_count;
+        self.latency_sum += other.latency_sum;
+        self.latency_count += other.latency_count;
+        self.ttft_sum += other.ttft_sum;
+        self.ttft_count += other.ttft_count;
+        self.latency.merge(&other.latency);
+        self.ttft.merge(&other.ttft);
+    }
+
+    fn kpis(&self) -> Kpis {
+        Kpis {
+            requests: self.requests,
+            success_rate: ratio(self.status_2xx, self.requests),
+            total_tokens: self.units.total_tokens,
+            input_tokens: self.units.input_tokens,
+            output_tokens: self.units.output_tokens,
+            avg_latency_ms: ratio(self.latency_sum, self.latency_count),
+            p95_latency_ms: self.latency.quantile(0.95),
+            avg_ttft_ms: ratio(self.ttft_sum, self.ttft_count),
+            cost: (self.cost_count > 0).then_some(self.cost),
+        }
+    }
+
+    fn peak(&self) -> Option<(i64, i64)> {
+        if self.peak_unknown {
+            None
+        } else {
+            self.peak_minute
+        }
+    }
+}
+
+/// The headline numbers of `cells`.
+pub fn kpis(cells: &[StoredCell]) -> Kpis {
+    let mut totals = Totals::default();
+    for cell in cells {
+        totals.add(cell);
+    }
+    totals.kpis()
+}
+
+/// One series bucket while it is being summed.
+#[derive(Default)]
+struct Bucket {
+    point: SeriesPoint,
+    latency: Sketch,
+}
+
+/// The time series of `cells` over `[from_ms, to_ms)`: one point per `granularity` bucket
+/// (aligned to UTC), buckets without calls as zeros.
+pub fn series(
+    cells: &[StoredCell],
+    from_ms: i64,
+    to_ms: i64,
+    granularity: Granularity,
+) -> Vec<SeriesPoint> {
+    let width = granularity.width_ms();
+    let mut buckets: BTreeMap<i64, Bucket> = BTreeMap::new();
+    let first = from_ms.div_euclid(width) * width;
+    let mut start = first;
+    while start < to_ms {
+        buckets.entry(start).or_default().point.bucket_ms = start;
+        start += width;
+    }
+    for stored in cells {
+        // An hour widened past the range's start (expired minute cells) counts in the first point.
+        let start = (stored.bucket_ms.div_euclid(width) * width).max(first);
+        let bucket = buckets.entry(start).or_default();
+        let point = &mut bucket.point;
+        let cell = &stored.cell;
+        point.bucket_ms = start;
+        point.requests += cell.requests;
+        point.errors += cell.requests - cell.status_2xx;
+        point.status_4xx += cell.status_4xx;
+        point.status_5xx += cell.status_5xx;
+        point.input_tokens += cell.units[0];
+        point.output_tokens += cell.units[1];
+        bucket.latency.merge(&cell.latency);
+    }
+    buckets
+        .into_values()
+        .map(|mut bucket| {
+            bucket.point.latency_p50_ms = bucket.latency.quantile(0.50);
+            bucket.point.latency_p95_ms = bucket.latency.quantile(0.95);
+            bucket.point.latency_p99_ms = bucket.latency.quantile(0.99);
+            bucket.point
+        })
+        .collect()
+}
+
+/// The per-model table (busiest first), usage per kind and the KPIs of all of `cells` (per-model
+/// cells), over a range `span_ms` long. Each cell's sketches are merged once, into its model;
+/// the KPIs merge the models.
+pub fn per_model(
+    cells: &[StoredCell],
+    models: &HashMap<i64, ModelOption>,
+    span_ms: i64,
+) -> (Vec<ModelRow>, Vec<KindUsage>, Kpis) {
+    let mut by_model: HashMap<i64, Totals> = HashMap::new();
+    for cell in cells {
+        by_model.entry(cell.model_id).or_default().add(cell);
+    }
+    let mut overall = Totals::default();
+    for totals in by_model.values() {
+        overall.absorb(totals);
+    }
+    let minutes = (span_ms as f64 / MINUTE_MS).max(1.0);
+    let mut rows: Vec<ModelRow> = by_model
+        .into_iter()
+        .filter(|(_, totals)| totals.requests > 0)
+        .filter_map(|(id, totals)| {
+            let option = models.get(&id)?;
+            let peak = totals.peak();
+            Some(ModelRow {
+                model: option.name.clone(),
+                kind: option.kind,
+                requests: totals.requests,
+                success_rate: ratio(totals.status_2xx, totals.requests),
+                rpm_avg: totals.requests as f64 / minutes,
+                rpm_peak: peak.map(|(requests, _)| requests),
+                tpm_avg: totals.units.total_tokens as f64 / minutes,
+                tpm_peak: peak.map(|(_, tokens)| tokens),
+                ttft_avg_ms: ratio(totals.ttft_sum, totals.ttft_count),
+                ttft_p95_ms: totals.ttft.quantile(0.95),
+                latency_avg_ms: ratio(totals.latency_sum, totals.latency_count),
+                latency_p95_ms: totals.latency.quantile(0.95),
+                latency_p99_ms: totals.latency.quantile(0.99),
+                cost: (totals.cost_count > 0).then_some(totals.cost),
+                units: totals.units,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.model.cmp(&b.model))
+    });
+    let mut kinds: Vec<KindUsage> = Vec::new();
+    for kind in ModelKind::ALL {
+        let mut usage = KindUsage {
+            kind,
+            requests: 0,
+            units: UnitTotals::default(),
+        };
+        for row in rows.iter().filter(|row| row.kind == kind) {
+            usage.requests += row.requests;
+            usage.units.add(&row.units);
+        }
+        if usage.requests > 0 {
+            kinds.push(usage);
+        }
+    }
+    (rows, kinds, overall.kpis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollup::Level;
+
+    fn cell(
+        bucket_ms: i64,
+        model_id: i64,
+        requests: i64,
+        ok: i64,
+        latencies: &[f64],
+    ) -> StoredCell {
+        let mut cell = Cell {
+            requests,
+            status_2xx: ok,
+            status_5xx: requests - ok,
+            latency_sum: latencies.iter().sum::<f64>() as i64,
+            latency_count: latencies.len() as i64,
+            ..Cell::default()
+        };
+        cell.units[0] = 10 * requests;
+        cell.units[1] = 3 * requests;
+        cell.units[2] = 13 * requests;
+        for latency in latencies {
+            cell.latency.add(*latency);
+        }
+        StoredCell {
+            level: Level::Minute,
+            bucket_ms,
+            model_id,
+            cell,
+            peak_minute: Some((requests, 13 * requests)),
+        }
+    }
+
+    #[test]
+    fn series_has_every_bucket_with_empty_ones_as_zero() {
+        let cells = [
+            cell(0, 1, 2, 2, &[100.0, 200.0]),
+            cell(60_000, 1, 1, 0, &[300.0]),
+            cell(4 * 60_000, 2, 1, 1, &[50.0]),
+        ];
+        let points = series(&cells, 30_000, 10 * 60_000, Granularity::FiveMinutes);
+        assert_eq!(points.len(), 2);
+        assert_eq!(points[0].bucket_ms, 0);
+        assert_eq!(points[0].requests, 4);
+        assert_eq!(points[0].errors, 1);
+        assert_eq!(points[0].input_tokens, 40);
+        assert_eq!(points[1].requests, 0);
+        assert_eq!(points[1].latency_p95_ms, None);
+        let minutes = series(&cells, 0, 5 * 60_000, Granularity::Minute);
+        assert_eq!(
+            minutes.iter().map(|p| p.requests).collect::<Vec<_>>(),
+            vec![2, 1, 0, 0, 1]
+        );
+    }
+
+    #[test]
+    fn the_model_table_divides_by_range_minutes_and_keeps_the_busiest_minute() {
+        let models = HashMap::from([
+            (
+                1,
+                ModelOption {
+                    name: "alpha".into(),
+                    kind: ModelKind::Llm,
+                },
+            ),
+            (
+                2,
+                ModelOption {
+                    name: "pics".into(),
+                    kind: ModelKind::Image,
+                },
+            ),
+        ]);
+        let mut expired_hour = cell(0, 2, 4, 4, &[]);
+        expired_hour.level = Level::Hour;
+        expired_hour.peak_minute = None;
+        let cells = [
+            cell(0, 1, 2, 2, &[100.0, 200.0]),
+            cell(60_000, 1, 5, 4, &[300.0]),
+            expired_hour,
+        ];
+        let (rows, kinds, overall) = per_model(&cells, &models, 10 * 60_000);
+        assert_eq!(overall.requests, 11);
+        assert_eq!(overall.success_rate, Some(10.0 / 11.0));
+        assert_eq!(rows.len(), 2);
+        let alpha = &rows[0];
+        assert_eq!(alpha.model, "alpha");
+        assert_eq!(alpha.requests, 7);
+        assert!((alpha.rpm_avg - 0.7).abs() < 1e-9);
+        assert_eq!(alpha.rpm_peak, Some(5));
+        assert_eq!(alpha.tpm_peak, Some(65));
+        assert!((alpha.tpm_avg - 9.1).abs() < 1e-9);
+        assert_eq!(alpha.success_rate, Some(6.0 / 7.0));
+        assert_eq!(alpha.latency_avg_ms, Some(200.0));
+        assert_eq!(rows[1].rpm_peak, None, "minute detail expired");
+        assert_eq!(rows[1].latency_p95_ms, None);
+        assert_eq!(kinds.len(), 2);
+        assert_eq!(kinds[0].kind, ModelKind::Llm);
+        assert_eq!(kinds[1].units.input_tokens, 40);
+    }
+}
