@@ -12,22 +12,13 @@ use crate::store::analytics::StoredCell;
 
 const MINUTE_MS: f64 = 60_000.0;
 
-/// Everything summed over a set of cells.
+/// Everything summed over a set of cells: one merged cell plus the busiest minute.
 #[derive(Default)]
 struct Totals {
-    requests: i64,
-    status_2xx: i64,
-    units: UnitTotals,
-    cost: f64,
-    cost_count: i64,
-    latency_sum: i64,
-    latency_count: i64,
-    ttft_sum: i64,
-    ttft_count: i64,
-    latency: Sketch,
-    ttft: Sketch,
-    /// Busiest minute (calls, tokens); `None` once a contributing cell did not know its own.
+    cell: Cell,
+    /// Busiest minute (calls, tokens) of the cells that knew theirs.
     peak_minute: Option<(i64, i64)>,
+    /// Some cell with calls did not know its busiest minute.
     peak_unknown: bool,
 }
 
@@ -60,54 +51,30 @@ fn ratio(sum: i64, count: i64) -> Option<f64> {
 
 impl Totals {
     fn add(&mut self, stored: &StoredCell) {
-        let cell = &stored.cell;
-        self.requests += cell.requests;
-        self.status_2xx += cell.status_2xx;
-        self.units.add(&unit_totals(cell));
-        self.cost += cell.cost;
-        self.cost_count += cell.cost_count;
-        self.latency_sum += cell.latency_sum;
-        self.latency_count += cell.latency_count;
-        self.ttft_sum += cell.ttft_sum;
-        self.ttft_count += cell.ttft_count;
-        self.latency.merge(&cell.latency);
-        self.ttft.merge(&cell.ttft);
+        self.cell.merge(&stored.cell);
         match stored.peak_minute {
             Some((requests, tokens)) => {
                 let (peak_requests, peak_tokens) = self.peak_minute.unwrap_or_default();
                 self.peak_minute = Some((peak_requests.max(requests), peak_tokens.max(tokens)));
             }
-            None if cell.requests > 0 => self.peak_unknown = true,
+            None if stored.cell.requests > 0 => self.peak_unknown = true,
             None => {}
         }
     }
 
-    /// Adds another set of totals (of other cells).
-    fn absorb(&mut self, other: &Totals) {
-        self.requests += other.requests;
-        self.status_2xx += other.status_2xx;
-        self.units.add(&other.units);
-        self.cost += other.cost;
-        self.cost_count += other.cost_count;
-        self.latency_sum += other.latency_sum;
-        self.latency_count += other.latency_count;
-        self.ttft_sum += other.ttft_sum;
-        self.ttft_count += other.ttft_count;
-        self.latency.merge(&other.latency);
-        self.ttft.merge(&other.ttft);
-    }
-
     fn kpis(&self) -> Kpis {
+        let cell = &self.cell;
+        let units = unit_totals(cell);
         Kpis {
-            requests: self.requests,
-            success_rate: ratio(self.status_2xx, self.requests),
-            total_tokens: self.units.total_tokens,
-            input_tokens: self.units.input_tokens,
-            output_tokens: self.units.output_tokens,
-            avg_latency_ms: ratio(self.latency_sum, self.latency_count),
-            p95_latency_ms: self.latency.quantile(0.95),
-            avg_ttft_ms: ratio(self.ttft_sum, self.ttft_count),
-            cost: (self.cost_count > 0).then_some(self.cost),
+            requests: cell.requests,
+            success_rate: ratio(cell.status_2xx, cell.requests),
+            total_tokens: units.total_tokens,
+            input_tokens: units.input_tokens,
+            output_tokens: units.output_tokens,
+            avg_latency_ms: ratio(cell.latency_sum, cell.latency_count),
+            p95_latency_ms: cell.latency.quantile(0.95),
+            avg_ttft_ms: ratio(cell.ttft_sum, cell.ttft_count),
+            cost: (cell.cost_count > 0).then_some(cell.cost),
         }
     }
 
@@ -192,31 +159,33 @@ pub fn per_model(
     }
     let mut overall = Totals::default();
     for totals in by_model.values() {
-        overall.absorb(totals);
+        overall.cell.merge(&totals.cell);
     }
     let minutes = (span_ms as f64 / MINUTE_MS).max(1.0);
     let mut rows: Vec<ModelRow> = by_model
         .into_iter()
-        .filter(|(_, totals)| totals.requests > 0)
+        .filter(|(_, totals)| totals.cell.requests > 0)
         .filter_map(|(id, totals)| {
             let option = models.get(&id)?;
             let peak = totals.peak();
+            let cell = &totals.cell;
+            let units = unit_totals(cell);
             Some(ModelRow {
                 model: option.name.clone(),
                 kind: option.kind,
-                requests: totals.requests,
-                success_rate: ratio(totals.status_2xx, totals.requests),
-                rpm_avg: totals.requests as f64 / minutes,
+                requests: cell.requests,
+                success_rate: ratio(cell.status_2xx, cell.requests),
+                rpm_avg: cell.requests as f64 / minutes,
                 rpm_peak: peak.map(|(requests, _)| requests),
-                tpm_avg: totals.units.total_tokens as f64 / minutes,
+                tpm_avg: units.total_tokens as f64 / minutes,
                 tpm_peak: peak.map(|(_, tokens)| tokens),
-                ttft_avg_ms: ratio(totals.ttft_sum, totals.ttft_count),
-                ttft_p95_ms: totals.ttft.quantile(0.95),
-                latency_avg_ms: ratio(totals.latency_sum, totals.latency_count),
-                latency_p95_ms: totals.latency.quantile(0.95),
-                latency_p99_ms: totals.latency.quantile(0.99),
-                cost: (totals.cost_count > 0).then_some(totals.cost),
-                units: totals.units,
+                ttft_avg_ms: ratio(cell.ttft_sum, cell.ttft_count),
+                ttft_p95_ms: cell.ttft.quantile(0.95),
+                latency_avg_ms: ratio(cell.latency_sum, cell.latency_count),
+                latency_p95_ms: cell.latency.quantile(0.95),
+                latency_p99_ms: cell.latency.quantile(0.99),
+                cost: (cell.cost_count > 0).then_some(cell.cost),
+                units,
             })
         })
         .collect();
