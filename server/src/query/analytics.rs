@@ -100,12 +100,7 @@ pub fn chart(conn: &Connection, scope: &Scope) -> Result<Vec<SeriesPoint>, Store
         scope.together(),
         Sketches::LatencyOnly,
     )?;
-    Ok(series(
-        &cells,
-        scope.from_ms,
-        scope.to_ms,
-        scope.granularity,
-    ))
+    Ok(series(cells, scope.from_ms, scope.to_ms, scope.granularity))
 }
 
 /// The per-model table, usage by kind and the KPIs: the coarsest cells per model.
@@ -126,11 +121,7 @@ pub fn table(
         scope.each(),
         Sketches::LatencyAndTtft,
     )?;
-    Ok(per_model(
-        &cells,
-        &scope.models,
-        scope.to_ms - scope.from_ms,
-    ))
+    Ok(per_model(cells, &scope.models, scope.to_ms - scope.from_ms))
 }
 
 /// The KPIs of the period of the same length just before the range: the coarsest cells.
@@ -149,5 +140,5 @@ pub fn previous(conn: &Connection, scope: &Scope) -> Result<Kpis, StoreError> {
         scope.together(),
         Sketches::LatencyOnly,
     )?;
-    Ok(kpis(&cells))
+    Ok(kpis(cells))
 }

@@ -10,6 +10,7 @@ use crate::query::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch, UNIT_COLUMNS};
 
 /// One stored rollup cell as read back.
+#[derive(Clone)]
 pub struct StoredCell {
     pub level: Level,
     pub bucket_ms: i64,

@@ -21,7 +21,7 @@ async fn kpis_of(
     };
     let cells = server::store::analytics::cells(&conn, 1, segments, which, Sketches::LatencyOnly)
         .expect("cells");
-    server::query::analytics::kpis(&cells)
+    server::query::analytics::kpis(cells)
 }
 
 const MINUTE: i64 = 60_000;

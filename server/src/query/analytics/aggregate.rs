@@ -20,6 +20,8 @@ struct Totals {
     peak_minute: Option<(i64, i64)>,
     /// Some cell with calls did not know its busiest minute.
     peak_unknown: bool,
+    /// Cells added so far: the first is moved in, not merged into an empty cell.
+    added: usize,
 }
 
 /// A cell's units as named totals (the columns are in `rollup::UNIT_COLUMNS` order).
@@ -50,8 +52,7 @@ fn ratio(sum: i64, count: i64) -> Option<f64> {
 }
 
 impl Totals {
-    fn add(&mut self, stored: &StoredCell) {
-        self.cell.merge(&stored.cell);
+    fn add(&mut self, stored: StoredCell) {
         match stored.peak_minute {
             Some((requests, tokens)) => {
                 let (peak_requests, peak_tokens) = self.peak_minute.unwrap_or_default();
@@ -60,6 +61,18 @@ impl Totals {
             None if stored.cell.requests > 0 => self.peak_unknown = true,
             None => {}
         }
+        self.absorb(stored.cell);
+    }
+
+    /// Adds a cell's aggregates; the first one is moved in (merging sketches into an empty one
+    /// costs as much as merging into a full one).
+    fn absorb(&mut self, cell: Cell) {
+        if self.added == 0 {
+            self.cell = cell;
+        } else {
+            self.cell.merge(&cell);
+        }
+        self.added += 1;
     }
 
     fn kpis(&self) -> Kpis {
@@ -88,7 +101,7 @@ impl Totals {
 }
 
 /// The headline numbers of `cells`.
-pub fn kpis(cells: &[StoredCell]) -> Kpis {
+pub fn kpis(cells: Vec<StoredCell>) -> Kpis {
     let mut totals = Totals::default();
     for cell in cells {
         totals.add(cell);
@@ -96,17 +109,17 @@ pub fn kpis(cells: &[StoredCell]) -> Kpis {
     totals.kpis()
 }
 
-/// One series bucket while it is being summed.
+/// One series bucket while it is being summed; the first cell's sketch is moved in.
 #[derive(Default)]
 struct Bucket {
     point: SeriesPoint,
-    latency: Sketch,
+    latency: Option<Sketch>,
 }
 
 /// The time series of `cells` over `[from_ms, to_ms)`: one point per `granularity` bucket
 /// (aligned to UTC), buckets without calls as zeros.
 pub fn series(
-    cells: &[StoredCell],
+    cells: Vec<StoredCell>,
     from_ms: i64,
     to_ms: i64,
     granularity: Granularity,
@@ -132,14 +145,19 @@ pub fn series(
         point.status_5xx += cell.status_5xx;
         point.input_tokens += cell.units[0];
         point.output_tokens += cell.units[1];
-        bucket.latency.merge(&cell.latency);
+        match &mut bucket.latency {
+            Some(latency) => latency.merge(&stored.cell.latency),
+            None => bucket.latency = Some(stored.cell.latency),
+        }
     }
     buckets
         .into_values()
         .map(|mut bucket| {
-            bucket.point.latency_p50_ms = bucket.latency.quantile(0.50);
-            bucket.point.latency_p95_ms = bucket.latency.quantile(0.95);
-            bucket.point.latency_p99_ms = bucket.latency.quantile(0.99);
+            if let Some(latency) = &bucket.latency {
+                bucket.point.latency_p50_ms = latency.quantile(0.50);
+                bucket.point.latency_p95_ms = latency.quantile(0.95);
+                bucket.point.latency_p99_ms = latency.quantile(0.99);
+            }
             bucket.point
         })
         .collect()
@@ -149,7 +167,7 @@ pub fn series(
 /// cells), over a range `span_ms` long. Each cell's sketches are merged once, into its model;
 /// the KPIs merge the models.
 pub fn per_model(
-    cells: &[StoredCell],
+    cells: Vec<StoredCell>,
     models: &HashMap<i64, ModelOption>,
     span_ms: i64,
 ) -> (Vec<ModelRow>, Vec<KindUsage>, Kpis) {
@@ -254,7 +272,12 @@ mod tests {
             cell(60_000, 1, 1, 0, &[300.0]),
             cell(4 * 60_000, 2, 1, 1, &[50.0]),
         ];
-        let points = series(&cells, 30_000, 10 * 60_000, Granularity::FiveMinutes);
+        let points = series(
+            cells.to_vec(),
+            30_000,
+            10 * 60_000,
+            Granularity::FiveMinutes,
+        );
         assert_eq!(points.len(), 2);
         assert_eq!(points[0].bucket_ms, 0);
         assert_eq!(points[0].requests, 4);
@@ -262,7 +285,7 @@ mod tests {
         assert_eq!(points[0].input_tokens, 40);
         assert_eq!(points[1].requests, 0);
         assert_eq!(points[1].latency_p95_ms, None);
-        let minutes = series(&cells, 0, 5 * 60_000, Granularity::Minute);
+        let minutes = series(cells.to_vec(), 0, 5 * 60_000, Granularity::Minute);
         assert_eq!(
             minutes.iter().map(|p| p.requests).collect::<Vec<_>>(),
             vec![2, 1, 0, 0, 1]
@@ -295,7 +318,7 @@ mod tests {
             cell(60_000, 1, 5, 4, &[300.0]),
             expired_hour,
         ];
-        let (rows, kinds, overall) = per_model(&cells, &models, 10 * 60_000);
+        let (rows, kinds, overall) = per_model(cells.to_vec(), &models, 10 * 60_000);
         assert_eq!(overall.requests, 11);
         assert_eq!(overall.success_rate, Some(10.0 / 11.0));
         assert_eq!(rows.len(), 2);
