@@ -11,6 +11,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 CARGO       ?= cargo
+# Tools installed by `cargo install` (wasm-bindgen) are found even where cargo's bin folder is
+# not on the caller's PATH (a custom CARGO_HOME, a minimal CI shell).
+export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 ADDR        ?= 127.0.0.1:3000
 DATABASE    ?= sqlite://data/modelwatch.db
 SITE        := target/site
