@@ -154,3 +154,17 @@ test('charts redraw in the other theme and an invalid URL says what is wrong', a
   await expect(requests(page)).toHaveText(String(COUNTS.day));
   expect(problems).toEqual([]);
 });
+
+test('charts follow the system colour scheme while no theme is chosen', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await open(page, '/analytics?range=24h');
+  await expectChartsDrawn(page);
+  // A redraw disposes the chart and creates a new canvas: mark the current one.
+  await page.locator('#chart-latency canvas').evaluate((canvas) => canvas.setAttribute('data-old', 'yes'));
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('#chart-latency canvas')).toHaveCount(1);
+  await expect(page.locator('#chart-latency canvas')).not.toHaveAttribute('data-old', 'yes');
+  await expectChartsDrawn(page);
+  expect(problems).toEqual([]);
+});

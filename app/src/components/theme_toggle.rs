@@ -28,10 +28,34 @@ pub fn page_is_dark() -> bool {
     }
 }
 
+/// Bumps `changed` whenever the system's colour scheme changes (it applies while no choice is
+/// saved), so charts follow the operating system too. Browser only; lives as long as the page.
+#[cfg(feature = "hydrate")]
+fn follow_system_theme(changed: ThemeChanged) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Ok(Some(query)) = window().match_media("(prefers-color-scheme: dark)") else {
+        return;
+    };
+    let on_change = Closure::<dyn Fn()>::new(move || changed.0.update(|epoch| *epoch += 1));
+    if query
+        .add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        // The listener must outlive this call: the header (and so this toggle) lives as long
+        // as the page does.
+        on_change.forget();
+    }
+}
+
 /// A button that flips the colour theme.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
     let changed = use_context::<ThemeChanged>();
+    #[cfg(feature = "hydrate")]
+    if let Some(changed) = changed {
+        Effect::new(move |_| follow_system_theme(changed));
+    }
     let on_click = move |_| {
         let root = document().document_element();
         let Some(root) = root else { return };
