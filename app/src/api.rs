@@ -3,7 +3,9 @@
 mod analytics;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod logs;
 mod workspace;
 
 pub use analytics::*;
+pub use logs::*;
 pub use workspace::*;

@@ -4,6 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
+mod call;
+
+pub use call::{call_time, call_usage, grouped, utc_second};
+
 use crate::model::{Granularity, ModelKind, UnitTotals};
 
 /// `950`, `12.3k`, `4.56M`, `7.8B`.

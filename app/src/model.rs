@@ -2,6 +2,7 @@
 
 mod analytics;
 mod kind;
+mod logs;
 mod time;
 mod usage;
 mod workspace;
@@ -10,6 +11,7 @@ pub use analytics::{
     AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint, UnitTotals,
 };
 pub use kind::ModelKind;
+pub use logs::{status_class, Cursor, LogDetail, LogPage, LogRow, PAGE_SIZE};
 pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
 pub use usage::Usage;
 pub use workspace::WorkspaceInfo;

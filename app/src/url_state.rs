@@ -5,6 +5,10 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 use crate::model::{Granularity, RangePreset, TimeRange};
 
+mod logs;
+
+pub use logs::{LogsFilter, PageAt, RequestIdFilter, StatusFilter, MAX_REQUEST_ID_CHARS};
+
 /// Most models one filter may name.
 pub const MAX_MODELS: usize = 50;
 /// Longest custom range (hourly rollups are kept this long).
@@ -28,7 +32,7 @@ pub struct FilterError {
     pub message: String,
 }
 
-fn invalid(parameter: &'static str, message: impl Into<String>) -> FilterError {
+pub(crate) fn invalid(parameter: &'static str, message: impl Into<String>) -> FilterError {
     FilterError {
         parameter,
         message: message.into(),
@@ -130,6 +134,104 @@ pub fn with_params(query: &str, changes: &[(&str, Option<&str>)]) -> String {
     parts.join("&")
 }
 
+/// The time-range parameters (`range`, or `from` and `to`) as they are read.
+#[derive(Default)]
+pub(crate) struct RangeParams {
+    preset: Option<RangePreset>,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+impl RangeParams {
+    /// Reads `key` when it is a time-range parameter; `Ok(false)` for any other key.
+    pub(crate) fn take(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
+        match key {
+            "range" => {
+                self.preset =
+                    Some(RangePreset::parse(value).ok_or_else(|| {
+                        invalid("range", "must be one of 1h, 6h, 24h, 7d, 14d, 30d")
+                    })?)
+            }
+            "from" => {
+                self.from = Some(
+                    parse_time(value)
+                        .ok_or_else(|| invalid("from", "must be a time like 2026-11-20T00:00Z"))?,
+                )
+            }
+            "to" => {
+                self.to = Some(
+                    parse_time(value)
+                        .ok_or_else(|| invalid("to", "must be a time like 2026-11-21T00:00Z"))?,
+                )
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The range the parameters describe (the default preset when none is given).
+    pub(crate) fn finish(self) -> Result<TimeRange, FilterError> {
+        match (self.from, self.to) {
+            (Some(from_ms), Some(to_ms)) => {
+                if from_ms >= to_ms {
+                    return Err(invalid("from", "must be before to"));
+                }
+                if to_ms - from_ms > MAX_RANGE_MS {
+                    return Err(invalid("to", "a range is at most 400 days"));
+                }
+                Ok(TimeRange::Custom { from_ms, to_ms })
+            }
+            (Some(_), None) => Err(invalid("to", "is required with from")),
+            (None, Some(_)) => Err(invalid("from", "is required with to")),
+            (None, None) => Ok(self.preset.map(TimeRange::Preset).unwrap_or_default()),
+        }
+    }
+}
+
+/// The query parameters of `range` (nothing for the default).
+pub(crate) fn range_params(range: TimeRange, parts: &mut Vec<String>) {
+    match range {
+        TimeRange::Preset(_) if range == TimeRange::default() => {}
+        TimeRange::Preset(preset) => parts.push(format!("range={}", preset.as_str())),
+        TimeRange::Custom { from_ms, to_ms } => {
+            parts.push(format!("from={}", encode_value(&format_time(from_ms))));
+            parts.push(format!("to={}", encode_value(&format_time(to_ms))));
+        }
+    }
+}
+
+/// Adds the comma-separated model names of `value` to `models` (once each).
+pub(crate) fn add_models(
+    parameter: &'static str,
+    value: &str,
+    models: &mut Vec<String>,
+) -> Result<(), FilterError> {
+    for name in value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        if name.chars().count() > 200 {
+            return Err(invalid(parameter, "a model name is at most 200 characters"));
+        }
+        if !models.iter().any(|known| known == name) {
+            models.push(name.to_owned());
+        }
+    }
+    if models.len() > MAX_MODELS {
+        return Err(invalid(parameter, format!("at most {MAX_MODELS} models")));
+    }
+    Ok(())
+}
+
+/// The `models`-style parameter of `models` (nothing when empty).
+pub(crate) fn models_param(key: &str, models: &[String], parts: &mut Vec<String>) {
+    if !models.is_empty() {
+        let names: Vec<String> = models.iter().map(|name| encode_value(name)).collect();
+        parts.push(format!("{key}={}", names.join(",")));
+    }
+}
+
 impl AnalyticsFilter {
     /// Reads a filter from a raw query string (without `?`).
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
@@ -146,72 +248,24 @@ impl AnalyticsFilter {
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, FilterError> {
-        let (mut range, mut from, mut to, mut granularity, mut models) =
-            (None, None, None, None, Vec::new());
+        let (mut range, mut granularity, mut models) = (RangeParams::default(), None, Vec::new());
         for (key, value) in pairs {
+            if range.take(key, value)? {
+                continue;
+            }
             match key {
-                "range" => {
-                    range = Some(RangePreset::parse(value).ok_or_else(|| {
-                        invalid("range", "must be one of 1h, 6h, 24h, 7d, 14d, 30d")
-                    })?)
-                }
-                "from" => {
-                    from =
-                        Some(parse_time(value).ok_or_else(|| {
-                            invalid("from", "must be a time like 2026-11-20T00:00Z")
-                        })?)
-                }
-                "to" => {
-                    to =
-                        Some(parse_time(value).ok_or_else(|| {
-                            invalid("to", "must be a time like 2026-11-21T00:00Z")
-                        })?)
-                }
                 "gran" => {
                     granularity = Some(
                         Granularity::parse(value)
                             .ok_or_else(|| invalid("gran", "must be one of 1m, 5m, 1h, 1d"))?,
                     )
                 }
-                "models" => {
-                    for name in value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|name| !name.is_empty())
-                    {
-                        if name.chars().count() > 200 {
-                            return Err(invalid(
-                                "models",
-                                "a model name is at most 200 characters",
-                            ));
-                        }
-                        if !models.iter().any(|known| known == name) {
-                            models.push(name.to_owned());
-                        }
-                    }
-                    if models.len() > MAX_MODELS {
-                        return Err(invalid("models", format!("at most {MAX_MODELS} models")));
-                    }
-                }
+                "models" => add_models("models", value, &mut models)?,
                 _ => {}
             }
         }
-        let range = match (from, to) {
-            (Some(from_ms), Some(to_ms)) => {
-                if from_ms >= to_ms {
-                    return Err(invalid("from", "must be before to"));
-                }
-                if to_ms - from_ms > MAX_RANGE_MS {
-                    return Err(invalid("to", "a range is at most 400 days"));
-                }
-                TimeRange::Custom { from_ms, to_ms }
-            }
-            (Some(_), None) => return Err(invalid("to", "is required with from")),
-            (None, Some(_)) => return Err(invalid("from", "is required with to")),
-            (None, None) => range.map(TimeRange::Preset).unwrap_or_default(),
-        };
         Ok(Self {
-            range,
+            range: range.finish()?,
             granularity,
             models,
         })
@@ -228,21 +282,11 @@ impl AnalyticsFilter {
     /// The query string (without `?`) that reproduces this filter; defaults are left out.
     pub fn to_query(&self) -> String {
         let mut parts = Vec::new();
-        match self.range {
-            TimeRange::Preset(_) if self.range == TimeRange::default() => {}
-            TimeRange::Preset(preset) => parts.push(format!("range={}", preset.as_str())),
-            TimeRange::Custom { from_ms, to_ms } => {
-                parts.push(format!("from={}", encode_value(&format_time(from_ms))));
-                parts.push(format!("to={}", encode_value(&format_time(to_ms))));
-            }
-        }
+        range_params(self.range, &mut parts);
         if let Some(gran) = self.granularity {
             parts.push(format!("gran={}", gran.as_str()));
         }
-        if !self.models.is_empty() {
-            let names: Vec<String> = self.models.iter().map(|name| encode_value(name)).collect();
-            parts.push(format!("models={}", names.join(",")));
-        }
+        models_param("models", &self.models, &mut parts);
         parts.join("&")
     }
 }

@@ -68,6 +68,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Measure the Analytics answer on an existing database and print the numbers.
     BenchAnalytics(BenchAnalyticsArgs),
+    /// Measure the Logs tab and the export on an existing database and print the numbers.
+    BenchLogs(BenchLogsArgs),
 }
 
 /// `modelwatch keys ...`
@@ -202,6 +204,23 @@ pub struct BenchAnalyticsArgs {
     /// Answers per case (range x granularity x model set).
     #[arg(long, default_value_t = 50)]
     pub rounds: usize,
+    /// Where the preset ranges end (UTC ms); just after the newest call when omitted.
+    #[arg(long)]
+    pub now_ms: Option<i64>,
+}
+
+/// `modelwatch bench-logs`
+#[derive(Debug, Clone, Args)]
+pub struct BenchLogsArgs {
+    /// Answers per first-page case.
+    #[arg(long, default_value_t = 50)]
+    pub rounds: usize,
+    /// Request-ID lookups measured (found and not found, each).
+    #[arg(long, default_value_t = 1000)]
+    pub lookups: usize,
+    /// How many of the newest calls the export benchmark writes.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub export_rows: usize,
     /// Where the preset ranges end (UTC ms); just after the newest call when omitted.
     #[arg(long)]
     pub now_ms: Option<i64>,

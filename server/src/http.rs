@@ -31,6 +31,8 @@ pub struct AppState {
     pub backend: SharedBackend,
     /// The batch writer every ingest path feeds.
     pub ingest: IngestHandle,
+    /// The engine itself, for the machine endpoints (export) and background jobs.
+    pub engine: Engine,
 }
 
 impl AppState {
@@ -48,12 +50,14 @@ impl AppState {
             .site_addr(addr)
             .env(leptos::config::Env::PROD)
             .build();
-        let backend: SharedBackend = Arc::new(Engine::new(pool.clone()));
+        let engine = Engine::new(pool.clone());
+        let backend: SharedBackend = Arc::new(engine.clone());
         Self {
             leptos_options,
             pool,
             backend,
             ingest,
+            engine,
         }
     }
 }
@@ -67,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(crate::ingest::api::router())
+        .merge(crate::export::router())
         .leptos_routes_with_context(
             &state,
             routes,

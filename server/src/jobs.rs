@@ -1,3 +1,4 @@
 //! Background jobs, one file each. Every job is a tracked task that stops with the server.
 
+pub mod request_ids;
 pub mod retention;

@@ -5,10 +5,12 @@
 
 pub mod bench;
 pub mod bench_analytics;
+pub mod bench_logs;
 pub mod commands;
 pub mod config;
 pub mod cost;
 pub mod demo;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod jobs;

@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => server::serve::run(&global, &args).await,
         Command::Bench(args) => server::bench::run(&args).await,
         Command::BenchAnalytics(args) => server::bench_analytics::run(url, &args).await,
+        Command::BenchLogs(args) => server::bench_logs::run(url, &args).await,
         Command::Migrate => {
             store::open(url).await?;
             tracing::info!(database_url = %url, "migrations applied");

@@ -1,15 +1,18 @@
 //! The engine's answers to the UI: implements `app`'s `Backend` trait over the store.
 
 pub mod analytics;
+pub mod logs;
 pub mod plan;
+pub mod request_ids;
 
 use std::sync::Arc;
 
 use app::api::backend::{Backend, BackendError};
-use app::model::{AnalyticsReport, WorkspaceInfo};
-use app::url_state::AnalyticsFilter;
+use app::model::{AnalyticsReport, LogDetail, LogPage, WorkspaceInfo};
+use app::url_state::{AnalyticsFilter, LogsFilter};
 use sqlx::SqlitePool;
 
+use self::request_ids::RequestIds;
 use crate::store::reader::Reader;
 use crate::store::{self, StoreError};
 
@@ -23,6 +26,7 @@ const DAY_MS: i64 = 86_400_000;
 pub struct Engine {
     pool: SqlitePool,
     reader: Arc<Reader>,
+    ids: Arc<RequestIds>,
 }
 
 impl Engine {
@@ -32,7 +36,123 @@ impl Engine {
         Self {
             pool,
             reader: Reader::new(path),
+            ids: Arc::new(RequestIds::new()),
         }
+    }
+
+    /// The in-memory request-ID index (the catch-up job keeps it current).
+    pub fn request_ids(&self) -> Arc<RequestIds> {
+        Arc::clone(&self.ids)
+    }
+
+    /// Brings the request-ID index up to date with the table; returns the rows added.
+    pub async fn catch_up_request_ids(&self) -> Result<u64, StoreError> {
+        let ids = Arc::clone(&self.ids);
+        self.reader.read(move |conn| ids.catch_up(conn)).await
+    }
+
+    /// Writes every call of `scope` in `format` to `sink` (see `export::write_all`), on a
+    /// read connection of its own, in one snapshot.
+    pub async fn export(
+        &self,
+        scope: logs::LogScope,
+        format: crate::export::Format,
+        sink: impl FnMut(Vec<u8>) -> bool + Send + 'static,
+    ) -> Result<u64, StoreError> {
+        let ids = Arc::clone(&self.ids);
+        self.reader
+            .read(move |conn| crate::export::write_all(conn, &scope, &ids, format, sink))
+            .await
+    }
+
+    async fn workspace(&self, workspace_id: i64) -> Result<WorkspaceInfo, StoreError> {
+        store::workspaces::workspace_by_id(&self.pool, workspace_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("workspace {workspace_id} is missing")))
+    }
+
+    /// The resolved Logs question of `workspace_id` for `filter` at `now_ms`.
+    pub async fn log_scope(
+        &self,
+        workspace_id: i64,
+        filter: &LogsFilter,
+        now_ms: i64,
+    ) -> Result<(logs::LogScope, u32), StoreError> {
+        let retention_days = self.workspace(workspace_id).await?.retention_days;
+        let filter = filter.clone();
+        let scope = self
+            .reader
+            .read(move |conn| {
+                logs::LogScope::resolve(conn, workspace_id, &filter, now_ms, retention_days)
+            })
+            .await?;
+        Ok((scope, retention_days))
+    }
+
+    /// One page of the Logs table of `workspace_id` for `filter`, presets ending at `now_ms`;
+    /// the page search and the count run in parallel.
+    pub async fn logs_page(
+        &self,
+        workspace_id: i64,
+        filter: &LogsFilter,
+        now_ms: i64,
+    ) -> Result<LogPage, StoreError> {
+        let (scope, retention_days) = self.log_scope(workspace_id, filter, now_ms).await?;
+        let scope = Arc::new(scope);
+        let (page_scope, count_scope) = (Arc::clone(&scope), Arc::clone(&scope));
+        let ids = Arc::clone(&self.ids);
+        let (page, matching) = tokio::try_join!(
+            self.reader
+                .read(move |conn| logs::page(conn, &page_scope, &ids, logs::SEARCH_BUDGET)),
+            self.reader
+                .read(move |conn| logs::matching(conn, &count_scope)),
+        )?;
+        let matching = match (&scope.request_id, matching) {
+            (Some(app::url_state::RequestIdFilter::Exact(_)), _) => Some(page.rows.len() as i64),
+            (_, matching) => matching,
+        };
+        Ok(LogPage {
+            from_ms: scope.calls.from_ms,
+            to_ms: scope.calls.to_ms,
+            rows: page.rows,
+            older: page.older,
+            newer: page.newer,
+            searched_to_ms: page.searched_to_ms,
+            matching,
+            retention_days,
+            generated_at_ms: now_ms,
+            model_options: scope.model_options.clone(),
+        })
+    }
+
+    /// Everything stored about the newest call of `workspace_id` with `request_id` that
+    /// retention keeps at `now_ms`.
+    pub async fn log_detail(
+        &self,
+        workspace_id: i64,
+        request_id: String,
+        now_ms: i64,
+    ) -> Result<Option<LogDetail>, StoreError> {
+        let retention_days = self.workspace(workspace_id).await?.retention_days;
+        let ids = Arc::clone(&self.ids);
+        self.reader
+            .read(move |conn| {
+                let models = store::analytics::models(conn, workspace_id)?
+                    .into_iter()
+                    .map(|model| (model.id, model.option.name))
+                    .collect();
+                let filter = store::logs::CallFilter {
+                    workspace_id,
+                    from_ms: now_ms - i64::from(retention_days) * DAY_MS,
+                    // Timestamps may run a little ahead of the server's clock.
+                    to_ms: i64::MAX,
+                    models: None,
+                    status: None,
+                    id_prefix: None,
+                };
+                logs::detail(conn, &filter, &ids, &models, &request_id)
+            })
+            .await
     }
 
     /// The Analytics report of `workspace_id` for `filter`, with presets ending at `now_ms`.
@@ -42,9 +162,7 @@ impl Engine {
         filter: &AnalyticsFilter,
         now_ms: i64,
     ) -> Result<AnalyticsReport, StoreError> {
-        let workspace = store::workspaces::workspace_by_id(&self.pool, workspace_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("workspace {workspace_id} is missing")))?;
+        let workspace = self.workspace(workspace_id).await?;
         // Minute cells live as long as raw rows; older edges are answered by whole hours.
         let minute_cutoff_ms = now_ms - i64::from(workspace.retention_days) * DAY_MS;
         let filter = filter.clone();
@@ -105,5 +223,18 @@ impl Backend for Engine {
         self.analytics_report(DEFAULT_WORKSPACE_ID, &filter, now_ms())
             .await
             .map_err(internal)
+    }
+
+    async fn logs(&self, filter: LogsFilter) -> Result<LogPage, BackendError> {
+        self.logs_page(DEFAULT_WORKSPACE_ID, &filter, now_ms())
+            .await
+            .map_err(internal)
+    }
+
+    async fn log(&self, request_id: String) -> Result<LogDetail, BackendError> {
+        self.log_detail(DEFAULT_WORKSPACE_ID, request_id, now_ms())
+            .await
+            .map_err(internal)?
+            .ok_or(BackendError::NotFound)
     }
 }

@@ -33,6 +33,12 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(args.retention_interval_secs),
         jobs_stopped,
     );
+    let request_ids = crate::jobs::request_ids::spawn(
+        state.engine.clone(),
+        pool.clone(),
+        Duration::from_secs(2),
+        stop_jobs.subscribe(),
+    );
     tracing::info!(%addr, "modelwatch listening on http://{addr}");
 
     serve_until(
@@ -44,6 +50,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     .await?;
     let _ = stop_jobs.send(true);
     let _ = retention.await;
+    let _ = request_ids.await;
     // The router (and with it every ingest handle) is gone: the writer drains and stops.
     if tokio::time::timeout(Duration::from_secs(args.shutdown_grace_secs), writer)
         .await

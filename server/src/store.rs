@@ -7,6 +7,7 @@ pub mod batch;
 pub mod catalog;
 pub mod costs;
 pub mod encoding;
+pub mod logs;
 pub mod reader;
 pub mod requests;
 pub mod retention;

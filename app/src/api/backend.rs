@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::model::{AnalyticsReport, WorkspaceInfo};
-use crate::url_state::AnalyticsFilter;
+use crate::model::{AnalyticsReport, LogDetail, LogPage, WorkspaceInfo};
+use crate::url_state::{AnalyticsFilter, LogsFilter};
 
 /// A failure inside the engine. The engine logs the details; the UI gets only this generic text
 /// (it converts into `ServerFnError` through `?`).
@@ -30,6 +30,12 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The Analytics report for `filter` in the current workspace; presets end now.
     async fn analytics(&self, filter: AnalyticsFilter) -> Result<AnalyticsReport, BackendError>;
+
+    /// One page of the Logs table for `filter` in the current workspace; presets end now.
+    async fn logs(&self, filter: LogsFilter) -> Result<LogPage, BackendError>;
+
+    /// Everything stored about the newest call with `request_id` that retention still keeps.
+    async fn log(&self, request_id: String) -> Result<LogDetail, BackendError>;
 }
 
 /// How the engine is shared with server functions (as Leptos context).

@@ -44,7 +44,7 @@ fn page_link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
 
 /// Hidden inputs carrying every parameter of `query` except `except`, so a form changes only
 /// its own parameters.
-fn carried(query: &str, except: &'static [&'static str]) -> impl IntoView {
+pub fn carried(query: &str, except: &'static [&'static str]) -> impl IntoView {
     query_pairs(query)
         .into_iter()
         .filter(|(key, _)| !except.contains(&key.as_str()))

@@ -31,6 +31,8 @@ pub struct WorkspaceModel {
 /// left empty.
 #[derive(Clone, Copy, Debug)]
 pub enum Sketches {
+    /// Counts and sums only.
+    Neither,
     LatencyOnly,
     LatencyAndTtft,
 }
@@ -133,10 +135,13 @@ pub fn read_cell(
             latency_count: row.get(next + 5)?,
             ttft_sum: row.get(next + 6)?,
             ttft_count: row.get(next + 7)?,
-            latency: sketch(row, next + 8)?,
+            latency: match sketches {
+                Sketches::Neither => Sketch::new(),
+                Sketches::LatencyOnly | Sketches::LatencyAndTtft => sketch(row, next + 8)?,
+            },
             ttft: match sketches {
                 Sketches::LatencyAndTtft => sketch(row, next + 9)?,
-                Sketches::LatencyOnly => Sketch::new(),
+                Sketches::Neither | Sketches::LatencyOnly => Sketch::new(),
             },
         },
         peak_minute: peak_requests.zip(peak_tokens),

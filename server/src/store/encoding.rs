@@ -24,6 +24,61 @@ pub fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
     (text == id).then(|| *uuid.as_bytes())
 }
 
+/// A stored `request_id` value as text (a 16-byte blob is a canonical lowercase UUID).
+pub fn request_id_text(value: rusqlite::types::ValueRef<'_>) -> Option<String> {
+    match value {
+        rusqlite::types::ValueRef::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
+        rusqlite::types::ValueRef::Blob(bytes) => uuid::Uuid::from_slice(bytes)
+            .ok()
+            .map(|uuid| uuid.hyphenated().to_string()),
+        _ => None,
+    }
+}
+
+/// The blob range `[low, high)` holding every UUID stored as a blob whose canonical text
+/// starts with `prefix`; `None` when no canonical lowercase UUID starts with it.
+pub fn uuid_prefix_range(prefix: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    if prefix.len() > 36 {
+        return None;
+    }
+    let mut nibbles = Vec::with_capacity(32);
+    for (position, byte) in prefix.bytes().enumerate() {
+        let dash = matches!(position, 8 | 13 | 18 | 23);
+        match (dash, byte) {
+            (true, b'-') => {}
+            (false, b'0'..=b'9') => nibbles.push(byte - b'0'),
+            (false, b'a'..=b'f') => nibbles.push(byte - b'a' + 10),
+            _ => return None,
+        }
+    }
+    let mut low = vec![0u8; 16];
+    for (index, nibble) in nibbles.iter().enumerate() {
+        low[index / 2] |= if index % 2 == 0 { nibble << 4 } else { *nibble };
+    }
+    // The smallest blob past every value with these leading nibbles.
+    let mut high = low.clone();
+    let mut carry_at = nibbles.len();
+    loop {
+        if carry_at == 0 {
+            // Every nibble was f: nothing sorts above but longer blobs.
+            return Some((low, vec![0xff; 17]));
+        }
+        carry_at -= 1;
+        let (byte, shift) = (carry_at / 2, if carry_at % 2 == 0 { 4 } else { 0 });
+        let nibble = (high[byte] >> shift) & 0x0f;
+        if nibble < 0x0f {
+            high[byte] += 1 << shift;
+            // Clear every nibble after the one raised.
+            for later in carry_at + 1..32 {
+                let (later_byte, later_shift) = (later / 2, if later % 2 == 0 { 4 } else { 0 });
+                high[later_byte] &= !(0x0f << later_shift);
+            }
+            return Some((low, high));
+        }
+        high[byte] &= !(0x0f << shift);
+    }
+}
+
 /// The stored code of a model kind.
 pub fn kind_code(kind: ModelKind) -> i64 {
     ModelKind::ALL
@@ -73,6 +128,35 @@ mod tests {
         assert_eq!(uuid_bytes(&id.to_uppercase()), None, "case must survive");
         assert_eq!(uuid_bytes("0192f1a47c3e7b2a9f103c4d5e6f7a8b"), None);
         assert_eq!(uuid_bytes("req_123"), None);
+    }
+
+    #[test]
+    fn uuid_prefixes_become_blob_ranges() {
+        let id = "0192f1a4-7c3e-7b2a-9f10-3c4d5e6f7a8b";
+        let blob = uuid_bytes(id).expect("canonical").to_vec();
+        for length in 1..=36 {
+            let (low, high) = uuid_prefix_range(&id[..length]).expect("a uuid prefix");
+            assert!(low <= blob && blob < high, "prefix of {length}");
+        }
+        let (low, high) = uuid_prefix_range("0192f1a5").expect("prefix");
+        assert!(blob < low, "a different prefix excludes it");
+        assert!(high > low);
+        let (_, top) = uuid_prefix_range("ff").expect("prefix");
+        assert_eq!(top[0], 0xff, "ff.. has no upper bound of 16 bytes");
+        assert_eq!(top.len(), 17);
+        assert_eq!(uuid_prefix_range("0192f1a4x"), None);
+        assert_eq!(
+            uuid_prefix_range("0192F1"),
+            None,
+            "upper case is stored as text"
+        );
+        assert_eq!(
+            uuid_prefix_range("0192f1a47"),
+            None,
+            "a dash must come at 8"
+        );
+        let (low, high) = uuid_prefix_range("0192f1a4-7").expect("prefix");
+        assert_eq!((low[4], high[4]), (0x70, 0x80));
     }
 
     #[test]

@@ -1,0 +1,217 @@
+//! The details side panel of one call: a List view (grouped fields in human units) and a JSON
+//! view (everything, pretty-printed, collapsible, copyable). Prompt and response text is
+//! untrusted: it is only ever rendered as text. Escape or the close link closes the panel.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::components::json_view::JsonView;
+use crate::format::{grouped, millis, money, utc_second};
+use crate::model::{status_class, LogDetail};
+use crate::url_state::with_params;
+
+/// The panel's two views (`view=json` in the URL picks the JSON view).
+pub fn json_chosen(query: &str) -> bool {
+    crate::url_state::query_pairs(query)
+        .iter()
+        .any(|(key, value)| key == "view" && value == "json")
+}
+
+fn link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
+    let query = with_params(query, changes);
+    if query.is_empty() {
+        "/logs".to_owned()
+    } else {
+        format!("/logs?{query}")
+    }
+}
+
+/// One `label: value` line of the List view; nothing when the value is unknown.
+fn field(label: &'static str, value: Option<String>) -> impl IntoView {
+    value.map(|value| {
+        view! {
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+        }
+    })
+}
+
+fn count_field(label: &'static str, value: Option<i64>) -> impl IntoView {
+    field(label, value.map(grouped))
+}
+
+/// The List view.
+#[component]
+fn ListView(detail: LogDetail) -> impl IntoView {
+    let usage = &detail.usage;
+    let seconds = |value: Option<f64>| value.map(|seconds| format!("{seconds:.1} s"));
+    let other = (!usage.other.is_empty()).then(|| {
+        usage
+            .other
+            .iter()
+            .map(|(key, value)| view! { <dt class="mono">{key.clone()}</dt><dd class="mono">{value.to_string()}</dd> })
+            .collect_view()
+    });
+    let metadata = detail.metadata.as_ref().map(|metadata| match metadata {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| {
+                let text = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                view! { <dt class="mono">{key.clone()}</dt><dd>{text}</dd> }
+            })
+            .collect_view()
+            .into_any(),
+        other => view! { <dt>"value"</dt><dd class="mono">{other.to_string()}</dd> }.into_any(),
+    });
+    let body = |title: &'static str, text: Option<String>| {
+        text.map(|text| {
+            view! {
+                <section class="detail-group">
+                    <h3>{title}</h3>
+                    <pre class="body-text">{text}</pre>
+                </section>
+            }
+        })
+    };
+    view! {
+        <div class="detail-list" data-testid="detail-list">
+            <section class="detail-group">
+                <h3>"Call"</h3>
+                <dl>
+                    {field("Request ID", Some(detail.request_id.clone()))}
+                    {field("Time", Some(utc_second(detail.ts_ms)))}
+                    {field("Model", Some(detail.model.clone()))}
+                    {field("Kind", Some(detail.kind.as_str().to_owned()))}
+                    {field("Operation", Some(detail.operation.clone()))}
+                    {field("Source", Some(detail.source.clone()))}
+                    {field("Streamed", Some(if detail.stream { "yes" } else { "no" }.to_owned()))}
+                    {field("Upstream request ID", detail.upstream_request_id.clone())}
+                    {field("API key", detail.api_key.clone())}
+                </dl>
+            </section>
+            <section class="detail-group">
+                <h3>"Outcome"</h3>
+                <dl>
+                    <dt>"Status"</dt>
+                    <dd>
+                        <span class=format!("status status-{}", status_class(detail.status))>{detail.status}</span>
+                    </dd>
+                    {field("Error type", detail.error_type.clone())}
+                    {field("Error message", detail.error_message.clone())}
+                </dl>
+            </section>
+            <section class="detail-group">
+                <h3>"Timing"</h3>
+                <dl>
+                    {field("Latency", Some(millis(detail.latency_ms.map(|ms| ms as f64))))}
+                    {field("Time to first token", Some(millis(detail.ttft_ms.map(|ms| ms as f64))))}
+                    {field("Time to first byte", detail.first_byte_ms.map(|ms| millis(Some(ms as f64))))}
+                </dl>
+            </section>
+            <section class="detail-group">
+                <h3>"Usage and cost"</h3>
+                <dl>
+                    {count_field("Input tokens", usage.input_tokens)}
+                    {count_field("Output tokens", usage.output_tokens)}
+                    {count_field("Total tokens", usage.total_tokens)}
+                    {count_field("Cached input tokens", usage.cached_tokens)}
+                    {count_field("Reasoning tokens", usage.reasoning_tokens)}
+                    {count_field("Text input tokens", usage.input_text_tokens)}
+                    {count_field("Audio input tokens", usage.input_audio_tokens)}
+                    {count_field("Image input tokens", usage.input_image_tokens)}
+                    {count_field("Video input tokens", usage.input_video_tokens)}
+                    {count_field("Text output tokens", usage.output_text_tokens)}
+                    {count_field("Audio output tokens", usage.output_audio_tokens)}
+                    {count_field("Images", usage.images)}
+                    {field("Video", seconds(usage.video_seconds))}
+                    {field("Audio", seconds(usage.audio_seconds))}
+                    {count_field("Characters", usage.characters)}
+                    {other}
+                    {field("Cost", Some(money(detail.cost)))}
+                </dl>
+            </section>
+            {metadata.map(|metadata| view! {
+                <section class="detail-group">
+                    <h3>"Metadata"</h3>
+                    <dl>{metadata}</dl>
+                </section>
+            })}
+            {body("Request body", detail.request_body.clone())}
+            {body("Response body", detail.response_body.clone())}
+        </div>
+    }
+}
+
+/// The side panel for `detail` (or the reason it could not be loaded).
+#[component]
+pub fn LogDetailsPanel(
+    /// The call, or why it is not shown.
+    detail: Result<LogDetail, String>,
+    /// The page's query string (the panel's links change only `id` and `view`).
+    #[prop(into)]
+    query: Signal<String>,
+) -> impl IntoView {
+    let close_href = move || link(&query.get(), &[("id", None), ("view", None)]);
+    let navigate = use_navigate();
+    let handle = window_event_listener(leptos::ev::keydown, move |event| {
+        if event.key() == "Escape" {
+            navigate(&close_href(), Default::default());
+        }
+    });
+    on_cleanup(move || handle.remove());
+    let json = move || json_chosen(&query.get());
+    let tab = move |label: &'static str, is_json: bool| {
+        let href = move || link(&query.get(), &[("view", is_json.then_some("json"))]);
+        let active = move || json() == is_json;
+        view! {
+            <A
+                href=href
+                attr:class=move || if active() { "seg active" } else { "seg" }
+                attr:role="tab"
+                attr:aria-selected=move || active().to_string()
+            >
+                {label}
+            </A>
+        }
+    };
+    let content = match detail {
+        Ok(detail) => {
+            let value = serde_json::to_value(&detail).unwrap_or_default();
+            let title = detail.request_id.clone();
+            view! {
+                <header class="panel-head">
+                    <h2 class="mono">{title}</h2>
+                    <A href=close_href attr:class="close" attr:aria-label="Close details">"×"</A>
+                </header>
+                <div class="view-tabs" role="tablist" aria-label="Details view">
+                    {tab("List", false)}
+                    {tab("JSON", true)}
+                </div>
+                <Show when=json fallback={
+                    let detail = detail.clone();
+                    move || view! { <ListView detail=detail.clone() /> }
+                }>
+                    <JsonView value=value.clone() />
+                </Show>
+            }
+            .into_any()
+        }
+        Err(message) => view! {
+            <header class="panel-head">
+                <h2>"Call details"</h2>
+                <A href=close_href attr:class="close" attr:aria-label="Close details">"×"</A>
+            </header>
+            <p role="alert" data-testid="detail-error">{message}</p>
+        }
+        .into_any(),
+    };
+    view! {
+        <aside class="side-panel" role="dialog" aria-label="Call details" data-testid="log-details">
+            {content}
+        </aside>
+    }
+}

@@ -1,0 +1,272 @@
+//! `GET /api/v1/logs/export?format=csv|jsonl&<the Logs filter>`: every call matching the
+//! filter (not only a page), newest first, streamed in constant memory: a blocking reader walks
+//! one SQLite cursor and hands 64 KiB chunks through a small channel to the response body, so
+//! a slow client slows the reader instead of filling memory.
+
+pub mod csv;
+pub mod jsonl;
+
+use app::url_state::{query_pairs, LogsFilter, RequestIdFilter};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{Datelike, Timelike};
+use rusqlite::Connection;
+
+use crate::http::error::ApiError;
+use crate::http::AppState;
+use crate::query::logs::{by_request_id, LogScope};
+use crate::query::request_ids::RequestIds;
+use crate::query::{now_ms, Engine, DEFAULT_WORKSPACE_ID};
+use crate::store::logs::{each_call, StoredCall};
+use crate::store::StoreError;
+
+/// Bytes gathered before a chunk is handed to the response.
+const CHUNK_BYTES: usize = 64 * 1024;
+/// Chunks waiting for the client at most.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// The file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "csv" => Some(Self::Csv),
+            "jsonl" => Some(Self::Jsonl),
+            _ => None,
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Jsonl => "jsonl",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Jsonl => "application/x-ndjson",
+        }
+    }
+}
+
+/// One call with its model's name, as the writers take it.
+pub struct ExportRow<'a> {
+    pub call: &'a StoredCall,
+    pub model: &'a str,
+}
+
+/// Writes `ms` as an RFC 3339 UTC time with milliseconds.
+pub fn timestamp(out: &mut Vec<u8>, ms: i64) {
+    let Some(time) = chrono::DateTime::from_timestamp_millis(ms)
+        .filter(|time| (0..=9999).contains(&time.year()))
+    else {
+        out.extend_from_slice(itoa::Buffer::new().format(ms).as_bytes());
+        return;
+    };
+    let digits = |out: &mut Vec<u8>, value: u32, width: u32| {
+        for power in (0..width).rev() {
+            out.push(b'0' + (value / 10_u32.pow(power) % 10) as u8);
+        }
+    };
+    digits(out, time.year() as u32, 4);
+    out.push(b'-');
+    digits(out, time.month(), 2);
+    out.push(b'-');
+    digits(out, time.day(), 2);
+    out.push(b'T');
+    digits(out, time.hour(), 2);
+    out.push(b':');
+    digits(out, time.minute(), 2);
+    out.push(b':');
+    digits(out, time.second(), 2);
+    out.push(b'.');
+    digits(out, time.timestamp_subsec_millis(), 3);
+    out.push(b'Z');
+}
+
+/// Formats calls into chunks of about [`CHUNK_BYTES`] for `sink`.
+struct Chunker<'a, S> {
+    scope: &'a LogScope,
+    format: Format,
+    out: Vec<u8>,
+    sink: S,
+    open: bool,
+}
+
+impl<S: FnMut(Vec<u8>) -> bool> Chunker<'_, S> {
+    fn write(&mut self, call: &StoredCall) -> bool {
+        let model = self
+            .scope
+            .models
+            .get(&call.model_id)
+            .map(String::as_str)
+            .unwrap_or_default();
+        let row = ExportRow { call, model };
+        match self.format {
+            Format::Csv => csv::row(&mut self.out, &row),
+            Format::Jsonl => jsonl::row(&mut self.out, &row),
+        }
+        if self.out.len() >= CHUNK_BYTES {
+            let full = std::mem::replace(&mut self.out, Vec::with_capacity(CHUNK_BYTES + 4096));
+            self.open = (self.sink)(full);
+        }
+        self.open
+    }
+
+    fn finish(mut self) {
+        if self.open && !self.out.is_empty() {
+            (self.sink)(self.out);
+        }
+    }
+}
+
+/// Writes every call of `scope` in `format` to `sink` in chunks; `sink` returns `false` when
+/// the receiver is gone (the client left), which stops the export. Reading rows and
+/// formatting them run on two threads (the reader hands over chunks of rows), so an export
+/// goes as fast as the slower of the two. Returns the calls read.
+pub fn write_all(
+    conn: &Connection,
+    scope: &LogScope,
+    ids: &RequestIds,
+    format: Format,
+    sink: impl FnMut(Vec<u8>) -> bool + Send,
+) -> Result<u64, StoreError> {
+    let mut out = Vec::with_capacity(CHUNK_BYTES + 4096);
+    if format == Format::Csv {
+        csv::header(&mut out);
+    }
+    let chunker = Chunker {
+        scope,
+        format,
+        out,
+        sink,
+        open: true,
+    };
+    std::thread::scope(|threads| {
+        let (rows, formatter_rows) = std::sync::mpsc::sync_channel::<Vec<StoredCall>>(4);
+        let formatter = threads.spawn(move || {
+            let mut chunker = chunker;
+            for calls in formatter_rows {
+                for call in &calls {
+                    if !chunker.write(call) {
+                        // The client left: dropping the receiver stops the reader.
+                        return;
+                    }
+                }
+            }
+            chunker.finish();
+        });
+        let read = if let Some(RequestIdFilter::Exact(id)) = &scope.request_id {
+            by_request_id(conn, &scope.calls, ids, id).map(|calls| {
+                let count = calls.len() as u64;
+                let _ = rows.send(calls);
+                count
+            })
+        } else {
+            each_call(conn, &scope.calls, |calls| Ok(rows.send(calls).is_ok()))
+        };
+        drop(rows);
+        let _ = formatter.join();
+        read
+    })
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/logs/export", get(export))
+}
+
+/// The export's file name: what it holds and when.
+fn file_name(scope: &LogScope, format: Format) -> String {
+    let stamp = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|time| time.format("%Y%m%dT%H%MZ").to_string())
+            .unwrap_or_else(|| ms.to_string())
+    };
+    format!(
+        "modelwatch-logs-{}-{}.{}",
+        stamp(scope.calls.from_ms),
+        stamp(scope.calls.to_ms),
+        format.extension()
+    )
+}
+
+async fn export(
+    State(engine): State<Engine>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = query.unwrap_or_default();
+    let format = match query_pairs(&query)
+        .into_iter()
+        .rev()
+        .find(|(key, _)| key == "format")
+    {
+        None => Format::Csv,
+        Some((_, value)) => Format::parse(&value)
+            .ok_or_else(|| ApiError::bad_request("format: must be csv or jsonl"))?,
+    };
+    let filter =
+        LogsFilter::from_query(&query).map_err(|error| ApiError::bad_request(error.to_string()))?;
+    let (scope, _) = engine
+        .log_scope(DEFAULT_WORKSPACE_ID, &filter, now_ms())
+        .await
+        .map_err(ApiError::internal)?;
+    let name = file_name(&scope, format);
+    let (sender, mut receiver) =
+        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHANNEL_CHUNKS);
+    tokio::spawn(async move {
+        let chunks = sender.clone();
+        let result = engine
+            .export(scope, format, move |chunk| {
+                chunks.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "export failed");
+            // Breaks the download rather than ending it as if it were complete.
+            let _ = sender
+                .send(Err(std::io::Error::other("export failed")))
+                .await;
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |context| receiver.poll_recv(context));
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc_3339_utc_with_milliseconds() {
+        let mut out = Vec::new();
+        timestamp(&mut out, 1_764_201_600_007);
+        assert_eq!(out, b"2025-11-27T00:00:00.007Z");
+        out.clear();
+        timestamp(&mut out, 0);
+        assert_eq!(out, b"1970-01-01T00:00:00.000Z");
+        out.clear();
+        timestamp(&mut out, -1);
+        assert_eq!(out, b"1969-12-31T23:59:59.999Z");
+    }
+}

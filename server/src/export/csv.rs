@@ -1,0 +1,171 @@
+//! CSV per RFC 4180: a header line, CRLF line ends, and a field quoted (with its quotes
+//! doubled) whenever it holds a comma, a quote, CR or LF.
+
+use std::io::Write;
+
+use super::{timestamp, ExportRow};
+
+/// The columns, in order.
+pub const COLUMNS: [&str; 33] = [
+    "request_id",
+    "timestamp",
+    "model",
+    "model_kind",
+    "operation",
+    "status",
+    "error_type",
+    "error_message",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cached_tokens",
+    "reasoning_tokens",
+    "input_text_tokens",
+    "input_audio_tokens",
+    "input_image_tokens",
+    "input_video_tokens",
+    "output_text_tokens",
+    "output_audio_tokens",
+    "images",
+    "video_seconds",
+    "audio_seconds",
+    "characters",
+    "usage_other",
+    "latency_ms",
+    "ttft_ms",
+    "first_byte_ms",
+    "cost",
+    "source",
+    "stream",
+    "api_key",
+    "upstream_request_id",
+    "metadata",
+];
+
+/// The header line.
+pub fn header(out: &mut Vec<u8>) {
+    out.extend_from_slice(COLUMNS.join(",").as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes `text` as one field.
+pub fn field(out: &mut Vec<u8>, text: &str) {
+    if text
+        .bytes()
+        .any(|byte| matches!(byte, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.push(b'"');
+        for byte in text.bytes() {
+            if byte == b'"' {
+                out.push(b'"');
+            }
+            out.push(byte);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+fn optional_text(out: &mut Vec<u8>, text: Option<&str>) {
+    if let Some(text) = text {
+        field(out, text);
+    }
+    out.push(b',');
+}
+
+fn optional_int(out: &mut Vec<u8>, value: Option<i64>) {
+    if let Some(value) = value {
+        out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+    }
+    out.push(b',');
+}
+
+fn optional_float(out: &mut Vec<u8>, value: Option<f64>) {
+    if let Some(value) = value {
+        let _ = write!(out, "{value}");
+    }
+    out.push(b',');
+}
+
+/// One call as one line.
+pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
+    let call = row.call;
+    let usage = &call.usage;
+    field(out, &call.request_id);
+    out.push(b',');
+    timestamp(out, call.ts_ms);
+    out.push(b',');
+    field(out, row.model);
+    out.push(b',');
+    out.extend_from_slice(call.kind.as_str().as_bytes());
+    out.push(b',');
+    optional_text(out, Some(call.operation_name()));
+    out.extend_from_slice(itoa::Buffer::new().format(call.status).as_bytes());
+    out.push(b',');
+    optional_text(out, call.error_type.as_deref());
+    optional_text(out, call.error_message.as_deref());
+    for value in [
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.total_tokens,
+        usage.cached_tokens,
+        usage.reasoning_tokens,
+        usage.input_text_tokens,
+        usage.input_audio_tokens,
+        usage.input_image_tokens,
+        usage.input_video_tokens,
+        usage.output_text_tokens,
+        usage.output_audio_tokens,
+        usage.images,
+    ] {
+        optional_int(out, value);
+    }
+    optional_float(out, usage.video_seconds);
+    optional_float(out, usage.audio_seconds);
+    optional_int(out, usage.characters);
+    optional_text(out, call.usage_other.as_deref());
+    optional_int(out, call.latency_ms);
+    optional_int(out, call.ttft_ms);
+    optional_int(out, call.first_byte_ms);
+    optional_float(out, call.cost);
+    out.extend_from_slice(call.source_name().as_bytes());
+    out.push(b',');
+    out.extend_from_slice(if call.stream { b"true," } else { b"false," });
+    optional_text(out, call.api_key.as_deref());
+    optional_text(out, call.upstream_request_id.as_deref());
+    if let Some(metadata) = call.metadata.as_deref() {
+        field(out, metadata);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(text: &str) -> String {
+        let mut out = Vec::new();
+        field(&mut out, text);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn fields_are_quoted_only_when_rfc_4180_needs_it() {
+        assert_eq!(written("plain text"), "plain text");
+        assert_eq!(written("a,b"), "\"a,b\"");
+        assert_eq!(written("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(written("two\nlines\r\n"), "\"two\nlines\r\n\"");
+        assert_eq!(written(""), "");
+        assert_eq!(written("模型"), "模型");
+    }
+
+    #[test]
+    fn the_header_names_every_column_once() {
+        let mut out = Vec::new();
+        header(&mut out);
+        let line = String::from_utf8(out).expect("utf-8");
+        assert!(line.ends_with("\r\n"));
+        assert_eq!(line.trim_end().split(',').count(), COLUMNS.len());
+    }
+}

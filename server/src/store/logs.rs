@@ -1,0 +1,503 @@
+//! Reading stored calls for the Logs tab and the export: the rows matching a filter in
+//! newest-first order (a window of time at a time), rows by request ID, bodies, and counts of
+//! raw rows where rollups cannot answer.
+
+use app::model::{ModelKind, Usage};
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row};
+
+use super::encoding::{kind_from_code, request_id_text, uuid_prefix_range};
+use super::StoreError;
+
+/// A stored call as read back (the model is still an id).
+#[derive(Clone, Debug)]
+pub struct StoredCall {
+    pub row: i64,
+    pub ts_ms: i64,
+    pub request_id: String,
+    pub model_id: i64,
+    pub kind: ModelKind,
+    /// `None`: the kind's default operation.
+    pub operation: Option<String>,
+    pub status: i64,
+    pub error_type: Option<String>,
+    pub error_message: Option<String>,
+    /// Usage; the provider's extra keys are in `usage_other`, as stored (a JSON object text).
+    pub usage: Usage,
+    pub usage_other: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub ttft_ms: Option<i64>,
+    pub first_byte_ms: Option<i64>,
+    pub cost: Option<f64>,
+    /// 0 api, 1 otlp, 2 proxy.
+    pub source: i64,
+    pub stream: bool,
+    pub api_key: Option<String>,
+    /// A JSON object text.
+    pub metadata: Option<String>,
+    pub upstream_request_id: Option<String>,
+    pub has_body: bool,
+}
+
+impl StoredCall {
+    /// The source's name.
+    pub fn source_name(&self) -> &'static str {
+        match self.source {
+            1 => "otlp",
+            2 => "proxy",
+            _ => "api",
+        }
+    }
+
+    /// The operation, with the kind's default filled in.
+    pub fn operation_name(&self) -> &str {
+        self.operation
+            .as_deref()
+            .unwrap_or_else(|| self.kind.default_operation())
+    }
+}
+
+/// The columns [`read_call`] expects.
+const CALL_COLUMNS: &str = "id, ts_ms, request_id, model_id, kind, operation, status, \
+     error_type, error_message, input_tokens, output_tokens, total_tokens, cached_tokens, \
+     reasoning_tokens, input_text_tokens, input_audio_tokens, input_image_tokens, \
+     input_video_tokens, output_text_tokens, output_audio_tokens, images, video_seconds, \
+     audio_seconds, characters, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, \
+     stream, api_key, metadata, upstream_request_id, has_body";
+
+/// A call from a row selected with [`CALL_COLUMNS`].
+pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
+    Ok(StoredCall {
+        row: row.get(0)?,
+        ts_ms: row.get(1)?,
+        request_id: request_id_text(row.get_ref(2)?)
+            .ok_or_else(|| StoreError::Corrupt("a request id is neither text nor a uuid".into()))?,
+        model_id: row.get(3)?,
+        kind: kind_from_code(row.get(4)?),
+        operation: row.get(5)?,
+        status: row.get(6)?,
+        error_type: row.get(7)?,
+        error_message: row.get(8)?,
+        usage: Usage {
+            input_tokens: row.get(9)?,
+            output_tokens: row.get(10)?,
+            total_tokens: row.get(11)?,
+            cached_tokens: row.get(12)?,
+            reasoning_tokens: row.get(13)?,
+            input_text_tokens: row.get(14)?,
+            input_audio_tokens: row.get(15)?,
+            input_image_tokens: row.get(16)?,
+            input_video_tokens: row.get(17)?,
+            output_text_tokens: row.get(18)?,
+            output_audio_tokens: row.get(19)?,
+            images: row.get(20)?,
+            video_seconds: row.get(21)?,
+            audio_seconds: row.get(22)?,
+            characters: row.get(23)?,
+            other: serde_json::Map::new(),
+        },
+        usage_other: row.get(24)?,
+        latency_ms: row.get(25)?,
+        ttft_ms: row.get(26)?,
+        first_byte_ms: row.get(27)?,
+        cost: row.get(28)?,
+        source: row.get(29)?,
+        stream: row.get(30)?,
+        api_key: row.get(31)?,
+        metadata: row.get(32)?,
+        upstream_request_id: row.get(33)?,
+        has_body: row.get(34)?,
+    })
+}
+
+/// Which calls a query keeps (all bounds already resolved: ids, not names).
+#[derive(Clone, Debug)]
+pub struct CallFilter {
+    pub workspace_id: i64,
+    /// `[from_ms, to_ms)`.
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// `None`: every model.
+    pub models: Option<Vec<i64>>,
+    pub status: Option<StatusMatch>,
+    pub id_prefix: Option<String>,
+}
+
+/// Which statuses a query keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusMatch {
+    /// Any of these error codes (all 400 or above).
+    Codes(Vec<i64>),
+    /// `[low, high)`.
+    Range(i64, i64),
+}
+
+/// The error codes in `[low, high)` (both 400 or above) that `workspace_id` has calls with:
+/// one index seek per code found (a loose scan of the partial index of error rows).
+pub fn error_codes(
+    conn: &Connection,
+    workspace_id: i64,
+    low: i64,
+    high: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT min(status) FROM requests WHERE workspace_id = ?1 AND status >= ?2 \
+         AND status < ?3 AND status >= 400",
+    )?;
+    let mut codes = Vec::new();
+    let mut from = low;
+    while from < high {
+        let code: Option<i64> =
+            statement.query_row([workspace_id, from, high], |row| row.get(0))?;
+        match code {
+            Some(code) => {
+                codes.push(code);
+                from = code + 1;
+            }
+            None => break,
+        }
+    }
+    Ok(codes)
+}
+
+/// Newest first or oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Appends the conditions of `filter` other than the workspace and time (`?1` to `?3` are the
+/// workspace and the time bounds) to `sql`, binding into `values`.
+fn push_conditions(filter: &CallFilter, sql: &mut String, values: &mut Vec<Value>) {
+    if let Some(models) = &filter.models {
+        if models.is_empty() {
+            sql.push_str(" AND 0");
+        } else {
+            let marks: Vec<String> = models
+                .iter()
+                .map(|id| {
+                    values.push(Value::Integer(*id));
+                    format!("?{}", values.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND model_id IN ({})", marks.join(", ")));
+        }
+    }
+    match &filter.status {
+        None => {}
+        // Equality on each code present: the partial index of error rows then gives each
+        // code's calls in time order.
+        Some(StatusMatch::Codes(codes)) if codes.is_empty() => sql.push_str(" AND 0"),
+        Some(StatusMatch::Codes(codes)) => {
+            let marks: Vec<String> = codes
+                .iter()
+                .map(|code| {
+                    values.push(Value::Integer(*code));
+                    format!("?{}", values.len())
+                })
+                .collect();
+            sql.push_str(&format!(
+                " AND status IN ({}) AND status >= 400",
+                marks.join(", ")
+            ));
+        }
+        Some(StatusMatch::Range(low, high)) => {
+            values.push(Value::Integer(*low));
+            let low_mark = values.len();
+            values.push(Value::Integer(*high));
+            let high_mark = values.len();
+            sql.push_str(&format!(
+                " AND status >= ?{low_mark} AND status < ?{high_mark}"
+            ));
+        }
+    }
+    if let Some(prefix) = &filter.id_prefix {
+        values.push(Value::Integer(prefix.chars().count() as i64));
+        let length_mark = values.len();
+        values.push(Value::Text(prefix.clone()));
+        let prefix_mark = values.len();
+        // Text ids compare their first characters; UUIDs stored as blobs, a byte range.
+        let blob_test = match uuid_prefix_range(prefix) {
+            Some((low, high)) => {
+                values.push(Value::Blob(low));
+                let low_mark = values.len();
+                values.push(Value::Blob(high));
+                let high_mark = values.len();
+                format!("request_id >= ?{low_mark} AND request_id < ?{high_mark}")
+            }
+            None => "0".to_owned(),
+        };
+        sql.push_str(&format!(
+            " AND CASE typeof(request_id) WHEN 'blob' THEN {blob_test} \
+             ELSE substr(request_id, 1, ?{length_mark}) = ?{prefix_mark} END"
+        ));
+    }
+}
+
+/// Up to `limit` calls of `filter` in `[from_ms, to_ms)` past `cursor` (`(ts_ms, row)`,
+/// exclusive) in `order`; `None` when `deadline` passed first (the query is interrupted).
+pub fn calls_in_window(
+    conn: &Connection,
+    filter: &CallFilter,
+    window: (i64, i64),
+    cursor: Option<(i64, i64)>,
+    order: Order,
+    limit: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<Vec<StoredCall>>, StoreError> {
+    let mut sql = format!(
+        "SELECT {} FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3",
+        CALL_COLUMNS
+    );
+    let mut values: Vec<Value> = vec![filter.workspace_id.into(), window.0.into(), window.1.into()];
+    if let Some((ts_ms, row)) = cursor {
+        values.push(ts_ms.into());
+        let ts_mark = values.len();
+        values.push(row.into());
+        let row_mark = values.len();
+        let comparison = match order {
+            Order::NewestFirst => "<",
+            Order::OldestFirst => ">",
+        };
+        sql.push_str(&format!(
+            " AND ts_ms {comparison}= ?{ts_mark} \
+             AND (ts_ms {comparison} ?{ts_mark} OR (ts_ms = ?{ts_mark} AND id {comparison} ?{row_mark}))"
+        ));
+    }
+    push_conditions(filter, &mut sql, &mut values);
+    sql.push_str(match order {
+        Order::NewestFirst => " ORDER BY ts_ms DESC, id DESC",
+        Order::OldestFirst => " ORDER BY ts_ms ASC, id ASC",
+    });
+    values.push(Value::Integer(limit as i64));
+    sql.push_str(&format!(" LIMIT ?{}", values.len()));
+    if let Some(deadline) = deadline {
+        conn.progress_handler(1_000, Some(move || std::time::Instant::now() > deadline));
+    }
+    let result = (|| {
+        let mut statement = conn.prepare_cached(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+        let mut calls = Vec::new();
+        while let Some(row) = rows.next()? {
+            calls.push(read_call(row)?);
+        }
+        Ok(calls)
+    })();
+    if deadline.is_some() {
+        conn.progress_handler(0, None::<fn() -> bool>);
+    }
+    match result {
+        Ok(calls) => Ok(Some(calls)),
+        Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _)))
+            if error.code == rusqlite::ErrorCode::OperationInterrupted =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// How many raw calls of `filter` lie in `[from_ms, to_ms)` (used for the partial minutes at
+/// the edges of a range; whole minutes come from rollups).
+pub fn count_calls(
+    conn: &Connection,
+    filter: &CallFilter,
+    window: (i64, i64),
+) -> Result<i64, StoreError> {
+    if window.0 >= window.1 {
+        return Ok(0);
+    }
+    let mut sql = "SELECT count(*) FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 \
+                   AND ts_ms < ?3"
+        .to_owned();
+    let mut values: Vec<Value> = vec![filter.workspace_id.into(), window.0.into(), window.1.into()];
+    push_conditions(filter, &mut sql, &mut values);
+    let mut statement = conn.prepare_cached(&sql)?;
+    Ok(statement.query_row(rusqlite::params_from_iter(values), |row| row.get(0))?)
+}
+
+/// The calls stored under `request_key` in hour `hour` (of `ts_ms / 3600000`) that match
+/// `filter`, newest first; the caller compares the exact id.
+pub fn calls_by_key(
+    conn: &Connection,
+    filter: &CallFilter,
+    hour: i64,
+    request_key: i64,
+) -> Result<Vec<StoredCall>, StoreError> {
+    let mut sql = format!(
+        "SELECT {} FROM requests INDEXED BY requests_by_key WHERE workspace_id = ?1 \
+         AND ts_ms / 3600000 = ?4 AND request_key = ?5 AND ts_ms >= ?2 AND ts_ms < ?3",
+        CALL_COLUMNS
+    );
+    let mut values: Vec<Value> = vec![
+        filter.workspace_id.into(),
+        filter.from_ms.into(),
+        filter.to_ms.into(),
+        hour.into(),
+        request_key.into(),
+    ];
+    push_conditions(filter, &mut sql, &mut values);
+    sql.push_str(" ORDER BY ts_ms DESC, id DESC");
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+    let mut calls = Vec::new();
+    while let Some(row) = rows.next()? {
+        calls.push(read_call(row)?);
+    }
+    Ok(calls)
+}
+
+/// The request and response bodies of the call in row `row`.
+pub fn bodies(conn: &Connection, row: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT request_body, response_body FROM request_bodies WHERE request_row_id = ?1",
+    )?;
+    let mut rows = statement.query([row])?;
+    match rows.next()? {
+        Some(row) => Ok((row.get(0)?, row.get(1)?)),
+        None => Ok((None, None)),
+    }
+}
+
+/// Calls fetched per round of [`each_call`].
+const EXPORT_CHUNK: usize = 1_000;
+
+/// Every call of `filter`, newest first, handed to `each` a chunk at a time (the export).
+/// `each` returns `false` to stop early. The time index gives each chunk's row numbers in order; the
+/// rows themselves are then read in row order (nearly sequential in the file), which is
+/// several times faster than one lookup per index entry, and handed out in time order.
+pub fn each_call(
+    conn: &Connection,
+    filter: &CallFilter,
+    mut each: impl FnMut(Vec<StoredCall>) -> Result<bool, StoreError>,
+) -> Result<u64, StoreError> {
+    let mut count = 0;
+    let mut cursor: Option<(i64, i64)> = None;
+    let fetch_sql = format!(
+        "SELECT {} FROM requests WHERE id IN ({})",
+        CALL_COLUMNS,
+        vec!["?"; EXPORT_CHUNK].join(", ")
+    );
+    let range_sql = format!(
+        "SELECT {} FROM requests WHERE id >= ?1 AND id <= ?2",
+        CALL_COLUMNS
+    );
+    let mut chunk_rows: Vec<Option<StoredCall>> = Vec::with_capacity(EXPORT_CHUNK);
+    loop {
+        let mut sql =
+            "SELECT ts_ms, id FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3"
+                .to_owned();
+        let mut values: Vec<Value> = vec![
+            filter.workspace_id.into(),
+            filter.from_ms.into(),
+            filter.to_ms.into(),
+        ];
+        if let Some((ts_ms, row)) = cursor {
+            values.push(ts_ms.into());
+            values.push(row.into());
+            let (ts_mark, row_mark) = (values.len() - 1, values.len());
+            sql.push_str(&format!(
+                " AND ts_ms <= ?{ts_mark} \
+                 AND (ts_ms < ?{ts_mark} OR (ts_ms = ?{ts_mark} AND id < ?{row_mark}))"
+            ));
+        }
+        push_conditions(filter, &mut sql, &mut values);
+        sql.push_str(&format!(
+            " ORDER BY ts_ms DESC, id DESC LIMIT {EXPORT_CHUNK}"
+        ));
+        let positions: Vec<(i64, i64)> = conn
+            .prepare_cached(&sql)?
+            .query_map(rusqlite::params_from_iter(values), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let Some(&last) = positions.last() else {
+            return Ok(count);
+        };
+        cursor = Some(last);
+        // Row number -> position in the chunk.
+        let mut order: Vec<(i64, usize)> = positions
+            .iter()
+            .enumerate()
+            .map(|(index, &(_, row))| (row, index))
+            .collect();
+        order.sort_unstable();
+        chunk_rows.clear();
+        chunk_rows.resize_with(positions.len(), || None);
+        let (first_row, last_row) = (order[0].0, order[order.len() - 1].0);
+        let mut read = |row: &Row<'_>| -> Result<(), StoreError> {
+            let row_number: i64 = row.get(0)?;
+            if let Ok(found) = order.binary_search_by_key(&row_number, |&(row, _)| row) {
+                chunk_rows[order[found].1] = Some(read_call(row)?);
+            }
+            Ok(())
+        };
+        if last_row - first_row < 4 * EXPORT_CHUNK as i64 {
+            // Dense: read the whole run of rows, skipping the few that do not belong.
+            let mut statement = conn.prepare_cached(&range_sql)?;
+            let mut rows = statement.query([first_row, last_row])?;
+            while let Some(row) = rows.next()? {
+                read(row)?;
+            }
+        } else {
+            let mut ids: Vec<Value> = order.iter().map(|&(row, _)| Value::Integer(row)).collect();
+            // A short last chunk repeats its last id to fill the prepared statement.
+            ids.resize(EXPORT_CHUNK, Value::Integer(last.1));
+            let mut statement = conn.prepare_cached(&fetch_sql)?;
+            let mut rows = statement.query(rusqlite::params_from_iter(ids))?;
+            while let Some(row) = rows.next()? {
+                read(row)?;
+            }
+        }
+        let calls: Vec<StoredCall> = chunk_rows.drain(..).flatten().collect();
+        count += calls.len() as u64;
+        if !each(calls)? {
+            return Ok(count);
+        }
+    }
+}
+
+/// Index entries of the calls stored after row `after_row`: `(row, workspace, hour, key)`,
+/// in row order, at most `limit`. How the request-ID index catches up.
+pub fn id_entries_after(
+    conn: &Connection,
+    after_row: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, workspace_id, ts_ms / 3600000, request_key FROM requests WHERE id > ?1 \
+         ORDER BY id LIMIT ?2",
+    )?;
+    let rows = statement.query_map([after_row, limit], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every index entry up to row `last_row`, `(workspace, hour, key)`, in index order (sorted
+/// by workspace, hour and key), handed to `each`: how the request-ID index starts.
+pub fn id_entries_upto(
+    conn: &Connection,
+    last_row: i64,
+    mut each: impl FnMut(i64, i64, i64),
+) -> Result<(), StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT workspace_id, ts_ms / 3600000, request_key FROM requests \
+         INDEXED BY requests_by_key WHERE id <= ?1",
+    )?;
+    let mut rows = statement.query([last_row])?;
+    while let Some(row) = rows.next()? {
+        each(row.get(0)?, row.get(1)?, row.get(2)?);
+    }
+    Ok(())
+}
+
+/// The newest row number (0 for none).
+pub fn last_row(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM requests", [], |row| {
+            row.get(0)
+        })?,
+    )
+}
