@@ -27,6 +27,8 @@ pub struct Engine {
     pool: SqlitePool,
     reader: Arc<Reader>,
     ids: Arc<RequestIds>,
+    /// How long a Logs page searches before answering with what it found.
+    search_budget: std::time::Duration,
 }
 
 impl Engine {
@@ -37,7 +39,15 @@ impl Engine {
             pool,
             reader: Reader::new(path),
             ids: Arc::new(RequestIds::new()),
+            search_budget: logs::SEARCH_BUDGET,
         }
+    }
+
+    /// The same engine with another Logs search budget (tests use zero: every page then stops
+    /// after its first window of time, and its "older" link continues from there).
+    pub fn with_search_budget(mut self, budget: std::time::Duration) -> Self {
+        self.search_budget = budget;
+        self
     }
 
     /// The in-memory request-ID index (the catch-up job keeps it current).
@@ -100,10 +110,11 @@ impl Engine {
         let (scope, retention_days) = self.log_scope(workspace_id, filter, now_ms).await?;
         let scope = Arc::new(scope);
         let (page_scope, count_scope) = (Arc::clone(&scope), Arc::clone(&scope));
+        let budget = self.search_budget;
         let ids = Arc::clone(&self.ids);
         let (page, matching) = tokio::try_join!(
             self.reader
-                .read(move |conn| logs::page(conn, &page_scope, &ids, logs::SEARCH_BUDGET)),
+                .read(move |conn| logs::page(conn, &page_scope, &ids, budget)),
             self.reader
                 .read(move |conn| logs::matching(conn, &count_scope)),
         )?;

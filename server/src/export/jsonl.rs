@@ -1,5 +1,6 @@
-//! JSON Lines: one object per call in the ingest API's own record shape (so an export can be
-//! sent back to `POST /api/v1/requests`); unknown values are left out.
+//! JSON Lines: one object per call in the ingest API's record shape (the provider's extra
+//! usage keys back inside `usage`, as sent), plus what Modelwatch worked out: `cost` and
+//! `source`. Unknown usage units are `null`; other unknown values are left out.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -18,7 +19,7 @@ struct Record<'a> {
     error_type: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_message: Option<&'a str>,
-    usage: Usage<'a>,
+    usage: std::borrow::Cow<'a, app::model::Usage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     latency_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,15 +36,6 @@ struct Record<'a> {
     upstream_request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<&'a RawValue>,
-}
-
-#[derive(Serialize)]
-struct Usage<'a> {
-    #[serde(flatten)]
-    units: &'a app::model::Usage,
-    /// The provider's extra keys, as stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    other: Option<&'a RawValue>,
 }
 
 /// A stored JSON text as raw JSON (it was validated on the way in); `None` if it is not.
@@ -65,9 +57,14 @@ pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
         status: call.status,
         error_type: call.error_type.as_deref(),
         error_message: call.error_message.as_deref(),
-        usage: Usage {
-            units: &call.usage,
-            other: raw(call.usage_other.as_deref()),
+        usage: match call.usage_other.as_deref().map(serde_json::from_str) {
+            // The provider's extra keys go back beside the known units (rare: parsed only then).
+            Some(Ok(other)) => {
+                let mut usage = call.usage.clone();
+                usage.other = other;
+                std::borrow::Cow::Owned(usage)
+            }
+            _ => std::borrow::Cow::Borrowed(&call.usage),
         },
         latency_ms: call.latency_ms,
         ttft_ms: call.ttft_ms,

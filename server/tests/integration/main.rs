@@ -9,6 +9,7 @@ mod cost;
 mod health;
 mod ingest;
 mod ingest_rejects;
+mod logs;
 mod pages;
 mod retention;
 mod rollup_property;
