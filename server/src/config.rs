@@ -221,6 +221,9 @@ pub struct BenchLogsArgs {
     /// How many of the newest calls the export benchmark writes.
     #[arg(long, default_value_t = 1_000_000)]
     pub export_rows: usize,
+    /// Runs of the export per format.
+    #[arg(long, default_value_t = 5)]
+    pub export_runs: usize,
     /// Where the preset ranges end (UTC ms); just after the newest call when omitted.
     #[arg(long)]
     pub now_ms: Option<i64>,

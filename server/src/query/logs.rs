@@ -27,7 +27,7 @@ const DAY_MS: i64 = 86_400_000;
 const FIRST_WINDOW_MS: i64 = 5 * MINUTE_MS;
 const GROWTH: i64 = 4;
 /// After this long, a page that is not full yet is answered with what was found.
-pub const SEARCH_BUDGET: Duration = Duration::from_millis(8);
+pub const SEARCH_BUDGET: Duration = Duration::from_millis(6);
 
 /// One Logs question, resolved against the workspace: model names are ids, the range is
 /// clamped to what retention keeps.
