@@ -11,5 +11,6 @@ pub mod kpi_card;
 pub mod log_details;
 pub mod logs_filters;
 pub mod logs_table;
+pub mod model_picker;
 pub mod model_table;
 pub mod theme_toggle;

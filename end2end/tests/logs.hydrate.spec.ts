@@ -105,6 +105,15 @@ test('a row opens its details in List and JSON views, and Escape closes them', a
   const json = panel.getByTestId('json-view');
   await expect(json).toContainText('"request_id": "qwen-3"');
   await expect(json).toContainText('"input_tokens": 1000');
+  // Copy puts the whole call, pretty-printed, on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: process.env.MODELWATCH_DATA_URL,
+  });
+  await json.getByRole('button', { name: 'Copy JSON' }).click();
+  await expect(json.getByRole('status')).toHaveText('Copied');
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  expect(copied.request_id).toBe('qwen-3');
+  expect(copied.usage.input_tokens).toBe(1000);
   // Objects fold.
   const usage = json.locator('details', { hasText: '"usage"' }).last();
   await usage.locator('summary').click();

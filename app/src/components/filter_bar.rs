@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::get_form::GetForm;
+use crate::components::model_picker::ModelPicker;
 
 use crate::format::datetime_local;
 use crate::model::{Granularity, ModelOption, RangePreset, TimeRange};
@@ -119,13 +120,6 @@ pub fn FilterBar(
         }
     };
 
-    let chosen = filter.models.clone();
-    let models_label = match chosen.len() {
-        0 => "All models".to_owned(),
-        1 => chosen[0].clone(),
-        n => format!("{n} models"),
-    };
-    let search = RwSignal::new(String::new());
     let custom = matches!(current_range, TimeRange::Custom { .. });
 
     view! {
@@ -156,47 +150,15 @@ pub fn FilterBar(
                 {Granularity::choices_for(span).into_iter().map(gran_link).collect_view()}
             </div>
             <div class="filter-group" role="group" aria-label="Models">
-                <details class="dropdown" data-testid="model-filter">
-                    <summary class="seg">{models_label}</summary>
-                    <div class="dropdown-panel">
-                        // Outside the form: the search text is not a filter.
-                        <input
-                            type="search"
-                            placeholder="Search models"
-                            aria-label="Search models"
-                            on:input=move |event| search.set(event_target_value(&event))
-                        />
-                        <GetForm action="/analytics">
-                            {move || carried(&query.get(), &["models"])}
-                            <ul class="model-options">
-                                {models
-                                    .into_iter()
-                                    .map(|option| {
-                                        let checked = chosen.contains(&option.name);
-                                        let name = option.name.clone();
-                                        let hidden = move || {
-                                            let needle = search.get().to_lowercase();
-                                            !needle.is_empty() && !name.to_lowercase().contains(&needle)
-                                        };
-                                        view! {
-                                            <li class:hidden=hidden>
-                                                <label>
-                                                    <input type="checkbox" name="models" value=option.name.clone() checked=checked />
-                                                    {option.name.clone()}
-                                                    <span class="muted">{format!(" {}", option.kind.as_str())}</span>
-                                                </label>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                            <div class="dropdown-actions">
-                                <button type="submit" class="primary">"Apply"</button>
-                                <A href=move || page_link(&query.get(), &[("models", None)])>"All models"</A>
-                            </div>
-                        </GetForm>
-                    </div>
-                </details>
+                <ModelPicker
+                    action="/analytics"
+                    field="models"
+                    except=&["models"]
+                    query
+                    models
+                    chosen=filter.models.clone()
+                    all_href=Signal::derive(move || page_link(&query.get(), &[("models", None)]))
+                />
             </div>
             <div class="filter-group" role="group" aria-label="Auto-refresh">
                 <span class="filter-label">"Refresh"</span>

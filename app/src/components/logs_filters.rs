@@ -7,6 +7,7 @@ use leptos_router::components::A;
 
 use crate::components::filter_bar::carried;
 use crate::components::get_form::GetForm;
+use crate::components::model_picker::ModelPicker;
 use crate::format::datetime_local;
 use crate::model::{ModelOption, RangePreset, TimeRange};
 use crate::url_state::{with_params, LogsFilter};
@@ -64,12 +65,6 @@ pub fn LogsFilterBar(
         }
     };
     let custom = matches!(current_range, TimeRange::Custom { .. });
-    let chosen = filter.models.clone();
-    let models_label = match chosen.len() {
-        0 => "All models".to_owned(),
-        1 => chosen[0].clone(),
-        n => format!("{n} models"),
-    };
     let status = filter
         .status
         .map(|status| status.as_param())
@@ -112,35 +107,15 @@ pub fn LogsFilterBar(
                 </details>
             </div>
             <div class="filter-group" role="group" aria-label="Models">
-                <details class="dropdown" data-testid="model-filter">
-                    <summary class="seg">{models_label}</summary>
-                    <div class="dropdown-panel">
-                        <GetForm action="/logs">
-                            {move || carried(&query.get(), &["model", "models", "before", "after", "id", "view"])}
-                            <ul class="model-options">
-                                {models
-                                    .into_iter()
-                                    .map(|option| {
-                                        let checked = chosen.contains(&option.name);
-                                        view! {
-                                            <li>
-                                                <label>
-                                                    <input type="checkbox" name="model" value=option.name.clone() checked=checked />
-                                                    {option.name.clone()}
-                                                    <span class="muted">{format!(" {}", option.kind.as_str())}</span>
-                                                </label>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                            <div class="dropdown-actions">
-                                <button type="submit" class="primary">"Apply"</button>
-                                <A href=move || logs_link(&query.get(), &[("model", None), ("models", None)])>"All models"</A>
-                            </div>
-                        </GetForm>
-                    </div>
-                </details>
+                <ModelPicker
+                    action="/logs"
+                    field="model"
+                    except=&["model", "models", "before", "after", "id", "view"]
+                    query
+                    models
+                    chosen=filter.models.clone()
+                    all_href=Signal::derive(move || logs_link(&query.get(), &[("model", None), ("models", None)]))
+                />
             </div>
             <GetForm action="/logs">
                 {move || carried(&query.get(), &["status", "request_id", "before", "after", "id", "view"])}
