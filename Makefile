@@ -139,8 +139,12 @@ clippy-server:
 clippy-wasm:
 	$(CARGO) clippy -p frontend -p app --features app/hydrate --target $(WASM_TARGET) -- -D warnings
 
+# One test at a time: every integration test runs its own tokio runtime, and Leptos' server
+# rendering uses one process-wide executor; a page rendered while another test's runtime shut
+# down could wait forever (seen as a rare hang of the page tests, never in the server itself,
+# which has one runtime). Serial, the whole suite takes ~8 s.
 unit:
-	$(CARGO) test -p app -p server --features app/ssr
+	$(CARGO) test -p app -p server --features app/ssr -- --test-threads=1
 
 e2e:
 	cd end2end && npx playwright test

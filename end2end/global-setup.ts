@@ -1,6 +1,8 @@
-// Starts two release servers on free ports, each with a fresh temporary database: one stays
-// empty (MODELWATCH_BASE_URL: empty states, navigation) and one receives the known calls of
-// `fixtures.ts` through the ingest API (MODELWATCH_DATA_URL: Analytics). Both stop after the run.
+// Starts three release servers on free ports, each with a fresh temporary database: one stays
+// empty (MODELWATCH_BASE_URL: empty states, navigation), one receives the known calls of
+// `fixtures.ts` through the ingest API (MODELWATCH_DATA_URL: Analytics, Logs), and one is for
+// alert tests, which ingest their own calls (MODELWATCH_ALERTS_URL with MODELWATCH_ALERTS_KEY;
+// rules are evaluated every second there). All stop after the run.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ function environment(dataDir: string) {
     MODELWATCH_DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
     MODELWATCH_SITE_ROOT: join(root, 'target/site'),
     MODELWATCH_LOG: 'info',
+    MODELWATCH_ALERT_INTERVAL_SECS: '1',
   };
 }
 
@@ -51,17 +54,23 @@ async function start(dataDir: string): Promise<{ server: ChildProcess; baseUrl: 
 export default async function globalSetup() {
   const emptyDir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-data-'));
+  const alertsDir = mkdtempSync(join(tmpdir(), 'modelwatch-e2e-alerts-'));
 
   const empty = await start(emptyDir);
   process.env.MODELWATCH_BASE_URL = empty.baseUrl;
 
-  const key = execFileSync(binary, ['keys', 'create', '--name', 'e2e'], {
-    cwd: root,
-    env: environment(dataDir),
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
-    .toString()
-    .trim();
+  const createKey = (dir: string) =>
+    execFileSync(binary, ['keys', 'create', '--name', 'e2e'], {
+      cwd: root,
+      env: environment(dir),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+  const key = createKey(dataDir);
+  process.env.MODELWATCH_ALERTS_KEY = createKey(alertsDir);
+  const alerts = await start(alertsDir);
+  process.env.MODELWATCH_ALERTS_URL = alerts.baseUrl;
   const data = await start(dataDir);
   const now = Date.now();
   process.env.MODELWATCH_DATA_URL = data.baseUrl;
@@ -77,11 +86,12 @@ export default async function globalSetup() {
   }
 
   return async () => {
-    for (const { server } of [empty, data]) {
+    for (const { server } of [empty, data, alerts]) {
       server.kill('SIGTERM');
       await new Promise((done) => server.once('exit', done));
     }
     rmSync(emptyDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(alertsDir, { recursive: true, force: true });
   };
 }

@@ -13,4 +13,6 @@ pub mod logs_filters;
 pub mod logs_table;
 pub mod model_picker;
 pub mod model_table;
+pub mod notifications;
+pub mod rule_editor;
 pub mod theme_toggle;

@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
+mod alert;
 mod call;
 
+pub use alert::{alert_summary, metric_value};
 pub use call::{call_time, call_usage, grouped, utc_second};
 
 use crate::model::{Granularity, ModelKind, UnitTotals};

@@ -58,6 +58,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(ThemeChanged(RwSignal::new(0)));
+    components::notifications::provide_notifications();
     let workspace = Resource::new(|| (), |_| api::get_workspace());
 
     view! {
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <components::notifications::Toasts />
         </Router>
     }
 }

@@ -1,17 +1,26 @@
 //! Plain serde types shared by the server and the browser. No I/O and no reactive code here.
 
+mod alert_events;
+mod alerts;
 mod analytics;
 mod kind;
 mod logs;
+mod status;
 mod time;
 mod usage;
 mod workspace;
 
+pub use alert_events::{validate_channel, AlertChannel, AlertEvent, ChannelFormat};
+pub use alerts::{
+    AlertRule, BaselineOffset, Comparator, Condition, Direction, FieldProblem, Metric, RuleDraft,
+    RuleScope, RuleSpec, Severity,
+};
 pub use analytics::{
     AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint, UnitTotals,
 };
 pub use kind::ModelKind;
 pub use logs::{status_class, Cursor, LogDetail, LogPage, LogRow, PAGE_SIZE};
+pub use status::StatusFilter;
 pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
 pub use usage::Usage;
 pub use workspace::WorkspaceInfo;

@@ -7,7 +7,8 @@ use crate::model::{Granularity, RangePreset, TimeRange};
 
 mod logs;
 
-pub use logs::{LogsFilter, PageAt, RequestIdFilter, StatusFilter, MAX_REQUEST_ID_CHARS};
+pub use crate::model::StatusFilter;
+pub use logs::{LogsFilter, PageAt, RequestIdFilter, MAX_REQUEST_ID_CHARS};
 
 /// Most models one filter may name.
 pub const MAX_MODELS: usize = 50;

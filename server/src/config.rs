@@ -248,6 +248,14 @@ pub struct ServeArgs {
         default_value_t = 600
     )]
     pub retention_interval_secs: u64,
+    /// Seconds between alert evaluations (every enabled rule is evaluated each time).
+    #[arg(
+        long,
+        env = "MODELWATCH_ALERT_INTERVAL_SECS",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub alert_interval_secs: u64,
 }
 
 impl Cli {

@@ -2,6 +2,7 @@
 //! files) and the machine endpoints (`/healthz`; the ingest API and others as they land).
 
 pub mod error;
+mod events;
 mod health;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub ingest: IngestHandle,
     /// The engine itself, for the machine endpoints (export) and background jobs.
     pub engine: Engine,
+    /// Alert events that notify, as they happen: every open dashboard listens (SSE).
+    pub alert_events: tokio::sync::broadcast::Sender<crate::alerts::evaluator::WorkspaceEvent>,
 }
 
 impl AppState {
@@ -52,12 +55,14 @@ impl AppState {
             .build();
         let engine = Engine::new(pool.clone());
         let backend: SharedBackend = Arc::new(engine.clone());
+        let (alert_events, _) = tokio::sync::broadcast::channel(256);
         Self {
             leptos_options,
             pool,
             backend,
             ingest,
             engine,
+            alert_events,
         }
     }
 }
@@ -72,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .merge(crate::ingest::api::router())
         .merge(crate::export::router())
+        .route("/api/v1/events", get(events::events))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) only parses the command line and calls into this library, so
 //! integration tests drive exactly what production runs.
 
+pub mod alerts;
 pub mod bench;
 pub mod bench_analytics;
 pub mod bench_logs;

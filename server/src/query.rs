@@ -8,7 +8,9 @@ pub mod request_ids;
 use std::sync::Arc;
 
 use app::api::backend::{Backend, BackendError};
-use app::model::{AnalyticsReport, LogDetail, LogPage, WorkspaceInfo};
+use app::model::{
+    AlertEvent, AlertRule, AnalyticsReport, LogDetail, LogPage, RuleSpec, WorkspaceInfo,
+};
 use app::url_state::{AnalyticsFilter, LogsFilter};
 use sqlx::SqlitePool;
 
@@ -48,6 +50,16 @@ impl Engine {
     pub fn with_search_budget(mut self, budget: std::time::Duration) -> Self {
         self.search_budget = budget;
         self
+    }
+
+    /// The read connections (the alert evaluator reads cells through them too).
+    pub fn reader(&self) -> Arc<Reader> {
+        Arc::clone(&self.reader)
+    }
+
+    /// The database.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// The in-memory request-ID index (the catch-up job keeps it current).
@@ -238,6 +250,53 @@ impl Backend for Engine {
 
     async fn logs(&self, filter: LogsFilter) -> Result<LogPage, BackendError> {
         self.logs_page(DEFAULT_WORKSPACE_ID, &filter, now_ms())
+            .await
+            .map_err(internal)
+    }
+
+    async fn alert_rules(&self) -> Result<Vec<AlertRule>, BackendError> {
+        store::alerts::rules(&self.pool, DEFAULT_WORKSPACE_ID)
+            .await
+            .map_err(internal)
+    }
+
+    async fn save_alert_rule(&self, id: Option<i64>, spec: RuleSpec) -> Result<i64, BackendError> {
+        let now = now_ms();
+        match id {
+            None => store::alerts::create_rule(&self.pool, DEFAULT_WORKSPACE_ID, &spec, now)
+                .await
+                .map_err(internal),
+            Some(id) => {
+                let updated =
+                    store::alerts::update_rule(&self.pool, DEFAULT_WORKSPACE_ID, id, &spec, now)
+                        .await
+                        .map_err(internal)?;
+                if updated {
+                    Ok(id)
+                } else {
+                    Err(BackendError::NotFound)
+                }
+            }
+        }
+    }
+
+    async fn delete_alert_rule(&self, id: i64) -> Result<(), BackendError> {
+        let deleted = store::alerts::delete_rule(&self.pool, DEFAULT_WORKSPACE_ID, id)
+            .await
+            .map_err(internal)?;
+        if deleted {
+            Ok(())
+        } else {
+            Err(BackendError::NotFound)
+        }
+    }
+
+    async fn alert_events(
+        &self,
+        rule_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AlertEvent>, BackendError> {
+        store::alerts::events(&self.pool, DEFAULT_WORKSPACE_ID, rule_id, i64::from(limit))
             .await
             .map_err(internal)
     }

@@ -39,6 +39,15 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(2),
         stop_jobs.subscribe(),
     );
+    let alerts = crate::jobs::alerts::spawn(
+        crate::alerts::evaluator::Evaluator::new(
+            pool.clone(),
+            state.engine.reader(),
+            state.alert_events.clone(),
+        ),
+        Duration::from_secs(args.alert_interval_secs),
+        stop_jobs.subscribe(),
+    );
     tracing::info!(%addr, "modelwatch listening on http://{addr}");
 
     serve_until(
@@ -51,6 +60,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let _ = stop_jobs.send(true);
     let _ = retention.await;
     let _ = request_ids.await;
+    let _ = alerts.await;
     // The router (and with it every ingest handle) is gone: the writer drains and stops.
     if tokio::time::timeout(Duration::from_secs(args.shutdown_grace_secs), writer)
         .await

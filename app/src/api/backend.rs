@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::model::{AnalyticsReport, LogDetail, LogPage, WorkspaceInfo};
+use crate::model::{
+    AlertEvent, AlertRule, AnalyticsReport, LogDetail, LogPage, RuleSpec, WorkspaceInfo,
+};
 use crate::url_state::{AnalyticsFilter, LogsFilter};
 
 /// A failure inside the engine. The engine logs the details; the UI gets only this generic text
@@ -36,6 +38,22 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Everything stored about the newest call with `request_id` that retention still keeps.
     async fn log(&self, request_id: String) -> Result<LogDetail, BackendError>;
+
+    /// The alert rules of the current workspace.
+    async fn alert_rules(&self) -> Result<Vec<AlertRule>, BackendError>;
+
+    /// Stores a validated rule: a new one (`id` `None`) or over rule `id`; returns its id.
+    async fn save_alert_rule(&self, id: Option<i64>, spec: RuleSpec) -> Result<i64, BackendError>;
+
+    /// Deletes rule `id` (its history stays).
+    async fn delete_alert_rule(&self, id: i64) -> Result<(), BackendError>;
+
+    /// The newest alert events of the current workspace (of one rule when given).
+    async fn alert_events(
+        &self,
+        rule_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AlertEvent>, BackendError>;
 }
 
 /// How the engine is shared with server functions (as Leptos context).

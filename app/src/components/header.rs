@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::notifications::Bell;
 use crate::components::theme_toggle::ThemeToggle;
 use crate::model::WorkspaceInfo;
 
@@ -43,6 +44,7 @@ pub fn Header(
                 <A href="/logs">"Logs"</A>
                 <A href="/alerts">"Alerts"</A>
             </nav>
+            <Bell />
             <ThemeToggle />
         </header>
     }

@@ -1,20 +1,270 @@
-//! The Alerts page: rules on call metrics and the notifications they raised.
+//! The Alerts page: the rules (create, edit, enable/disable, duplicate, delete) and the history
+//! of their events, which updates live as notifications arrive.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_location;
 
-use crate::components::empty_state::EmptyState;
+use crate::api::{list_alert_events, list_alert_rules, DeleteAlertRule, SaveAlertRule};
+use crate::components::notifications::use_notifications;
+use crate::components::rule_editor::{new_draft, RuleEditor};
+use crate::format::{alert_summary, utc_second};
+use crate::model::{AlertEvent, AlertRule, Condition, RuleDraft, RuleScope};
+use crate::url_state::{encode_value, format_time, query_pairs};
+
+/// The rule whose history the URL asks for (`rule=`).
+fn rule_param(query: &str) -> Option<i64> {
+    query_pairs(query)
+        .into_iter()
+        .find(|(key, _)| key == "rule")
+        .and_then(|(_, value)| value.parse().ok())
+}
+
+/// One line describing what a rule watches.
+fn rule_summary(rule: &AlertRule) -> String {
+    let spec = &rule.spec;
+    let metric = match spec.status {
+        Some(status) => format!("{} {}", spec.metric.label(), status.as_param()),
+        None => spec.metric.label().to_owned(),
+    };
+    let condition = match &spec.condition {
+        Condition::Threshold { comparator, value } => format!("{} {value}", comparator.as_str()),
+        Condition::Baseline {
+            percent, offset, ..
+        } => format!(
+            "changes by more than {percent} % against {}",
+            match offset {
+                crate::model::BaselineOffset::DayEarlier => "a day earlier",
+                crate::model::BaselineOffset::WeekEarlier => "a week earlier",
+            }
+        ),
+    };
+    let scope = match &spec.scope {
+        RuleScope::AllModels => "all models".to_owned(),
+        RuleScope::EachModel => "each model".to_owned(),
+        RuleScope::Models(models) => models.join(", "),
+    };
+    format!(
+        "{metric} {condition} over {} min · {scope}",
+        spec.window_secs / 60
+    )
+}
+
+/// Links to the event's scope and window in Analytics and Logs.
+fn event_links(event: &AlertEvent) -> (String, String) {
+    let from = encode_value(&format_time(event.window_from_ms));
+    let to = encode_value(&format_time(
+        event.window_to_ms.max(event.window_from_ms + 60_000),
+    ));
+    let models: Vec<String> = event
+        .scope_models()
+        .iter()
+        .map(|model| encode_value(model))
+        .collect();
+    let (analytics_models, logs_models) = if models.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            format!("&models={}", models.join(",")),
+            format!("&model={}", models.join(",")),
+        )
+    };
+    (
+        format!("/analytics?from={from}&to={to}{analytics_models}"),
+        format!("/logs?from={from}&to={to}{logs_models}"),
+    )
+}
 
 /// `/alerts`
 #[component]
 pub fn AlertsPage() -> impl IntoView {
+    let location = use_location();
+    let chosen_rule = Memo::new(move |_| rule_param(location.search.get().trim_start_matches('?')));
+    let save = ServerAction::<SaveAlertRule>::new();
+    let delete = ServerAction::<DeleteAlertRule>::new();
+    let notifications = use_notifications();
+    let rules = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_alert_rules(),
+    );
+    let events = Resource::new(
+        move || {
+            (
+                chosen_rule.get(),
+                notifications.version.get(),
+                save.version().get(),
+            )
+        },
+        |(rule_id, _, _)| list_alert_events(rule_id, Some(100)),
+    );
+    let draft = RwSignal::new(new_draft());
+    let editing = RwSignal::new(None::<i64>);
+    let save_error = RwSignal::new(None::<String>);
+    // After a save: start a new draft, or show why it failed.
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => {
+            draft.set(new_draft());
+            editing.set(None);
+            save_error.set(None);
+        }
+        Some(Err(error)) => save_error.set(Some(
+            error
+                .to_string()
+                .trim_start_matches("error running server function: ")
+                .to_owned(),
+        )),
+        None => {}
+    });
+    // Opening the page reads the notifications.
+    Effect::new(move |_| notifications.unread.set(0));
+    let on_save = Callback::new(move |draft: RuleDraft| {
+        save.dispatch(SaveAlertRule {
+            id: editing.get_untracked(),
+            draft,
+        });
+    });
+    let on_cancel = Callback::new(move |_| {
+        draft.set(new_draft());
+        editing.set(None);
+        save_error.set(None);
+    });
+
     view! {
         <Title text="Alerts" />
         <div class="page-head">
             <h1>"Alerts"</h1>
+            <span class="muted">"Rules are evaluated every 15 seconds from the rollups."</span>
         </div>
-        <EmptyState title="No alert rules yet">
-            <p>"Rules on error rate, latency, tokens or cost, and the notifications they raise, will be managed here."</p>
-        </EmptyState>
+        <div class="alerts-layout">
+            <div>
+                <section class="panel" aria-label="Rules">
+                    <h2>"Rules"</h2>
+                    <Transition fallback=|| view! { <p class="loading">"Loading rules…"</p> }>
+                        {move || Suspend::new(async move {
+                            match rules.await {
+                                Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                                Ok(rules) if rules.is_empty() => view! {
+                                    <p class="muted" data-testid="no-rules">
+                                        "No alert rules yet. Create one with the editor: a metric, a threshold or a baseline, and a window."
+                                    </p>
+                                }.into_any(),
+                                Ok(rules) => view! {
+                                    <RuleList rules draft editing save delete />
+                                }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </section>
+                <section class="panel" aria-label="History">
+                    <h2>
+                        "History"
+                        {move || chosen_rule.get().map(|id| view! {
+                            <span class="muted">{format!(" of rule {id} · ")}<a href="/alerts">"all rules"</a></span>
+                        })}
+                    </h2>
+                    <Transition fallback=|| view! { <p class="loading">"Loading history…"</p> }>
+                        {move || Suspend::new(async move {
+                            match events.await {
+                                Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                                Ok(events) if events.is_empty() => view! {
+                                    <p class="muted" data-testid="no-events">"No alert events yet."</p>
+                                }.into_any(),
+                                Ok(events) => view! { <History events /> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </section>
+            </div>
+            <RuleEditor draft editing on_save on_cancel save_error />
+        </div>
+    }
+    .into_any()
+}
+
+/// The rules with their actions.
+#[component]
+fn RuleList(
+    rules: Vec<AlertRule>,
+    draft: RwSignal<RuleDraft>,
+    editing: RwSignal<Option<i64>>,
+    save: ServerAction<SaveAlertRule>,
+    delete: ServerAction<DeleteAlertRule>,
+) -> impl IntoView {
+    let rows = rules
+        .into_iter()
+        .map(|rule| {
+            let id = rule.id;
+            let summary = rule_summary(&rule);
+            let spec = rule.spec.clone();
+            let enabled = spec.enabled;
+            let (edit_spec, copy_spec, toggle_spec) = (spec.clone(), spec.clone(), spec.clone());
+            view! {
+                <tr data-testid="rule-row">
+                    <td>
+                        <strong>{spec.name.clone()}</strong>
+                        <div class="muted small">{summary}</div>
+                    </td>
+                    <td><span class=format!("severity severity-{}", spec.severity.as_str())>{spec.severity.as_str()}</span></td>
+                    <td>{if enabled { "enabled" } else { "disabled" }}</td>
+                    <td class="actions">
+                        <button type="button" on:click=move |_| {
+                            draft.set(edit_spec.to_draft());
+                            editing.set(Some(id));
+                        }>"Edit"</button>
+                        <button type="button" on:click=move |_| {
+                            let mut copy = copy_spec.to_draft();
+                            copy.name = format!("Copy of {}", copy.name);
+                            draft.set(copy);
+                            editing.set(None);
+                        }>"Duplicate"</button>
+                        <button type="button" on:click=move |_| {
+                            let mut toggled = toggle_spec.to_draft();
+                            toggled.enabled = !toggled.enabled;
+                            save.dispatch(SaveAlertRule { id: Some(id), draft: toggled });
+                        }>{if enabled { "Disable" } else { "Enable" }}</button>
+                        <button type="button" class="danger" on:click=move |_| {
+                            delete.dispatch(DeleteAlertRule { id });
+                        }>"Delete"</button>
+                        <a href=format!("/alerts?rule={id}")>"History"</a>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="rules-table">
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// The events, newest first, each linking to its scope and window.
+#[component]
+fn History(events: Vec<AlertEvent>) -> impl IntoView {
+    let rows = events
+        .into_iter()
+        .map(|event| {
+            let (title, detail) = alert_summary(&event);
+            let (analytics, logs) = event_links(&event);
+            view! {
+                <tr data-testid="event-row">
+                    <td class="time">{utc_second(event.at_ms)}</td>
+                    <td><span class=format!("event-kind kind-{}", event.kind)>{event.kind.clone()}</span></td>
+                    <td>
+                        <strong>{title}</strong>
+                        <div class="muted small">{detail}</div>
+                    </td>
+                    <td class="actions">
+                        <a href=analytics>"Analytics"</a>
+                        <a href=logs>"Logs"</a>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="events-table">
+            <tbody>{rows}</tbody>
+        </table>
     }
 }

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub pool: SqlitePool,
     /// A valid ingest key of the default workspace.
     pub key: String,
+    /// Where alert events are published to open dashboards.
+    pub alert_events: tokio::sync::broadcast::Sender<server::alerts::evaluator::WorkspaceEvent>,
     _dir: TempDir,
 }
 
@@ -45,7 +47,9 @@ pub async fn spawn_app_with(config: WriterConfig) -> TestApp {
         "target/site",
         "127.0.0.1:0".parse().expect("addr"),
     );
+    let alert_events = state.alert_events.clone();
     TestApp {
+        alert_events,
         router: router(state),
         pool,
         key,
@@ -107,6 +111,16 @@ impl TestApp {
             .body(Body::empty())
             .expect("request");
         self.send(request).await
+    }
+
+    /// Sends a GET and hands back the response with its body still streaming.
+    pub async fn get_streaming(&self, path: &str) -> axum::response::Response {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible")
     }
 
     async fn send(&self, request: Request<Body>) -> TestResponse {

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod alerts;
 mod analytics;
 mod analytics_report;
 mod binary;

@@ -1,0 +1,140 @@
+//! Live alert notifications in every open dashboard: one Server-Sent Events connection
+//! (`/api/v1/events`; the browser's EventSource reconnects by itself after a drop) feeds
+//! toasts, the header's bell with its unread count, and a version the Alerts page watches to
+//! refresh its history without a reload.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::format::alert_summary;
+use crate::model::AlertEvent;
+
+/// How long a toast stays.
+const TOAST_SECS: u64 = 10;
+
+/// The live state shared through context.
+#[derive(Clone, Copy)]
+pub struct Notifications {
+    /// Events shown as toasts, newest last.
+    pub toasts: RwSignal<Vec<AlertEvent>>,
+    /// Events received since the user last opened the Alerts page.
+    pub unread: RwSignal<u32>,
+    /// Bumped on every event received.
+    pub version: RwSignal<u64>,
+    /// Whether the event stream is connected.
+    pub connected: RwSignal<bool>,
+}
+
+/// The notifications of this page, provided by [`provide_notifications`].
+pub fn use_notifications() -> Notifications {
+    use_context::<Notifications>().unwrap_or_else(|| Notifications {
+        toasts: RwSignal::new(Vec::new()),
+        unread: RwSignal::new(0),
+        version: RwSignal::new(0),
+        connected: RwSignal::new(false),
+    })
+}
+
+/// Creates the shared state and, in the browser, connects the event stream.
+pub fn provide_notifications() -> Notifications {
+    let notifications = Notifications {
+        toasts: RwSignal::new(Vec::new()),
+        unread: RwSignal::new(0),
+        version: RwSignal::new(0),
+        connected: RwSignal::new(false),
+    };
+    provide_context(notifications);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        connect(notifications);
+    });
+    notifications
+}
+
+/// Adds a received event: a toast (removed after a while), the unread count, the version.
+pub fn receive(notifications: Notifications, event: AlertEvent) {
+    let id = event.id;
+    notifications.toasts.update(|toasts| {
+        toasts.push(event);
+        // A burst never buries the page.
+        while toasts.len() > 5 {
+            toasts.remove(0);
+        }
+    });
+    notifications.unread.update(|unread| *unread += 1);
+    notifications.version.update(|version| *version += 1);
+    set_timeout(
+        move || {
+            notifications
+                .toasts
+                .update(|toasts| toasts.retain(|toast| toast.id != id))
+        },
+        std::time::Duration::from_secs(TOAST_SECS),
+    );
+}
+
+#[cfg(feature = "hydrate")]
+fn connect(notifications: Notifications) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let Ok(source) = web_sys::EventSource::new("/api/v1/events") else {
+        return;
+    };
+    let on_alert =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+            let Some(data) = message.data().as_string() else {
+                return;
+            };
+            if let Ok(event) = serde_json::from_str::<AlertEvent>(&data) {
+                receive(notifications, event);
+            }
+        });
+    let _ = source.add_event_listener_with_callback("alert", on_alert.as_ref().unchecked_ref());
+    let on_open = Closure::<dyn FnMut()>::new(move || notifications.connected.set(true));
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    let on_error = Closure::<dyn FnMut()>::new(move || notifications.connected.set(false));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // The connection lives as long as the page.
+    on_alert.forget();
+    on_open.forget();
+    on_error.forget();
+    std::mem::forget(source);
+}
+
+/// The bell in the header: unread alert notifications, a link to the Alerts page.
+#[component]
+pub fn Bell() -> impl IntoView {
+    let notifications = use_notifications();
+    let unread = notifications.unread;
+    let label = move || match unread.get() {
+        0 => "Alerts: no new notifications".to_owned(),
+        1 => "Alerts: 1 new notification".to_owned(),
+        n => format!("Alerts: {n} new notifications"),
+    };
+    view! {
+        <A href="/alerts" attr:class="bell" attr:aria-label=label attr:data-testid="bell" on:click=move |_| unread.set(0)>
+            <span aria-hidden="true">"🔔"</span>
+            <Show when=move || { unread.get() > 0 }>
+                <span class="badge" data-testid="bell-count">{move || unread.get()}</span>
+            </Show>
+        </A>
+    }
+}
+
+/// The toasts, bottom right.
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let notifications = use_notifications();
+    view! {
+        <div class="toasts" role="region" aria-label="Notifications" aria-live="polite">
+            <For each=move || notifications.toasts.get() key=|event| event.id let:event>
+                <div class=format!("toast toast-{}", event.kind) role="status" data-testid="toast">
+                    <strong>{alert_summary(&event).0}</strong>
+                    <span>{alert_summary(&event).1}</span>
+                    <A href="/alerts">"Details"</A>
+                </div>
+            </For>
+        </div>
+    }
+}

@@ -1,0 +1,279 @@
+//! The alert rule editor: every field of a rule, checked as you type with the same code the
+//! server runs on save (`RuleDraft::validate`).
+
+use leptos::prelude::*;
+
+use crate::model::{Comparator, FieldProblem, Metric, RuleDraft, Severity};
+
+/// A draft for a new rule with sensible defaults (only the name is left to fill in).
+pub fn new_draft() -> RuleDraft {
+    RuleDraft {
+        metric: Metric::ErrorRate.as_str().into(),
+        scope: "all".into(),
+        condition: "threshold".into(),
+        comparator: ">".into(),
+        threshold: "5".into(),
+        direction: "up".into(),
+        percent: "50".into(),
+        offset: "day".into(),
+        min_baseline: "1".into(),
+        window_minutes: "5".into(),
+        consecutive: "1".into(),
+        min_requests: "10".into(),
+        severity: Severity::Warning.as_str().into(),
+        enabled: true,
+        ..RuleDraft::default()
+    }
+}
+
+fn problem_of(problems: &[FieldProblem], field: &str) -> Option<String> {
+    problems
+        .iter()
+        .find(|problem| problem.field == field)
+        .map(|problem| problem.message.clone())
+}
+
+/// One labelled field with its problem under it.
+#[component]
+fn Labelled(
+    /// The field's name (as validation names it).
+    field: &'static str,
+    /// The visible label.
+    label: &'static str,
+    /// The current problems.
+    problems: Memo<Vec<FieldProblem>>,
+    children: Children,
+) -> impl IntoView {
+    let message = move || problems.with(|problems| problem_of(problems, field));
+    view! {
+        <label class="editor-field" class:invalid=move || message().is_some() data-field=field>
+            <span class="editor-label">{label}</span>
+            {children()}
+            <span class="field-problem" role="alert">{message}</span>
+        </label>
+    }
+}
+
+/// A text input bound to one field of `draft`.
+fn text_input(
+    draft: RwSignal<RuleDraft>,
+    field: &'static str,
+    get: fn(&RuleDraft) -> String,
+    set: fn(&mut RuleDraft, String),
+) -> impl IntoView {
+    view! {
+        <input
+            name=field
+            prop:value=move || draft.with(get)
+            on:input=move |event| {
+                let value = event_target_value(&event);
+                draft.update(|draft| set(draft, value));
+            }
+        />
+    }
+}
+
+/// A select bound to one field of `draft`.
+fn select_input(
+    draft: RwSignal<RuleDraft>,
+    field: &'static str,
+    options: Vec<(String, String)>,
+    get: fn(&RuleDraft) -> String,
+    set: fn(&mut RuleDraft, String),
+) -> impl IntoView {
+    view! {
+        <select
+            name=field
+            prop:value=move || draft.with(get)
+            on:change=move |event| {
+                let value = event_target_value(&event);
+                draft.update(|draft| set(draft, value));
+            }
+        >
+            {options
+                .into_iter()
+                .map(|(value, label)| {
+                    let selected_value = value.clone();
+                    view! {
+                        <option value=value selected=move || draft.with(get) == selected_value>
+                            {label}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(value, label)| ((*value).to_owned(), (*label).to_owned()))
+        .collect()
+}
+
+/// The editor. `on_save` is called with a draft that passed validation.
+#[component]
+pub fn RuleEditor(
+    /// The fields being edited.
+    draft: RwSignal<RuleDraft>,
+    /// The rule being edited (`None`: a new rule).
+    #[prop(into)]
+    editing: Signal<Option<i64>>,
+    /// Saves the draft.
+    on_save: Callback<RuleDraft>,
+    /// Starts over with a new rule.
+    on_cancel: Callback<()>,
+    /// Why the last save failed, if it did.
+    #[prop(into)]
+    save_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let problems =
+        Memo::new(move |_| draft.with(|draft| draft.validate().err().unwrap_or_default()));
+    let metrics: Vec<(String, String)> = Metric::ALL
+        .iter()
+        .map(|metric| (metric.as_str().to_owned(), metric.label().to_owned()))
+        .collect();
+    let comparators: Vec<(String, String)> = Comparator::ALL
+        .iter()
+        .map(|comparator| {
+            (
+                comparator.as_str().to_owned(),
+                comparator.as_str().to_owned(),
+            )
+        })
+        .collect();
+    let severities: Vec<(String, String)> = Severity::ALL
+        .iter()
+        .map(|severity| (severity.as_str().to_owned(), severity.as_str().to_owned()))
+        .collect();
+    let is_status = move || draft.with(|draft| draft.metric == Metric::StatusCount.as_str());
+    let is_models = move || draft.with(|draft| draft.scope == "models");
+    let is_baseline = move || draft.with(|draft| draft.condition == "baseline");
+    let title = move || match editing.get() {
+        Some(_) => "Edit rule",
+        None => "New rule",
+    };
+    view! {
+        <section class="panel rule-editor" data-testid="rule-editor" aria-label="Rule editor">
+            <h2>{title}</h2>
+            <form on:submit=move |event| {
+                event.prevent_default();
+                if problems.with(Vec::is_empty) {
+                    on_save.run(draft.get());
+                }
+            }>
+                <div class="editor-grid">
+                    <Labelled field="name" label="Name" problems>
+                        {text_input(draft, "name", |d| d.name.clone(), |d, v| d.name = v)}
+                    </Labelled>
+                    <Labelled field="metric" label="Metric" problems>
+                        {select_input(draft, "metric", metrics, |d| d.metric.clone(), |d, v| d.metric = v)}
+                    </Labelled>
+                    <Show when=is_status>
+                        <Labelled field="status" label="Status (429 or 5xx)" problems>
+                            {text_input(draft, "status", |d| d.status.clone(), |d, v| d.status = v)}
+                        </Labelled>
+                    </Show>
+                    <Labelled field="scope" label="Scope" problems>
+                        {select_input(
+                            draft,
+                            "scope",
+                            pairs(&[("all", "All models together"), ("models", "Chosen models"), ("each", "Each model separately")]),
+                            |d| d.scope.clone(),
+                            |d, v| d.scope = v,
+                        )}
+                    </Labelled>
+                    <Show when=is_models>
+                        <Labelled field="models" label="Models (comma-separated)" problems>
+                            {text_input(draft, "models", |d| d.models.clone(), |d, v| d.models = v)}
+                        </Labelled>
+                    </Show>
+                    <Labelled field="condition" label="Condition" problems>
+                        {select_input(
+                            draft,
+                            "condition",
+                            pairs(&[("threshold", "Against a threshold"), ("baseline", "Change against an earlier window")]),
+                            |d| d.condition.clone(),
+                            |d, v| d.condition = v,
+                        )}
+                    </Labelled>
+                    <Show
+                        when=is_baseline
+                        fallback=move || {
+                            let comparators = comparators.clone();
+                            view! {
+                                <Labelled field="comparator" label="Comparator" problems>
+                                    {select_input(draft, "comparator", comparators, |d| d.comparator.clone(), |d, v| d.comparator = v)}
+                                </Labelled>
+                                <Labelled field="threshold" label="Threshold" problems>
+                                    {text_input(draft, "threshold", |d| d.threshold.clone(), |d, v| d.threshold = v)}
+                                </Labelled>
+                            }
+                        }
+                    >
+                        <Labelled field="direction" label="Direction" problems>
+                            {select_input(
+                                draft,
+                                "direction",
+                                pairs(&[("up", "Rises"), ("down", "Falls"), ("either", "Rises or falls")]),
+                                |d| d.direction.clone(),
+                                |d, v| d.direction = v,
+                            )}
+                        </Labelled>
+                        <Labelled field="percent" label="By more than (%)" problems>
+                            {text_input(draft, "percent", |d| d.percent.clone(), |d, v| d.percent = v)}
+                        </Labelled>
+                        <Labelled field="offset" label="Compared with" problems>
+                            {select_input(
+                                draft,
+                                "offset",
+                                pairs(&[("day", "The same window a day earlier"), ("week", "The same window a week earlier")]),
+                                |d| d.offset.clone(),
+                                |d, v| d.offset = v,
+                            )}
+                        </Labelled>
+                        <Labelled field="min_baseline" label="Ignore baselines below" problems>
+                            {text_input(draft, "min_baseline", |d| d.min_baseline.clone(), |d, v| d.min_baseline = v)}
+                        </Labelled>
+                    </Show>
+                    <Labelled field="window_minutes" label="Window (minutes, 1 to 1,440)" problems>
+                        {text_input(draft, "window_minutes", |d| d.window_minutes.clone(), |d, v| d.window_minutes = v)}
+                    </Labelled>
+                    <Labelled field="consecutive" label="Breaching evaluations before firing" problems>
+                        {text_input(draft, "consecutive", |d| d.consecutive.clone(), |d, v| d.consecutive = v)}
+                    </Labelled>
+                    <Labelled field="min_requests" label="Minimum requests in the window" problems>
+                        {text_input(draft, "min_requests", |d| d.min_requests.clone(), |d, v| d.min_requests = v)}
+                    </Labelled>
+                    <Labelled field="severity" label="Severity" problems>
+                        {select_input(draft, "severity", severities, |d| d.severity.clone(), |d, v| d.severity = v)}
+                    </Labelled>
+                    <Labelled field="renotify_minutes" label="Remind every (minutes; empty: once)" problems>
+                        {text_input(draft, "renotify_minutes", |d| d.renotify_minutes.clone(), |d, v| d.renotify_minutes = v)}
+                    </Labelled>
+                    <label class="editor-field checkbox">
+                        <input
+                            type="checkbox"
+                            name="enabled"
+                            prop:checked=move || draft.with(|d| d.enabled)
+                            on:change=move |event| {
+                                let checked = event_target_checked(&event);
+                                draft.update(|d| d.enabled = checked);
+                            }
+                        />
+                        <span>"Enabled"</span>
+                    </label>
+                </div>
+                <p class="field-problem" role="alert" data-testid="save-error">{move || save_error.get()}</p>
+                <div class="editor-actions">
+                    <button type="submit" class="primary" prop:disabled=move || !problems.with(Vec::is_empty)>
+                        "Save rule"
+                    </button>
+                    <button type="button" on:click=move |_| on_cancel.run(())>"New rule"</button>
+                </div>
+            </form>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,82 @@
+// Alerts on their own server (rules evaluated every second there): a rule is created in the
+// editor (checked as you type), calls that trip it are ingested, and the toast, the bell and
+// the history appear without a reload.
+import { expect, Page, test } from '@playwright/test';
+
+test.use({ baseURL: process.env.MODELWATCH_ALERTS_URL });
+
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+async function ingest(calls: object[]) {
+  const answer = await fetch(`${process.env.MODELWATCH_ALERTS_URL}/api/v1/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${process.env.MODELWATCH_ALERTS_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(calls),
+  });
+  expect(answer.ok).toBe(true);
+}
+
+test('a rule made in the editor fires on new calls and the toast appears without a reload', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/alerts');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.evaluate(() => ((window as any).__sameDocument = 'yes'));
+  await expect(page.getByTestId('no-rules')).toBeVisible();
+
+  const editor = page.getByTestId('rule-editor');
+  const field = (name: string) => editor.locator(`[data-field="${name}"]`);
+  // Checked as you type.
+  await expect(field('name').locator('.field-problem')).toHaveText('a rule needs a name');
+  await expect(editor.getByRole('button', { name: 'Save rule' })).toBeDisabled();
+  await field('name').locator('input').fill('Server errors');
+  await field('metric').locator('select').selectOption('status_count');
+  await field('status').locator('input').fill('6xx');
+  await expect(field('status').locator('.field-problem')).toContainText('5xx');
+  await field('status').locator('input').fill('5xx');
+  await field('threshold').locator('input').fill('abc');
+  await expect(field('threshold').locator('.field-problem')).toHaveText('a number');
+  await field('threshold').locator('input').fill('2');
+  await field('min_requests').locator('input').fill('0');
+  await expect(editor.locator('.field-problem:not(:empty)')).toHaveCount(0);
+  await editor.getByRole('button', { name: 'Save rule' }).click();
+
+  const rule = page.getByTestId('rule-row');
+  await expect(rule).toHaveCount(1);
+  await expect(rule).toContainText('Server errors');
+  await expect(rule).toContainText('Calls with status 5xx > 2 over 5 min');
+
+  // Five failing calls arrive: the evaluator fires within a couple of seconds.
+  const now = Date.now();
+  await ingest(Array.from({ length: 5 }, (_, k) => ({
+    request_id: `boom-${k}`, timestamp: now - k * 1000, model: 'qwen-plus', status: 503, latency_ms: 900,
+  })));
+  const toast = page.getByTestId('toast');
+  await expect(toast).toContainText('Firing: Server errors', { timeout: 15_000 });
+  await expect(toast).toContainText('5');
+  await expect(page.getByTestId('event-row').first()).toContainText('firing');
+  await expect(page.getByTestId('event-row').first().getByRole('link', { name: 'Logs' })).toHaveAttribute('href', /\/logs\?from=.*&to=/);
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe('yes');
+
+  // The bell counts it until it is opened.
+  await expect(page.getByTestId('bell-count')).toHaveText('1');
+  await page.getByTestId('bell').click();
+  await expect(page.getByTestId('bell-count')).toHaveCount(0);
+
+  // Disable, duplicate and delete from the list.
+  await rule.getByRole('button', { name: 'Disable' }).click();
+  await expect(rule).toContainText('disabled');
+  await rule.getByRole('button', { name: 'Duplicate' }).click();
+  await expect(field('name').locator('input')).toHaveValue('Copy of Server errors');
+  await editor.getByRole('button', { name: 'Save rule' }).click();
+  await expect(page.getByTestId('rule-row')).toHaveCount(2);
+  await page.getByTestId('rule-row').nth(1).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('rule-row')).toHaveCount(1);
+  expect(problems).toEqual([]);
+});
