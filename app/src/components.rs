@@ -1,5 +1,6 @@
 //! Prop-driven pieces of UI. None of them calls a server function.
 
+pub mod channels;
 pub mod chart;
 pub mod empty_state;
 pub mod filter_bar;

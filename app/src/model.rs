@@ -10,7 +10,7 @@ mod time;
 mod usage;
 mod workspace;
 
-pub use alert_events::{validate_channel, AlertChannel, AlertEvent, ChannelFormat};
+pub use alert_events::{validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery};
 pub use alerts::{
     AlertRule, BaselineOffset, Comparator, Condition, Direction, FieldProblem, Metric, RuleDraft,
     RuleScope, RuleSpec, Severity,

@@ -4,3 +4,4 @@
 pub mod evaluate;
 pub mod evaluator;
 pub mod state;
+pub mod webhook;

@@ -3,3 +3,4 @@
 pub mod alerts;
 pub mod request_ids;
 pub mod retention;
+pub mod webhooks;

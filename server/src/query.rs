@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use app::api::backend::{Backend, BackendError};
 use app::model::{
-    AlertEvent, AlertRule, AnalyticsReport, LogDetail, LogPage, RuleSpec, WorkspaceInfo,
+    AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, Delivery, LogDetail,
+    LogPage, RuleSpec, WorkspaceInfo,
 };
 use app::url_state::{AnalyticsFilter, LogsFilter};
 use sqlx::SqlitePool;
@@ -31,6 +32,8 @@ pub struct Engine {
     ids: Arc<RequestIds>,
     /// How long a Logs page searches before answering with what it found.
     search_budget: std::time::Duration,
+    /// For webhooks ("send test" and deliveries).
+    http: reqwest::Client,
 }
 
 impl Engine {
@@ -42,7 +45,17 @@ impl Engine {
             reader: Reader::new(path),
             ids: Arc::new(RequestIds::new()),
             search_budget: logs::SEARCH_BUDGET,
+            http: reqwest::Client::builder()
+                .user_agent(concat!("modelwatch/", env!("CARGO_PKG_VERSION")))
+                .timeout(crate::alerts::webhook::TIMEOUT)
+                .build()
+                .unwrap_or_default(),
         }
+    }
+
+    /// The HTTP client webhooks are sent with.
+    pub fn http_client(&self) -> reqwest::Client {
+        self.http.clone()
     }
 
     /// The same engine with another Logs search budget (tests use zero: every page then stops
@@ -297,6 +310,89 @@ impl Backend for Engine {
         limit: u32,
     ) -> Result<Vec<AlertEvent>, BackendError> {
         store::alerts::events(&self.pool, DEFAULT_WORKSPACE_ID, rule_id, i64::from(limit))
+            .await
+            .map_err(internal)
+    }
+
+    async fn alert_channels(&self) -> Result<Vec<AlertChannel>, BackendError> {
+        store::channels::channels(&self.pool, DEFAULT_WORKSPACE_ID)
+            .await
+            .map_err(internal)
+    }
+
+    async fn create_alert_channel(
+        &self,
+        name: String,
+        url: String,
+        format: ChannelFormat,
+    ) -> Result<i64, BackendError> {
+        store::channels::create_channel(
+            &self.pool,
+            DEFAULT_WORKSPACE_ID,
+            &name,
+            &url,
+            format,
+            now_ms(),
+        )
+        .await
+        .map_err(internal)
+    }
+
+    async fn delete_alert_channel(&self, id: i64) -> Result<(), BackendError> {
+        match store::channels::delete_channel(&self.pool, DEFAULT_WORKSPACE_ID, id).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(BackendError::NotFound),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn send_test_alert(&self, channel_id: i64) -> Result<Delivery, BackendError> {
+        let channels = store::channels::channels(&self.pool, DEFAULT_WORKSPACE_ID)
+            .await
+            .map_err(internal)?;
+        let channel = channels
+            .into_iter()
+            .find(|channel| channel.id == channel_id)
+            .ok_or(BackendError::NotFound)?;
+        let now = now_ms();
+        let event = AlertEvent {
+            id: 0,
+            rule_id: 0,
+            rule_name: "Test notification from Modelwatch".into(),
+            severity: app::model::Severity::Info,
+            metric: app::model::Metric::Requests,
+            target: String::new(),
+            models: Vec::new(),
+            kind: "firing".into(),
+            value: None,
+            threshold: None,
+            window_from_ms: now,
+            window_to_ms: now,
+            at_ms: now,
+        };
+        let attempt = crate::alerts::webhook::send(
+            &self.http,
+            &channel.url,
+            &crate::alerts::webhook::payload(channel.format, &event),
+        )
+        .await;
+        Ok(Delivery {
+            event_id: 0,
+            channel: channel.name,
+            status: if attempt.delivered() {
+                "delivered"
+            } else {
+                "failed"
+            }
+            .into(),
+            attempts: 1,
+            http_status: attempt.http_status,
+            error: attempt.error,
+        })
+    }
+
+    async fn alert_deliveries(&self, event_ids: Vec<i64>) -> Result<Vec<Delivery>, BackendError> {
+        store::channels::deliveries(&self.pool, DEFAULT_WORKSPACE_ID, &event_ids)
             .await
             .map_err(internal)
     }

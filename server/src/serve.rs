@@ -39,12 +39,20 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(2),
         stop_jobs.subscribe(),
     );
+    let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let webhooks = crate::jobs::webhooks::spawn(
+        pool.clone(),
+        state.engine.http_client(),
+        std::sync::Arc::clone(&webhook_wake),
+        stop_jobs.subscribe(),
+    );
     let alerts = crate::jobs::alerts::spawn(
         crate::alerts::evaluator::Evaluator::new(
             pool.clone(),
             state.engine.reader(),
             state.alert_events.clone(),
-        ),
+        )
+        .with_webhook_wake(webhook_wake),
         Duration::from_secs(args.alert_interval_secs),
         stop_jobs.subscribe(),
     );
@@ -61,6 +69,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let _ = retention.await;
     let _ = request_ids.await;
     let _ = alerts.await;
+    let _ = webhooks.await;
     // The router (and with it every ingest handle) is gone: the writer drains and stops.
     if tokio::time::timeout(Duration::from_secs(args.shutdown_grace_secs), writer)
         .await

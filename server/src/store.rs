@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod backfill;
 pub mod batch;
 pub mod catalog;
+pub mod channels;
 pub mod costs;
 pub mod encoding;
 pub mod logs;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::model::{
-    AlertEvent, AlertRule, AnalyticsReport, LogDetail, LogPage, RuleSpec, WorkspaceInfo,
+    AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, Delivery, LogDetail,
+    LogPage, RuleSpec, WorkspaceInfo,
 };
 use crate::url_state::{AnalyticsFilter, LogsFilter};
 
@@ -47,6 +48,26 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Deletes rule `id` (its history stays).
     async fn delete_alert_rule(&self, id: i64) -> Result<(), BackendError>;
+
+    /// The webhook channels of the current workspace.
+    async fn alert_channels(&self) -> Result<Vec<AlertChannel>, BackendError>;
+
+    /// Stores a validated channel; returns its id.
+    async fn create_alert_channel(
+        &self,
+        name: String,
+        url: String,
+        format: ChannelFormat,
+    ) -> Result<i64, BackendError>;
+
+    /// Deletes channel `id`.
+    async fn delete_alert_channel(&self, id: i64) -> Result<(), BackendError>;
+
+    /// Sends a test notification to channel `id` now and says how it went.
+    async fn send_test_alert(&self, channel_id: i64) -> Result<Delivery, BackendError>;
+
+    /// The webhook deliveries of these events.
+    async fn alert_deliveries(&self, event_ids: Vec<i64>) -> Result<Vec<Delivery>, BackendError>;
 
     /// The newest alert events of the current workspace (of one rule when given).
     async fn alert_events(

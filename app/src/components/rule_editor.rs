@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{Comparator, FieldProblem, Metric, RuleDraft, Severity};
+use crate::model::{AlertChannel, Comparator, FieldProblem, Metric, RuleDraft, Severity};
 
 /// A draft for a new rule with sensible defaults (only the name is left to fill in).
 pub fn new_draft() -> RuleDraft {
@@ -127,6 +127,9 @@ pub fn RuleEditor(
     /// Why the last save failed, if it did.
     #[prop(into)]
     save_error: Signal<Option<String>>,
+    /// The webhook channels a rule may notify.
+    #[prop(into)]
+    channels: Signal<Vec<AlertChannel>>,
 ) -> impl IntoView {
     let problems =
         Memo::new(move |_| draft.with(|draft| draft.validate().err().unwrap_or_default()));
@@ -252,6 +255,45 @@ pub fn RuleEditor(
                     <Labelled field="renotify_minutes" label="Remind every (minutes; empty: once)" problems>
                         {text_input(draft, "renotify_minutes", |d| d.renotify_minutes.clone(), |d, v| d.renotify_minutes = v)}
                     </Labelled>
+                    <fieldset class="editor-field" data-field="channels">
+                        <legend class="editor-label">"Webhooks (the dashboard is always notified)"</legend>
+                        {move || {
+                            channels
+                                .get()
+                                .into_iter()
+                                .map(|channel| {
+                                    let id = channel.id.to_string();
+                                    let checked_id = id.clone();
+                                    view! {
+                                        <label class="checkbox">
+                                            <input
+                                                type="checkbox"
+                                                prop:checked=move || draft.with(|d| d.channels.split(',').any(|part| part.trim() == checked_id))
+                                                on:change=move |event| {
+                                                    let on = event_target_checked(&event);
+                                                    let id = id.clone();
+                                                    draft.update(|d| {
+                                                        let mut ids: Vec<String> = d
+                                                            .channels
+                                                            .split(',')
+                                                            .map(str::trim)
+                                                            .filter(|part| !part.is_empty() && *part != id)
+                                                            .map(str::to_owned)
+                                                            .collect();
+                                                        if on {
+                                                            ids.push(id);
+                                                        }
+                                                        d.channels = ids.join(",");
+                                                    });
+                                                }
+                                            />
+                                            {channel.name}
+                                        </label>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </fieldset>
                     <label class="editor-field checkbox">
                         <input
                             type="checkbox"

@@ -75,6 +75,18 @@ pub struct AlertChannel {
     pub format: ChannelFormat,
 }
 
+/// One delivery of an event to a webhook channel, as last attempted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub event_id: i64,
+    pub channel: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+}
+
 /// Checks a channel's name and URL; the message names the field.
 pub fn validate_channel(name: &str, url: &str) -> Result<(), super::FieldProblem> {
     let problem = |field: &str, message: &str| super::FieldProblem {

@@ -5,11 +5,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
-use crate::api::{list_alert_events, list_alert_rules, DeleteAlertRule, SaveAlertRule};
+use crate::api::{
+    list_alert_channels, list_alert_deliveries, list_alert_events, list_alert_rules,
+    CreateAlertChannel, DeleteAlertChannel, DeleteAlertRule, SaveAlertRule,
+};
+use crate::components::channels::ChannelsPanel;
 use crate::components::notifications::use_notifications;
 use crate::components::rule_editor::{new_draft, RuleEditor};
 use crate::format::{alert_summary, utc_second};
-use crate::model::{AlertEvent, AlertRule, Condition, RuleDraft, RuleScope};
+use crate::model::{AlertEvent, AlertRule, Condition, Delivery, RuleDraft, RuleScope};
 use crate::url_state::{encode_value, format_time, query_pairs};
 
 /// The rule whose history the URL asks for (`rule=`).
@@ -97,6 +101,19 @@ pub fn AlertsPage() -> impl IntoView {
         },
         |(rule_id, _, _)| list_alert_events(rule_id, Some(100)),
     );
+    let create_channel = ServerAction::<CreateAlertChannel>::new();
+    let delete_channel = ServerAction::<DeleteAlertChannel>::new();
+    let channels = Resource::new(
+        move || {
+            (
+                create_channel.version().get(),
+                delete_channel.version().get(),
+            )
+        },
+        |_| list_alert_channels(),
+    );
+    let channel_list =
+        Signal::derive(move || channels.get().and_then(Result::ok).unwrap_or_default());
     let draft = RwSignal::new(new_draft());
     let editing = RwSignal::new(None::<i64>);
     let save_error = RwSignal::new(None::<String>);
@@ -175,7 +192,16 @@ pub fn AlertsPage() -> impl IntoView {
                     </Transition>
                 </section>
             </div>
-            <RuleEditor draft editing on_save on_cancel save_error />
+            <div>
+                <RuleEditor draft editing on_save on_cancel save_error channels=channel_list />
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        channels.await.ok().map(|channels| view! {
+                            <ChannelsPanel channels create=create_channel delete=delete_channel />
+                        })
+                    })}
+                </Transition>
+            </div>
         </div>
     }
     .into_any()
@@ -238,12 +264,38 @@ fn RuleList(
     }
 }
 
-/// The events, newest first, each linking to its scope and window.
+/// The events, newest first, each linking to its scope and window, with their webhook
+/// deliveries.
 #[component]
 fn History(events: Vec<AlertEvent>) -> impl IntoView {
+    let ids: Vec<String> = events.iter().map(|event| event.id.to_string()).collect();
+    let deliveries = Resource::new(move || ids.join(","), list_alert_deliveries);
     let rows = events
         .into_iter()
         .map(|event| {
+            let event_id = event.id;
+            let sent = move || {
+                deliveries.get().and_then(Result::ok).map(|all: Vec<Delivery>| {
+                    all.into_iter()
+                        .filter(|delivery| delivery.event_id == event_id)
+                        .map(|delivery| {
+                            let outcome = delivery
+                                .http_status
+                                .map(|code| format!("HTTP {code}"))
+                                .or(delivery.error)
+                                .unwrap_or_default();
+                            format!(
+                                "{}: {} after {} attempt{} {outcome}",
+                                delivery.channel,
+                                delivery.status,
+                                delivery.attempts,
+                                if delivery.attempts == 1 { "" } else { "s" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+            };
             let (title, detail) = alert_summary(&event);
             let (analytics, logs) = event_links(&event);
             view! {
@@ -253,6 +305,7 @@ fn History(events: Vec<AlertEvent>) -> impl IntoView {
                     <td>
                         <strong>{title}</strong>
                         <div class="muted small">{detail}</div>
+                        <div class="muted small" data-testid="deliveries">{sent}</div>
                     </td>
                     <td class="actions">
                         <a href=analytics>"Analytics"</a>

@@ -39,6 +39,8 @@ pub struct Evaluator {
     pool: SqlitePool,
     reader: Arc<Reader>,
     events: broadcast::Sender<WorkspaceEvent>,
+    /// Woken when webhook deliveries are queued.
+    webhooks: Arc<tokio::sync::Notify>,
 }
 
 impl Evaluator {
@@ -51,7 +53,14 @@ impl Evaluator {
             pool,
             reader,
             events,
+            webhooks: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The same evaluator waking `webhooks` when it queues deliveries.
+    pub fn with_webhook_wake(mut self, webhooks: Arc<tokio::sync::Notify>) -> Self {
+        self.webhooks = webhooks;
+        self
     }
 
     /// Evaluates every enabled rule at `now_ms`; returns the events recorded.
@@ -171,6 +180,17 @@ impl Evaluator {
                 if kind.is_some_and(|kind| kind.notifies()) {
                     // Nobody listening is fine: the event is stored either way.
                     let _ = self.events.send((workspace_id, event.clone()));
+                    if !rule.spec.channels.is_empty() {
+                        crate::store::channels::queue_deliveries(
+                            &self.pool,
+                            workspace_id,
+                            event.id,
+                            &rule.spec.channels,
+                            now_ms,
+                        )
+                        .await?;
+                        self.webhooks.notify_one();
+                    }
                 }
                 tracing::info!(
                     rule_id = rule.id,

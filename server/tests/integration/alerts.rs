@@ -202,3 +202,185 @@ async fn open_dashboards_hear_alerts_over_server_sent_events() {
     let event: app::model::AlertEvent = serde_json::from_str(data).expect("the event as JSON");
     assert_eq!(event, fired[0]);
 }
+
+/// A webhook receiver on 127.0.0.1: records every payload; answers 500 to the first
+/// `fail_first` requests.
+async fn receiver(
+    fail_first: usize,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let store = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let store = Arc::clone(&store);
+            let seen = Arc::clone(&seen);
+            async move {
+                if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < fail_first {
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                store.lock().expect("lock").push(body);
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_gets_exactly_one_firing_payload_and_one_when_resolved() {
+    let app = spawn_app().await;
+    let (url, received) = receiver(0).await;
+    let now = now_ms();
+    ingest(&app, calls("bad", "alpha", now - 20 * MINUTE, 40, 2)).await;
+    ingest(&app, calls("good", "alpha", now - 8 * MINUTE, 40, 0)).await;
+    let channel = server::store::channels::create_channel(
+        &app.pool,
+        1,
+        "receiver",
+        &url,
+        app::model::ChannelFormat::Json,
+        now,
+    )
+    .await
+    .expect("channel");
+    let spec = RuleSpec {
+        channels: vec![channel],
+        ..error_rate_rule()
+    };
+    server::store::alerts::create_rule(&app.pool, 1, &spec, now)
+        .await
+        .expect("rule");
+    let evaluator = evaluator(&app);
+    let client = reqwest::Client::new();
+    let deliver = || server::jobs::webhooks::run_once(&app.pool, &client, now_ms());
+
+    assert_eq!(
+        evaluator
+            .evaluate_all(now - 15 * MINUTE)
+            .await
+            .expect("evaluates")
+            .len(),
+        1
+    );
+    assert_eq!(deliver().await.expect("delivers"), 1);
+    // Still firing: no second payload.
+    assert!(evaluator
+        .evaluate_all(now - 14 * MINUTE)
+        .await
+        .expect("evaluates")
+        .is_empty());
+    assert_eq!(deliver().await.expect("delivers"), 0);
+    {
+        let payloads = received.lock().expect("lock");
+        assert_eq!(payloads.len(), 1, "{payloads:?}");
+        assert_eq!(payloads[0]["event"]["kind"], "firing");
+        assert_eq!(payloads[0]["event"]["value"], 50.0);
+        assert_eq!(payloads[0]["summary"], "Firing: Errors above 20 %");
+    }
+    // Recovery resolves it, and says so once.
+    let resolved = evaluator
+        .evaluate_all(now - 5 * MINUTE)
+        .await
+        .expect("evaluates");
+    assert_eq!(resolved[0].kind, "resolved");
+    assert_eq!(deliver().await.expect("delivers"), 1);
+    let kinds: Vec<String> = received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|payload| {
+            payload["event"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, ["firing", "resolved"]);
+    let deliveries = server::store::channels::deliveries(&app.pool, 1, &[resolved[0].id])
+        .await
+        .expect("deliveries");
+    assert_eq!(deliveries[0].status, "delivered");
+    assert_eq!(deliveries[0].http_status, Some(200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
+    let app = spawn_app().await;
+    let (url, received) = receiver(1).await;
+    let now = now_ms();
+    ingest(&app, calls("bad", "alpha", now - 2 * MINUTE, 40, 2)).await;
+    let channel = server::store::channels::create_channel(
+        &app.pool,
+        1,
+        "flaky",
+        &url,
+        app::model::ChannelFormat::Slack,
+        now,
+    )
+    .await
+    .expect("channel");
+    let spec = RuleSpec {
+        channels: vec![channel],
+        ..error_rate_rule()
+    };
+    server::store::alerts::create_rule(&app.pool, 1, &spec, now)
+        .await
+        .expect("rule");
+    let fired = evaluator(&app).evaluate_all(now).await.expect("evaluates");
+    let client = reqwest::Client::new();
+    assert_eq!(
+        server::jobs::webhooks::run_once(&app.pool, &client, now_ms())
+            .await
+            .expect("runs"),
+        1
+    );
+    let first = server::store::channels::deliveries(&app.pool, 1, &[fired[0].id])
+        .await
+        .expect("deliveries");
+    assert_eq!(
+        (
+            first[0].status.as_str(),
+            first[0].attempts,
+            first[0].http_status
+        ),
+        ("pending", 1, Some(500))
+    );
+    assert!(received.lock().expect("lock").is_empty());
+    // Not due again at once: the retry waits.
+    assert_eq!(
+        server::jobs::webhooks::run_once(&app.pool, &client, now_ms())
+            .await
+            .expect("runs"),
+        0
+    );
+    // Two seconds later it is.
+    assert_eq!(
+        server::jobs::webhooks::run_once(&app.pool, &client, now_ms() + 2_500)
+            .await
+            .expect("runs"),
+        1
+    );
+    let second = server::store::channels::deliveries(&app.pool, 1, &[fired[0].id])
+        .await
+        .expect("deliveries");
+    assert_eq!(
+        (second[0].status.as_str(), second[0].attempts),
+        ("delivered", 2)
+    );
+    let payloads = received.lock().expect("lock");
+    assert!(payloads[0]["text"]
+        .as_str()
+        .expect("slack text")
+        .contains("Firing: Errors above 20 %"));
+}
