@@ -260,6 +260,12 @@ pub fn RuleEditor(
                         {move || {
                             channels
                                 .get()
+                                .is_empty()
+                                .then(|| view! { <span class="muted small">"No webhook channels yet: add one below."</span> })
+                        }}
+                        {move || {
+                            channels
+                                .get()
                                 .into_iter()
                                 .map(|channel| {
                                     let id = channel.id.to_string();

@@ -150,7 +150,7 @@ pub fn AlertsPage() -> impl IntoView {
         <Title text="Alerts" />
         <div class="page-head">
             <h1>"Alerts"</h1>
-            <span class="muted">"Rules are evaluated every 15 seconds from the rollups."</span>
+            <span class="muted">"Every enabled rule is evaluated from the rollups every 15 s (the server's --alert-interval-secs)."</span>
         </div>
         <div class="alerts-layout">
             <div>
