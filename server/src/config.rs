@@ -256,6 +256,15 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub alert_interval_secs: u64,
+    /// Milliseconds a Logs page may search for rare matches before answering with what it
+    /// found (its "Search older" link continues).
+    #[arg(
+        long,
+        env = "MODELWATCH_LOGS_SEARCH_BUDGET_MS",
+        default_value_t = 6,
+        value_parser = clap::value_parser!(u64).range(1..=10_000)
+    )]
+    pub logs_search_budget_ms: u64,
 }
 
 impl Cli {

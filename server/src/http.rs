@@ -67,6 +67,15 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The same state with another Logs search budget (see `Engine::with_search_budget`).
+    pub fn with_logs_search_budget(mut self, budget: std::time::Duration) -> Self {
+        self.engine = self.engine.clone().with_search_budget(budget);
+        self.backend = Arc::new(self.engine.clone());
+        self
+    }
+}
+
 /// The whole application router, ready to serve. Tests drive it directly.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);

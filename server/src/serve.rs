@@ -26,7 +26,8 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if !args.site_root.join("pkg").is_dir() {
         tracing::warn!(site_root = %site_root, "no built front end found: pages render but will not hydrate (run `make build`)");
     }
-    let state = AppState::new(pool.clone(), ingest, &site_root, addr);
+    let state = AppState::new(pool.clone(), ingest, &site_root, addr)
+        .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms));
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let retention = crate::jobs::retention::spawn(
         pool.clone(),

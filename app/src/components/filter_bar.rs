@@ -5,10 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::get_form::GetForm;
+use crate::components::custom_range::CustomRange;
 use crate::components::model_picker::ModelPicker;
 
-use crate::format::datetime_local;
 use crate::model::{Granularity, ModelOption, RangePreset, TimeRange};
 use crate::url_state::{query_pairs, with_params, AnalyticsFilter};
 
@@ -127,23 +126,7 @@ pub fn FilterBar(
             <div class="filter-group" role="group" aria-label="Time range">
                 <span class="filter-label">"Range"</span>
                 {RangePreset::ALL.into_iter().map(preset_link).collect_view()}
-                <details class="dropdown" data-testid="custom-range">
-                    <summary class=if custom { "seg active" } else { "seg" }>"Custom"</summary>
-                    <div class="dropdown-panel">
-                        <GetForm action="/analytics">
-                            {move || carried(&query.get(), &["range", "from", "to", "gran"])}
-                            <label>
-                                "From (UTC) "
-                                <input type="datetime-local" name="from" required value=datetime_local(answered.0) />
-                            </label>
-                            <label>
-                                "To (UTC) "
-                                <input type="datetime-local" name="to" required value=datetime_local(answered.1) />
-                            </label>
-                            <button type="submit" class="primary">"Apply range"</button>
-                        </GetForm>
-                    </div>
-                </details>
+                <CustomRange action="/analytics" except=&["range", "from", "to", "gran"] query active=custom answered />
             </div>
             <div class="filter-group" role="group" aria-label="Granularity">
                 <span class="filter-label">"Every"</span>
