@@ -3,16 +3,9 @@
 // the history appear without a reload.
 import { expect, Page, test } from '@playwright/test';
 
-test.use({ baseURL: process.env.MODELWATCH_ALERTS_URL });
+import { watchConsole } from '../console';
 
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
+test.use({ baseURL: process.env.MODELWATCH_ALERTS_URL });
 
 async function ingest(calls: object[]) {
   const answer = await fetch(`${process.env.MODELWATCH_ALERTS_URL}/api/v1/requests`, {

@@ -3,21 +3,10 @@
 // and the charts draw.
 import { Browser, expect, Page, test } from '@playwright/test';
 
+import { watchConsole } from '../console';
 import { COUNTS } from '../fixtures';
 
 test.use({ baseURL: process.env.MODELWATCH_DATA_URL });
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`http ${response.status()}: ${response.url()}`);
-  });
-  return problems;
-}
 
 async function open(page: Page, path: string) {
   await page.goto(path);
