@@ -18,6 +18,10 @@ const P50_COLOUR: &str = "#3ba272";
 const P95_COLOUR: &str = "#fc8452";
 const P99_COLOUR: &str = "#9a60b4";
 
+mod preview;
+
+pub use preview::{preview_chart, target_label};
+
 /// The frame every chart shares: transparent background (the page's colours show through),
 /// an axis tooltip, a legend, time labels along x.
 fn frame(points: &[SeriesPoint], granularity: Granularity, y_name: &str) -> Chart {
@@ -25,6 +29,11 @@ fn frame(points: &[SeriesPoint], granularity: Granularity, y_name: &str) -> Char
         .iter()
         .map(|point| bucket_label(point.bucket_ms, granularity))
         .collect();
+    labelled_frame(labels, y_name)
+}
+
+/// The shared frame over any x labels.
+fn labelled_frame(labels: Vec<String>, y_name: &str) -> Chart {
     Chart::new()
         .background_color("transparent")
         .animation(false)

@@ -10,10 +10,13 @@ mod time;
 mod usage;
 mod workspace;
 
-pub use alert_events::{validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery};
+pub use alert_events::{
+    validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage, EVENT_KINDS,
+};
 pub use alerts::{
-    AlertRule, BaselineOffset, Comparator, Condition, Direction, FieldProblem, Metric, RuleDraft,
-    RuleScope, RuleSpec, Severity,
+    preview_times, AlertRule, BaselineOffset, Comparator, Condition, Direction, FieldProblem,
+    Metric, PreviewPoint, PreviewSeries, RuleDraft, RulePreview, RuleScope, RuleSpec, Severity,
+    Verdict, PREVIEW_SPAN_MS, PREVIEW_STEP_MS, PREVIEW_TARGETS,
 };
 pub use analytics::{
     AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint, UnitTotals,

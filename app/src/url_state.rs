@@ -5,9 +5,11 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 use crate::model::{Granularity, RangePreset, TimeRange};
 
+mod history;
 mod logs;
 
 pub use crate::model::StatusFilter;
+pub use history::{HistoryFilter, HISTORY_PAGE};
 pub use logs::{LogsFilter, PageAt, RequestIdFilter, MAX_REQUEST_ID_CHARS};
 
 /// Most models one filter may name.

@@ -57,6 +57,17 @@ test('a rule made in the editor fires on new calls and the toast appears without
   await expect(page.getByTestId('event-row').first().getByRole('link', { name: 'Logs' })).toHaveAttribute('href', /\/logs\?from=.*&to=/);
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe('yes');
 
+  // The history filters by kind through the URL.
+  await page.locator('#history-kind').selectOption('resolved');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/kind=resolved/);
+  await expect(page.getByTestId('no-events')).toBeVisible();
+  await page.locator('#history-kind').selectOption('firing');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/kind=firing/);
+  await expect(page.getByTestId('event-row').first()).toContainText('Server errors');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe('yes');
+
   // The bell counts it until it is opened.
   await expect(page.getByTestId('bell-count')).toHaveText('1');
   await page.getByTestId('bell').click();
@@ -71,5 +82,36 @@ test('a rule made in the editor fires on new calls and the toast appears without
   await expect(page.getByTestId('rule-row')).toHaveCount(2);
   await page.getByTestId('rule-row').nth(1).getByRole('button', { name: 'Delete' }).click();
   await expect(page.getByTestId('rule-row')).toHaveCount(1);
+  expect(problems).toEqual([]);
+});
+
+test('the editor previews the metric now and over the last day against the threshold', async ({ page }) => {
+  const problems = watchConsole(page);
+  const now = Date.now();
+  // 20 calls of one model in the last minutes, every other one failing: 50 % errors.
+  await ingest(Array.from({ length: 20 }, (_, k) => ({
+    request_id: `preview-${k}`, timestamp: now - 60_000 - k * 3000, model: 'preview-model',
+    status: k % 2 === 0 ? 500 : 200, latency_ms: 300,
+  })));
+  await page.goto('/alerts');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const editor = page.getByTestId('rule-editor');
+  const field = (name: string) => editor.locator(`[data-field="${name}"]`);
+  await field('scope').locator('select').selectOption('models');
+  await field('models').locator('input').fill('preview-model');
+  await field('threshold').locator('input').fill('20');
+
+  const preview = page.getByTestId('rule-preview');
+  const row = preview.getByTestId('preview-row');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('preview-now')).toHaveText('50.0 %');
+  await expect(row.getByTestId('preview-verdict')).toHaveText('breaching');
+  await expect(preview.locator('#rule-preview-chart')).toHaveAttribute('data-drawn', 'true');
+
+  // The verdict follows the threshold at once (judged in the browser by the rule's own code).
+  await field('threshold').locator('input').fill('60');
+  await expect(row.getByTestId('preview-verdict')).toHaveText('within');
+  await field('min_requests').locator('input').fill('50');
+  await expect(row.getByTestId('preview-verdict')).toContainText('not judged: 20 of the 50 requests');
   expect(problems).toEqual([]);
 });

@@ -3,5 +3,7 @@
 
 pub mod evaluate;
 pub mod evaluator;
+pub mod measure;
+pub mod preview;
 pub mod state;
 pub mod webhook;

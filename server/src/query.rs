@@ -103,6 +103,22 @@ impl Engine {
             .ok_or_else(|| StoreError::Corrupt(format!("workspace {workspace_id} is missing")))
     }
 
+    /// The editor's preview of `spec` in `workspace_id` at `now_ms`.
+    pub async fn rule_preview(
+        &self,
+        workspace_id: i64,
+        spec: app::model::RuleSpec,
+        now_ms: i64,
+    ) -> Result<app::model::RulePreview, StoreError> {
+        let retention_days = self.workspace(workspace_id).await?.retention_days;
+        let minute_cutoff = now_ms - i64::from(retention_days) * DAY_MS;
+        self.reader
+            .read(move |conn| {
+                crate::alerts::preview::preview(conn, workspace_id, &spec, now_ms, minute_cutoff)
+            })
+            .await
+    }
+
     /// The resolved Logs question of `workspace_id` for `filter` at `now_ms`.
     pub async fn log_scope(
         &self,

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{AlertEvent, AlertRule, RuleDraft};
+use crate::model::{AlertRule, EventPage, RuleDraft, RulePreview};
 
-/// Most events one call returns.
+/// Most events one call asks deliveries for.
 pub const MAX_EVENTS: u32 = 500;
 
 #[cfg(feature = "ssr")]
@@ -27,17 +27,7 @@ pub async fn list_alert_rules() -> Result<Vec<AlertRule>, ServerFnError> {
 #[server(endpoint = "save_alert_rule")]
 pub async fn save_alert_rule(id: Option<i64>, draft: RuleDraft) -> Result<i64, ServerFnError> {
     use crate::api::backend::BackendError;
-    let spec = match draft.validate() {
-        Ok(spec) => spec,
-        Err(problems) => {
-            answer_status(http::StatusCode::BAD_REQUEST);
-            let reasons: Vec<String> = problems
-                .iter()
-                .map(|problem| format!("{}: {}", problem.field, problem.message))
-                .collect();
-            return Err(ServerFnError::new(reasons.join("; ")));
-        }
-    };
+    let spec = validated(draft)?;
     match crate::api::backend::backend()?
         .save_alert_rule(id, spec)
         .await
@@ -48,6 +38,29 @@ pub async fn save_alert_rule(id: Option<i64>, draft: RuleDraft) -> Result<i64, S
         }
         other => Ok(other?),
     }
+}
+
+/// The rule's metric over the last 24 hours, measured as the evaluator measures it, for the
+/// editor's preview. An invalid draft is answered with 400 like [`save_alert_rule`].
+#[server(endpoint = "preview_alert_rule")]
+pub async fn preview_alert_rule(draft: RuleDraft) -> Result<RulePreview, ServerFnError> {
+    let spec = validated(draft)?;
+    Ok(crate::api::backend::backend()?
+        .preview_alert_rule(spec)
+        .await?)
+}
+
+/// The rule a draft describes, or 400 naming every wrong field (`field: reason; ...`).
+#[cfg(feature = "ssr")]
+fn validated(draft: RuleDraft) -> Result<crate::model::RuleSpec, ServerFnError> {
+    draft.validate().map_err(|problems| {
+        answer_status(http::StatusCode::BAD_REQUEST);
+        let reasons: Vec<String> = problems
+            .iter()
+            .map(|problem| format!("{}: {}", problem.field, problem.message))
+            .collect();
+        ServerFnError::new(reasons.join("; "))
+    })
 }
 
 /// Deletes rule `id`; its events stay in the history.
@@ -63,20 +76,19 @@ pub async fn delete_alert_rule(id: i64) -> Result<(), ServerFnError> {
     }
 }
 
-/// The newest alert events (of one rule when `rule_id` is given), at most `limit` (500).
+/// One page of the alert history for the filter in `query` (the Alerts page's own query
+/// string, without `?`), newest first. An invalid filter is answered with 400 and the
+/// parameter at fault.
 #[server(input = GetUrl, endpoint = "list_alert_events")]
-pub async fn list_alert_events(
-    rule_id: Option<i64>,
-    limit: Option<u32>,
-) -> Result<Vec<AlertEvent>, ServerFnError> {
-    let limit = limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_EVENTS {
-        answer_status(http::StatusCode::BAD_REQUEST);
-        return Err(ServerFnError::new(format!("limit: 1 to {MAX_EVENTS}")));
-    }
-    Ok(crate::api::backend::backend()?
-        .alert_events(rule_id, limit)
-        .await?)
+pub async fn list_alert_events(query: String) -> Result<EventPage, ServerFnError> {
+    let filter = match crate::url_state::HistoryFilter::from_query(&query) {
+        Ok(filter) => filter,
+        Err(error) => {
+            answer_status(http::StatusCode::BAD_REQUEST);
+            return Err(ServerFnError::new(error.to_string()));
+        }
+    };
+    Ok(crate::api::backend::backend()?.alert_events(filter).await?)
 }
 
 /// The workspace's webhook channels.

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::model::{
-    AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, Delivery, LogDetail,
-    LogPage, RuleSpec, WorkspaceInfo,
+    AlertChannel, AlertRule, AnalyticsReport, ChannelFormat, Delivery, EventPage, LogDetail,
+    LogPage, RulePreview, RuleSpec, WorkspaceInfo,
 };
-use crate::url_state::{AnalyticsFilter, LogsFilter};
+use crate::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter};
 
 /// A failure inside the engine. The engine logs the details; the UI gets only this generic text
 /// (it converts into `ServerFnError` through `?`).
@@ -49,6 +49,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Deletes rule `id` (its history stays).
     async fn delete_alert_rule(&self, id: i64) -> Result<(), BackendError>;
 
+    /// The rule's metric over the last 24 hours, for the editor's preview.
+    async fn preview_alert_rule(&self, spec: RuleSpec) -> Result<RulePreview, BackendError>;
+
     /// The webhook channels of the current workspace.
     async fn alert_channels(&self) -> Result<Vec<AlertChannel>, BackendError>;
 
@@ -69,12 +72,8 @@ pub trait Backend: Send + Sync + 'static {
     /// The webhook deliveries of these events.
     async fn alert_deliveries(&self, event_ids: Vec<i64>) -> Result<Vec<Delivery>, BackendError>;
 
-    /// The newest alert events of the current workspace (of one rule when given).
-    async fn alert_events(
-        &self,
-        rule_id: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<AlertEvent>, BackendError>;
+    /// One page of the current workspace's alert events matching `filter`, newest first.
+    async fn alert_events(&self, filter: HistoryFilter) -> Result<EventPage, BackendError>;
 }
 
 /// How the engine is shared with server functions (as Leptos context).

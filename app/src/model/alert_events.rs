@@ -5,6 +5,17 @@ use serde::{Deserialize, Serialize};
 
 use super::{Metric, Severity};
 
+/// Every kind of alert event, in the order a rule goes through them.
+pub const EVENT_KINDS: [&str; 5] = ["pending", "firing", "still_firing", "resolved", "cleared"];
+
+/// One page of the alert history, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<AlertEvent>,
+    /// Where the next older page starts (`None`: this is the oldest).
+    pub older: Option<super::Cursor>,
+}
+
 /// One state change of a rule target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertEvent {

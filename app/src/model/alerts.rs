@@ -310,8 +310,13 @@ pub struct AlertRule {
 }
 
 mod draft;
+mod preview;
 
 pub use draft::{FieldProblem, RuleDraft};
+pub use preview::{
+    preview_times, PreviewPoint, PreviewSeries, RulePreview, Verdict, PREVIEW_SPAN_MS,
+    PREVIEW_STEP_MS, PREVIEW_TARGETS,
+};
 
 impl RuleSpec {
     /// The editor's fields for this rule (editing and duplicating start from them).

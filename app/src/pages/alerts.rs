@@ -5,24 +5,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
+mod history;
+mod preview;
+
 use crate::api::{
-    list_alert_channels, list_alert_deliveries, list_alert_events, list_alert_rules,
-    CreateAlertChannel, DeleteAlertChannel, DeleteAlertRule, SaveAlertRule,
+    list_alert_channels, list_alert_rules, CreateAlertChannel, DeleteAlertChannel, DeleteAlertRule,
+    SaveAlertRule,
 };
 use crate::components::channels::ChannelsPanel;
 use crate::components::notifications::use_notifications;
 use crate::components::rule_editor::{new_draft, RuleEditor};
-use crate::format::{alert_summary, utc_second};
-use crate::model::{AlertEvent, AlertRule, Condition, Delivery, RuleDraft, RuleScope};
-use crate::url_state::{encode_value, format_time, query_pairs};
-
-/// The rule whose history the URL asks for (`rule=`).
-fn rule_param(query: &str) -> Option<i64> {
-    query_pairs(query)
-        .into_iter()
-        .find(|(key, _)| key == "rule")
-        .and_then(|(_, value)| value.parse().ok())
-}
+use crate::model::{AlertRule, Condition, RuleDraft, RuleScope};
 
 /// One line describing what a rule watches.
 fn rule_summary(rule: &AlertRule) -> String {
@@ -54,36 +47,11 @@ fn rule_summary(rule: &AlertRule) -> String {
     )
 }
 
-/// Links to the event's scope and window in Analytics and Logs.
-fn event_links(event: &AlertEvent) -> (String, String) {
-    let from = encode_value(&format_time(event.window_from_ms));
-    let to = encode_value(&format_time(
-        event.window_to_ms.max(event.window_from_ms + 60_000),
-    ));
-    let models: Vec<String> = event
-        .scope_models()
-        .iter()
-        .map(|model| encode_value(model))
-        .collect();
-    let (analytics_models, logs_models) = if models.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (
-            format!("&models={}", models.join(",")),
-            format!("&model={}", models.join(",")),
-        )
-    };
-    (
-        format!("/analytics?from={from}&to={to}{analytics_models}"),
-        format!("/logs?from={from}&to={to}{logs_models}"),
-    )
-}
-
 /// `/alerts`
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let location = use_location();
-    let chosen_rule = Memo::new(move |_| rule_param(location.search.get().trim_start_matches('?')));
+    let page_query = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
     let notifications = use_notifications();
@@ -91,16 +59,7 @@ pub fn AlertsPage() -> impl IntoView {
         move || (save.version().get(), delete.version().get()),
         |_| list_alert_rules(),
     );
-    let events = Resource::new(
-        move || {
-            (
-                chosen_rule.get(),
-                notifications.version.get(),
-                save.version().get(),
-            )
-        },
-        |(rule_id, _, _)| list_alert_events(rule_id, Some(100)),
-    );
+    let refresh = Signal::derive(move || notifications.version.get() + save.version().get() as u64);
     let create_channel = ServerAction::<CreateAlertChannel>::new();
     let delete_channel = ServerAction::<DeleteAlertChannel>::new();
     let channels = Resource::new(
@@ -172,28 +131,11 @@ pub fn AlertsPage() -> impl IntoView {
                         })}
                     </Transition>
                 </section>
-                <section class="panel" aria-label="History">
-                    <h2>
-                        "History"
-                        {move || chosen_rule.get().map(|id| view! {
-                            <span class="muted">{format!(" of rule {id} · ")}<a href="/alerts">"all rules"</a></span>
-                        })}
-                    </h2>
-                    <Transition fallback=|| view! { <p class="loading">"Loading history…"</p> }>
-                        {move || Suspend::new(async move {
-                            match events.await {
-                                Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
-                                Ok(events) if events.is_empty() => view! {
-                                    <p class="muted" data-testid="no-events">"No alert events yet."</p>
-                                }.into_any(),
-                                Ok(events) => view! { <History events /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
-                </section>
+                <history::HistorySection query=page_query refresh />
             </div>
             <div>
                 <RuleEditor draft editing on_save on_cancel save_error channels=channel_list />
+                <preview::RulePreviewPanel draft />
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         channels.await.ok().map(|channels| view! {
@@ -259,64 +201,6 @@ fn RuleList(
         .collect_view();
     view! {
         <table class="rules-table">
-            <tbody>{rows}</tbody>
-        </table>
-    }
-}
-
-/// The events, newest first, each linking to its scope and window, with their webhook
-/// deliveries.
-#[component]
-fn History(events: Vec<AlertEvent>) -> impl IntoView {
-    let ids: Vec<String> = events.iter().map(|event| event.id.to_string()).collect();
-    let deliveries = Resource::new(move || ids.join(","), list_alert_deliveries);
-    let rows = events
-        .into_iter()
-        .map(|event| {
-            let event_id = event.id;
-            let sent = move || {
-                deliveries.get().and_then(Result::ok).map(|all: Vec<Delivery>| {
-                    all.into_iter()
-                        .filter(|delivery| delivery.event_id == event_id)
-                        .map(|delivery| {
-                            let outcome = delivery
-                                .http_status
-                                .map(|code| format!("HTTP {code}"))
-                                .or(delivery.error)
-                                .unwrap_or_default();
-                            format!(
-                                "{}: {} after {} attempt{} {outcome}",
-                                delivery.channel,
-                                delivery.status,
-                                delivery.attempts,
-                                if delivery.attempts == 1 { "" } else { "s" }
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" · ")
-                })
-            };
-            let (title, detail) = alert_summary(&event);
-            let (analytics, logs) = event_links(&event);
-            view! {
-                <tr data-testid="event-row">
-                    <td class="time">{utc_second(event.at_ms)}</td>
-                    <td><span class=format!("event-kind kind-{}", event.kind)>{event.kind.clone()}</span></td>
-                    <td>
-                        <strong>{title}</strong>
-                        <div class="muted small">{detail}</div>
-                        <div class="muted small" data-testid="deliveries">{sent}</div>
-                    </td>
-                    <td class="actions">
-                        <a href=analytics>"Analytics"</a>
-                        <a href=logs>"Logs"</a>
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <table class="events-table">
             <tbody>{rows}</tbody>
         </table>
     }

@@ -2,21 +2,15 @@
 //! (and the baseline window), steps its state machine, stores the new state with the event of
 //! any transition, and publishes the events that notify.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use app::model::{AlertEvent, AlertRule, Condition, Metric, RuleScope};
-use rusqlite::Connection;
+use app::model::{AlertEvent, AlertRule, Condition, Verdict};
 use sqlx::SqlitePool;
 use tokio::sync::broadcast;
 
-use super::evaluate::{metric_value, rollup_status_count};
+use super::measure::{Measured, Targets};
 use super::state::{step, Observation, Policy, TargetState};
-use crate::query::plan::plan;
-use crate::rollup::{Cell, Level};
 use crate::store::alerts::{self as stored, NewEvent};
-use crate::store::analytics::{self as cells, Cells, Sketches};
-use crate::store::logs::{count_calls, CallFilter, StatusMatch};
 use crate::store::reader::Reader;
 use crate::store::{self, StoreError};
 
@@ -24,14 +18,6 @@ const DAY_MS: i64 = 86_400_000;
 
 /// An alert event and the workspace it belongs to, as published to open dashboards.
 pub type WorkspaceEvent = (i64, AlertEvent);
-
-/// What one target measured over a window.
-#[derive(Default)]
-struct Measured {
-    cell: Cell,
-    /// Calls of the rule's status, where rollups do not keep that status.
-    raw_status_count: Option<i64>,
-}
 
 /// The evaluator: reads cells on the read pool, writes states and events through `pool`.
 #[derive(Clone)]
@@ -98,12 +84,11 @@ impl Evaluator {
         let (current, baseline) = self
             .reader
             .read(move |conn| {
-                let current = measure(conn, workspace_id, &spec, window, minute_cutoff)?;
+                let targets = Targets::resolve(conn, workspace_id, &spec)?;
+                let current = targets.measure(conn, window, minute_cutoff)?;
                 let baseline = match offset {
-                    Some(offset) => Some(measure(
+                    Some(offset) => Some(targets.measure(
                         conn,
-                        workspace_id,
-                        &spec,
                         (window.0 - offset, window.1 - offset),
                         minute_cutoff,
                     )?),
@@ -126,33 +111,22 @@ impl Evaluator {
         };
         let mut recorded = Vec::new();
         for target in targets {
-            let value_of = |measured: Option<&Measured>| {
-                measured.and_then(|measured| {
-                    metric_value(
-                        rule.spec.metric,
-                        rule.spec.status,
-                        &measured.cell,
-                        window_ms,
-                        measured.raw_status_count,
-                    )
-                })
-            };
+            let value_of =
+                |measured: Option<&Measured>| measured.and_then(|m| m.value(&rule.spec, window_ms));
             let measured = current.get(&target);
-            let enough = measured.is_some_and(|measured| {
-                measured.cell.requests >= i64::from(rule.spec.min_requests)
-            });
-            let value = value_of(measured);
+            let requests = measured.map_or(0, |measured| measured.cell.requests);
             let baseline_value = baseline
                 .as_ref()
                 .and_then(|baseline| value_of(baseline.get(&target)));
-            let (observation, number) = match value {
-                Some(value) if enough => match rule.spec.condition.check(value, baseline_value) {
-                    (_, None) => (Observation::NotEvaluable, None),
-                    (true, number) => (Observation::Breaching, number),
-                    (false, number) => (Observation::Clear, number),
-                },
-                _ => (Observation::NotEvaluable, None),
-            };
+            let (observation, number) =
+                match rule
+                    .spec
+                    .judge(value_of(measured), baseline_value, requests)
+                {
+                    Verdict::Breaching(number) => (Observation::Breaching, Some(number)),
+                    Verdict::Clear(number) => (Observation::Clear, Some(number)),
+                    Verdict::NotEvaluable => (Observation::NotEvaluable, None),
+                };
             let before = states
                 .remove(&target)
                 .unwrap_or_else(|| TargetState::new(now_ms));
@@ -204,98 +178,4 @@ impl Evaluator {
         }
         Ok(recorded)
     }
-}
-
-/// Each target's totals over `window` ('' for the rule as a whole, else a model's name).
-fn measure(
-    conn: &Connection,
-    workspace_id: i64,
-    spec: &app::model::RuleSpec,
-    window: (i64, i64),
-    minute_cutoff: i64,
-) -> Result<BTreeMap<String, Measured>, StoreError> {
-    let models = cells::models(conn, workspace_id)?;
-    let names: HashMap<i64, String> = models
-        .iter()
-        .map(|model| (model.id, model.option.name.clone()))
-        .collect();
-    let segments = plan(window.0, window.1, Level::Hour, minute_cutoff);
-    let chosen: Option<Vec<i64>> = match &spec.scope {
-        RuleScope::Models(wanted) => Some(
-            models
-                .iter()
-                .filter(|model| wanted.contains(&model.option.name))
-                .map(|model| model.id)
-                .collect(),
-        ),
-        _ => None,
-    };
-    let which = match (&spec.scope, &chosen) {
-        (RuleScope::AllModels, _) => Cells::AllModels,
-        (RuleScope::EachModel, _) => Cells::EachModel,
-        (RuleScope::Models(_), Some(ids)) => Cells::Models(ids),
-        (RuleScope::Models(_), None) => Cells::Models(&[]),
-    };
-    let mut measured: BTreeMap<String, Measured> = BTreeMap::new();
-    // Every target exists even without calls in the window: "fewer than N requests" must see 0.
-    match &spec.scope {
-        RuleScope::EachModel => {
-            for name in names.values() {
-                measured.entry(name.clone()).or_default();
-            }
-        }
-        _ => {
-            measured.entry(String::new()).or_default();
-        }
-    }
-    let mut model_of_target: HashMap<String, Option<Vec<i64>>> = HashMap::new();
-    for stored in cells::cells(
-        conn,
-        workspace_id,
-        &segments,
-        which,
-        Sketches::LatencyAndTtft,
-    )? {
-        let target = match spec.scope {
-            RuleScope::EachModel => names
-                .get(&stored.model_id)
-                .cloned()
-                .unwrap_or_else(|| format!("model #{}", stored.model_id)),
-            _ => String::new(),
-        };
-        measured.entry(target).or_default().cell.merge(&stored.cell);
-    }
-    if spec.metric == Metric::StatusCount {
-        if let Some(status) = spec.status {
-            let needs_raw = rollup_status_count(&Cell::default(), status).is_none();
-            if needs_raw {
-                let (low, high) = status.bounds();
-                for (target, totals) in measured.iter_mut() {
-                    let ids =
-                        model_of_target
-                            .entry(target.clone())
-                            .or_insert_with(|| match spec.scope {
-                                RuleScope::EachModel => Some(
-                                    names
-                                        .iter()
-                                        .filter(|(_, name)| *name == target)
-                                        .map(|(id, _)| *id)
-                                        .collect(),
-                                ),
-                                _ => chosen.clone(),
-                            });
-                    let filter = CallFilter {
-                        workspace_id,
-                        from_ms: window.0,
-                        to_ms: window.1,
-                        models: ids.clone(),
-                        status: Some(StatusMatch::Range(i64::from(low), i64::from(high))),
-                        id_prefix: None,
-                    };
-                    totals.raw_status_count = Some(count_calls(conn, &filter, window)?);
-                }
-            }
-        }
-    }
-    Ok(measured)
 }

@@ -19,7 +19,7 @@ pub async fn run_once(
 ) -> Result<usize, StoreError> {
     let due = store::channels::due_deliveries(pool, now_ms, 50).await?;
     for delivery in &due {
-        let events = store::alerts::event_by_id(pool, delivery.event_id).await?;
+        let events = store::alert_history::event_by_id(pool, delivery.event_id).await?;
         let Some(event) = events else { continue };
         let attempt = webhook::send(
             client,

@@ -3,12 +3,13 @@
 
 use app::api::backend::{Backend, BackendError};
 use app::model::{
-    AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, Delivery, LogDetail,
-    LogPage, RuleSpec, WorkspaceInfo,
+    AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, Delivery, EventPage,
+    LogDetail, LogPage, RulePreview, RuleSpec, WorkspaceInfo,
 };
-use app::url_state::{AnalyticsFilter, LogsFilter};
+use app::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter, HISTORY_PAGE};
 
 use super::{now_ms, Engine, DEFAULT_WORKSPACE_ID};
+use crate::store::alert_history::EventQuery;
 use crate::store::{self, StoreError};
 
 /// Logs the full error and hands the UI only its generic kind.
@@ -75,12 +76,23 @@ impl Backend for Engine {
         }
     }
 
-    async fn alert_events(
-        &self,
-        rule_id: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<AlertEvent>, BackendError> {
-        store::alerts::events(&self.pool, DEFAULT_WORKSPACE_ID, rule_id, i64::from(limit))
+    async fn alert_events(&self, filter: HistoryFilter) -> Result<EventPage, BackendError> {
+        let query = EventQuery {
+            rule: filter.rule,
+            kinds: filter.kinds,
+            severity: filter.severity,
+            model: filter.model,
+            between: filter.range.map(|range| range.bounds(now_ms())),
+            before: filter.before,
+            limit: HISTORY_PAGE,
+        };
+        store::alert_history::events(&self.pool, DEFAULT_WORKSPACE_ID, &query)
+            .await
+            .map_err(internal)
+    }
+
+    async fn preview_alert_rule(&self, spec: RuleSpec) -> Result<RulePreview, BackendError> {
+        self.rule_preview(DEFAULT_WORKSPACE_ID, spec, now_ms())
             .await
             .map_err(internal)
     }

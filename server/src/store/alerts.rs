@@ -1,8 +1,9 @@
-//! Alert rules, their targets' states, and the events of every transition.
+//! Alert rules, their targets' states, and storing the events of every transition (reading
+//! them back: `store::alert_history`).
 
 use std::collections::HashMap;
 
-use app::model::{AlertEvent, AlertRule, Metric, RuleSpec, Severity};
+use app::model::{AlertEvent, AlertRule, RuleSpec};
 use sqlx::SqlitePool;
 
 use super::StoreError;
@@ -254,106 +255,4 @@ pub async fn save_step(
     };
     tx.commit().await?;
     Ok(stored)
-}
-
-type EventRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<f64>,
-    Option<f64>,
-    i64,
-    i64,
-    i64,
-);
-
-/// One event by id.
-pub async fn event_by_id(pool: &SqlitePool, id: i64) -> Result<Option<AlertEvent>, StoreError> {
-    let workspace_id: Option<i64> =
-        sqlx::query_scalar("SELECT workspace_id FROM alert_events WHERE id = ?")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-    let Some(workspace_id) = workspace_id else {
-        return Ok(None);
-    };
-    Ok(events_where(pool, workspace_id, None, Some(id), 1)
-        .await?
-        .into_iter()
-        .next())
-}
-
-/// The newest events of `workspace_id` (of one rule when given), at most `limit`.
-pub async fn events(
-    pool: &SqlitePool,
-    workspace_id: i64,
-    rule_id: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AlertEvent>, StoreError> {
-    events_where(pool, workspace_id, rule_id, None, limit).await
-}
-
-async fn events_where(
-    pool: &SqlitePool,
-    workspace_id: i64,
-    rule_id: Option<i64>,
-    event_id: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AlertEvent>, StoreError> {
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT id, rule_id, rule_name, severity, metric, target, models, kind, value, threshold, \
-         window_from_ms, window_to_ms, at_ms FROM alert_events \
-         WHERE workspace_id = ? AND (? IS NULL OR rule_id = ?) AND (? IS NULL OR id = ?) \
-         ORDER BY at_ms DESC, id DESC LIMIT ?",
-    )
-    .bind(workspace_id)
-    .bind(rule_id)
-    .bind(rule_id)
-    .bind(event_id)
-    .bind(event_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                rule_id,
-                rule_name,
-                severity,
-                metric,
-                target,
-                models,
-                kind,
-                value,
-                threshold,
-                from,
-                to,
-                at_ms,
-            )| {
-                Ok(AlertEvent {
-                    id,
-                    rule_id,
-                    rule_name,
-                    severity: Severity::parse(&severity)
-                        .ok_or_else(|| StoreError::Corrupt(format!("severity {severity}")))?,
-                    metric: Metric::parse(&metric)
-                        .ok_or_else(|| StoreError::Corrupt(format!("metric {metric}")))?,
-                    target,
-                    models: serde_json::from_str(&models).unwrap_or_default(),
-                    kind,
-                    value,
-                    threshold,
-                    window_from_ms: from,
-                    window_to_ms: to,
-                    at_ms,
-                })
-            },
-        )
-        .collect()
 }

@@ -15,7 +15,7 @@ use crate::helpers::{now_ms, spawn_app, TestApp};
 
 const MINUTE: i64 = 60_000;
 
-async fn ingest(app: &TestApp, calls: Vec<serde_json::Value>) {
+pub async fn ingest(app: &TestApp, calls: Vec<serde_json::Value>) {
     let response = app
         .ingest(serde_json::to_string(&calls).expect("json"))
         .await;
@@ -24,7 +24,7 @@ async fn ingest(app: &TestApp, calls: Vec<serde_json::Value>) {
 
 /// `count` calls of `model` spread over the minute starting at `start`, every `fail_every`th
 /// failing with 500 (0: none fail).
-fn calls(
+pub fn calls(
     prefix: &str,
     model: &str,
     start: i64,
@@ -44,7 +44,7 @@ fn calls(
         .collect()
 }
 
-fn error_rate_rule() -> RuleSpec {
+pub fn error_rate_rule() -> RuleSpec {
     RuleSpec {
         name: "Errors above 20 %".into(),
         metric: Metric::ErrorRate,
@@ -64,7 +64,7 @@ fn error_rate_rule() -> RuleSpec {
     }
 }
 
-fn evaluator(app: &TestApp) -> Evaluator {
+pub fn evaluator(app: &TestApp) -> Evaluator {
     let engine = Engine::new(app.pool.clone());
     Evaluator::new(app.pool.clone(), engine.reader(), app.alert_events.clone())
 }
@@ -131,10 +131,12 @@ async fn a_rule_fires_once_and_resolves_when_the_errors_stop() {
     );
     assert!(dashboard.try_recv().is_err(), "nothing else was sent");
 
-    let history = server::store::alerts::events(&app.pool, 1, Some(rule_id), 50)
-        .await
-        .expect("events");
-    let kinds: Vec<&str> = history.iter().map(|event| event.kind.as_str()).collect();
+    let history = crate::alert_history::history(&app, &format!("rule={rule_id}")).await;
+    let kinds: Vec<&str> = history
+        .events
+        .iter()
+        .map(|event| event.kind.as_str())
+        .collect();
     assert_eq!(kinds, ["resolved", "firing"], "newest first");
 }
 

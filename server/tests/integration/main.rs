@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod alert_history;
+mod alert_preview;
 mod alerts;
 mod analytics;
 mod analytics_report;

@@ -1,0 +1,242 @@
+//! The alert history on the Alerts page: filters (rule, kind, severity, model, time) in the
+//! URL, pages of 50 newest first, each event linking to Analytics and Logs for its scope and
+//! window, with its webhook deliveries. It refetches when a notification arrives.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::{list_alert_deliveries, list_alert_events};
+use crate::components::filter_bar::carried;
+use crate::components::get_form::GetForm;
+use crate::format::{alert_summary, utc_second};
+use crate::model::{
+    AlertEvent, Delivery, EventPage, RangePreset, Severity, TimeRange, EVENT_KINDS,
+};
+use crate::url_state::{encode_value, format_time, with_params, HistoryFilter};
+
+/// `/alerts` with `changes` applied to `query`.
+fn alerts_link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
+    let query = with_params(query, changes);
+    if query.is_empty() {
+        "/alerts".to_owned()
+    } else {
+        format!("/alerts?{query}")
+    }
+}
+
+/// The history section.
+#[component]
+pub fn HistorySection(
+    /// The page's query string (without `?`).
+    #[prop(into)]
+    query: Signal<String>,
+    /// Changes whenever the history may have changed (a notification, a saved rule).
+    #[prop(into)]
+    refresh: Signal<u64>,
+) -> impl IntoView {
+    let events = Resource::new(
+        move || (query.get(), refresh.get()),
+        |(query, _)| list_alert_events(query),
+    );
+    let filter = Memo::new(move |_| HistoryFilter::from_query(&query.get()).unwrap_or_default());
+    view! {
+        <section class="panel" aria-label="History">
+            <h2>
+                "History"
+                {move || filter.get().rule.map(|id| view! {
+                    <span class="muted">
+                        {format!(" of rule {id} · ")}
+                        <A href=move || alerts_link(&query.get(), &[("rule", None), ("before", None)])>"all rules"</A>
+                    </span>
+                })}
+            </h2>
+            {move || view! { <HistoryFilters query=query.get() filter=filter.get() /> }}
+            <Transition fallback=|| view! { <p class="loading">"Loading history…"</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Err(error) => view! {
+                            <p role="alert" data-testid="history-error">
+                                {error.to_string().trim_start_matches("error running server function: ").to_owned()}
+                            </p>
+                        }.into_any(),
+                        Ok(page) if page.events.is_empty() => view! {
+                            <p class="muted" data-testid="no-events">"No alert events match."</p>
+                        }.into_any(),
+                        Ok(page) => view! { <History page query=query.get_untracked() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The filter form: every field is a query parameter of `/alerts`.
+#[component]
+fn HistoryFilters(query: String, filter: HistoryFilter) -> impl IntoView {
+    let kind = filter.kinds.first().cloned().unwrap_or_default();
+    let severity = filter.severity.map(Severity::as_str).unwrap_or_default();
+    let range = match filter.range {
+        Some(TimeRange::Preset(preset)) => preset.as_str().to_owned(),
+        Some(TimeRange::Custom { .. }) => "custom".to_owned(),
+        None => String::new(),
+    };
+    let option = |value: &str, label: &str, current: &str| {
+        view! { <option value=value.to_owned() selected=current == value>{label.to_owned()}</option> }
+    };
+    let kinds = EVENT_KINDS
+        .iter()
+        .map(|value| option(value, &value.replace('_', " "), &kind))
+        .collect_view();
+    let severities = Severity::ALL
+        .iter()
+        .map(|value| option(value.as_str(), value.as_str(), severity))
+        .collect_view();
+    let ranges = RangePreset::ALL
+        .iter()
+        .map(|preset| {
+            option(
+                preset.as_str(),
+                &format!("last {}", preset.as_str()),
+                &range,
+            )
+        })
+        .collect_view();
+    let custom =
+        (range == "custom").then(|| option("custom", "the custom range in the URL", &range));
+    let any = filter
+        != HistoryFilter {
+            rule: filter.rule,
+            ..HistoryFilter::default()
+        };
+    let clear = alerts_link(
+        &query,
+        &[
+            ("kind", None),
+            ("severity", None),
+            ("model", None),
+            ("range", None),
+            ("from", None),
+            ("to", None),
+            ("before", None),
+        ],
+    );
+    view! {
+        <GetForm action="/alerts">
+            {carried(&query, &["kind", "severity", "model", "range", "from", "to", "before"])}
+            <div class="filter-group history-filters" role="group" aria-label="History filters">
+                <label class="filter-label" for="history-kind">"Kind"</label>
+                <select id="history-kind" name="kind">
+                    {option("", "any", &kind)}
+                    {kinds}
+                </select>
+                <label class="filter-label" for="history-severity">"Severity"</label>
+                <select id="history-severity" name="severity">
+                    {option("", "any", severity)}
+                    {severities}
+                </select>
+                <label class="filter-label" for="history-model">"Model"</label>
+                <input id="history-model" name="model" size="14" value=filter.model.clone().unwrap_or_default() placeholder="any" />
+                <label class="filter-label" for="history-range">"When"</label>
+                <select id="history-range" name="range">
+                    {option("", "all kept", &range)}
+                    {ranges}
+                    {custom}
+                </select>
+                <button type="submit" class="primary">"Filter"</button>
+                {any.then(|| view! { <A href=clear.clone()>"Clear"</A> })}
+            </div>
+        </GetForm>
+    }
+}
+
+/// Links to the event's scope and window in Analytics and Logs.
+fn event_links(event: &AlertEvent) -> (String, String) {
+    let from = encode_value(&format_time(event.window_from_ms));
+    let to = encode_value(&format_time(
+        event.window_to_ms.max(event.window_from_ms + 60_000),
+    ));
+    let models: Vec<String> = event
+        .scope_models()
+        .iter()
+        .map(|model| encode_value(model))
+        .collect();
+    let (analytics_models, logs_models) = if models.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            format!("&models={}", models.join(",")),
+            format!("&model={}", models.join(",")),
+        )
+    };
+    (
+        format!("/analytics?from={from}&to={to}{analytics_models}"),
+        format!("/logs?from={from}&to={to}{logs_models}"),
+    )
+}
+
+/// One page of events, newest first, each linking to its scope and window, with its webhook
+/// deliveries, and the links to older and newest events.
+#[component]
+fn History(page: EventPage, query: String) -> impl IntoView {
+    let EventPage { events, older } = page;
+    let ids: Vec<String> = events.iter().map(|event| event.id.to_string()).collect();
+    let deliveries = Resource::new(move || ids.join(","), list_alert_deliveries);
+    let rows = events
+        .into_iter()
+        .map(|event| {
+            let event_id = event.id;
+            let sent = move || {
+                deliveries.get().and_then(Result::ok).map(|all: Vec<Delivery>| {
+                    all.into_iter()
+                        .filter(|delivery| delivery.event_id == event_id)
+                        .map(|delivery| {
+                            let outcome = delivery
+                                .http_status
+                                .map(|code| format!("HTTP {code}"))
+                                .or(delivery.error)
+                                .unwrap_or_default();
+                            format!(
+                                "{}: {} after {} attempt{} {outcome}",
+                                delivery.channel,
+                                delivery.status,
+                                delivery.attempts,
+                                if delivery.attempts == 1 { "" } else { "s" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+            };
+            let (title, detail) = alert_summary(&event);
+            let (analytics, logs) = event_links(&event);
+            view! {
+                <tr data-testid="event-row">
+                    <td class="time">{utc_second(event.at_ms)}</td>
+                    <td><span class=format!("event-kind kind-{}", event.kind)>{event.kind.clone()}</span></td>
+                    <td>
+                        <strong>{title}</strong>
+                        <div class="muted small">{detail}</div>
+                        <div class="muted small" data-testid="deliveries">{sent}</div>
+                    </td>
+                    <td class="actions">
+                        <a href=analytics>"Analytics"</a>
+                        <a href=logs>"Logs"</a>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let newer = query
+        .contains("before=")
+        .then(|| alerts_link(&query, &[("before", None)]));
+    let older = older.map(|cursor| alerts_link(&query, &[("before", Some(&cursor.to_param()))]));
+    view! {
+        <table class="events-table">
+            <tbody>{rows}</tbody>
+        </table>
+        <nav class="pager" aria-label="History pages">
+            {newer.map(|href| view! { <A href=href attr:data-testid="history-newest">"Newest events"</A> })}
+            {older.map(|href| view! { <A href=href attr:data-testid="history-older">"Older events"</A> })}
+        </nav>
+    }
+}

@@ -1,0 +1,178 @@
+//! The Alerts page's history filter: which events (`rule`, `kind`, `severity`, `model`), when
+//! (`range`, or `from` and `to`; none: all kept), and the page (`before`).
+
+use super::{encode_value, invalid, query_pairs, range_params, FilterError, RangeParams};
+use crate::model::{Cursor, Severity, TimeRange, EVENT_KINDS};
+
+/// Events one page shows.
+pub const HISTORY_PAGE: u32 = 50;
+
+/// The history filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistoryFilter {
+    pub rule: Option<i64>,
+    /// Event kinds (empty: every kind).
+    pub kinds: Vec<String>,
+    pub severity: Option<Severity>,
+    /// Events about this model (as the target of an each-model rule or among a rule's models).
+    pub model: Option<String>,
+    /// `None`: every kept event.
+    pub range: Option<TimeRange>,
+    /// Events older than this one.
+    pub before: Option<Cursor>,
+}
+
+impl HistoryFilter {
+    /// Reads the filter from a raw query string (without `?`); unknown parameters are ignored.
+    pub fn from_query(query: &str) -> Result<Self, FilterError> {
+        let mut filter = HistoryFilter::default();
+        let mut range = RangeParams::default();
+        let mut any_range = false;
+        for (key, value) in query_pairs(query) {
+            let value = value.trim();
+            // The form's "all kept" choice sends an empty range.
+            if matches!(key.as_str(), "range" | "from" | "to") && value.is_empty() {
+                continue;
+            }
+            if range.take(&key, value)? {
+                any_range = true;
+                continue;
+            }
+            match key.as_str() {
+                "rule" if value.is_empty() => {}
+                "rule" => {
+                    filter.rule = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|id: &i64| *id > 0)
+                            .ok_or_else(|| invalid("rule", "must be a rule's number"))?,
+                    )
+                }
+                "kind" => {
+                    for kind in value.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                        if !EVENT_KINDS.contains(&kind) {
+                            return Err(invalid(
+                                "kind",
+                                format!("must be one of {}", EVENT_KINDS.join(", ")),
+                            ));
+                        }
+                        if !filter.kinds.iter().any(|known| known == kind) {
+                            filter.kinds.push(kind.to_owned());
+                        }
+                    }
+                }
+                "severity" if value.is_empty() => {}
+                "severity" => {
+                    filter.severity = Some(Severity::parse(value).ok_or_else(|| {
+                        invalid("severity", "must be one of info, warning, critical")
+                    })?)
+                }
+                "model" if value.is_empty() => {}
+                "model" if value.chars().count() > 200 => {
+                    return Err(invalid("model", "a model name is at most 200 characters"))
+                }
+                "model" => filter.model = Some(value.to_owned()),
+                "before" => {
+                    filter.before = Some(Cursor::parse(value).ok_or_else(|| {
+                        invalid(
+                        "before",
+                        "must be a position from an \"Older events\" link, like 1764201600000.42",
+                    )
+                    })?)
+                }
+                _ => {}
+            }
+        }
+        if any_range {
+            filter.range = Some(range.finish()?);
+        }
+        Ok(filter)
+    }
+
+    /// The query string (without `?`) that reproduces the filter.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(rule) = self.rule {
+            parts.push(format!("rule={rule}"));
+        }
+        if !self.kinds.is_empty() {
+            parts.push(format!("kind={}", self.kinds.join(",")));
+        }
+        if let Some(severity) = self.severity {
+            parts.push(format!("severity={}", severity.as_str()));
+        }
+        if let Some(model) = &self.model {
+            parts.push(format!("model={}", encode_value(model)));
+        }
+        if let Some(range) = self.range {
+            match range {
+                // The default preset is written out: no range means all events here.
+                TimeRange::Preset(preset) => parts.push(format!("range={}", preset.as_str())),
+                custom => range_params(custom, &mut parts),
+            }
+        }
+        if let Some(before) = self.before {
+            parts.push(format!("before={}", before.to_param()));
+        }
+        parts.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RangePreset;
+
+    #[test]
+    fn history_filters_round_trip() {
+        let filters = [
+            HistoryFilter::default(),
+            HistoryFilter {
+                rule: Some(7),
+                kinds: vec!["firing".into(), "resolved".into()],
+                severity: Some(Severity::Critical),
+                model: Some("qwen plus/2".into()),
+                range: Some(TimeRange::Preset(RangePreset::Last24Hours)),
+                before: Some(Cursor {
+                    ts_ms: 1_764_201_600_000,
+                    row: 42,
+                }),
+            },
+            HistoryFilter {
+                range: Some(TimeRange::Custom {
+                    from_ms: 1_764_201_600_000,
+                    to_ms: 1_764_288_000_000,
+                }),
+                ..HistoryFilter::default()
+            },
+        ];
+        for filter in filters {
+            let query = filter.to_query();
+            assert_eq!(HistoryFilter::from_query(&query), Ok(filter), "{query}");
+        }
+    }
+
+    #[test]
+    fn empty_fields_from_a_form_mean_no_filter() {
+        let filter =
+            HistoryFilter::from_query("rule=&kind=&severity=&model=&range=").expect("valid");
+        assert_eq!(filter, HistoryFilter::default());
+    }
+
+    #[test]
+    fn invalid_parameters_are_named() {
+        for (query, parameter) in [
+            ("rule=abc", "rule"),
+            ("rule=-1", "rule"),
+            ("kind=exploded", "kind"),
+            ("severity=urgent", "severity"),
+            ("before=yesterday", "before"),
+            ("range=2d", "range"),
+            ("from=2026-11-20T00:00Z", "to"),
+        ] {
+            let error = HistoryFilter::from_query(query).expect_err(query);
+            assert_eq!(error.parameter, parameter, "{query}");
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Measuring a rule's targets over a window from rollup cells (raw rows only for a status
+//! count rollups do not keep).
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::model::{Metric, RuleScope, RuleSpec, StatusFilter};
+use rusqlite::Connection;
+
+use super::evaluate::{metric_value, rollup_status_count};
+use crate::query::plan::plan;
+use crate::rollup::{Cell, Level};
+use crate::store::analytics::{self as cells, Cells, Sketches};
+use crate::store::logs::{count_calls, CallFilter, StatusMatch};
+use crate::store::StoreError;
+
+/// What one target measured over a window.
+#[derive(Default)]
+pub struct Measured {
+    pub cell: Cell,
+    /// Calls of the rule's status, where rollups do not keep that status.
+    pub raw_status_count: Option<i64>,
+}
+
+impl Measured {
+    /// The rule's metric over a window of `window_ms`.
+    pub fn value(&self, spec: &RuleSpec, window_ms: i64) -> Option<f64> {
+        metric_value(
+            spec.metric,
+            spec.status,
+            &self.cell,
+            window_ms,
+            self.raw_status_count,
+        )
+    }
+}
+
+/// A rule's targets in one workspace: '' for the rule as a whole, else each model's name.
+pub struct Targets<'a> {
+    workspace_id: i64,
+    spec: &'a RuleSpec,
+    /// Model names by id.
+    names: HashMap<i64, String>,
+    /// The chosen models' ids (a rule on chosen models).
+    chosen: Option<Vec<i64>>,
+}
+
+impl<'a> Targets<'a> {
+    /// Reads the workspace's models once for any number of windows.
+    pub fn resolve(
+        conn: &Connection,
+        workspace_id: i64,
+        spec: &'a RuleSpec,
+    ) -> Result<Self, StoreError> {
+        let models = cells::models(conn, workspace_id)?;
+        let chosen = match &spec.scope {
+            RuleScope::Models(wanted) => Some(
+                models
+                    .iter()
+                    .filter(|model| wanted.contains(&model.option.name))
+                    .map(|model| model.id)
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let names = models
+            .into_iter()
+            .map(|model| (model.id, model.option.name))
+            .collect();
+        Ok(Self {
+            workspace_id,
+            spec,
+            names,
+            chosen,
+        })
+    }
+
+    /// Each target's totals over `window`. Every target is present even without calls:
+    /// "fewer than N requests" must see 0.
+    pub fn measure(
+        &self,
+        conn: &Connection,
+        window: (i64, i64),
+        minute_cutoff: i64,
+    ) -> Result<BTreeMap<String, Measured>, StoreError> {
+        let mut measured = self.measure_cells(conn, window, minute_cutoff)?;
+        if let Some(status) = self.raw_status() {
+            let (low, high) = status.bounds();
+            for (target, totals) in measured.iter_mut() {
+                let filter = CallFilter {
+                    workspace_id: self.workspace_id,
+                    from_ms: window.0,
+                    to_ms: window.1,
+                    models: self.target_models(target),
+                    status: Some(StatusMatch::Range(i64::from(low), i64::from(high))),
+                    id_prefix: None,
+                };
+                totals.raw_status_count = Some(count_calls(conn, &filter, window)?);
+            }
+        }
+        Ok(measured)
+    }
+
+    /// The rule's status when it is one rollups do not count (raw rows must).
+    pub fn raw_status(&self) -> Option<StatusFilter> {
+        match (self.spec.metric, self.spec.status) {
+            (Metric::StatusCount, Some(status))
+                if rollup_status_count(&Cell::default(), status).is_none() =>
+            {
+                Some(status)
+            }
+            _ => None,
+        }
+    }
+
+    /// The model ids behind `target` (`None`: every model).
+    fn target_models(&self, target: &str) -> Option<Vec<i64>> {
+        match self.spec.scope {
+            RuleScope::EachModel => Some(
+                self.names
+                    .iter()
+                    .filter(|(_, name)| *name == target)
+                    .map(|(id, _)| *id)
+                    .collect(),
+            ),
+            _ => self.chosen.clone(),
+        }
+    }
+
+    /// The times of the calls with the rule's raw status in `[from, to)`, sorted, per target:
+    /// one read for many windows (the preview's) instead of a count per window.
+    pub fn raw_status_times(
+        &self,
+        conn: &Connection,
+        from: i64,
+        to: i64,
+    ) -> Result<HashMap<String, Vec<i64>>, StoreError> {
+        let mut times: HashMap<String, Vec<i64>> = HashMap::new();
+        let Some(status) = self.raw_status() else {
+            return Ok(times);
+        };
+        let (low, high) = status.bounds();
+        let mut statement = conn.prepare_cached(
+            "SELECT ts_ms, model_id FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 \
+             AND ts_ms < ?3 AND status BETWEEN ?4 AND ?5",
+        )?;
+        let mut rows = statement.query(rusqlite::params![
+            self.workspace_id,
+            from,
+            to,
+            i64::from(low),
+            i64::from(high)
+        ])?;
+        while let Some(row) = rows.next()? {
+            let (ts_ms, model_id): (i64, i64) = (row.get(0)?, row.get(1)?);
+            let target = match (&self.spec.scope, &self.chosen) {
+                (RuleScope::EachModel, _) => match self.names.get(&model_id) {
+                    Some(name) => name.clone(),
+                    None => continue,
+                },
+                (_, Some(chosen)) if !chosen.contains(&model_id) => continue,
+                _ => String::new(),
+            };
+            times.entry(target).or_default().push(ts_ms);
+        }
+        for list in times.values_mut() {
+            list.sort_unstable();
+        }
+        Ok(times)
+    }
+
+    /// Each target's totals over `window` from rollup cells alone (raw status counts left
+    /// unset).
+    pub fn measure_cells(
+        &self,
+        conn: &Connection,
+        window: (i64, i64),
+        minute_cutoff: i64,
+    ) -> Result<BTreeMap<String, Measured>, StoreError> {
+        let spec = self.spec;
+        let segments = plan(window.0, window.1, Level::Hour, minute_cutoff);
+        let which = match (&spec.scope, &self.chosen) {
+            (RuleScope::AllModels, _) => Cells::AllModels,
+            (RuleScope::EachModel, _) => Cells::EachModel,
+            (RuleScope::Models(_), Some(ids)) => Cells::Models(ids),
+            (RuleScope::Models(_), None) => Cells::Models(&[]),
+        };
+        let mut measured: BTreeMap<String, Measured> = BTreeMap::new();
+        match &spec.scope {
+            RuleScope::EachModel => {
+                for name in self.names.values() {
+                    measured.entry(name.clone()).or_default();
+                }
+            }
+            _ => {
+                measured.entry(String::new()).or_default();
+            }
+        }
+        for stored in cells::cells(
+            conn,
+            self.workspace_id,
+            &segments,
+            which,
+            sketches_for(spec.metric),
+        )? {
+            let target = match spec.scope {
+                RuleScope::EachModel => self
+                    .names
+                    .get(&stored.model_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("model #{}", stored.model_id)),
+                _ => String::new(),
+            };
+            measured.entry(target).or_default().cell.merge(&stored.cell);
+        }
+        Ok(measured)
+    }
+}
+
+/// The sketches a metric needs (decoding them is most of the cost of reading cells).
+fn sketches_for(metric: Metric) -> Sketches {
+    match metric {
+        Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => Sketches::LatencyOnly,
+        Metric::TtftP95 => Sketches::LatencyAndTtft,
+        _ => Sketches::Neither,
+    }
+}

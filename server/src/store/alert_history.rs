@@ -1,0 +1,145 @@
+//! Reading alert events back: one by id (for webhook deliveries) and the filtered, paged
+//! history of a workspace.
+
+use app::model::{AlertEvent, Cursor, EventPage, Metric, Severity};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use super::StoreError;
+
+/// Which events, as the store reads them (times resolved, the page position given).
+#[derive(Clone, Debug, Default)]
+pub struct EventQuery {
+    pub rule: Option<i64>,
+    pub kinds: Vec<String>,
+    pub severity: Option<Severity>,
+    pub model: Option<String>,
+    /// `[from, to)` on the event's time.
+    pub between: Option<(i64, i64)>,
+    pub before: Option<Cursor>,
+    pub limit: u32,
+}
+
+type EventRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<f64>,
+    Option<f64>,
+    i64,
+    i64,
+    i64,
+);
+
+const COLUMNS: &str = "SELECT id, rule_id, rule_name, severity, metric, target, models, kind, \
+                       value, threshold, window_from_ms, window_to_ms, at_ms FROM alert_events ";
+
+/// One event by id.
+pub async fn event_by_id(pool: &SqlitePool, id: i64) -> Result<Option<AlertEvent>, StoreError> {
+    let row: Option<EventRow> = sqlx::query_as(&format!("{COLUMNS} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(event).transpose()
+}
+
+/// One page of `workspace_id`'s events matching `query`, newest first.
+pub async fn events(
+    pool: &SqlitePool,
+    workspace_id: i64,
+    query: &EventQuery,
+) -> Result<EventPage, StoreError> {
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(COLUMNS);
+    sql.push(" WHERE workspace_id = ").push_bind(workspace_id);
+    if let Some(rule) = query.rule {
+        sql.push(" AND rule_id = ").push_bind(rule);
+    }
+    if !query.kinds.is_empty() {
+        sql.push(" AND kind IN (");
+        let mut kinds = sql.separated(", ");
+        for kind in &query.kinds {
+            kinds.push_bind(kind.clone());
+        }
+        sql.push(")");
+    }
+    if let Some(severity) = query.severity {
+        sql.push(" AND severity = ").push_bind(severity.as_str());
+    }
+    if let Some(model) = &query.model {
+        sql.push(" AND (target = ")
+            .push_bind(model.clone())
+            .push(" OR (target = '' AND EXISTS (SELECT 1 FROM json_each(models) WHERE value = ")
+            .push_bind(model.clone())
+            .push(")))");
+    }
+    if let Some((from, to)) = query.between {
+        sql.push(" AND at_ms >= ")
+            .push_bind(from)
+            .push(" AND at_ms < ")
+            .push_bind(to);
+    }
+    if let Some(before) = query.before {
+        sql.push(" AND (at_ms < ")
+            .push_bind(before.ts_ms)
+            .push(" OR (at_ms = ")
+            .push_bind(before.ts_ms)
+            .push(" AND id < ")
+            .push_bind(before.row)
+            .push("))");
+    }
+    // One more than a page says whether an older page exists.
+    sql.push(" ORDER BY at_ms DESC, id DESC LIMIT ")
+        .push_bind(i64::from(query.limit) + 1);
+    let rows: Vec<EventRow> = sql.build_query_as().fetch_all(pool).await?;
+    let mut events = rows.into_iter().map(event).collect::<Result<Vec<_>, _>>()?;
+    let older = if events.len() > query.limit as usize {
+        events.truncate(query.limit as usize);
+        events.last().map(|last| Cursor {
+            ts_ms: last.at_ms,
+            row: last.id,
+        })
+    } else {
+        None
+    };
+    Ok(EventPage { events, older })
+}
+
+fn event(
+    (
+        id,
+        rule_id,
+        rule_name,
+        severity,
+        metric,
+        target,
+        models,
+        kind,
+        value,
+        threshold,
+        from,
+        to,
+        at_ms,
+    ): EventRow,
+) -> Result<AlertEvent, StoreError> {
+    Ok(AlertEvent {
+        id,
+        rule_id,
+        rule_name,
+        severity: Severity::parse(&severity)
+            .ok_or_else(|| StoreError::Corrupt(format!("severity {severity}")))?,
+        metric: Metric::parse(&metric)
+            .ok_or_else(|| StoreError::Corrupt(format!("metric {metric}")))?,
+        target,
+        models: serde_json::from_str(&models).unwrap_or_default(),
+        kind,
+        value,
+        threshold,
+        window_from_ms: from,
+        window_to_ms: to,
+        at_ms,
+    })
+}
