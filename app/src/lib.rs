@@ -12,6 +12,7 @@ pub mod format;
 pub mod model;
 pub mod pages;
 pub mod url_state;
+pub mod workspace;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -22,7 +23,7 @@ use leptos_router::{
 
 use crate::components::header::Header;
 use crate::components::theme_toggle::ThemeChanged;
-use crate::pages::{AlertsPage, AnalyticsPage, LogsPage, NotFound};
+use crate::pages::{AlertsPage, AnalyticsPage, LoginPage, LogsPage, NotFound, SettingsPage};
 
 /// Name of the wasm-bindgen output (`pkg/modelwatch.js`, `pkg/modelwatch_bg.wasm`) and of the
 /// stylesheet (`pkg/modelwatch.css`); the server and the build (Makefile) agree on it.
@@ -59,7 +60,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(ThemeChanged(RwSignal::new(0)));
     components::notifications::provide_notifications();
-    let workspace = Resource::new(|| (), |_| api::get_workspace());
+    let viewer = Resource::new(|| (), |_| api::current_viewer());
 
     view! {
         <Stylesheet id="modelwatch" href=format!("/pkg/{OUTPUT_NAME}.css") />
@@ -67,16 +68,28 @@ pub fn App() -> impl IntoView {
         <Meta name="color-scheme" content="light dark" />
         <Title formatter=|page: String| format!("{page} · Modelwatch") />
         <Router>
-            <Header workspace />
+            <SignedIn>
+                <Header viewer />
+                <components::notifications::LiveEvents />
+            </SignedIn>
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=|| view! { <Redirect path="/analytics" /> } />
                     <Route path=path!("analytics") view=AnalyticsPage ssr=SsrMode::Async />
                     <Route path=path!("logs") view=LogsPage ssr=SsrMode::Async />
                     <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("login") view=LoginPage />
                 </Routes>
             </main>
             <components::notifications::Toasts />
         </Router>
     }
+}
+
+/// Its children everywhere but on the login page.
+#[component]
+fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    view! { <Show when=move || location.pathname.get() != "/login">{children()}</Show> }
 }

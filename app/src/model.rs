@@ -1,5 +1,6 @@
 //! Plain serde types shared by the server and the browser. No I/O and no reactive code here.
 
+mod accounts;
 mod alert_events;
 mod alerts;
 mod analytics;
@@ -10,6 +11,10 @@ mod time;
 mod usage;
 mod workspace;
 
+pub use accounts::{
+    validate_email, validate_name, AddedMember, ApiKeyInfo, CatalogModel, CreatedKey, Member,
+    Membership, Prices, Role, SettingsOverview, Viewer, MIN_PASSWORD_CHARS, PRICE_FIELDS,
+};
 pub use alert_events::{
     validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage, EVENT_KINDS,
 };

@@ -42,6 +42,21 @@ pub(crate) fn invalid(parameter: &'static str, message: impl Into<String>) -> Fi
     }
 }
 
+/// The workspace a query string names (`ws=`), if any.
+pub fn workspace_param(query: &str) -> Result<Option<i64>, FilterError> {
+    match query_pairs(query).into_iter().find(|(key, _)| key == "ws") {
+        None => Ok(None),
+        Some((_, value)) if value.trim().is_empty() => Ok(None),
+        Some((_, value)) => value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Some)
+            .ok_or_else(|| invalid("ws", "must be a workspace's number")),
+    }
+}
+
 /// Parses `2026-11-20T00:00Z` (the short form the URLs use), any RFC 3339 time, or a time
 /// without an offset as a `datetime-local` field sends it (`2026-11-20T00:00`), read as UTC.
 pub fn parse_time(text: &str) -> Option<i64> {

@@ -1,11 +1,11 @@
-//! The small administrative subcommands: keys, models, recompute-cost.
+//! The small administrative subcommands: keys, users, models, workspaces, recompute-cost.
 
 use anyhow::{bail, Context};
 use app::model::ModelKind;
 use sqlx::SqlitePool;
 
 use crate::config::{
-    KeysCommand, ModelSetArgs, ModelsCommand, RecomputeCostArgs, WorkspacesCommand,
+    KeysCommand, ModelSetArgs, ModelsCommand, RecomputeCostArgs, UsersCommand, WorkspacesCommand,
 };
 use crate::cost::Prices;
 use crate::store;
@@ -122,6 +122,34 @@ pub async fn workspaces(pool: &SqlitePool, command: WorkspacesCommand) -> anyhow
     store::workspaces::set_retention_days(pool, workspace_id, days).await?;
     eprintln!(
         "workspace {workspace:?} keeps raw calls for {days} days from the next retention pass"
+    );
+    Ok(())
+}
+
+/// `modelwatch users ...`
+pub async fn users(pool: &SqlitePool, command: UsersCommand) -> anyhow::Result<()> {
+    let UsersCommand::Add {
+        email,
+        admin,
+        workspace,
+        role,
+    } = command;
+    let password = match std::env::var("MODELWATCH_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
+            .context("no password: set MODELWATCH_PASSWORD or run in a terminal")?,
+    };
+    let role = if admin {
+        app::model::Role::Admin
+    } else {
+        app::model::Role::parse(&role).unwrap_or(app::model::Role::Viewer)
+    };
+    let user =
+        crate::auth::accounts::add_user(pool, &email, &password, admin, &workspace, role).await?;
+    println!(
+        "{} is {} of workspace {workspace}",
+        user.email,
+        role.as_str()
     );
     Ok(())
 }

@@ -54,6 +54,9 @@ pub enum Command {
     /// Manage ingest API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage dashboard users.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Manage the model catalog (kinds and prices).
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -70,6 +73,26 @@ pub enum Command {
     BenchAnalytics(BenchAnalyticsArgs),
     /// Measure the Logs tab and the export on an existing database and print the numbers.
     BenchLogs(BenchLogsArgs),
+}
+
+/// `modelwatch users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user (or set an existing user's password) and give them a role in a
+    /// workspace. The password comes from MODELWATCH_PASSWORD or is asked for.
+    Add {
+        /// The user's e-mail address (their login).
+        email: String,
+        /// A server administrator: admin of the workspace and may create workspaces.
+        #[arg(long)]
+        admin: bool,
+        /// The workspace to join (created when missing).
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// The role in that workspace (admins are always admin).
+        #[arg(long, default_value = "viewer", value_parser = ["admin", "viewer"])]
+        role: String,
+    },
 }
 
 /// `modelwatch keys ...`
@@ -265,6 +288,22 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=10_000)
     )]
     pub logs_search_budget_ms: u64,
+    /// Hours a login session lasts.
+    #[arg(
+        long,
+        env = "MODELWATCH_SESSION_HOURS",
+        default_value_t = 168,
+        value_parser = clap::value_parser!(u64).range(1..=8_760)
+    )]
+    pub session_hours: u64,
+    /// The first administrator's login, created with a random password (printed once) when
+    /// the database has no user yet.
+    #[arg(
+        long,
+        env = "MODELWATCH_ADMIN_EMAIL",
+        default_value = "admin@localhost"
+    )]
+    pub admin_email: String,
 }
 
 impl Cli {

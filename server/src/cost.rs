@@ -2,24 +2,7 @@
 
 use app::model::Usage;
 
-/// A model's prices in USD. `None`: unknown.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Prices {
-    pub input_per_mtok: Option<f64>,
-    pub cached_input_per_mtok: Option<f64>,
-    pub output_per_mtok: Option<f64>,
-    pub per_image: Option<f64>,
-    pub per_video_second: Option<f64>,
-    pub per_audio_second: Option<f64>,
-    pub per_mchar: Option<f64>,
-}
-
-impl Prices {
-    /// True when no price at all is known.
-    pub fn is_unknown(&self) -> bool {
-        *self == Prices::default()
-    }
-}
+pub use app::model::Prices;
 
 /// The cost of `usage`, or `None` when a unit it used has no known price (a cost that leaves out
 /// part of the usage would be wrong, not approximate). Cached input tokens are billed at the

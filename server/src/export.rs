@@ -12,7 +12,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use chrono::{Datelike, Timelike};
 use rusqlite::Connection;
 
@@ -20,7 +20,7 @@ use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::query::logs::{by_request_id, LogScope};
 use crate::query::request_ids::RequestIds;
-use crate::query::{now_ms, Engine, DEFAULT_WORKSPACE_ID};
+use crate::query::{now_ms, Engine};
 use crate::store::logs::{each_call, StoredCall};
 use crate::store::StoreError;
 
@@ -203,9 +203,11 @@ fn file_name(scope: &LogScope, format: Format) -> String {
 
 async fn export(
     State(engine): State<Engine>,
+    Extension(viewer): Extension<app::model::Viewer>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = query.unwrap_or_default();
+    let workspace_id = crate::auth::session::readable_workspace(&viewer, &query)?;
     let format = match query_pairs(&query)
         .into_iter()
         .rev()
@@ -218,7 +220,7 @@ async fn export(
     let filter =
         LogsFilter::from_query(&query).map_err(|error| ApiError::bad_request(error.to_string()))?;
     let (scope, _) = engine
-        .log_scope(DEFAULT_WORKSPACE_ID, &filter, now_ms())
+        .log_scope(workspace_id, &filter, now_ms())
         .await
         .map_err(ApiError::internal)?;
     let name = file_name(&scope, format);

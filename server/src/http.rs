@@ -36,6 +36,10 @@ pub struct AppState {
     pub engine: Engine,
     /// Alert events that notify, as they happen: every open dashboard listens (SSE).
     pub alert_events: tokio::sync::broadcast::Sender<crate::alerts::evaluator::WorkspaceEvent>,
+    /// Login attempts per account and client address.
+    pub limiter: Arc<crate::auth::limiter::LoginLimiter>,
+    /// How long a login session lasts.
+    pub session_ttl_ms: i64,
 }
 
 impl AppState {
@@ -63,11 +67,19 @@ impl AppState {
             ingest,
             engine,
             alert_events,
+            limiter: Arc::new(crate::auth::limiter::LoginLimiter::new()),
+            session_ttl_ms: 7 * 86_400_000,
         }
     }
 }
 
 impl AppState {
+    /// The same state with sessions lasting `hours`.
+    pub fn with_session_hours(mut self, hours: u64) -> Self {
+        self.session_ttl_ms = i64::try_from(hours).unwrap_or(8_760) * 3_600_000;
+        self
+    }
+
     /// The same state with another Logs search budget (see `Engine::with_search_budget`).
     pub fn with_logs_search_budget(mut self, budget: std::time::Duration) -> Self {
         self.engine = self.engine.clone().with_search_budget(budget);
@@ -87,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ingest::api::router())
         .merge(crate::export::router())
         .route("/api/v1/events", get(events::events))
+        .merge(crate::auth::routes::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -94,6 +107,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::session::sessions,
+        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

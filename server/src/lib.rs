@@ -4,6 +4,7 @@
 //! integration tests drive exactly what production runs.
 
 pub mod alerts;
+pub mod auth;
 pub mod bench;
 pub mod bench_analytics;
 pub mod bench_logs;

@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(command) => server::commands::keys(&store::open(url).await?, command).await,
+        Command::Users(command) => server::commands::users(&store::open(url).await?, command).await,
         Command::Models(command) => {
             server::commands::models(&store::open(url).await?, command).await
         }

@@ -5,6 +5,7 @@ mod backend;
 pub mod logs;
 pub mod plan;
 pub mod request_ids;
+mod settings;
 
 use std::sync::Arc;
 

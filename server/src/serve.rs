@@ -27,7 +27,19 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(site_root = %site_root, "no built front end found: pages render but will not hydrate (run `make build`)");
     }
     let state = AppState::new(pool.clone(), ingest, &site_root, addr)
-        .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms));
+        .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms))
+        .with_session_hours(args.session_hours);
+    if let Some(password) = crate::auth::accounts::first_admin(&pool, &args.admin_email)
+        .await
+        .context("cannot create the first administrator")?
+    {
+        // Shown once, on the console only (never logged to files through tracing).
+        eprintln!(
+            "\nFirst run: sign in at http://{addr}/login as {} with password {password}\n\
+             (shown once; change it with `modelwatch users add --admin {}`)\n",
+            args.admin_email, args.admin_email
+        );
+    }
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let retention = crate::jobs::retention::spawn(
         pool.clone(),
@@ -93,7 +105,8 @@ pub async fn serve_until(
 ) -> anyhow::Result<()> {
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let notify = stopping.clone();
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         stop.await;
         notify.notify_one();
     });

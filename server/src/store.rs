@@ -1,5 +1,6 @@
 //! Storage: the only place SQL lives. Opens the database, runs migrations, answers questions.
 
+pub mod accounts;
 pub mod alert_history;
 pub mod alerts;
 pub mod analytics;

@@ -1,79 +1,84 @@
 //! Server functions of the Alerts page. Rules are validated here with the same code the
-//! editor runs as you type (`RuleDraft::validate`).
+//! editor runs as you type (`RuleDraft::validate`). Reading needs a viewer of the workspace;
+//! changing rules and channels needs an admin.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{AlertRule, EventPage, RuleDraft, RulePreview};
+use crate::model::{AlertChannel, AlertRule, Delivery, EventPage, RuleDraft, RulePreview};
 
 /// Most events one call asks deliveries for.
 pub const MAX_EVENTS: u32 = 500;
 
-#[cfg(feature = "ssr")]
-fn answer_status(status: http::StatusCode) {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(status);
-    }
-}
-
 /// The workspace's alert rules.
 #[server(input = GetUrl, endpoint = "list_alert_rules")]
-pub async fn list_alert_rules() -> Result<Vec<AlertRule>, ServerFnError> {
-    Ok(crate::api::backend::backend()?.alert_rules().await?)
+pub async fn list_alert_rules(ws: Option<i64>) -> Result<Vec<AlertRule>, ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Viewer)?;
+    answer(
+        crate::api::backend::backend()?
+            .alert_rules(access.workspace_id)
+            .await,
+    )
 }
 
 /// Saves the rule in `draft` as a new rule (`id` empty) or over rule `id`. An invalid draft is
 /// answered with 400 and every wrong field (`field: reason; ...`).
 #[server(endpoint = "save_alert_rule")]
-pub async fn save_alert_rule(id: Option<i64>, draft: RuleDraft) -> Result<i64, ServerFnError> {
-    use crate::api::backend::BackendError;
+pub async fn save_alert_rule(
+    ws: Option<i64>,
+    id: Option<i64>,
+    draft: RuleDraft,
+) -> Result<i64, ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Admin)?;
     let spec = validated(draft)?;
-    match crate::api::backend::backend()?
-        .save_alert_rule(id, spec)
-        .await
-    {
-        Err(BackendError::NotFound) => {
-            answer_status(http::StatusCode::NOT_FOUND);
-            Err(ServerFnError::new("id: no such rule"))
-        }
-        other => Ok(other?),
-    }
+    answer(
+        crate::api::backend::backend()?
+            .save_alert_rule(access.workspace_id, id, spec)
+            .await,
+    )
 }
 
 /// The rule's metric over the last 24 hours, measured as the evaluator measures it, for the
 /// editor's preview. An invalid draft is answered with 400 like [`save_alert_rule`].
 #[server(endpoint = "preview_alert_rule")]
-pub async fn preview_alert_rule(draft: RuleDraft) -> Result<RulePreview, ServerFnError> {
+pub async fn preview_alert_rule(
+    ws: Option<i64>,
+    draft: RuleDraft,
+) -> Result<RulePreview, ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Viewer)?;
     let spec = validated(draft)?;
-    Ok(crate::api::backend::backend()?
-        .preview_alert_rule(spec)
-        .await?)
+    answer(
+        crate::api::backend::backend()?
+            .preview_alert_rule(access.workspace_id, spec)
+            .await,
+    )
 }
 
 /// The rule a draft describes, or 400 naming every wrong field (`field: reason; ...`).
 #[cfg(feature = "ssr")]
 fn validated(draft: RuleDraft) -> Result<crate::model::RuleSpec, ServerFnError> {
-    draft.validate().map_err(|problems| {
-        answer_status(http::StatusCode::BAD_REQUEST);
+    draft.validate().or_else(|problems| {
         let reasons: Vec<String> = problems
             .iter()
             .map(|problem| format!("{}: {}", problem.field, problem.message))
             .collect();
-        ServerFnError::new(reasons.join("; "))
+        crate::api::access::refuse(http::StatusCode::BAD_REQUEST, reasons.join("; "))
     })
 }
 
 /// Deletes rule `id`; its events stay in the history.
 #[server(endpoint = "delete_alert_rule")]
-pub async fn delete_alert_rule(id: i64) -> Result<(), ServerFnError> {
-    use crate::api::backend::BackendError;
-    match crate::api::backend::backend()?.delete_alert_rule(id).await {
-        Err(BackendError::NotFound) => {
-            answer_status(http::StatusCode::NOT_FOUND);
-            Err(ServerFnError::new("id: no such rule"))
-        }
-        other => Ok(other?),
-    }
+pub async fn delete_alert_rule(ws: Option<i64>, id: i64) -> Result<(), ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Admin)?;
+    answer(
+        crate::api::backend::backend()?
+            .delete_alert_rule(access.workspace_id, id)
+            .await,
+    )
 }
 
 /// One page of the alert history for the filter in `query` (the Alerts page's own query
@@ -81,79 +86,89 @@ pub async fn delete_alert_rule(id: i64) -> Result<(), ServerFnError> {
 /// parameter at fault.
 #[server(input = GetUrl, endpoint = "list_alert_events")]
 pub async fn list_alert_events(query: String) -> Result<EventPage, ServerFnError> {
+    use crate::api::access::{access_for_query, answer, refuse};
+    let access = access_for_query(&query, crate::model::Role::Viewer)?;
     let filter = match crate::url_state::HistoryFilter::from_query(&query) {
         Ok(filter) => filter,
-        Err(error) => {
-            answer_status(http::StatusCode::BAD_REQUEST);
-            return Err(ServerFnError::new(error.to_string()));
-        }
+        Err(error) => return refuse(http::StatusCode::BAD_REQUEST, error.to_string()),
     };
-    Ok(crate::api::backend::backend()?.alert_events(filter).await?)
+    answer(
+        crate::api::backend::backend()?
+            .alert_events(access.workspace_id, filter)
+            .await,
+    )
 }
 
 /// The workspace's webhook channels.
 #[server(input = GetUrl, endpoint = "list_alert_channels")]
-pub async fn list_alert_channels() -> Result<Vec<crate::model::AlertChannel>, ServerFnError> {
-    Ok(crate::api::backend::backend()?.alert_channels().await?)
+pub async fn list_alert_channels(ws: Option<i64>) -> Result<Vec<AlertChannel>, ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Viewer)?;
+    answer(
+        crate::api::backend::backend()?
+            .alert_channels(access.workspace_id)
+            .await,
+    )
 }
 
 /// Adds a webhook channel (`format`: `json` or `slack`); 400 names the wrong field.
 #[server(endpoint = "create_alert_channel")]
 pub async fn create_alert_channel(
+    ws: Option<i64>,
     name: String,
     url: String,
     format: String,
 ) -> Result<i64, ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Admin)?;
     let Some(format) = crate::model::ChannelFormat::parse(&format) else {
-        answer_status(http::StatusCode::BAD_REQUEST);
-        return Err(ServerFnError::new("format: json or slack"));
+        return refuse(http::StatusCode::BAD_REQUEST, "format: json or slack");
     };
     if let Err(problem) = crate::model::validate_channel(&name, &url) {
-        answer_status(http::StatusCode::BAD_REQUEST);
-        return Err(ServerFnError::new(format!(
-            "{}: {}",
-            problem.field, problem.message
-        )));
+        return refuse(
+            http::StatusCode::BAD_REQUEST,
+            format!("{}: {}", problem.field, problem.message),
+        );
     }
-    Ok(crate::api::backend::backend()?
-        .create_alert_channel(name, url, format)
-        .await?)
+    answer(
+        crate::api::backend::backend()?
+            .create_alert_channel(access.workspace_id, name, url, format)
+            .await,
+    )
 }
 
 /// Deletes webhook channel `id`.
 #[server(endpoint = "delete_alert_channel")]
-pub async fn delete_alert_channel(id: i64) -> Result<(), ServerFnError> {
-    use crate::api::backend::BackendError;
-    match crate::api::backend::backend()?
-        .delete_alert_channel(id)
-        .await
-    {
-        Err(BackendError::NotFound) => {
-            answer_status(http::StatusCode::NOT_FOUND);
-            Err(ServerFnError::new("id: no such channel"))
-        }
-        other => Ok(other?),
-    }
+pub async fn delete_alert_channel(ws: Option<i64>, id: i64) -> Result<(), ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Admin)?;
+    answer(
+        crate::api::backend::backend()?
+            .delete_alert_channel(access.workspace_id, id)
+            .await,
+    )
 }
 
 /// Sends a test notification to channel `id` and returns how the delivery went.
 #[server(endpoint = "send_test_alert")]
-pub async fn send_test_alert(id: i64) -> Result<crate::model::Delivery, ServerFnError> {
-    use crate::api::backend::BackendError;
-    match crate::api::backend::backend()?.send_test_alert(id).await {
-        Err(BackendError::NotFound) => {
-            answer_status(http::StatusCode::NOT_FOUND);
-            Err(ServerFnError::new("id: no such channel"))
-        }
-        other => Ok(other?),
-    }
+pub async fn send_test_alert(ws: Option<i64>, id: i64) -> Result<Delivery, ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Admin)?;
+    answer(
+        crate::api::backend::backend()?
+            .send_test_alert(access.workspace_id, id)
+            .await,
+    )
 }
 
 /// The webhook deliveries of the events in `event_ids` (comma-separated, at most 500).
 #[server(input = GetUrl, endpoint = "list_alert_deliveries")]
 pub async fn list_alert_deliveries(
+    ws: Option<i64>,
     event_ids: String,
-) -> Result<Vec<crate::model::Delivery>, ServerFnError> {
+) -> Result<Vec<Delivery>, ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Viewer)?;
     let ids: Result<Vec<i64>, _> = event_ids
         .split(',')
         .map(str::trim)
@@ -161,14 +176,14 @@ pub async fn list_alert_deliveries(
         .map(str::parse)
         .collect();
     match ids {
-        Ok(ids) if ids.len() <= MAX_EVENTS as usize => Ok(crate::api::backend::backend()?
-            .alert_deliveries(ids)
-            .await?),
-        _ => {
-            answer_status(http::StatusCode::BAD_REQUEST);
-            Err(ServerFnError::new(
-                "event_ids: up to 500 event ids, comma-separated",
-            ))
-        }
+        Ok(ids) if ids.len() <= MAX_EVENTS as usize => answer(
+            crate::api::backend::backend()?
+                .alert_deliveries(access.workspace_id, ids)
+                .await,
+        ),
+        _ => refuse(
+            http::StatusCode::BAD_REQUEST,
+            "event_ids: up to 500 event ids, comma-separated",
+        ),
     }
 }

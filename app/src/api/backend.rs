@@ -1,15 +1,16 @@
 //! The seam between the UI and the engine: everything a server function may ask of the engine.
 //!
 //! `server` implements [`Backend`] and provides it as context to every server function and
-//! render; `app` never sees SQL, sqlx or tokio.
+//! render; `app` never sees SQL, sqlx or tokio. Every question names its workspace: the server
+//! function has already checked that the signed-in user may ask it (`api::access`).
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
 use crate::model::{
-    AlertChannel, AlertRule, AnalyticsReport, ChannelFormat, Delivery, EventPage, LogDetail,
-    LogPage, RulePreview, RuleSpec, WorkspaceInfo,
+    AddedMember, AlertChannel, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey, Delivery,
+    EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
 };
 use crate::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter};
 
@@ -17,9 +18,12 @@ use crate::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter};
 /// (it converts into `ServerFnError` through `?`).
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    /// The thing asked for does not exist.
+    /// The thing asked for does not exist (in this workspace).
     #[error("not found")]
     NotFound,
+    /// The request cannot be carried out as asked; the text says why (`field: reason`).
+    #[error("{0}")]
+    Invalid(String),
     /// Storage or another internal part failed; details are in the server log.
     #[error("internal error")]
     Internal,
@@ -28,52 +32,111 @@ pub enum BackendError {
 /// Everything the UI may ask of the engine.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// The workspace the current dashboard user is looking at.
-    async fn current_workspace(&self) -> Result<WorkspaceInfo, BackendError>;
+    /// The Analytics report for `filter` in workspace `ws`; presets end now.
+    async fn analytics(
+        &self,
+        ws: i64,
+        filter: AnalyticsFilter,
+    ) -> Result<AnalyticsReport, BackendError>;
 
-    /// The Analytics report for `filter` in the current workspace; presets end now.
-    async fn analytics(&self, filter: AnalyticsFilter) -> Result<AnalyticsReport, BackendError>;
-
-    /// One page of the Logs table for `filter` in the current workspace; presets end now.
-    async fn logs(&self, filter: LogsFilter) -> Result<LogPage, BackendError>;
+    /// One page of the Logs table for `filter`; presets end now.
+    async fn logs(&self, ws: i64, filter: LogsFilter) -> Result<LogPage, BackendError>;
 
     /// Everything stored about the newest call with `request_id` that retention still keeps.
-    async fn log(&self, request_id: String) -> Result<LogDetail, BackendError>;
+    async fn log(&self, ws: i64, request_id: String) -> Result<LogDetail, BackendError>;
 
-    /// The alert rules of the current workspace.
-    async fn alert_rules(&self) -> Result<Vec<AlertRule>, BackendError>;
+    /// The alert rules.
+    async fn alert_rules(&self, ws: i64) -> Result<Vec<AlertRule>, BackendError>;
 
     /// Stores a validated rule: a new one (`id` `None`) or over rule `id`; returns its id.
-    async fn save_alert_rule(&self, id: Option<i64>, spec: RuleSpec) -> Result<i64, BackendError>;
+    /// Channels must be the workspace's own.
+    async fn save_alert_rule(
+        &self,
+        ws: i64,
+        id: Option<i64>,
+        spec: RuleSpec,
+    ) -> Result<i64, BackendError>;
 
     /// Deletes rule `id` (its history stays).
-    async fn delete_alert_rule(&self, id: i64) -> Result<(), BackendError>;
+    async fn delete_alert_rule(&self, ws: i64, id: i64) -> Result<(), BackendError>;
 
     /// The rule's metric over the last 24 hours, for the editor's preview.
-    async fn preview_alert_rule(&self, spec: RuleSpec) -> Result<RulePreview, BackendError>;
+    async fn preview_alert_rule(
+        &self,
+        ws: i64,
+        spec: RuleSpec,
+    ) -> Result<RulePreview, BackendError>;
 
-    /// The webhook channels of the current workspace.
-    async fn alert_channels(&self) -> Result<Vec<AlertChannel>, BackendError>;
+    /// The webhook channels.
+    async fn alert_channels(&self, ws: i64) -> Result<Vec<AlertChannel>, BackendError>;
 
     /// Stores a validated channel; returns its id.
     async fn create_alert_channel(
         &self,
+        ws: i64,
         name: String,
         url: String,
         format: ChannelFormat,
     ) -> Result<i64, BackendError>;
 
     /// Deletes channel `id`.
-    async fn delete_alert_channel(&self, id: i64) -> Result<(), BackendError>;
+    async fn delete_alert_channel(&self, ws: i64, id: i64) -> Result<(), BackendError>;
 
     /// Sends a test notification to channel `id` now and says how it went.
-    async fn send_test_alert(&self, channel_id: i64) -> Result<Delivery, BackendError>;
+    async fn send_test_alert(&self, ws: i64, channel_id: i64) -> Result<Delivery, BackendError>;
 
     /// The webhook deliveries of these events.
-    async fn alert_deliveries(&self, event_ids: Vec<i64>) -> Result<Vec<Delivery>, BackendError>;
+    async fn alert_deliveries(
+        &self,
+        ws: i64,
+        event_ids: Vec<i64>,
+    ) -> Result<Vec<Delivery>, BackendError>;
 
-    /// One page of the current workspace's alert events matching `filter`, newest first.
-    async fn alert_events(&self, filter: HistoryFilter) -> Result<EventPage, BackendError>;
+    /// One page of alert events matching `filter`, newest first.
+    async fn alert_events(&self, ws: i64, filter: HistoryFilter)
+        -> Result<EventPage, BackendError>;
+
+    /// Members, keys, models and prices, as seen by a user with `role`.
+    async fn settings(&self, ws: i64, role: Role) -> Result<SettingsOverview, BackendError>;
+
+    /// Sets the raw-data retention in days (1 to 3,650).
+    async fn set_retention(&self, ws: i64, days: u32) -> Result<(), BackendError>;
+
+    /// Adds `email` with `role`; a new account gets a password shown once.
+    async fn add_member(
+        &self,
+        ws: i64,
+        email: String,
+        role: Role,
+    ) -> Result<AddedMember, BackendError>;
+
+    /// Changes a member's role, or removes them (`None`); a workspace keeps one admin.
+    async fn change_member(
+        &self,
+        ws: i64,
+        user_id: i64,
+        role: Option<Role>,
+    ) -> Result<(), BackendError>;
+
+    /// Creates an ingest key named `name`; its secret is returned once.
+    async fn create_api_key(&self, ws: i64, name: String) -> Result<CreatedKey, BackendError>;
+
+    /// Revokes key `id`.
+    async fn revoke_api_key(&self, ws: i64, id: i64) -> Result<(), BackendError>;
+
+    /// Sets the prices of model `model_id` (checked already).
+    async fn set_model_prices(
+        &self,
+        ws: i64,
+        model_id: i64,
+        prices: Prices,
+    ) -> Result<(), BackendError>;
+
+    /// Creates workspace `name` with `user_id` as its admin; returns its id.
+    async fn create_workspace(&self, user_id: i64, name: String) -> Result<i64, BackendError>;
+
+    /// Ends every session of `user_id`; returns how many were live.
+    async fn sign_out_everywhere(&self, user_id: i64) -> Result<u64, BackendError>;
 }
 
 /// How the engine is shared with server functions (as Leptos context).

@@ -5,47 +5,45 @@ use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{LogDetail, LogPage};
 
-/// Sets the status of the server function's HTTP answer.
-#[cfg(feature = "ssr")]
-fn answer_status(status: http::StatusCode) {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(status);
-    }
-}
-
 /// One page of the Logs table for the filter and page in `query` (the page's own query
 /// string, without `?`). An invalid filter is answered with 400 and the parameter at fault.
 #[server(input = GetUrl, endpoint = "list_logs")]
 pub async fn list_logs(query: String) -> Result<LogPage, ServerFnError> {
+    use crate::api::access::{access_for_query, answer, refuse};
+    let access = access_for_query(&query, crate::model::Role::Viewer)?;
     let filter = match crate::url_state::LogsFilter::from_query(&query) {
         Ok(filter) => filter,
-        Err(error) => {
-            answer_status(http::StatusCode::BAD_REQUEST);
-            return Err(ServerFnError::new(error.to_string()));
-        }
+        Err(error) => return refuse(http::StatusCode::BAD_REQUEST, error.to_string()),
     };
-    Ok(crate::api::backend::backend()?.logs(filter).await?)
+    answer(
+        crate::api::backend::backend()?
+            .logs(access.workspace_id, filter)
+            .await,
+    )
 }
 
-/// Everything stored about the call with `request_id`; 404 when retention no longer keeps it
-/// (or it never arrived).
+/// Everything stored about the call with `request_id` in workspace `ws`; 404 when retention
+/// no longer keeps it (or it never arrived).
 #[server(input = GetUrl, endpoint = "get_log")]
-pub async fn get_log(request_id: String) -> Result<LogDetail, ServerFnError> {
-    use crate::api::backend::BackendError;
+pub async fn get_log(request_id: String, ws: Option<i64>) -> Result<LogDetail, ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Viewer)?;
     let request_id = request_id.trim().to_owned();
     if request_id.is_empty() || request_id.chars().count() > crate::url_state::MAX_REQUEST_ID_CHARS
     {
-        answer_status(http::StatusCode::BAD_REQUEST);
-        return Err(ServerFnError::new(
+        return refuse(
+            http::StatusCode::BAD_REQUEST,
             "id: a request ID is 1 to 128 characters",
-        ));
+        );
     }
-    match crate::api::backend::backend()?.log(request_id).await {
-        Ok(detail) => Ok(detail),
-        Err(BackendError::NotFound) => {
-            answer_status(http::StatusCode::NOT_FOUND);
-            Err(ServerFnError::new("no call with this request ID is kept"))
-        }
-        Err(error) => Err(error.into()),
+    match crate::api::backend::backend()?
+        .log(access.workspace_id, request_id)
+        .await
+    {
+        Err(crate::api::backend::BackendError::NotFound) => refuse(
+            http::StatusCode::NOT_FOUND,
+            "no call with this request ID is kept",
+        ),
+        other => answer(other),
     }
 }

@@ -1,12 +1,12 @@
-//! Server functions about the current workspace.
+//! Server functions about the signed-in user.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::WorkspaceInfo;
+use crate::model::Viewer;
 
-/// The workspace the dashboard is showing.
-#[server(input = GetUrl, endpoint = "get_workspace")]
-pub async fn get_workspace() -> Result<WorkspaceInfo, ServerFnError> {
-    Ok(crate::api::backend::backend()?.current_workspace().await?)
+/// The signed-in user with their workspaces and roles (401 without a session).
+#[server(input = GetUrl, endpoint = "current_viewer")]
+pub async fn current_viewer() -> Result<Viewer, ServerFnError> {
+    crate::api::access::viewer()
 }

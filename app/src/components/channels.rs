@@ -16,6 +16,7 @@ pub fn ChannelsPanel(
     /// Deletes one.
     delete: ServerAction<DeleteAlertChannel>,
 ) -> impl IntoView {
+    let ws = crate::workspace::use_ws();
     let test = ServerAction::<SendTestAlert>::new();
     let name = RwSignal::new(String::new());
     let url = RwSignal::new(String::new());
@@ -53,8 +54,8 @@ pub fn ChannelsPanel(
                     <strong>{channel.name.clone()}</strong>
                     <span class="muted small">{format!(" {} · {}", channel.format.as_str(), channel.url)}</span>
                     <span class="actions">
-                        <button type="button" on:click=move |_| { test.dispatch(SendTestAlert { id }); }>"Send test"</button>
-                        <button type="button" class="danger" on:click=move |_| { delete.dispatch(DeleteAlertChannel { id }); }>"Delete"</button>
+                        <button type="button" on:click=move |_| { test.dispatch(SendTestAlert { ws: ws.get_untracked(), id }); }>"Send test"</button>
+                        <button type="button" class="danger" on:click=move |_| { delete.dispatch(DeleteAlertChannel { ws: ws.get_untracked(), id }); }>"Delete"</button>
                     </span>
                 </li>
             }
@@ -68,7 +69,7 @@ pub fn ChannelsPanel(
             <form class="channel-form" on:submit=move |event| {
                 event.prevent_default();
                 if problem.get().is_none() && !name.get().is_empty() {
-                    create.dispatch(CreateAlertChannel { name: name.get(), url: url.get(), format: format.get() });
+                    create.dispatch(CreateAlertChannel { ws: ws.get_untracked(), name: name.get(), url: url.get(), format: format.get() });
                     name.set(String::new());
                     url.set(String::new());
                 }

@@ -44,11 +44,37 @@ pub fn provide_notifications() -> Notifications {
         connected: RwSignal::new(false),
     };
     provide_context(notifications);
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        connect(notifications);
-    });
     notifications
+}
+
+/// Listens to the event stream of the URL's workspace (in the browser), reconnecting to the
+/// new one when the workspace changes.
+#[component]
+pub fn LiveEvents() -> impl IntoView {
+    let ws = crate::workspace::use_ws();
+    #[cfg(feature = "hydrate")]
+    {
+        let notifications = use_notifications();
+        let current = StoredValue::new_local(None::<web_sys::EventSource>);
+        Effect::new(move |_| {
+            let ws = ws.get();
+            current.update_value(|old| {
+                if let Some(old) = old.take() {
+                    old.close();
+                }
+            });
+            current.set_value(connect(notifications, ws));
+        });
+        on_cleanup(move || {
+            current.update_value(|old| {
+                if let Some(old) = old.take() {
+                    old.close();
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ws;
 }
 
 /// Adds a received event: a toast (removed after a while), the unread count, the version.
@@ -74,13 +100,12 @@ pub fn receive(notifications: Notifications, event: AlertEvent) {
 }
 
 #[cfg(feature = "hydrate")]
-fn connect(notifications: Notifications) {
+fn connect(notifications: Notifications, ws: Option<i64>) -> Option<web_sys::EventSource> {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
-    let Ok(source) = web_sys::EventSource::new("/api/v1/events") else {
-        return;
-    };
+    let url = crate::workspace::ws_path("/api/v1/events", ws);
+    let source = web_sys::EventSource::new(&url).ok()?;
     let on_alert =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
             let Some(data) = message.data().as_string() else {
@@ -95,16 +120,17 @@ fn connect(notifications: Notifications) {
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     let on_error = Closure::<dyn FnMut()>::new(move || notifications.connected.set(false));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    // The connection lives as long as the page.
+    // The handlers live as long as the page; the source until the workspace changes.
     on_alert.forget();
     on_open.forget();
     on_error.forget();
-    std::mem::forget(source);
+    Some(source)
 }
 
 /// The bell in the header: unread alert notifications, a link to the Alerts page.
 #[component]
 pub fn Bell() -> impl IntoView {
+    let ws = crate::workspace::use_ws();
     let notifications = use_notifications();
     let unread = notifications.unread;
     let label = move || match unread.get() {
@@ -113,7 +139,7 @@ pub fn Bell() -> impl IntoView {
         n => format!("Alerts: {n} new notifications"),
     };
     view! {
-        <A href="/alerts" attr:class="bell" attr:aria-label=label attr:data-testid="bell" on:click=move |_| unread.set(0)>
+        <A href=move || crate::workspace::ws_path("/alerts", ws.get()) attr:class="bell" attr:aria-label=label attr:data-testid="bell" on:click=move |_| unread.set(0)>
             <svg class="bell-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
                 <path
                     fill="currentColor"
@@ -130,6 +156,7 @@ pub fn Bell() -> impl IntoView {
 /// The toasts, bottom right.
 #[component]
 pub fn Toasts() -> impl IntoView {
+    let ws = crate::workspace::use_ws();
     let notifications = use_notifications();
     view! {
         <div class="toasts" role="region" aria-label="Notifications" aria-live="polite">
@@ -137,7 +164,7 @@ pub fn Toasts() -> impl IntoView {
                 <div class=format!("toast toast-{}", event.kind) role="status" data-testid="toast">
                     <strong>{alert_summary(&event).0}</strong>
                     <span>{alert_summary(&event).1}</span>
-                    <A href="/alerts">"Details"</A>
+                    <A href=move || crate::workspace::ws_path("/alerts", ws.get())>"Details"</A>
                 </div>
             </For>
         </div>

@@ -55,9 +55,10 @@ pub fn AlertsPage() -> impl IntoView {
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
     let notifications = use_notifications();
+    let ws = crate::workspace::use_ws();
     let rules = Resource::new(
-        move || (save.version().get(), delete.version().get()),
-        |_| list_alert_rules(),
+        move || (ws.get(), save.version().get(), delete.version().get()),
+        |(ws, _, _)| list_alert_rules(ws),
     );
     let refresh = Signal::derive(move || notifications.version.get() + save.version().get() as u64);
     let create_channel = ServerAction::<CreateAlertChannel>::new();
@@ -65,11 +66,12 @@ pub fn AlertsPage() -> impl IntoView {
     let channels = Resource::new(
         move || {
             (
+                ws.get(),
                 create_channel.version().get(),
                 delete_channel.version().get(),
             )
         },
-        |_| list_alert_channels(),
+        |(ws, _, _)| list_alert_channels(ws),
     );
     let channel_list =
         Signal::derive(move || channels.get().and_then(Result::ok).unwrap_or_default());
@@ -95,6 +97,7 @@ pub fn AlertsPage() -> impl IntoView {
     Effect::new(move |_| notifications.unread.set(0));
     let on_save = Callback::new(move |draft: RuleDraft| {
         save.dispatch(SaveAlertRule {
+            ws: ws.get_untracked(),
             id: editing.get_untracked(),
             draft,
         });
@@ -158,6 +161,7 @@ fn RuleList(
     save: ServerAction<SaveAlertRule>,
     delete: ServerAction<DeleteAlertRule>,
 ) -> impl IntoView {
+    let ws = crate::workspace::use_ws();
     let rows = rules
         .into_iter()
         .map(|rule| {
@@ -188,12 +192,12 @@ fn RuleList(
                         <button type="button" on:click=move |_| {
                             let mut toggled = toggle_spec.to_draft();
                             toggled.enabled = !toggled.enabled;
-                            save.dispatch(SaveAlertRule { id: Some(id), draft: toggled });
+                            save.dispatch(SaveAlertRule { ws: ws.get_untracked(), id: Some(id), draft: toggled });
                         }>{if enabled { "Disable" } else { "Enable" }}</button>
                         <button type="button" class="danger" on:click=move |_| {
-                            delete.dispatch(DeleteAlertRule { id });
+                            delete.dispatch(DeleteAlertRule { ws: ws.get_untracked(), id });
                         }>"Delete"</button>
-                        <a href=format!("/alerts?rule={id}")>"History"</a>
+                        <a href=crate::workspace::ws_path(&format!("/alerts?rule={id}"), ws.get_untracked())>"History"</a>
                     </td>
                 </tr>
             }

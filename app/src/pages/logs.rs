@@ -47,11 +47,16 @@ pub fn LogsPage() -> impl IntoView {
         },
     );
     let opened = Memo::new(move |_| opened_id(&query.get()));
+    let ws = crate::workspace::use_ws();
     let detail = Resource::new(
-        move || opened.get(),
-        |id| async move {
+        move || (opened.get(), ws.get()),
+        |(id, ws)| async move {
             match id {
-                Some(id) => Some(get_log(id).await.map_err(|error| clean(&error.to_string()))),
+                Some(id) => Some(
+                    get_log(id, ws)
+                        .await
+                        .map_err(|error| clean(&error.to_string())),
+                ),
                 None => None,
             }
         },

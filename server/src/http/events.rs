@@ -1,4 +1,4 @@
-//! `GET /api/v1/events`: Server-Sent Events for open dashboards. Each alert event that
+//! `GET /api/v1/events?ws=N`: Server-Sent Events for the open dashboards of a workspace. Each alert event that
 //! notifies (firing, still firing, resolved) is sent as an `alert` event with the event's id
 //! and JSON; a comment every 15 s keeps idle connections open. Browsers reconnect by
 //! themselves (EventSource) when the connection drops.
@@ -6,24 +6,29 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use futures_util::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::alerts::evaluator::WorkspaceEvent;
-use crate::query::DEFAULT_WORKSPACE_ID;
+use crate::http::error::ApiError;
 
-/// The stream of one dashboard.
+/// The stream of one dashboard, for the workspace its `ws` names (the user's default
+/// without one).
 pub async fn events(
     State(sender): State<broadcast::Sender<WorkspaceEvent>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    Extension(viewer): Extension<app::model::Viewer>,
+    RawQuery(query): RawQuery,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let workspace = crate::auth::session::readable_workspace(&viewer, &query.unwrap_or_default())?;
     let receiver = sender.subscribe();
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+    let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
         loop {
             match receiver.recv().await {
-                // Until accounts land, every dashboard looks at the default workspace.
-                Ok((workspace_id, _)) if workspace_id != DEFAULT_WORKSPACE_ID => {}
+                // Another workspace's event: not for this dashboard.
+                Ok((workspace_id, _)) if workspace_id != workspace => {}
                 Ok((_, event)) => {
                     let message = Event::default()
                         .event("alert")
@@ -40,5 +45,5 @@ pub async fn events(
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -1,14 +1,14 @@
 //! The engine as the UI's `Backend`: each question of a server function, answered for the
-//! workspace the dashboard shows.
+//! workspace it names (the server function checked the user's access first).
 
 use app::api::backend::{Backend, BackendError};
 use app::model::{
-    AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, Delivery, EventPage,
-    LogDetail, LogPage, RulePreview, RuleSpec, WorkspaceInfo,
+    AddedMember, AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey,
+    Delivery, EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
 };
 use app::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter, HISTORY_PAGE};
 
-use super::{now_ms, Engine, DEFAULT_WORKSPACE_ID};
+use super::{now_ms, Engine};
 use crate::store::alert_history::EventQuery;
 use crate::store::{self, StoreError};
 
@@ -20,42 +20,53 @@ fn internal(error: StoreError) -> BackendError {
 
 #[async_trait::async_trait]
 impl Backend for Engine {
-    async fn current_workspace(&self) -> Result<WorkspaceInfo, BackendError> {
-        store::workspaces::workspace_by_id(&self.pool, DEFAULT_WORKSPACE_ID)
-            .await
-            .map_err(internal)?
-            .ok_or(BackendError::NotFound)
-    }
-
-    async fn analytics(&self, filter: AnalyticsFilter) -> Result<AnalyticsReport, BackendError> {
-        self.analytics_report(DEFAULT_WORKSPACE_ID, &filter, now_ms())
+    async fn analytics(
+        &self,
+        ws: i64,
+        filter: AnalyticsFilter,
+    ) -> Result<AnalyticsReport, BackendError> {
+        self.analytics_report(ws, &filter, now_ms())
             .await
             .map_err(internal)
     }
 
-    async fn logs(&self, filter: LogsFilter) -> Result<LogPage, BackendError> {
-        self.logs_page(DEFAULT_WORKSPACE_ID, &filter, now_ms())
+    async fn logs(&self, ws: i64, filter: LogsFilter) -> Result<LogPage, BackendError> {
+        self.logs_page(ws, &filter, now_ms())
             .await
             .map_err(internal)
     }
 
-    async fn alert_rules(&self) -> Result<Vec<AlertRule>, BackendError> {
-        store::alerts::rules(&self.pool, DEFAULT_WORKSPACE_ID)
-            .await
-            .map_err(internal)
+    async fn alert_rules(&self, ws: i64) -> Result<Vec<AlertRule>, BackendError> {
+        store::alerts::rules(&self.pool, ws).await.map_err(internal)
     }
 
-    async fn save_alert_rule(&self, id: Option<i64>, spec: RuleSpec) -> Result<i64, BackendError> {
+    async fn save_alert_rule(
+        &self,
+        ws: i64,
+        id: Option<i64>,
+        spec: RuleSpec,
+    ) -> Result<i64, BackendError> {
+        let owned = store::channels::channels(&self.pool, ws)
+            .await
+            .map_err(internal)?;
+        if let Some(foreign) = spec
+            .channels
+            .iter()
+            .find(|id| !owned.iter().any(|channel| channel.id == **id))
+        {
+            return Err(BackendError::Invalid(format!(
+                "channels: no channel {foreign} in this workspace"
+            )));
+        }
         let now = now_ms();
         match id {
-            None => store::alerts::create_rule(&self.pool, DEFAULT_WORKSPACE_ID, &spec, now)
+            None => store::alerts::create_rule(&self.pool, ws, &spec, now)
                 .await
                 .map_err(internal),
             Some(id) => {
-                let updated =
-                    store::alerts::update_rule(&self.pool, DEFAULT_WORKSPACE_ID, id, &spec, now)
-                        .await
-                        .map_err(internal)?;
+                let updated = store::alerts::update_rule(&self.pool, ws, id, &spec, now)
+                    .await
+                    .map_err(internal)?;
                 if updated {
                     Ok(id)
                 } else {
@@ -65,8 +76,8 @@ impl Backend for Engine {
         }
     }
 
-    async fn delete_alert_rule(&self, id: i64) -> Result<(), BackendError> {
-        let deleted = store::alerts::delete_rule(&self.pool, DEFAULT_WORKSPACE_ID, id)
+    async fn delete_alert_rule(&self, ws: i64, id: i64) -> Result<(), BackendError> {
+        let deleted = store::alerts::delete_rule(&self.pool, ws, id)
             .await
             .map_err(internal)?;
         if deleted {
@@ -76,7 +87,11 @@ impl Backend for Engine {
         }
     }
 
-    async fn alert_events(&self, filter: HistoryFilter) -> Result<EventPage, BackendError> {
+    async fn alert_events(
+        &self,
+        ws: i64,
+        filter: HistoryFilter,
+    ) -> Result<EventPage, BackendError> {
         let query = EventQuery {
             rule: filter.rule,
             kinds: filter.kinds,
@@ -86,51 +101,49 @@ impl Backend for Engine {
             before: filter.before,
             limit: HISTORY_PAGE,
         };
-        store::alert_history::events(&self.pool, DEFAULT_WORKSPACE_ID, &query)
+        store::alert_history::events(&self.pool, ws, &query)
             .await
             .map_err(internal)
     }
 
-    async fn preview_alert_rule(&self, spec: RuleSpec) -> Result<RulePreview, BackendError> {
-        self.rule_preview(DEFAULT_WORKSPACE_ID, spec, now_ms())
+    async fn preview_alert_rule(
+        &self,
+        ws: i64,
+        spec: RuleSpec,
+    ) -> Result<RulePreview, BackendError> {
+        self.rule_preview(ws, spec, now_ms())
             .await
             .map_err(internal)
     }
 
-    async fn alert_channels(&self) -> Result<Vec<AlertChannel>, BackendError> {
-        store::channels::channels(&self.pool, DEFAULT_WORKSPACE_ID)
+    async fn alert_channels(&self, ws: i64) -> Result<Vec<AlertChannel>, BackendError> {
+        store::channels::channels(&self.pool, ws)
             .await
             .map_err(internal)
     }
 
     async fn create_alert_channel(
         &self,
+        ws: i64,
         name: String,
         url: String,
         format: ChannelFormat,
     ) -> Result<i64, BackendError> {
-        store::channels::create_channel(
-            &self.pool,
-            DEFAULT_WORKSPACE_ID,
-            &name,
-            &url,
-            format,
-            now_ms(),
-        )
-        .await
-        .map_err(internal)
+        store::channels::create_channel(&self.pool, ws, &name, &url, format, now_ms())
+            .await
+            .map_err(internal)
     }
 
-    async fn delete_alert_channel(&self, id: i64) -> Result<(), BackendError> {
-        match store::channels::delete_channel(&self.pool, DEFAULT_WORKSPACE_ID, id).await {
+    async fn delete_alert_channel(&self, ws: i64, id: i64) -> Result<(), BackendError> {
+        match store::channels::delete_channel(&self.pool, ws, id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(BackendError::NotFound),
             Err(error) => Err(internal(error)),
         }
     }
 
-    async fn send_test_alert(&self, channel_id: i64) -> Result<Delivery, BackendError> {
-        let channels = store::channels::channels(&self.pool, DEFAULT_WORKSPACE_ID)
+    async fn send_test_alert(&self, ws: i64, channel_id: i64) -> Result<Delivery, BackendError> {
+        let channels = store::channels::channels(&self.pool, ws)
             .await
             .map_err(internal)?;
         let channel = channels
@@ -174,16 +187,110 @@ impl Backend for Engine {
         })
     }
 
-    async fn alert_deliveries(&self, event_ids: Vec<i64>) -> Result<Vec<Delivery>, BackendError> {
-        store::channels::deliveries(&self.pool, DEFAULT_WORKSPACE_ID, &event_ids)
+    async fn alert_deliveries(
+        &self,
+        ws: i64,
+        event_ids: Vec<i64>,
+    ) -> Result<Vec<Delivery>, BackendError> {
+        store::channels::deliveries(&self.pool, ws, &event_ids)
             .await
             .map_err(internal)
     }
 
-    async fn log(&self, request_id: String) -> Result<LogDetail, BackendError> {
-        self.log_detail(DEFAULT_WORKSPACE_ID, request_id, now_ms())
+    async fn log(&self, ws: i64, request_id: String) -> Result<LogDetail, BackendError> {
+        self.log_detail(ws, request_id, now_ms())
             .await
             .map_err(internal)?
             .ok_or(BackendError::NotFound)
+    }
+
+    async fn settings(&self, ws: i64, role: Role) -> Result<SettingsOverview, BackendError> {
+        self.settings_overview(ws, role).await.map_err(internal)
+    }
+
+    async fn set_retention(&self, ws: i64, days: u32) -> Result<(), BackendError> {
+        store::accounts::set_retention(&self.pool, ws, days)
+            .await
+            .map_err(internal)
+    }
+
+    async fn add_member(
+        &self,
+        ws: i64,
+        email: String,
+        role: Role,
+    ) -> Result<AddedMember, BackendError> {
+        self.add_workspace_member(ws, &email, role)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "adding a member failed");
+                BackendError::Internal
+            })
+    }
+
+    async fn change_member(
+        &self,
+        ws: i64,
+        user_id: i64,
+        role: Option<Role>,
+    ) -> Result<(), BackendError> {
+        match store::accounts::change_membership(&self.pool, ws, user_id, role).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(BackendError::Invalid(reason.to_owned())),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn create_api_key(&self, ws: i64, name: String) -> Result<CreatedKey, BackendError> {
+        let key = store::api_keys::create_key(&self.pool, ws, &name, now_ms())
+            .await
+            .map_err(internal)?;
+        let info = store::api_keys::list_keys(&self.pool, ws)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|info| info.id == key.id)
+            .ok_or(BackendError::Internal)?;
+        Ok(CreatedKey {
+            info,
+            secret: key.key,
+        })
+    }
+
+    async fn revoke_api_key(&self, ws: i64, id: i64) -> Result<(), BackendError> {
+        match store::api_keys::revoke_key_by_id(&self.pool, ws, id, now_ms()).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(BackendError::NotFound),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn set_model_prices(
+        &self,
+        ws: i64,
+        model_id: i64,
+        prices: Prices,
+    ) -> Result<(), BackendError> {
+        match store::catalog::set_prices(&self.pool, ws, model_id, &prices).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(BackendError::NotFound),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn create_workspace(&self, user_id: i64, name: String) -> Result<i64, BackendError> {
+        match store::accounts::create_workspace(&self.pool, &name, user_id, now_ms()).await {
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(BackendError::Invalid(
+                "name: a workspace with this name exists".into(),
+            )),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn sign_out_everywhere(&self, user_id: i64) -> Result<u64, BackendError> {
+        store::accounts::revoke_sessions_of(&self.pool, user_id, now_ms())
+            .await
+            .map_err(internal)
     }
 }

@@ -18,8 +18,14 @@ pub struct TestApp {
     pub key: String,
     /// Where alert events are published to open dashboards.
     pub alert_events: tokio::sync::broadcast::Sender<server::alerts::evaluator::WorkspaceEvent>,
+    /// The session token of an admin of the default workspace (sent by `get`, `post`, ...).
+    pub session: String,
     _dir: TempDir,
 }
+
+/// The host requests are addressed to, and the origin the dashboard's own requests carry.
+pub const HOST: &str = "modelwatch.test";
+pub const ORIGIN: &str = "http://modelwatch.test";
 
 /// A response read to the end.
 pub struct TestResponse {
@@ -48,14 +54,54 @@ pub async fn spawn_app_with(config: WriterConfig) -> TestApp {
         "127.0.0.1:0".parse().expect("addr"),
     );
     let alert_events = state.alert_events.clone();
+    let session = signed_in(&pool, "admin@test.local", 1, app::model::Role::Admin).await;
     TestApp {
         alert_events,
         router: router(state),
         pool,
         key,
+        session,
         _dir: dir,
     }
 }
+
+/// A session token of `email` (created when missing, password `correct horse battery`) with
+/// `role` in workspace `ws`, straight through the store.
+pub async fn signed_in(pool: &SqlitePool, email: &str, ws: i64, role: app::model::Role) -> String {
+    let hash = server::auth::password::hash(PASSWORD.into())
+        .await
+        .expect("hash");
+    let user_id = match server::store::accounts::create_user(pool, email, &hash, false, now_ms())
+        .await
+        .expect("user")
+    {
+        Some(id) => id,
+        None => {
+            server::store::accounts::user_by_email(pool, email)
+                .await
+                .expect("user")
+                .expect("exists")
+                .id
+        }
+    };
+    server::store::accounts::set_membership(pool, ws, user_id, role)
+        .await
+        .expect("membership");
+    let token = server::auth::random_hex(32);
+    server::store::accounts::create_session(
+        pool,
+        &server::auth::token_hash(&token),
+        user_id,
+        now_ms(),
+        now_ms() + 3_600_000,
+    )
+    .await
+    .expect("session");
+    token
+}
+
+/// The password of every test user.
+pub const PASSWORD: &str = "correct horse battery";
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -90,7 +136,11 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: impl Into<Body>,
     ) -> TestResponse {
-        let mut request = Request::post(path).header("content-type", "application/json");
+        let mut request = Request::post(path)
+            .header("content-type", "application/json")
+            .header("host", HOST)
+            .header("origin", ORIGIN)
+            .header("cookie", format!("mw_session={}", self.session));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -106,16 +156,43 @@ impl TestApp {
     }
 
     async fn get_accepting(&self, path: &str, accept: &str) -> TestResponse {
-        let request = Request::get(path)
+        self.get_as(path, accept, Some(&self.session)).await
+    }
+
+    /// Sends a GET with session `session` (none: signed out).
+    pub async fn get_as(&self, path: &str, accept: &str, session: Option<&str>) -> TestResponse {
+        let mut request = Request::get(path)
             .header("accept", accept)
-            .body(Body::empty())
-            .expect("request");
-        self.send(request).await
+            .header("host", HOST);
+        if let Some(session) = session {
+            request = request.header("cookie", format!("mw_session={session}"));
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Sends `method` to `path` with `headers` (nothing added) and `body`.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(body.into()).expect("request")).await
     }
 
     /// Sends a GET and hands back the response with its body still streaming.
     pub async fn get_streaming(&self, path: &str) -> axum::response::Response {
-        let request = Request::get(path).body(Body::empty()).expect("request");
+        let request = Request::get(path)
+            .header("host", HOST)
+            .header("cookie", format!("mw_session={}", self.session))
+            .body(Body::empty())
+            .expect("request");
         self.router
             .clone()
             .oneshot(request)

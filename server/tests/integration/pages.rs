@@ -23,11 +23,15 @@ async fn every_page_is_rendered_on_the_server_with_the_workspace_name() {
                 .contains(&format!("<title>{heading} · Modelwatch</title>")),
             "{path}"
         );
+        let switcher = response
+            .body
+            .split(r#"data-testid="workspace""#)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{path}: no workspace switcher"));
         assert!(
-            response
-                .body
-                .contains(r#"data-testid="workspace" class="workspace">default</span>"#),
-            "{path}: workspace name missing"
+            switcher.contains(r#"class="workspace">default<span"#),
+            "{path}: workspace name missing: {}",
+            &switcher[..switcher.len().min(160)]
         );
         assert!(
             response
@@ -55,11 +59,13 @@ async fn an_unknown_path_is_a_404_page() {
 }
 
 #[tokio::test]
-async fn the_workspace_server_function_answers_json() {
+async fn the_viewer_server_function_answers_json() {
     let app = spawn_app().await;
-    let response = app.get_json("/api/get_workspace").await;
+    let response = app.get_json("/api/current_viewer").await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     let body: serde_json::Value = serde_json::from_str(&response.body).expect("json");
-    assert_eq!(body["name"], "default");
-    assert_eq!(body["retention_days"], 14);
+    assert_eq!(body["email"], "admin@test.local");
+    assert_eq!(body["memberships"][0]["workspace"]["name"], "default");
+    assert_eq!(body["memberships"][0]["workspace"]["retention_days"], 14);
+    assert_eq!(body["memberships"][0]["role"], "admin");
 }

@@ -13,6 +13,7 @@ use crate::model::{
     AlertEvent, Delivery, EventPage, RangePreset, Severity, TimeRange, EVENT_KINDS,
 };
 use crate::url_state::{encode_value, format_time, with_params, HistoryFilter};
+use crate::workspace::ws_path;
 
 /// `/alerts` with `changes` applied to `query`.
 fn alerts_link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
@@ -150,7 +151,7 @@ fn HistoryFilters(query: String, filter: HistoryFilter) -> impl IntoView {
 }
 
 /// Links to the event's scope and window in Analytics and Logs.
-fn event_links(event: &AlertEvent) -> (String, String) {
+fn event_links(event: &AlertEvent, ws: Option<i64>) -> (String, String) {
     let from = encode_value(&format_time(event.window_from_ms));
     let to = encode_value(&format_time(
         event.window_to_ms.max(event.window_from_ms + 60_000),
@@ -169,8 +170,11 @@ fn event_links(event: &AlertEvent) -> (String, String) {
         )
     };
     (
-        format!("/analytics?from={from}&to={to}{analytics_models}"),
-        format!("/logs?from={from}&to={to}{logs_models}"),
+        ws_path(
+            &format!("/analytics?from={from}&to={to}{analytics_models}"),
+            ws,
+        ),
+        ws_path(&format!("/logs?from={from}&to={to}{logs_models}"), ws),
     )
 }
 
@@ -180,7 +184,11 @@ fn event_links(event: &AlertEvent) -> (String, String) {
 fn History(page: EventPage, query: String) -> impl IntoView {
     let EventPage { events, older } = page;
     let ids: Vec<String> = events.iter().map(|event| event.id.to_string()).collect();
-    let deliveries = Resource::new(move || ids.join(","), list_alert_deliveries);
+    let ws = crate::workspace::use_ws();
+    let deliveries = Resource::new(
+        move || (ws.get(), ids.join(",")),
+        |(ws, ids)| list_alert_deliveries(ws, ids),
+    );
     let rows = events
         .into_iter()
         .map(|event| {
@@ -208,7 +216,7 @@ fn History(page: EventPage, query: String) -> impl IntoView {
                 })
             };
             let (title, detail) = alert_summary(&event);
-            let (analytics, logs) = event_links(&event);
+            let (analytics, logs) = event_links(&event, ws.get_untracked());
             view! {
                 <tr data-testid="event-row">
                     <td class="time">{utc_second(event.at_ms)}</td>

@@ -62,6 +62,7 @@ pub fn RulePreviewPanel(
 ) -> impl IntoView {
     let spec = Memo::new(move |_| draft.with(|draft| previewable(draft).validate().ok()));
     let key = Memo::new(move |_| spec.with(|spec| spec.as_ref().map(measured_key)));
+    let ws = crate::workspace::use_ws();
     let requested = RwSignal::new(None::<RuleDraft>);
     #[cfg(feature = "hydrate")]
     {
@@ -101,10 +102,11 @@ pub fn RulePreviewPanel(
     let _ = key;
     let preview = LocalResource::new(move || {
         let wanted = requested.get();
+        let ws = ws.get();
         async move {
             match wanted {
                 Some(draft) => Some(
-                    preview_alert_rule(draft)
+                    preview_alert_rule(ws, draft)
                         .await
                         .map_err(|error| error.to_string()),
                 ),

@@ -1,0 +1,174 @@
+//! Server functions of the Settings page: reading needs a viewer of the workspace, changing
+//! anything an admin of it; creating a workspace needs a server administrator.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+use crate::model::{AddedMember, CreatedKey, Prices, SettingsOverview};
+
+/// Members, keys, retention and the model catalog of workspace `ws`.
+#[server(input = GetUrl, endpoint = "get_settings")]
+pub async fn get_settings(ws: Option<i64>) -> Result<SettingsOverview, ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Viewer)?;
+    answer(
+        crate::api::backend::backend()?
+            .settings(access.workspace_id, access.role)
+            .await,
+    )
+}
+
+/// Sets how many days raw calls are kept (1 to 3,650).
+#[server(endpoint = "set_retention")]
+pub async fn set_retention(ws: Option<i64>, days: String) -> Result<(), ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Admin)?;
+    let Some(days) = days
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|days| (1..=3_650).contains(days))
+    else {
+        return refuse(
+            http::StatusCode::BAD_REQUEST,
+            "days: a whole number of days from 1 to 3,650",
+        );
+    };
+    answer(
+        crate::api::backend::backend()?
+            .set_retention(access.workspace_id, days)
+            .await,
+    )
+}
+
+/// Adds `email` as a member with `role` (`admin` or `viewer`); a new account's password is
+/// returned once.
+#[server(endpoint = "add_member")]
+pub async fn add_member(
+    ws: Option<i64>,
+    email: String,
+    role: String,
+) -> Result<AddedMember, ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Admin)?;
+    let email = email.trim().to_lowercase();
+    if let Err(reason) = crate::model::validate_email(&email) {
+        return refuse(http::StatusCode::BAD_REQUEST, reason);
+    }
+    let Some(role) = crate::model::Role::parse(&role) else {
+        return refuse(http::StatusCode::BAD_REQUEST, "role: admin or viewer");
+    };
+    answer(
+        crate::api::backend::backend()?
+            .add_member(access.workspace_id, email, role)
+            .await,
+    )
+}
+
+/// Gives member `user_id` role `role` (`admin`, `viewer`), or removes them (`remove`).
+#[server(endpoint = "change_member")]
+pub async fn change_member(
+    ws: Option<i64>,
+    user_id: i64,
+    role: String,
+) -> Result<(), ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Admin)?;
+    let role = match role.as_str() {
+        "remove" => None,
+        other => match crate::model::Role::parse(other) {
+            Some(role) => Some(role),
+            None => {
+                return refuse(
+                    http::StatusCode::BAD_REQUEST,
+                    "role: admin, viewer or remove",
+                )
+            }
+        },
+    };
+    answer(
+        crate::api::backend::backend()?
+            .change_member(access.workspace_id, user_id, role)
+            .await,
+    )
+}
+
+/// Creates an ingest API key named `name`; the secret is in the answer and nowhere else.
+#[server(endpoint = "create_api_key")]
+pub async fn create_api_key(ws: Option<i64>, name: String) -> Result<CreatedKey, ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Admin)?;
+    if let Err(reason) = crate::model::validate_name("name", &name) {
+        return refuse(http::StatusCode::BAD_REQUEST, reason);
+    }
+    answer(
+        crate::api::backend::backend()?
+            .create_api_key(access.workspace_id, name.trim().to_owned())
+            .await,
+    )
+}
+
+/// Revokes key `id`: it is refused from then on.
+#[server(endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(ws: Option<i64>, id: i64) -> Result<(), ServerFnError> {
+    use crate::api::access::{access, answer};
+    let access = access(ws, crate::model::Role::Admin)?;
+    answer(
+        crate::api::backend::backend()?
+            .revoke_api_key(access.workspace_id, id)
+            .await,
+    )
+}
+
+/// Sets the prices of model `model_id` (USD; missing: unknown).
+#[server(input = Json, endpoint = "set_model_prices")]
+pub async fn set_model_prices(
+    ws: Option<i64>,
+    model_id: i64,
+    prices: Prices,
+) -> Result<(), ServerFnError> {
+    use crate::api::access::{access, answer, refuse};
+    let access = access(ws, crate::model::Role::Admin)?;
+    if let Err(reason) = prices.check() {
+        return refuse(http::StatusCode::BAD_REQUEST, reason);
+    }
+    answer(
+        crate::api::backend::backend()?
+            .set_model_prices(access.workspace_id, model_id, prices)
+            .await,
+    )
+}
+
+/// Creates workspace `name` with the signed-in user as its admin (server administrators
+/// only); returns its id.
+#[server(endpoint = "create_workspace")]
+pub async fn create_workspace(name: String) -> Result<i64, ServerFnError> {
+    use crate::api::access::{answer, refuse, viewer};
+    let viewer = viewer()?;
+    if !viewer.is_admin {
+        return refuse(
+            http::StatusCode::FORBIDDEN,
+            "only a server administrator may create workspaces",
+        );
+    }
+    if let Err(reason) = crate::model::validate_name("name", &name) {
+        return refuse(http::StatusCode::BAD_REQUEST, reason);
+    }
+    answer(
+        crate::api::backend::backend()?
+            .create_workspace(viewer.user_id, name.trim().to_owned())
+            .await,
+    )
+}
+
+/// Ends every session of the signed-in user, this one included.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<u64, ServerFnError> {
+    use crate::api::access::{answer, viewer};
+    let viewer = viewer()?;
+    answer(
+        crate::api::backend::backend()?
+            .sign_out_everywhere(viewer.user_id)
+            .await,
+    )
+}

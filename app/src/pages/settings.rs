@@ -1,0 +1,393 @@
+//! `/settings`: the workspace's retention, members and roles, ingest API keys, the model
+//! catalog's prices, and the account (sign out everywhere, new workspaces for server
+//! administrators). Viewers see everything but change nothing; the server checks again.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{
+    get_settings, AddMember, ChangeMember, CreateApiKey, CreateWorkspace, RevokeApiKey,
+    SetModelPrices, SetRetention, SignOutEverywhere,
+};
+use crate::format::utc_second;
+use crate::model::{CatalogModel, Prices, Role, SettingsOverview, PRICE_FIELDS};
+use crate::workspace::use_ws;
+
+/// A server function's error as the page shows it.
+fn said(error: &ServerFnError) -> String {
+    error
+        .to_string()
+        .trim_start_matches("error running server function: ")
+        .to_owned()
+}
+
+/// `/settings`
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let ws = use_ws();
+    let retention = ServerAction::<SetRetention>::new();
+    let add_member = ServerAction::<AddMember>::new();
+    let change_member = ServerAction::<ChangeMember>::new();
+    let create_key = ServerAction::<CreateApiKey>::new();
+    let revoke_key = ServerAction::<RevokeApiKey>::new();
+    let prices = ServerAction::<SetModelPrices>::new();
+    let actions = Actions {
+        retention,
+        add_member,
+        change_member,
+        create_key,
+        revoke_key,
+        prices,
+    };
+    let settings = Resource::new(
+        move || {
+            (
+                ws.get(),
+                retention.version().get()
+                    + add_member.version().get()
+                    + change_member.version().get()
+                    + create_key.version().get()
+                    + revoke_key.version().get()
+                    + prices.version().get(),
+            )
+        },
+        |(ws, _)| get_settings(ws),
+    );
+    view! {
+        <Title text="Settings" />
+        <div class="page-head">
+            <h1>"Settings"</h1>
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Err(error) => view! { <p role="alert" data-testid="settings-error">{said(&error)}</p> }.into_any(),
+                    Ok(overview) => view! { <Sections overview actions /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <AccountPanel />
+    }
+}
+
+/// The actions that change the workspace, shared by its sections.
+#[derive(Clone, Copy)]
+struct Actions {
+    retention: ServerAction<SetRetention>,
+    add_member: ServerAction<AddMember>,
+    change_member: ServerAction<ChangeMember>,
+    create_key: ServerAction<CreateApiKey>,
+    revoke_key: ServerAction<RevokeApiKey>,
+    prices: ServerAction<SetModelPrices>,
+}
+
+/// The last failure of a server action, if its last run failed (a macro: the actions differ
+/// in type).
+macro_rules! failure {
+    ($action:expr) => {
+        move || {
+            $action
+                .value()
+                .get()
+                .and_then(|result| result.err())
+                .map(|error| said(&error))
+        }
+    };
+}
+
+#[component]
+fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
+    let ws = use_ws();
+    let admin = overview.role == Role::Admin;
+    let SettingsOverview {
+        workspace,
+        role,
+        members,
+        keys,
+        models,
+    } = overview;
+    let days = RwSignal::new(workspace.retention_days.to_string());
+    let member_email = RwSignal::new(String::new());
+    let member_role = RwSignal::new("viewer".to_owned());
+    let key_name = RwSignal::new(String::new());
+    let Actions {
+        retention,
+        add_member,
+        change_member,
+        create_key,
+        revoke_key,
+        prices,
+    } = actions;
+    let new_password = move || {
+        add_member
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .and_then(|added| {
+                added
+                    .new_password
+                    .map(|password| (added.member.email, password))
+            })
+    };
+    let new_key = move || create_key.value().get().and_then(Result::ok);
+    let member_rows = members
+        .into_iter()
+        .map(|member| {
+            let user_id = member.user_id;
+            let change = move |role: &str| {
+                change_member.dispatch(ChangeMember {
+                    ws: ws.get_untracked(),
+                    user_id,
+                    role: role.to_owned(),
+                });
+            };
+            view! {
+                <tr data-testid="member-row">
+                    <td>{member.email.clone()}</td>
+                    <td>
+                        <select
+                            aria-label=format!("Role of {}", member.email)
+                            prop:disabled=!admin
+                            on:change=move |event| change(&event_target_value(&event))
+                        >
+                            {Role::ALL.map(|option| view! {
+                                <option value=option.as_str() selected=option == member.role>{option.as_str()}</option>
+                            }).collect_view()}
+                        </select>
+                    </td>
+                    <td class="actions">
+                        {admin.then(|| view! {
+                            <button type="button" class="danger" on:click=move |_| change("remove")>"Remove"</button>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let key_rows = keys
+        .into_iter()
+        .map(|key| {
+            let id = key.id;
+            let live = key.revoked_at_ms.is_none();
+            view! {
+                <tr data-testid="key-row" class:revoked=!live>
+                    <td>{key.name.clone()}</td>
+                    <td class="mono">{format!("{}…", key.prefix)}</td>
+                    <td>{utc_second(key.created_at_ms)}</td>
+                    <td>{key.last_used_ms.map(utc_second).unwrap_or_else(|| "never".to_owned())}</td>
+                    <td>{match key.revoked_at_ms {
+                        Some(at) => format!("revoked {}", utc_second(at)),
+                        None => "active".to_owned(),
+                    }}</td>
+                    <td class="actions">
+                        {(admin && live).then(|| view! {
+                            <button type="button" class="danger" on:click=move |_| {
+                                revoke_key.dispatch(RevokeApiKey { ws: ws.get_untracked(), id });
+                            }>"Revoke"</button>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let model_rows = models
+        .into_iter()
+        .map(|model| view! { <PriceRow model admin prices /> })
+        .collect_view();
+    view! {
+        <div class="settings-grid">
+            <section class="panel" aria-label="Workspace">
+                <h2>"Workspace"</h2>
+                <p>
+                    <strong data-testid="settings-workspace">{workspace.name.clone()}</strong>
+                    <span class="muted">{format!(" · you are {}", role.as_str())}</span>
+                </p>
+                <form class="inline-form" on:submit=move |event| {
+                    event.prevent_default();
+                    retention.dispatch(SetRetention { ws: ws.get_untracked(), days: days.get() });
+                }>
+                    <label class="filter-label" for="retention-days">"Keep raw calls for (days)"</label>
+                    <input id="retention-days" size="5" prop:value=days prop:disabled=!admin on:input=move |e| days.set(event_target_value(&e)) />
+                    <button type="submit" prop:disabled=!admin>"Save"</button>
+                    <span class="field-problem" role="alert">{failure!(retention)}</span>
+                </form>
+                <p class="muted small">"Hourly rollups are kept 400 days and daily ones for good, whatever this says."</p>
+            </section>
+            <section class="panel" aria-label="Members">
+                <h2>"Members"</h2>
+                <table class="rules-table"><tbody>{member_rows}</tbody></table>
+                <span class="field-problem" role="alert">{failure!(change_member)}</span>
+                {admin.then(|| view! {
+                    <form class="inline-form" on:submit=move |event| {
+                        event.prevent_default();
+                        add_member.dispatch(AddMember { ws: ws.get_untracked(), email: member_email.get(), role: member_role.get() });
+                        member_email.set(String::new());
+                    }>
+                        <input aria-label="E-mail of the new member" placeholder="name@example.com" prop:value=member_email on:input=move |e| member_email.set(event_target_value(&e)) />
+                        <select aria-label="Role of the new member" on:change=move |e| member_role.set(event_target_value(&e))>
+                            <option value="viewer">"viewer"</option>
+                            <option value="admin">"admin"</option>
+                        </select>
+                        <button type="submit" class="primary">"Add member"</button>
+                        <span class="field-problem" role="alert">{failure!(add_member)}</span>
+                    </form>
+                })}
+                {move || new_password().map(|(email, password)| view! {
+                    <p class="secret" role="status" data-testid="new-password">
+                        {format!("New account {email}: password ")}<code>{password}</code>" (shown once: pass it on now)."
+                    </p>
+                })}
+            </section>
+            <section class="panel" aria-label="API keys">
+                <h2>"API keys"</h2>
+                <p class="muted small">"Keys write calls into this workspace (ingest, OTLP, proxy) and read nothing."</p>
+                <table class="rules-table">
+                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
+                    <tbody>{key_rows}</tbody>
+                </table>
+                <span class="field-problem" role="alert">{failure!(revoke_key)}</span>
+                {admin.then(|| view! {
+                    <form class="inline-form" on:submit=move |event| {
+                        event.prevent_default();
+                        create_key.dispatch(CreateApiKey { ws: ws.get_untracked(), name: key_name.get() });
+                        key_name.set(String::new());
+                    }>
+                        <input aria-label="Name of the new key" placeholder="production ingest" prop:value=key_name on:input=move |e| key_name.set(event_target_value(&e)) />
+                        <button type="submit" class="primary">"Create key"</button>
+                        <span class="field-problem" role="alert">{failure!(create_key)}</span>
+                    </form>
+                })}
+                {move || new_key().map(|created| view! {
+                    <p class="secret" role="status">
+                        {format!("Key {}: ", created.info.name)}
+                        <code data-testid="new-key">{created.secret}</code>
+                        " (shown once: copy it now; only its hash is stored)."
+                    </p>
+                })}
+            </section>
+            <section class="panel wide" aria-label="Models and prices">
+                <h2>"Models and prices (USD)"</h2>
+                <p class="muted small">"Empty means unknown: calls that use a unit without a price have no cost. New prices apply to calls from now on (`modelwatch recompute-cost` re-prices stored ones)."</p>
+                <span class="field-problem" role="alert">{failure!(prices)}</span>
+                <div class="table-scroll">
+                    <table class="rules-table prices-table">
+                        <thead>
+                            <tr>
+                                <th>"Model"</th>
+                                {PRICE_FIELDS.map(|(_, label)| view! { <th>{label}</th> }).collect_view()}
+                                <th></th>
+                            </tr>
+                        </thead>
+                        <tbody>{model_rows}</tbody>
+                    </table>
+                </div>
+            </section>
+        </div>
+    }
+    .into_any()
+}
+
+/// One model's prices, editable by admins, checked before sending.
+#[component]
+fn PriceRow(
+    model: CatalogModel,
+    admin: bool,
+    prices: ServerAction<SetModelPrices>,
+) -> impl IntoView {
+    let ws = use_ws();
+    let fields: Vec<(&'static str, RwSignal<String>)> = PRICE_FIELDS
+        .iter()
+        .map(|(name, _)| {
+            let text = model
+                .prices
+                .get(name)
+                .map(|value| value.to_string())
+                .unwrap_or_default();
+            (*name, RwSignal::new(text))
+        })
+        .collect();
+    let problem = RwSignal::new(None::<String>);
+    let inputs = fields
+        .iter()
+        .map(|(name, text)| {
+            let text = *text;
+            view! {
+                <td>
+                    <input class="price" size="7" aria-label=format!("{} {name}", model.name) prop:value=text prop:disabled=!admin on:input=move |e| text.set(event_target_value(&e)) />
+                </td>
+            }
+        })
+        .collect_view();
+    let model_id = model.id;
+    let save = move |_| {
+        let values: Vec<(&str, String)> = fields
+            .iter()
+            .map(|(name, text)| (*name, text.get()))
+            .collect();
+        match Prices::from_fields(values.iter().map(|(name, text)| (*name, text.as_str()))) {
+            Ok(new_prices) => {
+                problem.set(None);
+                prices.dispatch(SetModelPrices {
+                    ws: ws.get_untracked(),
+                    model_id,
+                    prices: new_prices,
+                });
+            }
+            Err(reason) => problem.set(Some(reason)),
+        }
+    };
+    view! {
+        <tr data-testid="price-row">
+            <td>{model.name.clone()}<div class="muted small">{model.kind.as_str()}</div></td>
+            {inputs}
+            <td class="actions">
+                {admin.then(|| view! { <button type="button" on:click=save>"Save"</button> })}
+                <span class="field-problem" role="alert">{move || problem.get()}</span>
+            </td>
+        </tr>
+    }
+}
+
+/// The signed-in user's own actions.
+#[component]
+fn AccountPanel() -> impl IntoView {
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let create = ServerAction::<CreateWorkspace>::new();
+    let name = RwSignal::new(String::new());
+    let created = move || {
+        create.value().get().map(|result| match result {
+            Ok(id) => view! {
+                <p role="status">"Created. " <a href=format!("/settings?ws={id}") rel="external">"Open it"</a></p>
+            }
+            .into_any(),
+            Err(error) => view! { <p class="field-problem" role="alert">{said(&error)}</p> }.into_any(),
+        })
+    };
+    // Signed out everywhere, this browser too: back to the login page.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = everywhere.value().get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().set_href("/login");
+            }
+        }
+    });
+    view! {
+        <section class="panel" aria-label="Account">
+            <h2>"Account"</h2>
+            <div class="inline-form">
+                <button type="button" on:click=move |_| { everywhere.dispatch(SignOutEverywhere {}); }>"Sign out everywhere"</button>
+                <span class="muted small">"Ends every session of your account, on every device."</span>
+            </div>
+            <form class="inline-form" on:submit=move |event| {
+                event.prevent_default();
+                create.dispatch(CreateWorkspace { name: name.get() });
+            }>
+                <input aria-label="Name of a new workspace" placeholder="New workspace name" prop:value=name on:input=move |e| name.set(event_target_value(&e)) />
+                <button type="submit">"Create workspace"</button>
+                <span class="muted small">"Server administrators only."</span>
+            </form>
+            {created}
+        </section>
+    }
+}

@@ -1,0 +1,41 @@
+//! The workspace a page shows: the URL's `ws=` (the user's default workspace when absent),
+//! read reactively inside the router, and links that keep it.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::url_state::{with_params, workspace_param};
+
+/// The workspace the current URL names (`None`: the user's default).
+pub fn use_ws() -> Memo<Option<i64>> {
+    let location = use_location();
+    Memo::new(move |_| {
+        workspace_param(location.search.get().trim_start_matches('?'))
+            .ok()
+            .flatten()
+    })
+}
+
+/// `path` in workspace `ws` (unchanged for the default).
+pub fn ws_path(path: &str, ws: Option<i64>) -> String {
+    match ws {
+        Some(ws) => {
+            let (base, query) = path.split_once('?').unwrap_or((path, ""));
+            let query = with_params(query, &[("ws", Some(&ws.to_string()))]);
+            format!("{base}?{query}")
+        }
+        None => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ws_path;
+
+    #[test]
+    fn paths_keep_their_query_and_gain_the_workspace() {
+        assert_eq!(ws_path("/logs", None), "/logs");
+        assert_eq!(ws_path("/logs", Some(2)), "/logs?ws=2");
+        assert_eq!(ws_path("/logs?model=a&ws=1", Some(2)), "/logs?model=a&ws=2");
+    }
+}
