@@ -1,6 +1,8 @@
 // Browser tests against the real release server, in Debian's Chromium (never a downloaded one).
 import { defineConfig } from '@playwright/test';
 
+import { STATE_FILE } from './auth';
+
 export default defineConfig({
   testDir: './tests',
   globalSetup: './global-setup.ts',
@@ -12,6 +14,8 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: process.env.MODELWATCH_BASE_URL,
+    // Signed in to every test server (global-setup.ts).
+    storageState: STATE_FILE,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [

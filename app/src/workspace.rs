@@ -28,6 +28,15 @@ pub fn ws_path(path: &str, ws: Option<i64>) -> String {
     }
 }
 
+/// A canonical filter query with the workspace of `query` (the page's) kept: what server
+/// functions that read the workspace from the query are sent.
+pub fn keep_ws(canonical: String, query: &str) -> String {
+    match workspace_param(query).ok().flatten() {
+        Some(ws) => with_params(&canonical, &[("ws", Some(&ws.to_string()))]),
+        None => canonical,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ws_path;
@@ -37,5 +46,15 @@ mod tests {
         assert_eq!(ws_path("/logs", None), "/logs");
         assert_eq!(ws_path("/logs", Some(2)), "/logs?ws=2");
         assert_eq!(ws_path("/logs?model=a&ws=1", Some(2)), "/logs?model=a&ws=2");
+    }
+
+    #[test]
+    fn canonical_queries_keep_the_pages_workspace() {
+        assert_eq!(
+            super::keep_ws("range=1h".into(), "ws=3&range=1h&sort=x"),
+            "range=1h&ws=3"
+        );
+        assert_eq!(super::keep_ws(String::new(), "ws=3"), "ws=3");
+        assert_eq!(super::keep_ws("range=1h".into(), "range=1h"), "range=1h");
     }
 }

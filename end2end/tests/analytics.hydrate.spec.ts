@@ -3,6 +3,7 @@
 // and the charts draw.
 import { Browser, expect, Page, test } from '@playwright/test';
 
+import { STATE_FILE } from '../auth';
 import { watchConsole } from '../console';
 import { COUNTS } from '../fixtures';
 
@@ -28,7 +29,7 @@ async function expectChartsDrawn(page: Page) {
 }
 
 async function freshView(browser: Browser, url: string, javaScriptEnabled: boolean) {
-  const context = await browser.newContext({ javaScriptEnabled });
+  const context = await browser.newContext({ javaScriptEnabled, storageState: STATE_FILE });
   const page = await context.newPage();
   await page.goto(url);
   return { context, page };

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import { expect, Page, test } from '@playwright/test';
 
+import { STATE_FILE } from '../auth';
 import { watchConsole } from '../console';
 import { COUNTS } from '../fixtures';
 
@@ -126,7 +127,7 @@ test('a row opens its details in List and JSON views, and Escape closes them', a
 test('a shared id link opens the call in a fresh browser, with and without JavaScript', async ({ browser }) => {
   const url = `${process.env.MODELWATCH_DATA_URL}/logs?model=qwen-plus&id=qwen-10&view=json`;
   for (const javaScriptEnabled of [false, true]) {
-    const context = await browser.newContext({ javaScriptEnabled });
+    const context = await browser.newContext({ javaScriptEnabled, storageState: STATE_FILE });
     const page = await context.newPage();
     await page.goto(url);
     const panel = page.getByTestId('log-details');

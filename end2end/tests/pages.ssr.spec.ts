@@ -16,7 +16,7 @@ for (const { path, heading, empty } of pages) {
     await expect(page).toHaveTitle(`${heading} · Modelwatch`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
     await expect(page.getByText(empty)).toBeVisible();
-    await expect(page.getByTestId('workspace')).toHaveText('default');
+    await expect(page.getByTestId('workspace')).toContainText('default');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect(nav.getByRole('link', { name: heading })).toHaveAttribute('aria-current', 'page');
     for (const other of pages.filter((p) => p.path !== path)) {

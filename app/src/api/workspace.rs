@@ -5,8 +5,10 @@ use leptos::server_fn::codec::GetUrl;
 
 use crate::model::Viewer;
 
-/// The signed-in user with their workspaces and roles (401 without a session).
+/// The signed-in user with their workspaces and roles; `None` when signed out (the login
+/// page renders the same application shell).
 #[server(input = GetUrl, endpoint = "current_viewer")]
-pub async fn current_viewer() -> Result<Viewer, ServerFnError> {
-    crate::api::access::viewer()
+pub async fn current_viewer() -> Result<Option<Viewer>, ServerFnError> {
+    Ok(use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Viewer>().cloned()))
 }

@@ -14,7 +14,7 @@ use crate::workspace::{use_ws, ws_path};
 #[component]
 pub fn Header(
     /// The signed-in user, loaded once by the application.
-    viewer: Resource<Result<Viewer, ServerFnError>>,
+    viewer: Resource<Result<Option<Viewer>, ServerFnError>>,
 ) -> impl IntoView {
     let ws = use_ws();
     let link = move |path: &'static str| move || ws_path(path, ws.get());
@@ -29,8 +29,8 @@ pub fn Header(
                     viewer
                         .get()
                         .map(|result| match result {
-                            Ok(viewer) => view! { <WorkspaceSwitcher viewer /> }.into_any(),
-                            Err(_) => {
+                            Ok(Some(viewer)) => view! { <WorkspaceSwitcher viewer /> }.into_any(),
+                            _ => {
                                 view! { <span class="workspace error">"not signed in"</span> }
                                     .into_any()
                             }
@@ -50,6 +50,7 @@ pub fn Header(
                     viewer
                         .get()
                         .and_then(Result::ok)
+                        .flatten()
                         .map(|viewer| {
                             view! {
                                 <form class="account" method="post" action="/logout">
@@ -62,6 +63,23 @@ pub fn Header(
             </Suspense>
         </header>
     }
+}
+
+/// Closes the switcher's menu once one of its links is followed.
+fn close_menu(event: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let menu = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest("details").ok().flatten());
+        if let Some(menu) = menu {
+            let _ = menu.remove_attribute("open");
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
 }
 
 /// The current workspace and the user's others, each a link to the same page there.
@@ -86,7 +104,7 @@ fn WorkspaceSwitcher(viewer: Viewer) -> impl IntoView {
                 let here = membership.workspace.id == current.workspace.id;
                 view! {
                     <li>
-                        <a href=href aria-current=here.then_some("true") data-testid="workspace-option">
+                        <a href=href aria-current=here.then_some("true") data-testid="workspace-option" on:click=close_menu>
                             {membership.workspace.name.clone()}
                             <span class="muted small">{format!(" · {}", membership.role.as_str())}</span>
                         </a>

@@ -74,7 +74,8 @@ pub fn LogsFilterBar(
         .as_ref()
         .map(|filter| filter.as_param())
         .unwrap_or_default();
-    let export_query = filter.filter_query();
+    // The export reads the same workspace as the page.
+    let export_query = crate::workspace::keep_ws(filter.filter_query(), &query.get_untracked());
     let export_href = move |format: &str| {
         if export_query.is_empty() {
             format!("/api/v1/logs/export?format={format}")

@@ -28,7 +28,7 @@ pub fn AnalyticsPage() -> impl IntoView {
     // change the URL without fetching again.
     let key = Memo::new(move |_| {
         AnalyticsFilter::from_query(&query.get())
-            .map(|filter| filter.to_query())
+            .map(|filter| crate::workspace::keep_ws(filter.to_query(), &query.get()))
             .map_err(|error| error.to_string())
     });
     let report = Resource::new(

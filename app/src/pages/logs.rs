@@ -34,7 +34,7 @@ pub fn LogsPage() -> impl IntoView {
     // The page depends only on the filter and page position, not on the open panel.
     let key = Memo::new(move |_| {
         LogsFilter::from_query(&query.get())
-            .map(|filter| filter.to_query())
+            .map(|filter| crate::workspace::keep_ws(filter.to_query(), &query.get()))
             .map_err(|error| error.to_string())
     });
     let page = Resource::new(

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accounts;
 mod alert_history;
 mod alert_preview;
 mod alerts;
@@ -12,6 +13,7 @@ mod cost;
 mod health;
 mod ingest;
 mod ingest_rejects;
+mod isolation;
 mod logs;
 mod pages;
 mod retention;

@@ -66,6 +66,10 @@ async fn the_viewer_server_function_answers_json() {
     let body: serde_json::Value = serde_json::from_str(&response.body).expect("json");
     assert_eq!(body["email"], "admin@test.local");
     assert_eq!(body["memberships"][0]["workspace"]["name"], "default");
+    let signed_out = app
+        .get_as("/api/current_viewer", "application/json", None)
+        .await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["memberships"][0]["workspace"]["retention_days"], 14);
     assert_eq!(body["memberships"][0]["role"], "admin");
 }

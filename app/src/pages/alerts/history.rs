@@ -189,62 +189,71 @@ fn History(page: EventPage, query: String) -> impl IntoView {
         move || (ws.get(), ids.join(",")),
         |(ws, ids)| list_alert_deliveries(ws, ids),
     );
-    let rows = events
-        .into_iter()
-        .map(|event| {
-            let event_id = event.id;
-            let sent = move || {
-                deliveries.get().and_then(Result::ok).map(|all: Vec<Delivery>| {
-                    all.into_iter()
-                        .filter(|delivery| delivery.event_id == event_id)
-                        .map(|delivery| {
-                            let outcome = delivery
-                                .http_status
-                                .map(|code| format!("HTTP {code}"))
-                                .or(delivery.error)
-                                .unwrap_or_default();
-                            format!(
-                                "{}: {} after {} attempt{} {outcome}",
-                                delivery.channel,
-                                delivery.status,
-                                delivery.attempts,
-                                if delivery.attempts == 1 { "" } else { "s" }
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" · ")
-                })
-            };
-            let (title, detail) = alert_summary(&event);
-            let (analytics, logs) = event_links(&event, ws.get_untracked());
-            view! {
-                <tr data-testid="event-row">
-                    <td class="time">{utc_second(event.at_ms)}</td>
-                    <td><span class=format!("event-kind kind-{}", event.kind)>{event.kind.clone()}</span></td>
-                    <td>
-                        <strong>{title}</strong>
-                        <div class="muted small">{detail}</div>
-                        <div class="muted small" data-testid="deliveries">{sent}</div>
-                    </td>
-                    <td class="actions">
-                        <a href=analytics>"Analytics"</a>
-                        <a href=logs>"Logs"</a>
-                    </td>
-                </tr>
-            }
+    // The rows wait for the deliveries, on the server too: server and browser render the same
+    // rows (a delivery line appearing only in the browser broke hydration).
+    let rows = move || {
+        let events = events.clone();
+        Suspend::new(async move {
+            let all: Vec<Delivery> = deliveries.await.unwrap_or_default();
+            events
+                .into_iter()
+                .map(|event| event_row(event, &all, ws.get_untracked()))
+                .collect_view()
         })
-        .collect_view();
+    };
     let newer = query
         .contains("before=")
         .then(|| alerts_link(&query, &[("before", None)]));
     let older = older.map(|cursor| alerts_link(&query, &[("before", Some(&cursor.to_param()))]));
     view! {
         <table class="events-table">
-            <tbody>{rows}</tbody>
+            <tbody>
+                <Transition fallback=|| ()>{rows}</Transition>
+            </tbody>
         </table>
         <nav class="pager" aria-label="History pages">
             {newer.map(|href| view! { <A href=href attr:data-testid="history-newest">"Newest events"</A> })}
             {older.map(|href| view! { <A href=href attr:data-testid="history-older">"Older events"</A> })}
         </nav>
+    }
+}
+
+/// One event: when, what, its webhook deliveries, and links to its scope and window.
+fn event_row(event: AlertEvent, deliveries: &[Delivery], ws: Option<i64>) -> impl IntoView {
+    let sent = deliveries
+        .iter()
+        .filter(|delivery| delivery.event_id == event.id)
+        .map(|delivery| {
+            let outcome = delivery
+                .http_status
+                .map(|code| format!("HTTP {code}"))
+                .or(delivery.error.clone())
+                .unwrap_or_default();
+            format!(
+                "{}: {} after {} attempt{} {outcome}",
+                delivery.channel,
+                delivery.status,
+                delivery.attempts,
+                if delivery.attempts == 1 { "" } else { "s" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let (title, detail) = alert_summary(&event);
+    let (analytics, logs) = event_links(&event, ws);
+    view! {
+        <tr data-testid="event-row">
+            <td class="time">{utc_second(event.at_ms)}</td>
+            <td><span class=format!("event-kind kind-{}", event.kind)>{event.kind.clone()}</span></td>
+            <td>
+                <strong>{title}</strong>
+                <div class="muted small">{detail}</div>
+                <div class="muted small" data-testid="deliveries">{sent}</div>
+            </td>
+            <td class="actions">
+                <a href=analytics>"Analytics"</a>
+                <a href=logs>"Logs"</a>
+            </td>
+        </tr>
     }
 }
