@@ -64,6 +64,8 @@ pub async fn run_once(pool: &SqlitePool, now_ms: i64, batch: i64) -> Result<Purg
             }
         }
     }
+    // Ended sessions (expired or revoked a day ago) go too.
+    store::accounts::purge_sessions(pool, now_ms).await?;
     Ok(purged)
 }
 

@@ -168,3 +168,104 @@ fn retention_is_set_per_workspace_and_validated() {
     });
     assert_eq!(days, 30);
 }
+
+#[test]
+fn users_come_from_the_command_line_with_their_password_hashed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("u.db").display());
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut command = modelwatch();
+        command.args(["--database-url", &url]).args(args);
+        match password {
+            Some(password) => command.env("MODELWATCH_PASSWORD", password),
+            None => command.env_remove("MODELWATCH_PASSWORD"),
+        };
+        command.stdin(Stdio::null()).output().expect("runs")
+    };
+    let short = run(
+        &["users", "add", "--admin", "ops@example.com"],
+        Some("short"),
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+    let bad = run(&["users", "add", "not-an-address"], Some("long enough pw"));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("email"));
+    let added = run(
+        &["users", "add", "--admin", "Ops@Example.com"],
+        Some("long enough pw"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let viewer = run(
+        &["users", "add", "--workspace", "staging", "dev@example.com"],
+        Some("another long pw"),
+    );
+    assert!(
+        viewer.status.success(),
+        "{}",
+        String::from_utf8_lossy(&viewer.stderr)
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let pool = server::store::open(&url).await.expect("open");
+        let ops = server::store::accounts::user_by_email(&pool, "ops@example.com")
+            .await
+            .expect("read")
+            .expect("ops exists, lower-cased");
+        assert!(ops.is_admin);
+        assert!(ops.password_hash.starts_with("$argon2id$"));
+        assert!(
+            server::auth::password::verify("long enough pw".into(), Some(ops.password_hash)).await
+        );
+        let roles: Vec<(String, String)> = sqlx::query_as(
+            "SELECT users.email, workspaces.name || ':' || memberships.role FROM memberships \
+             JOIN users ON users.id = user_id JOIN workspaces ON workspaces.id = workspace_id \
+             ORDER BY users.email",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("roles");
+        assert_eq!(
+            roles,
+            [
+                ("dev@example.com".to_owned(), "staging:viewer".to_owned()),
+                ("ops@example.com".to_owned(), "default:admin".to_owned())
+            ]
+        );
+        // With a user present, the first start creates no administrator.
+        assert_eq!(
+            server::auth::accounts::first_admin(&pool, "admin@localhost")
+                .await
+                .expect("first run"),
+            None
+        );
+    });
+    // On a fresh database the first start makes one and says its password once.
+    let fresh = dir.path().join("fresh.db");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let pool = server::store::open(&format!("sqlite://{}", fresh.display()))
+            .await
+            .expect("open");
+        let password = server::auth::accounts::first_admin(&pool, "admin@localhost")
+            .await
+            .expect("first run")
+            .expect("a password");
+        assert_eq!(password.len(), 16);
+        let admin = server::store::accounts::user_by_email(&pool, "admin@localhost")
+            .await
+            .expect("read")
+            .expect("admin");
+        assert!(server::auth::password::verify(password, Some(admin.password_hash)).await);
+        assert_eq!(
+            server::auth::accounts::first_admin(&pool, "admin@localhost")
+                .await
+                .expect("second run"),
+            None
+        );
+    });
+}
