@@ -8,7 +8,7 @@ use charming::Chart;
 
 use super::labelled_frame;
 use crate::format::bucket_label;
-use crate::model::{Condition, Granularity, RulePreview, RuleSpec, Verdict};
+use crate::model::{Condition, Granularity, Metric, RulePreview, RuleSpec, Verdict};
 
 const THRESHOLD_COLOUR: &str = "#ee6666";
 const BASELINE_COLOUR: &str = "#999999";
@@ -16,6 +16,25 @@ const BASELINE_COLOUR: &str = "#999999";
 /// A value as the chart shows it (two decimals are plenty for every metric).
 fn shown(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
+}
+
+/// The y axis's name: the metric's unit (its full name is in the table above the chart and
+/// would not fit the axis).
+fn unit(metric: Metric) -> &'static str {
+    match metric {
+        Metric::ErrorRate | Metric::SuccessRate => "%",
+        Metric::LatencyAvg
+        | Metric::LatencyP50
+        | Metric::LatencyP95
+        | Metric::LatencyP99
+        | Metric::TtftAvg
+        | Metric::TtftP95 => "ms",
+        Metric::Cost => "USD",
+        Metric::Rpm => "calls/min",
+        Metric::Tpm => "tokens/min",
+        Metric::InputTokens | Metric::OutputTokens | Metric::TotalTokens => "tokens",
+        Metric::Requests | Metric::StatusCount => "calls",
+    }
 }
 
 /// The target as a legend names it.
@@ -38,7 +57,7 @@ pub fn preview_chart(preview: &RulePreview, spec: &RuleSpec) -> Chart {
         .iter()
         .map(|ms| bucket_label(*ms, Granularity::Minute))
         .collect();
-    let mut chart = labelled_frame(labels, spec.metric.label());
+    let mut chart = labelled_frame(labels, unit(spec.metric));
     for series in &preview.series {
         let values: Vec<Option<f64>> = series
             .points
@@ -115,21 +134,9 @@ mod tests {
     fn spec(condition: &str) -> RuleSpec {
         RuleDraft {
             name: "r".into(),
-            metric: "error_rate".into(),
             scope: "each".into(),
             condition: condition.into(),
-            comparator: ">".into(),
-            threshold: "5".into(),
-            direction: "up".into(),
-            percent: "50".into(),
-            offset: "day".into(),
-            min_baseline: "1".into(),
-            window_minutes: "5".into(),
-            consecutive: "1".into(),
-            min_requests: "10".into(),
-            severity: "warning".into(),
-            enabled: true,
-            ..RuleDraft::default()
+            ..RuleDraft::new_rule()
         }
         .validate()
         .expect("valid")

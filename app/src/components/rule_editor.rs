@@ -5,25 +5,9 @@ use leptos::prelude::*;
 
 use crate::model::{AlertChannel, Comparator, FieldProblem, Metric, RuleDraft, Severity};
 
-/// A draft for a new rule with sensible defaults (only the name is left to fill in).
+/// A draft for a new rule (see [`RuleDraft::new_rule`]).
 pub fn new_draft() -> RuleDraft {
-    RuleDraft {
-        metric: Metric::ErrorRate.as_str().into(),
-        scope: "all".into(),
-        condition: "threshold".into(),
-        comparator: ">".into(),
-        threshold: "5".into(),
-        direction: "up".into(),
-        percent: "50".into(),
-        offset: "day".into(),
-        min_baseline: "1".into(),
-        window_minutes: "5".into(),
-        consecutive: "1".into(),
-        min_requests: "10".into(),
-        severity: Severity::Warning.as_str().into(),
-        enabled: true,
-        ..RuleDraft::default()
-    }
+    RuleDraft::new_rule()
 }
 
 fn problem_of(problems: &[FieldProblem], field: &str) -> Option<String> {

@@ -68,6 +68,28 @@ fn whole(text: &str) -> Option<u32> {
 }
 
 impl RuleDraft {
+    /// A new rule's fields with sensible defaults: more than 5 % errors over 5 minutes with at
+    /// least 10 calls, all models; only the name is left to fill in.
+    pub fn new_rule() -> Self {
+        RuleDraft {
+            metric: Metric::ErrorRate.as_str().into(),
+            scope: "all".into(),
+            condition: "threshold".into(),
+            comparator: ">".into(),
+            threshold: "5".into(),
+            direction: "up".into(),
+            percent: "50".into(),
+            offset: "day".into(),
+            min_baseline: "1".into(),
+            window_minutes: "5".into(),
+            consecutive: "1".into(),
+            min_requests: "10".into(),
+            severity: Severity::Warning.as_str().into(),
+            enabled: true,
+            ..RuleDraft::default()
+        }
+    }
+
     /// The rule the draft describes, or every field that is wrong.
     pub fn validate(&self) -> Result<RuleSpec, Vec<FieldProblem>> {
         let mut problems = Vec::new();

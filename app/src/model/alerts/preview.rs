@@ -84,21 +84,9 @@ mod tests {
     fn spec(condition: &str) -> RuleSpec {
         RuleDraft {
             name: "r".into(),
-            metric: "error_rate".into(),
             scope: "all".into(),
             condition: condition.into(),
-            comparator: ">".into(),
-            threshold: "5".into(),
-            direction: "up".into(),
-            percent: "50".into(),
-            offset: "day".into(),
-            min_baseline: "1".into(),
-            window_minutes: "5".into(),
-            consecutive: "1".into(),
-            min_requests: "10".into(),
-            severity: "warning".into(),
-            enabled: true,
-            ..RuleDraft::default()
+            ..RuleDraft::new_rule()
         }
         .validate()
         .expect("valid")
