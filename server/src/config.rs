@@ -304,6 +304,10 @@ pub struct ServeArgs {
         default_value = "admin@localhost"
     )]
     pub admin_email: String,
+    /// The OpenAI-compatible proxy's upstreams: a JSON file (see README, "Proxy"). Without it
+    /// `/proxy/v1/...` answers that no upstream is configured.
+    #[arg(long, env = "MODELWATCH_PROXY_CONFIG")]
+    pub proxy_config: Option<PathBuf>,
 }
 
 impl Cli {

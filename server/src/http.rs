@@ -40,6 +40,8 @@ pub struct AppState {
     pub limiter: Arc<crate::auth::limiter::LoginLimiter>,
     /// How long a login session lasts.
     pub session_ttl_ms: i64,
+    /// The OpenAI-compatible proxy's upstreams and connection pool.
+    pub proxy: Arc<crate::proxy::Proxy>,
 }
 
 impl AppState {
@@ -69,6 +71,10 @@ impl AppState {
             alert_events,
             limiter: Arc::new(crate::auth::limiter::LoginLimiter::new()),
             session_ttl_ms: 7 * 86_400_000,
+            proxy: Arc::new(
+                crate::proxy::Proxy::new(crate::proxy::upstreams::ProxyConfig::empty())
+                    .expect("an HTTP client with default settings builds"),
+            ),
         }
     }
 }
@@ -78,6 +84,15 @@ impl AppState {
     pub fn with_session_hours(mut self, hours: u64) -> Self {
         self.session_ttl_ms = i64::try_from(hours).unwrap_or(8_760) * 3_600_000;
         self
+    }
+
+    /// The same state with the proxy's upstreams from `config`.
+    pub fn with_proxy(
+        mut self,
+        config: crate::proxy::upstreams::ProxyConfig,
+    ) -> anyhow::Result<Self> {
+        self.proxy = Arc::new(crate::proxy::Proxy::new(config)?);
+        Ok(self)
     }
 
     /// The same state with another Logs search budget (see `Engine::with_search_budget`).
@@ -93,6 +108,9 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
     let leptos_options = state.leptos_options.clone();
+    // The proxy passes answers through as the upstream sent them (no compression, no session
+    // layer: it authenticates with workspace keys itself).
+    let proxy = crate::proxy::router().with_state(state.clone());
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -114,4 +132,5 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+        .merge(proxy)
 }

@@ -16,6 +16,7 @@ pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
+pub mod proxy;
 pub mod query;
 pub mod rollup;
 pub mod serve;

@@ -29,6 +29,15 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(pool.clone(), ingest, &site_root, addr)
         .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms))
         .with_session_hours(args.session_hours);
+    let state = match &args.proxy_config {
+        Some(path) => {
+            let config =
+                crate::proxy::upstreams::ProxyConfig::load(path, |name| std::env::var(name).ok())?;
+            tracing::info!(upstreams = config.upstreams.len(), "proxy configured");
+            state.with_proxy(config)?
+        }
+        None => state,
+    };
     if let Some(password) = crate::auth::accounts::first_admin(&pool, &args.admin_email)
         .await
         .context("cannot create the first administrator")?

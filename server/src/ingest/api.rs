@@ -98,7 +98,10 @@ async fn ingest(
     }))
 }
 
-async fn authenticate(pool: &SqlitePool, headers: &HeaderMap) -> Result<KeyOwner, ApiError> {
+pub(crate) async fn authenticate(
+    pool: &SqlitePool,
+    headers: &HeaderMap,
+) -> Result<KeyOwner, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
             "missing API key: send Authorization: Bearer <workspace API key>",

@@ -39,6 +39,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: WriterConfig) -> TestApp {
+    spawn_app_configured(config, |state| state).await
+}
+
+/// An app whose state `configure` changes first (a proxy configuration, for example).
+pub async fn spawn_app_configured(
+    config: WriterConfig,
+    configure: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let pool = server::store::open(&url).await.expect("store opens");
@@ -53,6 +61,7 @@ pub async fn spawn_app_with(config: WriterConfig) -> TestApp {
         "target/site",
         "127.0.0.1:0".parse().expect("addr"),
     );
+    let state = configure(state);
     let alert_events = state.alert_events.clone();
     let session = signed_in(&pool, "admin@test.local", 1, app::model::Role::Admin).await;
     TestApp {

@@ -16,6 +16,7 @@ mod ingest_rejects;
 mod isolation;
 mod logs;
 mod pages;
+mod proxy;
 mod retention;
 mod rollup_property;
 mod writer;

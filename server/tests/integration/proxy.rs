@@ -1,0 +1,649 @@
+//! The OpenAI-compatible proxy against a fake provider on 127.0.0.1: what the client receives
+//! (unchanged, unbuffered, the usage chunk only when it asked) and what is recorded (TTFT,
+//! first byte, latency, usage, status, the upstream's id, errors, cancellations, timeouts).
+
+mod upstream;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use app::model::LogDetail;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use server::ingest::writer::WriterConfig;
+use server::proxy::upstreams::ProxyConfig;
+use tower::ServiceExt;
+
+use self::upstream::{Upstream, SLOW_FIRST};
+use crate::helpers::{spawn_app_configured, TestApp};
+
+const PROVIDER_KEY: &str = "sk-upstream-secret-123";
+
+fn config(addr: SocketAddr, timeout_secs: u64) -> ProxyConfig {
+    let text = format!(
+        r#"{{"upstreams": [{{"name": "fake", "base_url": "http://{addr}/v1", "models": ["*"], "api_key_env": "FAKE_KEY"}}], "timeout_secs": {timeout_secs}}}"#
+    );
+    ProxyConfig::parse(&text, |_| Some(PROVIDER_KEY.to_owned())).expect("valid configuration")
+}
+
+async fn proxied_with_timeout(timeout_secs: u64) -> (TestApp, Upstream) {
+    let (upstream, addr) = Upstream::start().await;
+    let app = spawn_app_configured(WriterConfig::default(), |state| {
+        state.with_proxy(config(addr, timeout_secs)).expect("proxy")
+    })
+    .await;
+    (app, upstream)
+}
+
+async fn proxied() -> (TestApp, Upstream) {
+    proxied_with_timeout(30).await
+}
+
+/// Sends `body` to `path` with the app's workspace key; the answer's body still streams.
+async fn call(app: &TestApp, path: &str, body: Value) -> axum::response::Response {
+    let request = Request::post(path)
+        .header("authorization", format!("Bearer {}", app.key))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    app.router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible")
+}
+
+/// The body's pieces with when each arrived (after `start`), and whether it ended in an error.
+async fn frames(
+    response: axum::response::Response,
+    start: Instant,
+) -> (Vec<(Duration, String)>, bool) {
+    let mut body = response.into_body();
+    let mut pieces = Vec::new();
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    pieces.push((start.elapsed(), String::from_utf8_lossy(&data).into_owned()));
+                }
+            }
+            Err(_) => return (pieces, true),
+        }
+    }
+    (pieces, false)
+}
+
+fn record_id(response: &axum::response::Response) -> String {
+    response
+        .headers()
+        .get(server::proxy::RECORD_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .expect("the answer names its record")
+        .to_owned()
+}
+
+/// The stored call `id`, once the writer has committed it.
+async fn stored(app: &TestApp, id: &str) -> LogDetail {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let response = app.get_json(&format!("/api/get_log?request_id={id}")).await;
+        if response.status == StatusCode::OK {
+            return serde_json::from_str(&response.body).expect("detail");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "call {id} was never recorded: {}",
+            response.body
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn calls_recorded(app: &TestApp) -> i64 {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.count("SELECT count(*) FROM requests").await
+}
+
+fn metadata_note(detail: &LogDetail) -> String {
+    detail
+        .metadata
+        .as_ref()
+        .and_then(|metadata| metadata.get("usage"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_stream_passes_through_unbuffered_and_is_recorded_with_its_true_ttft() {
+    let (app, upstream) = proxied().await;
+    let start = Instant::now();
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "slow-first", "stream": true, "messages": [{"role": "user", "content": "hi"}]}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let id = record_id(&response);
+    let (pieces, broken) = frames(response, start).await;
+    assert!(!broken);
+
+    // Unbuffered: the role chunk reached the client long before the first token was produced.
+    let role_at = pieces
+        .iter()
+        .find(|(_, text)| text.contains("\"role\""))
+        .expect("role chunk")
+        .0;
+    let token_at = pieces
+        .iter()
+        .find(|(_, text)| text.contains("Hel"))
+        .expect("first token")
+        .0;
+    assert!(
+        role_at < SLOW_FIRST / 2,
+        "role chunk held back: {role_at:?}"
+    );
+    assert!(token_at >= SLOW_FIRST, "{token_at:?}");
+
+    // The client did not ask for usage: it gets every other event, and no usage chunk.
+    let text: String = pieces.iter().map(|(_, text)| text.as_str()).collect();
+    assert!(
+        text.contains("data: [DONE]") && text.contains("\"lo\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("\"choices\":[]"),
+        "the usage chunk was passed on: {text}"
+    );
+    assert!(!text.contains("prompt_tokens"), "{text}");
+
+    // The provider was asked for usage, with the provider key instead of the workspace key.
+    let seen = upstream.seen();
+    let sent: Value = serde_json::from_slice(&seen[0].body).expect("json");
+    assert_eq!(sent["stream_options"]["include_usage"], json!(true));
+    assert_eq!(
+        seen[0].headers["authorization"],
+        format!("Bearer {PROVIDER_KEY}")
+    );
+    assert!(!format!("{:?}", seen[0].headers).contains(&app.key));
+
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.status, detail.stream, detail.source.as_str()),
+        (200, true, "proxy")
+    );
+    assert_eq!(detail.operation, "chat");
+    let (ttft, first_byte, latency) = (
+        detail.ttft_ms.expect("ttft"),
+        detail.first_byte_ms.expect("first byte"),
+        detail.latency_ms.expect("latency"),
+    );
+    assert!(
+        ttft >= 300,
+        "TTFT must wait for the first token, not the role chunk: {ttft}"
+    );
+    assert!(
+        first_byte < 150,
+        "first byte is the answer's start: {first_byte}"
+    );
+    assert!(latency >= ttft);
+    let usage = &detail.usage;
+    assert_eq!(
+        (
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.total_tokens,
+            usage.cached_tokens,
+            usage.reasoning_tokens
+        ),
+        (Some(12), Some(5), Some(17), Some(4), Some(2))
+    );
+    assert_eq!(detail.upstream_request_id.as_deref(), Some("req-up-stream"));
+    assert_eq!(detail.response_body.as_deref(), Some("Hello"));
+    let request_body = detail.request_body.expect("request kept");
+    assert!(
+        request_body.contains("slow-first") && !request_body.contains("stream_options"),
+        "kept as the client sent it: {request_body}"
+    );
+    let metadata = detail.metadata.expect("metadata");
+    assert_eq!(metadata["upstream"], "fake");
+    assert_eq!(metadata["response_model"], "fake-2026-01-01");
+    let leaks = app
+        .count(
+            "SELECT (SELECT count(*) FROM requests WHERE error_message LIKE '%sk-upstream%' \
+             OR metadata LIKE '%sk-upstream%' OR upstream_request_id LIKE '%sk-upstream%') \
+             + (SELECT count(*) FROM request_bodies WHERE CAST(request_body AS TEXT) LIKE '%sk-upstream%' \
+             OR CAST(response_body AS TEXT) LIKE '%sk-upstream%')",
+        )
+        .await;
+    assert_eq!(leaks, 0, "the provider key is never stored");
+}
+
+#[tokio::test]
+async fn a_client_that_asked_for_usage_gets_the_usage_chunk_and_an_unchanged_request() {
+    let (app, upstream) = proxied().await;
+    let request = json!({"model": "stream-ok", "stream": true, "stream_options": {"include_usage": true}, "messages": []});
+    let response = call(&app, "/proxy/v1/chat/completions", request.clone()).await;
+    let id = record_id(&response);
+    let (pieces, _) = frames(response, Instant::now()).await;
+    let text: String = pieces.iter().map(|(_, text)| text.as_str()).collect();
+    assert!(
+        text.contains("\"choices\":[]") && text.contains("prompt_tokens"),
+        "{text}"
+    );
+    assert_eq!(
+        upstream.seen()[0].body,
+        request.to_string().into_bytes(),
+        "forwarded byte for byte"
+    );
+    let detail = stored(&app, &id).await;
+    assert_eq!(detail.usage.total_tokens, Some(17));
+    assert!(detail.ttft_ms.is_some());
+}
+
+#[tokio::test]
+async fn a_tool_call_is_the_first_content() {
+    let (app, _upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "tools", "stream": true, "messages": []}),
+    )
+    .await;
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert!(detail.ttft_ms.is_some());
+    assert_eq!(detail.status, 200);
+}
+
+#[tokio::test]
+async fn a_whole_answer_is_recorded_without_a_ttft() {
+    let (app, _upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "gpt-4o", "messages": []}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let id = record_id(&response);
+    let (pieces, _) = frames(response, Instant::now()).await;
+    let body: Value = serde_json::from_str(
+        &pieces
+            .iter()
+            .map(|(_, text)| text.as_str())
+            .collect::<String>(),
+    )
+    .expect("json");
+    assert_eq!(body["choices"][0]["message"]["content"], "Hello");
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.stream, detail.ttft_ms),
+        (false, None),
+        "TTFT is never faked for a whole answer"
+    );
+    assert!(detail.first_byte_ms.is_some() && detail.latency_ms.is_some());
+    assert_eq!(detail.usage.input_tokens, Some(12));
+    assert_eq!(detail.upstream_request_id.as_deref(), Some("req-up-json"));
+    assert!(detail.response_body.expect("kept").contains("chatcmpl-2"));
+    assert_eq!(
+        detail.model, "gpt-4o",
+        "recorded under the model the client asked for"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_error_passes_through_and_is_recorded_with_its_body() {
+    let (app, _upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "rate-limited", "messages": []}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let id = record_id(&response);
+    let (pieces, _) = frames(response, Instant::now()).await;
+    assert!(pieces
+        .iter()
+        .any(|(_, text)| text.contains("Rate limit reached")));
+    let detail = stored(&app, &id).await;
+    assert_eq!(detail.status, 429);
+    assert_eq!(detail.error_type.as_deref(), Some("requests"));
+    assert_eq!(
+        detail.error_message.as_deref(),
+        Some("Rate limit reached for requests")
+    );
+    assert_eq!(detail.upstream_request_id.as_deref(), Some("req-up-429"));
+    assert_eq!(detail.usage.total_tokens, None);
+}
+
+#[tokio::test]
+async fn a_dropped_upstream_connection_is_a_502_with_usage_unknown() {
+    let (app, _upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "drop", "stream": true, "messages": []}),
+    )
+    .await;
+    let id = record_id(&response);
+    let (pieces, broken) = frames(response, Instant::now()).await;
+    assert!(
+        broken,
+        "the client must see the answer break off, not a clean end"
+    );
+    assert!(pieces.iter().any(|(_, text)| text.contains("Hel")));
+    let detail = stored(&app, &id).await;
+    assert_eq!(detail.status, 502);
+    assert_eq!(detail.error_type.as_deref(), Some("upstream_stream_cut"));
+    assert!(detail.ttft_ms.is_some(), "the first token did arrive");
+    assert_eq!(
+        (
+            detail.usage.input_tokens,
+            detail.usage.output_tokens,
+            detail.usage.total_tokens
+        ),
+        (None, None, None)
+    );
+    assert!(
+        metadata_note(&detail).starts_with("unknown"),
+        "{:?}",
+        detail.metadata
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_is_a_499() {
+    let (app, _upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "stall", "stream": true, "messages": []}),
+    )
+    .await;
+    let id = record_id(&response);
+    let mut body = response.into_body();
+    let first = body.frame().await.expect("a frame").expect("data");
+    assert!(String::from_utf8_lossy(first.data_ref().expect("data")).contains("role"));
+    drop(body);
+    let detail = stored(&app, &id).await;
+    assert_eq!(detail.status, 499);
+    assert_eq!(detail.error_type.as_deref(), Some("client_cancelled"));
+    assert!(metadata_note(&detail).starts_with("unknown"));
+}
+
+#[tokio::test]
+async fn an_upstream_that_does_not_answer_is_a_504() {
+    let (app, _upstream) = proxied_with_timeout(1).await;
+    let start = Instant::now();
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "hang", "messages": []}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let body: Value = serde_json::from_slice(&body).expect("json");
+    assert!(body["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("did not answer within 1 s"));
+    assert_eq!(calls_recorded(&app).await, 1);
+    let status: i64 = app.count("SELECT status FROM requests").await;
+    assert_eq!(status, 504);
+}
+
+#[tokio::test]
+async fn a_stream_that_stalls_past_the_timeout_is_a_504() {
+    let (app, _upstream) = proxied_with_timeout(1).await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "stall", "stream": true, "messages": []}),
+    )
+    .await;
+    let id = record_id(&response);
+    let (_, broken) = frames(response, Instant::now()).await;
+    assert!(broken);
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.status, detail.error_type.as_deref()),
+        (504, Some("upstream_timeout"))
+    );
+}
+
+#[tokio::test]
+async fn calls_without_a_valid_key_or_model_are_refused_and_not_recorded() {
+    let (app, upstream) = proxied().await;
+    let body = json!({"model": "stream-ok", "messages": []}).to_string();
+    for authorization in [None, Some("Bearer mw_not_a_key"), Some("Basic abc")] {
+        let mut request =
+            Request::post("/proxy/v1/chat/completions").header("content-type", "application/json");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = app
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body.clone())).expect("request"))
+            .await
+            .expect("infallible");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{authorization:?}"
+        );
+        let answer = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let answer: Value = serde_json::from_slice(&answer).expect("json");
+        assert_eq!(answer["error"]["type"], "authentication_error");
+    }
+    for (body, status, reason) in [
+        (
+            json!({"messages": []}),
+            StatusCode::BAD_REQUEST,
+            "must name a model",
+        ),
+        (
+            json!({"model": 3}),
+            StatusCode::BAD_REQUEST,
+            "model must be a string",
+        ),
+    ] {
+        let response = call(&app, "/proxy/v1/chat/completions", body).await;
+        assert_eq!(response.status(), status);
+        let answer = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        assert!(String::from_utf8_lossy(&answer).contains(reason));
+    }
+    assert!(upstream.seen().is_empty(), "nothing reached the provider");
+    assert_eq!(calls_recorded(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_model_without_an_upstream_is_named_in_a_404() {
+    let (upstream, addr) = Upstream::start().await;
+    let text = format!(
+        r#"{{"upstreams": [{{"name": "fake", "base_url": "http://{addr}/v1", "models": ["gpt-*"]}}]}}"#
+    );
+    let config = ProxyConfig::parse(&text, |_| None).expect("valid");
+    let app = spawn_app_configured(WriterConfig::default(), |state| {
+        state.with_proxy(config).expect("proxy")
+    })
+    .await;
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "claude-x", "messages": []}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let answer = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let answer: Value = serde_json::from_slice(&answer).expect("json");
+    let message = answer["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("\"claude-x\"") && message.contains("--proxy-config"),
+        "{message}"
+    );
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "gpt-4o", "messages": []}),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "served without a provider key too"
+    );
+    assert!(
+        upstream.seen()[0].headers.get("authorization").is_none(),
+        "the workspace key never goes upstream"
+    );
+}
+
+#[tokio::test]
+async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units() {
+    let (app, upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/embeddings",
+        json!({"model": "text-embedding-3-small", "input": "hi"}),
+    )
+    .await;
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.kind.as_str(), detail.operation.as_str()),
+        ("embedding", "embedding")
+    );
+    assert_eq!(detail.usage.input_tokens, Some(8));
+
+    let response = call(
+        &app,
+        "/proxy/v1/images/generations",
+        json!({"model": "gpt-image-1", "prompt": "a cat", "n": 2}),
+    )
+    .await;
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.kind.as_str(), detail.usage.images),
+        ("image", Some(2))
+    );
+
+    let response = call(
+        &app,
+        "/proxy/v1/audio/speech",
+        json!({"model": "tts-1", "input": "Hello, world", "voice": "alloy"}),
+    )
+    .await;
+    assert_eq!(response.headers()["content-type"], "audio/mpeg");
+    let id = record_id(&response);
+    let audio = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert_eq!(
+        &audio[..],
+        &[0xFF, 0xFB, 0x90, 0x00, 0x01, 0x02],
+        "binary answers pass through untouched"
+    );
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (
+            detail.kind.as_str(),
+            detail.operation.as_str(),
+            detail.usage.characters
+        ),
+        ("speech", "tts", Some(12))
+    );
+    assert!(detail.response_body.is_none());
+
+    let boundary = "mwboundary42";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF....\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--{boundary}--\r\n"
+    );
+    let request = Request::post("/proxy/v1/audio/transcriptions")
+        .header("authorization", format!("Bearer {}", app.key))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(multipart.clone()))
+        .expect("request");
+    let response = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.operation.as_str(), detail.usage.audio_seconds),
+        ("asr", Some(3.5))
+    );
+    let seen = upstream.seen();
+    assert_eq!(
+        seen.last().expect("seen").body,
+        multipart.into_bytes(),
+        "the upload is forwarded unchanged"
+    );
+}
+
+#[tokio::test]
+async fn other_paths_pass_through_to_the_catch_all_without_a_record() {
+    let (app, upstream) = proxied().await;
+    let request = Request::get("/proxy/v1/models")
+        .header("authorization", format!("Bearer {}", app.key))
+        .body(Body::empty())
+        .expect("request");
+    let response = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("stream-ok"));
+    assert_eq!(upstream.seen()[0].path, "/v1/models");
+    assert_eq!(calls_recorded(&app).await, 0);
+}
