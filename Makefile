@@ -29,7 +29,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
 
-.PHONY: bench bench-analytics bench-logs help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
+.PHONY: bench bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
         site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
@@ -119,6 +119,10 @@ bench-logs: build-server
 	@if [ ! -f $(BENCH_DIR)/bench.db ]; then mkdir -p $(BENCH_DIR) && \
 	  target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 16 --dir $(BENCH_DIR); fi
 	target/release/$(NAME) --log-level warn --database-url sqlite://$(BENCH_DIR)/bench.db bench-logs --rounds 50 --lookups 1000
+
+# The latency the proxy adds to 200 concurrent streams (see BENCHMARKS.md).
+bench-proxy: build-server
+	target/release/$(NAME) --log-level warn bench-proxy --streams 200 --rounds 10
 
 ## ---- test --------------------------------------------------------------------------------
 

@@ -73,6 +73,8 @@ pub enum Command {
     BenchAnalytics(BenchAnalyticsArgs),
     /// Measure the Logs tab and the export on an existing database and print the numbers.
     BenchLogs(BenchLogsArgs),
+    /// Measure the latency the proxy adds to streamed answers and print the numbers.
+    BenchProxy(BenchProxyArgs),
 }
 
 /// `modelwatch users ...`
@@ -250,6 +252,26 @@ pub struct BenchLogsArgs {
     /// Where the preset ranges end (UTC ms); just after the newest call when omitted.
     #[arg(long)]
     pub now_ms: Option<i64>,
+}
+
+/// `modelwatch bench-proxy`
+#[derive(Debug, Clone, Args)]
+pub struct BenchProxyArgs {
+    /// Concurrent streams through the proxy (as many again are read directly).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    pub streams: u64,
+    /// Streams each client reads, one after another.
+    #[arg(long, default_value_t = 10)]
+    pub rounds: u64,
+    /// Content chunks per stream.
+    #[arg(long, default_value_t = 20)]
+    pub chunks: usize,
+    /// Milliseconds before the first content chunk.
+    #[arg(long, default_value_t = 50)]
+    pub first_token_ms: u64,
+    /// Milliseconds between content chunks.
+    #[arg(long, default_value_t = 20)]
+    pub interval_ms: u64,
 }
 
 /// Settings of `modelwatch serve`.

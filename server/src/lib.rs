@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_analytics;
 pub mod bench_logs;
+pub mod bench_proxy;
 pub mod commands;
 pub mod config;
 pub mod cost;

@@ -23,6 +23,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => server::bench::run(&args).await,
         Command::BenchAnalytics(args) => server::bench_analytics::run(url, &args).await,
         Command::BenchLogs(args) => server::bench_logs::run(url, &args).await,
+        Command::BenchProxy(args) => server::bench_proxy::run(&args).await,
         Command::Migrate => {
             store::open(url).await?;
             tracing::info!(database_url = %url, "migrations applied");

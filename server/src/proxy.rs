@@ -135,13 +135,15 @@ async fn forward(
     let endpoint = Endpoint::of(&method, rest);
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => bytes,
-        Err(_) => return openai_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request_error",
-            &format!(
+        Err(_) => {
+            return openai_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                &format!(
                 "the request body is larger than {MAX_REQUEST_BYTES} bytes or could not be read"
             ),
-        ),
+            )
+        }
     };
     let prepared = match prepare(&endpoint, rest, &headers, bytes) {
         Ok(prepared) => prepared,
