@@ -27,7 +27,6 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use sqlx::SqlitePool;
 
 pub use body::{Compression, Encoding, MAX_DECODED_BYTES};
-pub use span::Refusal;
 
 use super::api::{authenticate, read_body, submit_error};
 use super::record::NewRequest;

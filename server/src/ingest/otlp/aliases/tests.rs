@@ -275,3 +275,34 @@ fn operations_name_their_kind_only_where_it_is_clear() {
     let unknown = record_with(&[("llm.request.type", text("unknown"))]);
     assert_eq!(unknown.operation, None);
 }
+
+#[test]
+fn the_answering_model_and_current_names_win_as_documented() {
+    let record = record_with(&[
+        ("llm.model_name", text("vendor")),
+        ("gen_ai.request.model", text("asked")),
+        ("gen_ai.response.model", text("answered")),
+        ("gen_ai.usage.prompt_tokens", Value::IntValue(2)),
+        ("llm.token_count.prompt", Value::IntValue(3)),
+        ("gen_ai.usage.input_tokens", Value::IntValue(1)),
+        ("gen_ai.system", text("deprecated")),
+        ("gen_ai.provider.name", text("current")),
+        ("http.status_code", Value::IntValue(202)),
+        ("http.response.status_code", Value::IntValue(201)),
+        ("ai.response.msToFirstChunk", Value::IntValue(900)),
+        (
+            "gen_ai.response.time_to_first_chunk",
+            Value::DoubleValue(0.1),
+        ),
+    ]);
+    assert_eq!(record.model, "answered");
+    assert_eq!(record.usage.input_tokens, Some(1));
+    assert_eq!(metadata(&record)["provider"], "current");
+    assert_eq!(record.status, 201);
+    assert_eq!(record.ttft_ms, Some(100));
+    let asked = record_with(&[
+        ("llm.model_name", text("vendor")),
+        ("gen_ai.request.model", text("asked")),
+    ]);
+    assert_eq!(asked.model, "asked");
+}
