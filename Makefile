@@ -29,7 +29,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
 
-.PHONY: bench bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm build build-server build-wasm \
+.PHONY: bench bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
         site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
@@ -38,7 +38,7 @@ help:
 
 ## ---- set-up (idempotent) -------------------------------------------------------------------
 
-setup: tools-rust tools-wasm-bindgen tools-apt tools-npm
+setup: tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python
 
 tools-rust:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -51,11 +51,13 @@ tools-wasm-bindgen:
 	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
 	fi
 
-# A C toolchain (SQLite is compiled in) and Debian's Chromium for the browser tests (never a
-# downloaded browser). apt runs only when something is missing.
+# A C toolchain (SQLite is compiled in), Debian's Chromium for the browser tests (never a
+# downloaded browser) and Python's venv for the client tests. apt runs only when something is
+# missing.
 APT_NEEDED = $(strip $(if $(shell command -v cc),,build-essential) \
                      $(if $(shell command -v pkg-config),,pkg-config) \
-                     $(if $(shell command -v chromium),,chromium chromium-driver))
+                     $(if $(shell command -v chromium),,chromium chromium-driver) \
+                     $(if $(shell python3 -c 'import ensurepip, venv' 2>/dev/null && echo ok),,python3 python3-venv))
 tools-apt:
 	@if [ -n "$(APT_NEEDED)" ]; then \
 	  echo "installing Debian packages: $(APT_NEEDED)"; \
@@ -67,6 +69,17 @@ tools-npm:
 	@if [ ! -x $(NODE_BIN)/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then \
 	  cd end2end && npm ci --no-audit --no-fund; \
 	fi
+
+# The real client libraries (OpenTelemetry SDK and exporters, openai) the integration tests run,
+# pinned in end2end/clients/requirements.txt, in end2end/.venv. pip runs only when the venv is
+# missing or the requirements changed since the last install.
+VENV := end2end/.venv
+tools-python: $(VENV)/.requirements-installed
+
+$(VENV)/.requirements-installed: end2end/clients/requirements.txt | tools-apt
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r end2end/clients/requirements.txt
+	@touch $@
 
 ## ---- build -------------------------------------------------------------------------------
 

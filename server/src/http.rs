@@ -1,5 +1,6 @@
 //! The HTTP surface: the dashboard (server-rendered Leptos pages, server functions, static
-//! files) and the machine endpoints (`/healthz`; the ingest API and others as they land).
+//! files) and the machine endpoints (`/healthz`, the ingest API, the OTLP/HTTP receiver and
+//! others as they land).
 
 pub mod error;
 mod events;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(crate::ingest::api::router())
+        .merge(crate::ingest::otlp::router())
         .merge(crate::export::router())
         .route("/api/v1/events", get(events::events))
         .merge(crate::auth::routes::router())

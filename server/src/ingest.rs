@@ -1,7 +1,8 @@
 //! Data in: validation and normalisation of request records, the body formats, the batch
-//! writer every path feeds, and the HTTP ingest API.
+//! writer every path feeds, the HTTP ingest API and the OTLP/HTTP trace receiver.
 
 pub mod api;
+pub mod otlp;
 pub mod parse;
 pub mod record;
 pub mod writer;

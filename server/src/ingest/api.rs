@@ -47,7 +47,13 @@ async fn ingest(
             ));
         }
     }
-    let bytes = read_body(&headers, body).await?;
+    let bytes = read_body(
+        &headers,
+        body,
+        MAX_BODY_BYTES,
+        "send fewer records per call",
+    )
+    .await?;
     let ndjson = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -98,6 +104,7 @@ async fn ingest(
     }))
 }
 
+/// The workspace key of `Authorization: Bearer <key>`, or a 401 saying what is wrong.
 pub(crate) async fn authenticate(
     pool: &SqlitePool,
     headers: &HeaderMap,
@@ -121,31 +128,36 @@ pub(crate) async fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("invalid or revoked API key"))
 }
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
+/// Reads the whole body, refusing (413) a declared or streamed body over `limit` bytes while
+/// reading it; `advice` tells the client what to do instead.
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    advice: &str,
+) -> Result<axum::body::Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than {MAX_BODY_BYTES} bytes; send fewer records per call"),
+            format!("the body is larger than {limit} bytes; {advice}"),
         )
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|error| {
-            let is_limit = std::error::Error::source(&error)
-                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-            if is_limit {
-                too_large()
-            } else {
-                ApiError::bad_request(format!("could not read the body: {error}"))
-            }
-        })
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let is_limit = std::error::Error::source(&error)
+            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if is_limit {
+            too_large()
+        } else {
+            ApiError::bad_request(format!("could not read the body: {error}"))
+        }
+    })
 }
 
 fn parse_error(error: ParseError) -> ApiError {
@@ -155,7 +167,8 @@ fn parse_error(error: ParseError) -> ApiError {
     }
 }
 
-fn submit_error(error: SubmitError) -> ApiError {
+/// The answer to a submission the writer refused: 503 + `Retry-After` when full or stopping.
+pub(crate) fn submit_error(error: SubmitError) -> ApiError {
     match error {
         SubmitError::QueueFull => {
             ApiError::unavailable("the ingest queue is full; retry shortly", 1)

@@ -195,6 +195,40 @@ impl TestApp {
         self.send(request.body(body.into()).expect("request")).await
     }
 
+    /// Like [`TestApp::raw`], for answers that are not text (protobuf).
+    pub async fn raw_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> BytesResponse {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body.into()).expect("request"))
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        BytesResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// Sends a GET and hands back the response with its body still streaming.
     pub async fn get_streaming(&self, path: &str) -> axum::response::Response {
         let request = Request::get(path)
@@ -232,6 +266,13 @@ impl TestApp {
     }
 }
 
+/// A response read to the end, kept as bytes.
+pub struct BytesResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
 impl TestResponse {
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
@@ -251,4 +292,36 @@ pub fn record(request_id: &str, model: &str, ts_ms: i64) -> serde_json::Value {
         "stream": true,
         "usage": { "input_tokens": 100, "output_tokens": 40 },
     })
+}
+
+/// Serves `router` on a fresh port of 127.0.0.1 (for real clients) and returns its address.
+pub async fn serve(router: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a port");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    addr
+}
+
+/// The interpreter of the test venv (`end2end/.venv`, made by `make setup`), with the pinned
+/// client libraries. Missing, the test fails: client tests are never skipped silently.
+pub fn python() -> std::path::PathBuf {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the server crate lives in the workspace");
+    let python = workspace.join("end2end/.venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run `make setup` to create end2end/.venv",
+        python.display()
+    );
+    python
 }

@@ -15,6 +15,7 @@ mod ingest;
 mod ingest_rejects;
 mod isolation;
 mod logs;
+mod otlp;
 mod pages;
 mod proxy;
 mod retention;

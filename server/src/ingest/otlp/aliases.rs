@@ -1,0 +1,228 @@
+//! The one table of span attributes Modelwatch understands: each name, the record field it
+//! feeds and how its value is converted. Current GenAI semantic-convention names come first,
+//! then deprecated ones, then common vendor names (OpenLLMetry, OpenInference, Vercel AI SDK).
+//!
+//! When a span carries several names for the same field, the first one in this table wins.
+
+use app::model::ModelKind;
+
+/// A record field an attribute can feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `model`: the model that answered, else the one asked for.
+    Model,
+    InputTokens,
+    OutputTokens,
+    TotalTokens,
+    CachedTokens,
+    ReasoningTokens,
+    /// `ttft_ms`: time to the first content token.
+    Ttft,
+    /// `operation` (and `model_kind` where the operation says it, see [`OPERATIONS`]).
+    Operation,
+    UpstreamRequestId,
+    ErrorType,
+    /// `status`: the HTTP status of the call.
+    HttpStatus,
+    Stream,
+    /// `metadata.provider`.
+    Provider,
+}
+
+impl Field {
+    /// Where the value lands in an ingest record (a dotted path inside objects).
+    pub fn record_path(self) -> &'static str {
+        match self {
+            Field::Model => "model",
+            Field::InputTokens => "usage.input_tokens",
+            Field::OutputTokens => "usage.output_tokens",
+            Field::TotalTokens => "usage.total_tokens",
+            Field::CachedTokens => "usage.cached_tokens",
+            Field::ReasoningTokens => "usage.reasoning_tokens",
+            Field::Ttft => "ttft_ms",
+            Field::Operation => "operation",
+            Field::UpstreamRequestId => "upstream_request_id",
+            Field::ErrorType => "error_type",
+            Field::HttpStatus => "status",
+            Field::Stream => "stream",
+            Field::Provider => "metadata.provider",
+        }
+    }
+}
+
+/// How an attribute's value becomes the field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A string, kept as sent.
+    Text,
+    /// A whole, non-negative number of units (int, whole double or decimal string).
+    Count,
+    /// A duration in seconds (semantic-convention durations are), stored as milliseconds.
+    Seconds,
+    /// A duration already in milliseconds.
+    Milliseconds,
+    /// A boolean (or the strings `true` / `false`).
+    Flag,
+    /// An HTTP status code, 100 to 599.
+    HttpStatus,
+}
+
+/// One attribute name Modelwatch reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Alias {
+    pub name: &'static str,
+    pub field: Field,
+    pub unit: Unit,
+}
+
+const fn alias(name: &'static str, field: Field, unit: Unit) -> Alias {
+    Alias { name, field, unit }
+}
+
+/// Every attribute Modelwatch maps, in priority order within each field.
+pub const ALIASES: &[Alias] = &[
+    // The model that actually answered beats the one asked for.
+    alias("gen_ai.response.model", Field::Model, Unit::Text),
+    alias("llm.response.model", Field::Model, Unit::Text),
+    alias("gen_ai.request.model", Field::Model, Unit::Text),
+    alias("llm.request.model", Field::Model, Unit::Text),
+    alias("llm.model_name", Field::Model, Unit::Text),
+    alias("gen_ai.usage.input_tokens", Field::InputTokens, Unit::Count),
+    alias(
+        "gen_ai.usage.prompt_tokens",
+        Field::InputTokens,
+        Unit::Count,
+    ),
+    alias("llm.usage.prompt_tokens", Field::InputTokens, Unit::Count),
+    alias("llm.token_count.prompt", Field::InputTokens, Unit::Count),
+    alias(
+        "gen_ai.usage.output_tokens",
+        Field::OutputTokens,
+        Unit::Count,
+    ),
+    alias(
+        "gen_ai.usage.completion_tokens",
+        Field::OutputTokens,
+        Unit::Count,
+    ),
+    alias(
+        "llm.usage.completion_tokens",
+        Field::OutputTokens,
+        Unit::Count,
+    ),
+    alias(
+        "llm.token_count.completion",
+        Field::OutputTokens,
+        Unit::Count,
+    ),
+    alias("gen_ai.usage.total_tokens", Field::TotalTokens, Unit::Count),
+    alias("llm.usage.total_tokens", Field::TotalTokens, Unit::Count),
+    alias("llm.token_count.total", Field::TotalTokens, Unit::Count),
+    alias(
+        "gen_ai.usage.cache_read.input_tokens",
+        Field::CachedTokens,
+        Unit::Count,
+    ),
+    alias(
+        "gen_ai.usage.cache_read_input_tokens",
+        Field::CachedTokens,
+        Unit::Count,
+    ),
+    alias(
+        "llm.token_count.prompt_details.cache_read",
+        Field::CachedTokens,
+        Unit::Count,
+    ),
+    alias(
+        "gen_ai.usage.reasoning.output_tokens",
+        Field::ReasoningTokens,
+        Unit::Count,
+    ),
+    alias(
+        "gen_ai.usage.reasoning_tokens",
+        Field::ReasoningTokens,
+        Unit::Count,
+    ),
+    alias(
+        "llm.token_count.completion_details.reasoning",
+        Field::ReasoningTokens,
+        Unit::Count,
+    ),
+    alias(
+        "gen_ai.response.time_to_first_chunk",
+        Field::Ttft,
+        Unit::Seconds,
+    ),
+    alias(
+        "gen_ai.server.time_to_first_token",
+        Field::Ttft,
+        Unit::Seconds,
+    ),
+    alias(
+        "ai.response.msToFirstChunk",
+        Field::Ttft,
+        Unit::Milliseconds,
+    ),
+    alias("ai.stream.msToFirstChunk", Field::Ttft, Unit::Milliseconds),
+    alias("gen_ai.operation.name", Field::Operation, Unit::Text),
+    alias("llm.request.type", Field::Operation, Unit::Text),
+    alias("gen_ai.response.id", Field::UpstreamRequestId, Unit::Text),
+    alias("error.type", Field::ErrorType, Unit::Text),
+    alias(
+        "http.response.status_code",
+        Field::HttpStatus,
+        Unit::HttpStatus,
+    ),
+    alias("http.status_code", Field::HttpStatus, Unit::HttpStatus),
+    alias("gen_ai.request.stream", Field::Stream, Unit::Flag),
+    alias("llm.is_streaming", Field::Stream, Unit::Flag),
+    alias("gen_ai.provider.name", Field::Provider, Unit::Text),
+    alias("gen_ai.system", Field::Provider, Unit::Text),
+    alias("llm.provider", Field::Provider, Unit::Text),
+    alias("llm.system", Field::Provider, Unit::Text),
+];
+
+/// Operation names (from `gen_ai.operation.name` or a vendor alias) that Modelwatch renames or
+/// that say which kind of model answered: `(name, stored operation, kind)`. Names not listed
+/// are kept as sent, with the kind left to the catalog.
+pub const OPERATIONS: &[(&str, &str, Option<ModelKind>)] = &[
+    ("chat", "chat", None),
+    ("text_completion", "completion", None),
+    ("completion", "completion", None),
+    ("embeddings", "embedding", Some(ModelKind::Embedding)),
+    ("embedding", "embedding", Some(ModelKind::Embedding)),
+    (
+        "image_generation",
+        "image_generation",
+        Some(ModelKind::Image),
+    ),
+    ("generate_image", "image_generation", Some(ModelKind::Image)),
+    ("create_image", "image_generation", Some(ModelKind::Image)),
+    (
+        "video_generation",
+        "video_generation",
+        Some(ModelKind::Video),
+    ),
+    ("text_to_speech", "tts", Some(ModelKind::Speech)),
+    ("speech", "tts", Some(ModelKind::Speech)),
+    ("transcription", "asr", Some(ModelKind::Speech)),
+    ("speech_to_text", "asr", Some(ModelKind::Speech)),
+];
+
+/// The stored operation and the kind it implies for operation name `name`; `None` for a name
+/// that says nothing (OpenLLMetry's `unknown`).
+pub fn operation(name: &str) -> Option<(String, Option<ModelKind>)> {
+    if name.eq_ignore_ascii_case("unknown") {
+        return None;
+    }
+    let known = OPERATIONS
+        .iter()
+        .find(|(known, _, _)| known.eq_ignore_ascii_case(name));
+    Some(match known {
+        Some((_, stored, kind)) => ((*stored).to_owned(), *kind),
+        None => (name.to_owned(), None),
+    })
+}
+
+#[cfg(test)]
+mod tests;
