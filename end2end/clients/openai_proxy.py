@@ -79,7 +79,7 @@ def main() -> None:
     ids["image"] = raw.headers[RECORD_HEADER]
 
     raw = client.audio.speech.with_raw_response.create(model="tts-1", voice="alloy", input="Hello, world")
-    assert raw.read() == bytes([0xFF, 0xFB, 0x90, 0x00, 0x01, 0x02])
+    assert raw.content == bytes([0xFF, 0xFB, 0x90, 0x00, 0x01, 0x02])
     ids["speech"] = raw.headers[RECORD_HEADER]
 
     audio = io.BytesIO(b"RIFF\x00\x00\x00\x00WAVEfmt ")

@@ -2,6 +2,7 @@
 //! logout), the login rate limit, and first-run set-up.
 
 pub mod accounts;
+pub mod keys;
 pub mod limiter;
 pub mod password;
 pub mod routes;

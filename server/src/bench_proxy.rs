@@ -76,7 +76,7 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
 
     println!(
         "bench-proxy: {} concurrent streams through the proxy and {} direct, {} rounds each; \
-         {} chunks per stream, first after {} ms, then every {} ms",
+         {} chunks per stream, first after {} ms, then every {} ms (after one warm-up round; clients start spread over one stream's length)",
         args.streams,
         args.streams,
         args.rounds,
@@ -89,8 +89,12 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
         .build()?;
     let started = Instant::now();
     let mut tasks = Vec::new();
+    // Clients start spread over one stream's length, so the streams overlap as live traffic
+    // does instead of all starting in the same millisecond every round.
+    let stream_length = shape.first_token + shape.interval * shape.chunks.saturating_sub(1) as u32;
     for proxied in [false, true] {
-        for _ in 0..args.streams {
+        for index in 0..args.streams {
+            let offset = stream_length.mul_f64(index as f64 / args.streams as f64);
             let client = client.clone();
             let (url, key) = if proxied {
                 (
@@ -102,7 +106,11 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
             };
             let rounds = args.rounds;
             tasks.push(tokio::spawn(async move {
+                // The first stream of each client opens its connections (and the proxy's to
+                // the provider): a warm-up, not counted.
+                tokio::time::sleep(offset).await;
                 let mut seen = Seen::default();
+                one_stream(&client, &url, key.as_deref(), &mut Seen::default()).await?;
                 for _ in 0..rounds {
                     one_stream(&client, &url, key.as_deref(), &mut seen).await?;
                 }
@@ -155,7 +163,7 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
         );
     }
     // Every proxied stream must have been recorded.
-    let expected = (args.streams * args.rounds) as i64;
+    let expected = (args.streams * (args.rounds + 1)) as i64;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let recorded: i64 = sqlx::query_scalar(

@@ -127,7 +127,7 @@ async fn forward(
 ) -> Response {
     let started = Instant::now();
     let ts_ms = chrono::Utc::now().timestamp_millis();
-    let owner = match crate::ingest::api::authenticate(&state.pool, &headers).await {
+    let owner = match crate::ingest::api::authenticate(&state.engine, &headers).await {
         Ok(owner) => owner,
         Err(error) => return openai_error(error.status, "authentication_error", &error.message),
     };

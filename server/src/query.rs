@@ -32,6 +32,8 @@ pub struct Engine {
     search_budget: std::time::Duration,
     /// For webhooks ("send test" and deliveries).
     http: reqwest::Client,
+    /// Workspace keys verified recently (ingest, OTLP and the proxy check keys through it).
+    keys: Arc<crate::auth::keys::KeyCache>,
 }
 
 impl Engine {
@@ -48,7 +50,13 @@ impl Engine {
                 .timeout(crate::alerts::webhook::TIMEOUT)
                 .build()
                 .unwrap_or_default(),
+            keys: Arc::default(),
         }
+    }
+
+    /// The workspace keys verified recently.
+    pub fn keys(&self) -> &crate::auth::keys::KeyCache {
+        &self.keys
     }
 
     /// The HTTP client webhooks are sent with.

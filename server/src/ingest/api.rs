@@ -6,14 +6,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 use super::parse::{self, ParseError};
 use super::record::{self, Rejection, Source};
 use super::writer::{IngestHandle, SubmitError};
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use crate::store::api_keys::{self, KeyOwner};
+use crate::query::Engine;
+use crate::store::api_keys::KeyOwner;
 use crate::store::batch::Pending;
 
 /// Largest body accepted, checked while reading.
@@ -33,12 +33,12 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn ingest(
-    State(pool): State<SqlitePool>,
+    State(engine): State<Engine>,
     State(writer): State<IngestHandle>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestReply>, ApiError> {
-    let owner = authenticate(&pool, &headers).await?;
+    let owner = authenticate(&engine, &headers).await?;
     if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
         if encoding.as_bytes() != b"identity" {
             return Err(ApiError::new(
@@ -106,7 +106,7 @@ async fn ingest(
 
 /// The workspace key of `Authorization: Bearer <key>`, or a 401 saying what is wrong.
 pub(crate) async fn authenticate(
-    pool: &SqlitePool,
+    engine: &Engine,
     headers: &HeaderMap,
 ) -> Result<KeyOwner, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -122,7 +122,9 @@ pub(crate) async fn authenticate(
         .ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be: Bearer <workspace API key>")
         })?;
-    api_keys::verify_key(pool, key)
+    engine
+        .keys()
+        .verify(engine.pool(), key)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::unauthorized("invalid or revoked API key"))

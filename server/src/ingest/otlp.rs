@@ -24,7 +24,6 @@ use axum::Router;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use sqlx::SqlitePool;
 
 pub use body::{Compression, Encoding, MAX_DECODED_BYTES};
 
@@ -130,14 +129,14 @@ pub fn read_export(
 }
 
 async fn export(
-    State(pool): State<SqlitePool>,
+    State(engine): State<crate::query::Engine>,
     State(writer): State<IngestHandle>,
     headers: HeaderMap,
     request_body: Body,
 ) -> Result<Response, OtlpError> {
     let answer_in = body::answer_encoding(&headers);
     let fail = |error| OtlpError::new(error, answer_in);
-    let owner = authenticate(&pool, &headers).await.map_err(fail)?;
+    let owner = authenticate(&engine, &headers).await.map_err(fail)?;
     let encoding = body::encoding(&headers).map_err(fail)?;
     let compression = body::compression(&headers).map_err(fail)?;
     let bytes = read_body(

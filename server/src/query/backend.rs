@@ -259,7 +259,10 @@ impl Backend for Engine {
 
     async fn revoke_api_key(&self, ws: i64, id: i64) -> Result<(), BackendError> {
         match store::api_keys::revoke_key_by_id(&self.pool, ws, id, now_ms()).await {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                self.keys().forget(id);
+                Ok(())
+            }
             Ok(false) => Err(BackendError::NotFound),
             Err(error) => Err(internal(error)),
         }
