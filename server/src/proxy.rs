@@ -249,11 +249,18 @@ async fn send(
     let filter = prepared.strip_usage_chunk && content_type.starts_with("text/event-stream");
     if let Some(out) = response.headers_mut() {
         for (name, value) in answer.headers() {
-            if !is_hop_by_hop(name.as_str()) && !(filter && name == header::CONTENT_LENGTH) {
+            let length_changes = filter && name == header::CONTENT_LENGTH;
+            if !(is_hop_by_hop(name.as_str()) || length_changes) {
                 out.append(name.clone(), value.clone());
             }
         }
     }
+    let length = answer
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
+        .filter(|_| !filter);
     let upstream_body = answer.bytes_stream().boxed();
     let body = match call {
         None => Body::from_stream(upstream_body),
@@ -277,6 +284,7 @@ async fn send(
                 status.as_u16(),
                 timeout,
                 proxy.config.store_bodies,
+                length,
             ))
         }
     };
@@ -434,6 +442,7 @@ fn upstream_headers(headers: &HeaderMap, upstream: &Upstream) -> HeaderMap {
             || matches!(
                 name_text,
                 "host"
+                    | "content-length"
                     | "authorization"
                     | "accept-encoding"
                     | "cookie"
@@ -474,7 +483,6 @@ fn is_hop_by_hop(name: &str) -> bool {
             | "trailer"
             | "transfer-encoding"
             | "upgrade"
-            | "content-length"
     )
 }
 

@@ -62,6 +62,9 @@ pub struct ObservedBody {
     status: u16,
     store_bodies: bool,
     ended: bool,
+    /// Bytes still to come when the answer declared its length: the server stops reading a
+    /// body once that many bytes are sent, so the call is finished at the last byte.
+    remaining: Option<u64>,
 }
 
 impl ObservedBody {
@@ -72,8 +75,9 @@ impl ObservedBody {
         status: u16,
         timeout: Duration,
         store_bodies: bool,
+        length: Option<u64>,
     ) -> Self {
-        Self {
+        let mut body = Self {
             upstream,
             idle: Box::pin(tokio::time::sleep(timeout)),
             timeout,
@@ -82,7 +86,14 @@ impl ObservedBody {
             status,
             store_bodies,
             ended: false,
+            remaining: length,
+        };
+        if length == Some(0) {
+            // Nothing will be read: the answer is complete as it is.
+            body.complete();
+            body.ended = true;
         }
+        body
     }
 
     /// Reads `piece`; returns what to pass on.
@@ -247,9 +258,22 @@ impl Stream for ObservedBody {
                 Poll::Ready(Some(Ok(piece))) => {
                     let deadline = tokio::time::Instant::now() + this.timeout;
                     this.idle.as_mut().reset(deadline);
-                    let out = this.observe(piece);
+                    if let Some(remaining) = this.remaining.as_mut() {
+                        *remaining = remaining.saturating_sub(piece.len() as u64);
+                    }
+                    let mut out = this.observe(piece);
+                    if this.remaining == Some(0) {
+                        let tail = this.complete();
+                        this.ended = true;
+                        if !tail.is_empty() {
+                            out = [out, tail].concat().into();
+                        }
+                    }
                     if !out.is_empty() {
                         return Poll::Ready(Some(Ok(out)));
+                    }
+                    if this.ended {
+                        return Poll::Ready(None);
                     }
                 }
                 Poll::Ready(Some(Err(error))) => {

@@ -61,10 +61,7 @@ impl SseParser {
 
     fn scan(&mut self, at_end: bool, on_event: &mut impl FnMut(Event<'_>)) {
         let mut consumed = 0;
-        loop {
-            let Some((line_end, next)) = line_end(&self.pending, self.line_start, at_end) else {
-                break;
-            };
+        while let Some((line_end, next)) = line_end(&self.pending, self.line_start, at_end) {
             let line = &self.pending[self.line_start..line_end];
             if line.is_empty() {
                 let event = Event {
@@ -140,7 +137,10 @@ mod tests {
     use proptest::prelude::*;
 
     /// Every event of `input` fed in pieces cut at `cuts`: (raw, data).
-    fn events(input: &[u8], cuts: &[usize]) -> (Vec<(Vec<u8>, Option<Vec<u8>>)>, Vec<u8>) {
+    /// An event as (raw bytes, data).
+    type Owned = (Vec<u8>, Option<Vec<u8>>);
+
+    fn events(input: &[u8], cuts: &[usize]) -> (Vec<Owned>, Vec<u8>) {
         let mut parser = SseParser::new();
         let mut out = Vec::new();
         let mut from = 0;

@@ -579,6 +579,11 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
     )
     .await;
     assert_eq!(response.headers()["content-type"], "audio/mpeg");
+    assert_eq!(
+        response.headers()["content-length"],
+        "6",
+        "a whole answer keeps its length"
+    );
     let id = record_id(&response);
     let audio = response
         .into_body()
