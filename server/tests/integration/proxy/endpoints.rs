@@ -1,0 +1,136 @@
+//! The other endpoints, each recorded in its own units, and paths passed through unrecorded.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+use super::{call, calls_recorded, frames, proxied, record_id, stored};
+
+#[tokio::test]
+async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units() {
+    let (app, upstream) = proxied().await;
+    let response = call(
+        &app,
+        "/proxy/v1/embeddings",
+        json!({"model": "text-embedding-3-small", "input": "hi"}),
+    )
+    .await;
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.kind.as_str(), detail.operation.as_str()),
+        ("embedding", "embedding")
+    );
+    assert_eq!(detail.usage.input_tokens, Some(8));
+
+    let response = call(
+        &app,
+        "/proxy/v1/images/generations",
+        json!({"model": "gpt-image-1", "prompt": "a cat", "n": 2}),
+    )
+    .await;
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.kind.as_str(), detail.usage.images),
+        ("image", Some(2))
+    );
+
+    let response = call(
+        &app,
+        "/proxy/v1/audio/speech",
+        json!({"model": "tts-1", "input": "Hello, world", "voice": "alloy"}),
+    )
+    .await;
+    assert_eq!(response.headers()["content-type"], "audio/mpeg");
+    assert_eq!(
+        response.headers()["content-length"],
+        "6",
+        "a whole answer keeps its length"
+    );
+    let id = record_id(&response);
+    let audio = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert_eq!(
+        &audio[..],
+        &[0xFF, 0xFB, 0x90, 0x00, 0x01, 0x02],
+        "binary answers pass through untouched"
+    );
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (
+            detail.kind.as_str(),
+            detail.operation.as_str(),
+            detail.usage.characters
+        ),
+        ("speech", "tts", Some(12))
+    );
+    assert!(detail.response_body.is_none());
+
+    let boundary = "mwboundary42";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF....\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--{boundary}--\r\n"
+    );
+    let request = Request::post("/proxy/v1/audio/transcriptions")
+        .header("authorization", format!("Bearer {}", app.key))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(multipart.clone()))
+        .expect("request");
+    let response = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    let id = record_id(&response);
+    let _ = frames(response, Instant::now()).await;
+    let detail = stored(&app, &id).await;
+    assert_eq!(
+        (detail.operation.as_str(), detail.usage.audio_seconds),
+        ("asr", Some(3.5))
+    );
+    let seen = upstream.seen();
+    assert_eq!(
+        seen.last().expect("seen").body,
+        multipart.into_bytes(),
+        "the upload is forwarded unchanged"
+    );
+}
+
+#[tokio::test]
+async fn other_paths_pass_through_to_the_catch_all_without_a_record() {
+    let (app, upstream) = proxied().await;
+    let request = Request::get("/proxy/v1/models")
+        .header("authorization", format!("Bearer {}", app.key))
+        .body(Body::empty())
+        .expect("request");
+    let response = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("stream-ok"));
+    assert_eq!(upstream.seen()[0].path, "/v1/models");
+    assert_eq!(calls_recorded(&app, 0).await, 0);
+}
