@@ -36,6 +36,10 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
 /// The header naming the call's record, so a client can find it in the Logs tab.
 pub const RECORD_HEADER: &str = "x-modelwatch-request-id";
 
+/// Where providers put their id of a call: OpenAI and most compatible servers, Anthropic,
+/// AWS, Azure.
+const UPSTREAM_ID_HEADERS: &[&str] = &["x-request-id", "request-id", "x-amzn-requestid", "apim-request-id"];
+
 /// The proxy's configuration and its connection pool to the upstreams.
 pub struct Proxy {
     pub config: ProxyConfig,
@@ -86,7 +90,7 @@ async fn forward(
             )
         }
     };
-    let prepared = match prepare(&endpoint, rest, &headers, bytes) {
+    let mut prepared = match prepare(&endpoint, rest, &headers, bytes) {
         Ok(prepared) => prepared,
         Err(message) => {
             return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", &message)
@@ -104,6 +108,9 @@ async fn forward(
         };
         return openai_error(StatusCode::NOT_FOUND, "model_not_found", &message);
     };
+    if !upstream.stream_usage {
+        prepared.unchanged();
+    }
 
     let call = prepared.model.clone().map(|model| {
         Call::new(CallStart {
@@ -135,15 +142,13 @@ async fn send(
     call: Option<Call>,
 ) -> Response {
     let rest = uri.path().strip_prefix("/proxy/v1").unwrap_or_default();
-    let mut request = proxy
+    // No overall deadline: an answer may stream for minutes. The upstream must start answering
+    // within the timeout, and then never fall silent for longer (the body's idle timer).
+    let request = proxy
         .client
         .request(method, upstream.url(rest, uri.query()))
         .headers(upstream_headers(headers, upstream))
         .body(prepared.body);
-    if prepared.stream {
-        // Streams stay open as long as tokens flow; the idle timeout watches them instead.
-        request = request.timeout(std::time::Duration::from_secs(86_400));
-    }
     let timeout = proxy.config.timeout;
     let answer = match tokio::time::timeout(timeout, request.send()).await {
         Ok(Ok(answer)) => answer,
@@ -175,9 +180,9 @@ async fn send(
         }
     };
     let status = answer.status();
-    let upstream_request_id = answer
-        .headers()
-        .get("x-request-id")
+    let upstream_request_id = UPSTREAM_ID_HEADERS
+        .iter()
+        .find_map(|name| answer.headers().get(*name))
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let content_type = answer

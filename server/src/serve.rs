@@ -13,6 +13,18 @@ use crate::store;
 
 /// Runs the server until SIGINT/SIGTERM.
 pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
+    // A wrong proxy configuration stops start-up before anything else happens.
+    let proxy = match &args.proxy_config {
+        Some(path) => {
+            let config = crate::proxy::upstreams::ProxyConfig::load(path, |name| {
+                std::env::var(name).ok()
+            })
+            .context("cannot start the proxy")?;
+            tracing::info!(upstreams = config.upstreams.len(), "proxy configured");
+            Some(config)
+        }
+        None => None,
+    };
     let pool = store::open(&global.database_url)
         .await
         .context("cannot start: the database is not usable")?;
@@ -29,13 +41,8 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(pool.clone(), ingest, &site_root, addr)
         .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms))
         .with_session_hours(args.session_hours);
-    let state = match &args.proxy_config {
-        Some(path) => {
-            let config =
-                crate::proxy::upstreams::ProxyConfig::load(path, |name| std::env::var(name).ok())?;
-            tracing::info!(upstreams = config.upstreams.len(), "proxy configured");
-            state.with_proxy(config)?
-        }
+    let state = match proxy {
+        Some(config) => state.with_proxy(config)?,
         None => state,
     };
     if let Some(password) = crate::auth::accounts::first_admin(&pool, &args.admin_email)

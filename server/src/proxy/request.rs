@@ -63,6 +63,17 @@ pub(super) struct Prepared {
     pub request_usage: Map<String, Value>,
     /// The body as the client sent it, when it is JSON text.
     pub text: Option<String>,
+    /// The body as the client sent it.
+    original: Bytes,
+}
+
+impl Prepared {
+    /// Forwards the body exactly as the client sent it (for upstreams that refuse
+    /// `stream_options`): the stream's usage then stays unknown unless the client asked.
+    pub fn unchanged(&mut self) {
+        self.body = self.original.clone();
+        self.strip_usage_chunk = false;
+    }
 }
 
 /// Reads what the proxy needs from the client's body: the model, whether it streams, and (for
@@ -84,6 +95,7 @@ pub(super) fn prepare(
         strip_usage_chunk: false,
         request_usage: Map::new(),
         text: None,
+        original: body.clone(),
     };
     if content_type.starts_with("multipart/form-data") {
         let fields = multipart_fields(content_type, &prepared.body, &["model", "stream"]);

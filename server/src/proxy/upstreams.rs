@@ -11,7 +11,9 @@
 //! A pattern is a model name or a prefix ending in `*`; the first upstream with a matching
 //! pattern wins, so put catch-alls last. The provider key comes from the environment variable
 //! named by `api_key_env` (or `api_key` in the file); it is sent upstream only, never logged,
-//! stored or echoed (errors name the variable, never the value).
+//! stored or echoed (errors name the variable, never the value). An upstream that refuses
+//! `stream_options` takes `"stream_usage": false`: the proxy then never adds it, and a stream's
+//! usage is known only when the client asked for it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,6 +39,9 @@ pub struct Upstream {
     pub base_url: String,
     patterns: Vec<String>,
     api_key: Option<Secret>,
+    /// Add `stream_options.include_usage` to streams that did not ask (false for servers that
+    /// refuse the option).
+    pub stream_usage: bool,
 }
 
 /// A provider key: its `Debug` never shows the value.
@@ -86,6 +91,8 @@ struct FileUpstream {
     models: Vec<String>,
     api_key: Option<String>,
     api_key_env: Option<String>,
+    #[serde(default = "default_true")]
+    stream_usage: bool,
 }
 
 fn default_timeout() -> u64 {
@@ -205,6 +212,7 @@ impl ProxyConfig {
                 base_url,
                 patterns: upstream.models,
                 api_key: api_key.map(|key| Secret(key.trim().to_owned())),
+                stream_usage: upstream.stream_usage,
             });
         }
         Ok(Self {

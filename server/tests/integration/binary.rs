@@ -269,3 +269,45 @@ fn users_come_from_the_command_line_with_their_password_hashed() {
         );
     });
 }
+
+#[test]
+fn a_wrong_proxy_configuration_stops_start_up_naming_the_problem_not_the_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/db.sqlite", dir.path().display());
+    let config = dir.path().join("proxy.json");
+    let run = |config: &std::path::Path| {
+        modelwatch()
+            .args(["--database-url", &url, "serve", "--addr", "127.0.0.1:0", "--proxy-config"])
+            .arg(config)
+            .env("MODELWATCH_TEST_PROVIDER_KEY", "sk-never-shown-42")
+            .env_remove("MODELWATCH_MISSING_KEY")
+            .output()
+            .expect("runs")
+    };
+
+    let output = run(&dir.path().join("missing.json"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("missing.json"), "{stderr}");
+
+    std::fs::write(
+        &config,
+        r#"{"upstreams": [{"base_url": "https://api.example.com/v1", "models": ["*"], "api_key_env": "MODELWATCH_MISSING_KEY"}]}"#,
+    )
+    .expect("write");
+    let output = run(&config);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("MODELWATCH_MISSING_KEY"), "{stderr}");
+
+    std::fs::write(
+        &config,
+        r#"{"upstreams": [{"base_url": "https://api.example.com/v1", "models": ["gpt*4"], "api_key_env": "MODELWATCH_TEST_PROVIDER_KEY"}]}"#,
+    )
+    .expect("write");
+    let output = run(&config);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("gpt*4") && !stderr.contains("sk-never-shown-42"), "{stderr}");
+    assert!(!dir.path().join("db.sqlite").exists(), "nothing was started");
+}

@@ -336,3 +336,26 @@ async fn an_upstream_error_passes_through_and_is_recorded_with_its_body() {
     assert_eq!(detail.upstream_request_id.as_deref(), Some("req-up-429"));
     assert_eq!(detail.usage.total_tokens, None);
 }
+
+#[tokio::test]
+async fn an_upstream_that_refuses_stream_options_gets_the_body_unchanged() {
+    let (upstream, addr) = Upstream::start().await;
+    let text = format!(
+        r#"{{"upstreams": [{{"name": "old-vllm", "base_url": "http://{addr}/v1", "models": ["*"], "stream_usage": false}}]}}"#
+    );
+    let config = ProxyConfig::parse(&text, |_| None).expect("valid");
+    let app = spawn_app_configured(WriterConfig::default(), |state| {
+        state.with_proxy(config).expect("proxy")
+    })
+    .await;
+    let request = json!({"model": "stream-ok", "stream": true, "messages": []});
+    let response = call(&app, "/proxy/v1/chat/completions", request.clone()).await;
+    let id = record_id(&response);
+    let (pieces, _) = frames(response, Instant::now()).await;
+    assert!(pieces.iter().any(|(_, text)| text.contains("[DONE]")));
+    assert_eq!(upstream.seen()[0].body, request.to_string().into_bytes());
+    let detail = stored(&app, &id).await;
+    assert!(detail.ttft_ms.is_some());
+    assert_eq!(detail.usage.total_tokens, None, "never invented");
+    assert_eq!(metadata_note(&detail), "unknown: the upstream reported no usage");
+}
