@@ -38,7 +38,12 @@ pub const RECORD_HEADER: &str = "x-modelwatch-request-id";
 
 /// Where providers put their id of a call: OpenAI and most compatible servers, Anthropic,
 /// AWS, Azure.
-const UPSTREAM_ID_HEADERS: &[&str] = &["x-request-id", "request-id", "x-amzn-requestid", "apim-request-id"];
+const UPSTREAM_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "apim-request-id",
+];
 
 /// The proxy's configuration and its connection pool to the upstreams.
 pub struct Proxy {

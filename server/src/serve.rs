@@ -16,10 +16,9 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     // A wrong proxy configuration stops start-up before anything else happens.
     let proxy = match &args.proxy_config {
         Some(path) => {
-            let config = crate::proxy::upstreams::ProxyConfig::load(path, |name| {
-                std::env::var(name).ok()
-            })
-            .context("cannot start the proxy")?;
+            let config =
+                crate::proxy::upstreams::ProxyConfig::load(path, |name| std::env::var(name).ok())
+                    .context("cannot start the proxy")?;
             tracing::info!(upstreams = config.upstreams.len(), "proxy configured");
             Some(config)
         }

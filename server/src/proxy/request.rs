@@ -91,11 +91,11 @@ pub(super) fn prepare(
     let mut prepared = Prepared {
         model: None,
         stream: false,
+        original: body.clone(),
         body,
         strip_usage_chunk: false,
         request_usage: Map::new(),
         text: None,
-        original: body.clone(),
     };
     if content_type.starts_with("multipart/form-data") {
         let fields = multipart_fields(content_type, &prepared.body, &["model", "stream"]);

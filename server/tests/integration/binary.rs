@@ -277,7 +277,14 @@ fn a_wrong_proxy_configuration_stops_start_up_naming_the_problem_not_the_key() {
     let config = dir.path().join("proxy.json");
     let run = |config: &std::path::Path| {
         modelwatch()
-            .args(["--database-url", &url, "serve", "--addr", "127.0.0.1:0", "--proxy-config"])
+            .args([
+                "--database-url",
+                &url,
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--proxy-config",
+            ])
             .arg(config)
             .env("MODELWATCH_TEST_PROVIDER_KEY", "sk-never-shown-42")
             .env_remove("MODELWATCH_MISSING_KEY")
@@ -308,6 +315,12 @@ fn a_wrong_proxy_configuration_stops_start_up_naming_the_problem_not_the_key() {
     let output = run(&config);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("gpt*4") && !stderr.contains("sk-never-shown-42"), "{stderr}");
-    assert!(!dir.path().join("db.sqlite").exists(), "nothing was started");
+    assert!(
+        stderr.contains("gpt*4") && !stderr.contains("sk-never-shown-42"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("db.sqlite").exists(),
+        "nothing was started"
+    );
 }

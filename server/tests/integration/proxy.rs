@@ -357,5 +357,8 @@ async fn an_upstream_that_refuses_stream_options_gets_the_body_unchanged() {
     let detail = stored(&app, &id).await;
     assert!(detail.ttft_ms.is_some());
     assert_eq!(detail.usage.total_tokens, None, "never invented");
-    assert_eq!(metadata_note(&detail), "unknown: the upstream reported no usage");
+    assert_eq!(
+        metadata_note(&detail),
+        "unknown: the upstream reported no usage"
+    );
 }
