@@ -156,6 +156,8 @@ impl Call {
             if let Some(reported) = &observer.usage {
                 usage.extend(normalised_usage(reported));
                 usage_note = None;
+            } else if usage_note.is_none() && status < 400 && self.request_usage.is_empty() {
+                usage_note = Some("unknown: the upstream reported no usage");
             }
             if self.kind == Some("image") && status < 400 {
                 // An image answer lists the images it generated; their number is the unit billed.
@@ -163,8 +165,6 @@ impl Call {
                     usage.entry("images").or_insert_with(|| images.into());
                     usage_note = None;
                 }
-            } else if usage_note.is_none() && status < 400 && self.request_usage.is_empty() {
-                usage_note = Some("unknown: the upstream reported no usage");
             }
             if let Some(model) = &observer.response_model {
                 if *model != self.model {

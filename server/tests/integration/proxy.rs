@@ -225,6 +225,10 @@ async fn a_stream_passes_through_unbuffered_and_is_recorded_with_its_true_ttft()
     );
     let metadata = detail.metadata.expect("metadata");
     assert_eq!(metadata["upstream"], "fake");
+    assert!(
+        metadata.get("usage").is_none(),
+        "usage is known: no note {metadata}"
+    );
     assert_eq!(metadata["response_model"], "fake-2026-01-01");
     let leaks = app
         .count(

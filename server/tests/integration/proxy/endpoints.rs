@@ -8,7 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
 
-use super::{call, calls_recorded, frames, proxied, record_id, stored};
+use super::{call, calls_recorded, frames, metadata_note, proxied, record_id, stored};
 
 #[tokio::test]
 async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units() {
@@ -27,6 +27,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
         ("embedding", "embedding")
     );
     assert_eq!(detail.usage.input_tokens, Some(8));
+    assert_eq!(metadata_note(&detail), "", "usage known: no note");
 
     let response = call(
         &app,
@@ -41,6 +42,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
         (detail.kind.as_str(), detail.usage.images),
         ("image", Some(2))
     );
+    assert_eq!(metadata_note(&detail), "", "images counted: no note");
 
     let response = call(
         &app,
@@ -76,6 +78,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
         ("speech", "tts", Some(12))
     );
     assert!(detail.response_body.is_none());
+    assert_eq!(metadata_note(&detail), "", "characters known: no note");
 
     let boundary = "mwboundary42";
     let multipart = format!(
