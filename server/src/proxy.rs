@@ -329,15 +329,6 @@ fn openai_error(status: StatusCode, kind: &str, message: &str) -> Response {
 mod tests {
     use super::*;
 
-    fn json_headers() -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers
-    }
-
     #[test]
     fn credentials_and_hop_by_hop_headers_stay_behind() {
         let config = ProxyConfig::parse(
@@ -346,8 +337,9 @@ mod tests {
         )
         .expect("valid");
         let upstream = config.default_upstream().expect("catch-all");
-        let mut headers = json_headers();
+        let mut headers = HeaderMap::new();
         for (name, value) in [
+            ("content-type", "application/json"),
             ("authorization", "Bearer mw_client"),
             ("cookie", "mw_session=x"),
             ("connection", "keep-alive"),

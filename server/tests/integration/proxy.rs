@@ -58,6 +58,15 @@ async fn call(app: &TestApp, path: &str, body: Value) -> axum::response::Respons
         .expect("infallible")
 }
 
+/// Calls chat completions with `body` and reads the whole answer: the call's record id, the
+/// pieces of the body, and whether it broke off.
+async fn chat(app: &TestApp, body: Value) -> (String, Vec<(Duration, String)>, bool) {
+    let response = call(app, "/proxy/v1/chat/completions", body).await;
+    let id = record_id(&response);
+    let (pieces, broken) = frames(response, Instant::now()).await;
+    (id, pieces, broken)
+}
+
 /// The body's pieces with when each arrived (after `start`), and whether it ended in an error.
 async fn frames(
     response: axum::response::Response,
@@ -245,9 +254,7 @@ async fn a_stream_passes_through_unbuffered_and_is_recorded_with_its_true_ttft()
 async fn a_client_that_asked_for_usage_gets_the_usage_chunk_and_an_unchanged_request() {
     let (app, upstream) = proxied().await;
     let request = json!({"model": "stream-ok", "stream": true, "stream_options": {"include_usage": true}, "messages": []});
-    let response = call(&app, "/proxy/v1/chat/completions", request.clone()).await;
-    let id = record_id(&response);
-    let (pieces, _) = frames(response, Instant::now()).await;
+    let (id, pieces, _) = chat(&app, request.clone()).await;
     let text: String = pieces.iter().map(|(_, text)| text.as_str()).collect();
     assert!(
         text.contains("\"choices\":[]") && text.contains("prompt_tokens"),
@@ -266,14 +273,11 @@ async fn a_client_that_asked_for_usage_gets_the_usage_chunk_and_an_unchanged_req
 #[tokio::test]
 async fn a_tool_call_is_the_first_content() {
     let (app, _upstream) = proxied().await;
-    let response = call(
+    let (id, _, _) = chat(
         &app,
-        "/proxy/v1/chat/completions",
         json!({"model": "tools", "stream": true, "messages": []}),
     )
     .await;
-    let id = record_id(&response);
-    let _ = frames(response, Instant::now()).await;
     let detail = stored(&app, &id).await;
     assert!(detail.ttft_ms.is_some());
     assert_eq!(detail.status, 200);
@@ -353,9 +357,7 @@ async fn an_upstream_that_refuses_stream_options_gets_the_body_unchanged() {
     })
     .await;
     let request = json!({"model": "stream-ok", "stream": true, "messages": []});
-    let response = call(&app, "/proxy/v1/chat/completions", request.clone()).await;
-    let id = record_id(&response);
-    let (pieces, _) = frames(response, Instant::now()).await;
+    let (id, pieces, _) = chat(&app, request.clone()).await;
     assert!(pieces.iter().any(|(_, text)| text.contains("[DONE]")));
     assert_eq!(upstream.seen()[0].body, request.to_string().into_bytes());
     let detail = stored(&app, &id).await;

@@ -13,21 +13,18 @@ use tower::ServiceExt;
 
 use super::upstream::Upstream;
 use super::{
-    call, calls_recorded, frames, metadata_note, proxied, proxied_with_timeout, record_id, stored,
+    call, calls_recorded, chat, metadata_note, proxied, proxied_with_timeout, record_id, stored,
 };
 use crate::helpers::spawn_app_configured;
 
 #[tokio::test]
 async fn a_dropped_upstream_connection_is_a_502_with_usage_unknown() {
     let (app, _upstream) = proxied().await;
-    let response = call(
+    let (id, pieces, broken) = chat(
         &app,
-        "/proxy/v1/chat/completions",
         json!({"model": "drop", "stream": true, "messages": []}),
     )
     .await;
-    let id = record_id(&response);
-    let (pieces, broken) = frames(response, Instant::now()).await;
     assert!(
         broken,
         "the client must see the answer break off, not a clean end"
@@ -103,14 +100,11 @@ async fn an_upstream_that_does_not_answer_is_a_504() {
 #[tokio::test]
 async fn a_stream_that_stalls_past_the_timeout_is_a_504() {
     let (app, _upstream) = proxied_with_timeout(1).await;
-    let response = call(
+    let (id, _, broken) = chat(
         &app,
-        "/proxy/v1/chat/completions",
         json!({"model": "stall", "stream": true, "messages": []}),
     )
     .await;
-    let id = record_id(&response);
-    let (_, broken) = frames(response, Instant::now()).await;
     assert!(broken);
     let detail = stored(&app, &id).await;
     assert_eq!(
