@@ -67,6 +67,16 @@ async fn chat(app: &TestApp, body: Value) -> (String, Vec<(Duration, String)>, b
     (id, pieces, broken)
 }
 
+/// The whole body of `response`.
+async fn read_all(response: axum::response::Response) -> axum::body::Bytes {
+    response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+}
+
 /// The body's pieces with when each arrived (after `start`), and whether it ended in an error.
 async fn frames(
     response: axum::response::Response,

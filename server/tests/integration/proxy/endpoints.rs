@@ -4,11 +4,10 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
 
-use super::{call, calls_recorded, frames, metadata_note, proxied, record_id, stored};
+use super::{call, calls_recorded, frames, metadata_note, proxied, read_all, record_id, stored};
 
 #[tokio::test]
 async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units() {
@@ -57,12 +56,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
         "a whole answer keeps its length"
     );
     let id = record_id(&response);
-    let audio = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let audio = read_all(response).await;
     assert_eq!(
         &audio[..],
         &[0xFF, 0xFB, 0x90, 0x00, 0x01, 0x02],
@@ -127,12 +121,7 @@ async fn other_paths_pass_through_to_the_catch_all_without_a_record() {
         .await
         .expect("infallible");
     assert_eq!(response.status(), StatusCode::OK);
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let body = read_all(response).await;
     assert!(String::from_utf8_lossy(&body).contains("stream-ok"));
     assert_eq!(upstream.seen()[0].path, "/v1/models");
     assert_eq!(calls_recorded(&app, 0).await, 0);

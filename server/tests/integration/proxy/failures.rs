@@ -13,7 +13,8 @@ use tower::ServiceExt;
 
 use super::upstream::Upstream;
 use super::{
-    call, calls_recorded, chat, metadata_note, proxied, proxied_with_timeout, record_id, stored,
+    call, calls_recorded, chat, metadata_note, proxied, proxied_with_timeout, read_all, record_id,
+    stored,
 };
 use crate::helpers::spawn_app_configured;
 
@@ -81,12 +82,7 @@ async fn an_upstream_that_does_not_answer_is_a_504() {
     .await;
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
     assert!(start.elapsed() < Duration::from_secs(3));
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let body = read_all(response).await;
     let body: Value = serde_json::from_slice(&body).expect("json");
     assert!(body["error"]["message"]
         .as_str()
@@ -134,12 +130,7 @@ async fn calls_without_a_valid_key_or_model_are_refused_and_not_recorded() {
             StatusCode::UNAUTHORIZED,
             "{authorization:?}"
         );
-        let answer = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let answer = read_all(response).await;
         let answer: Value = serde_json::from_slice(&answer).expect("json");
         assert_eq!(answer["error"]["type"], "authentication_error");
     }
@@ -157,12 +148,7 @@ async fn calls_without_a_valid_key_or_model_are_refused_and_not_recorded() {
     ] {
         let response = call(&app, "/proxy/v1/chat/completions", body).await;
         assert_eq!(response.status(), status);
-        let answer = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let answer = read_all(response).await;
         assert!(String::from_utf8_lossy(&answer).contains(reason));
     }
     assert!(upstream.seen().is_empty(), "nothing reached the provider");
@@ -187,12 +173,7 @@ async fn a_model_without_an_upstream_is_named_in_a_404() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let answer = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let answer = read_all(response).await;
     let answer: Value = serde_json::from_slice(&answer).expect("json");
     let message = answer["error"]["message"].as_str().expect("message");
     assert!(
