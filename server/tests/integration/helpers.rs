@@ -156,6 +156,17 @@ impl TestApp {
         self.send(request.body(body.into()).expect("request")).await
     }
 
+    /// Takes the database's write lock (`BEGIN IMMEDIATE`) until the connection is dropped,
+    /// so that the batch writer's next transaction waits and its queue fills.
+    pub async fn hold_write_lock(&self) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
+        let mut blocker = self.pool.acquire().await.expect("connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *blocker)
+            .await
+            .expect("lock");
+        blocker
+    }
+
     /// How many rows `sql` (a `SELECT count(*) ...`) counts.
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)

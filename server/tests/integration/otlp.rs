@@ -297,11 +297,7 @@ async fn a_full_writer_answers_503_with_retry_after_and_the_retry_succeeds() {
     };
     let app = std::sync::Arc::new(spawn_app_with(config).await);
     // Hold the write lock so the first export stays queued.
-    let mut blocker = app.pool.acquire().await.expect("connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut *blocker)
-        .await
-        .expect("lock");
+    let mut blocker = app.hold_write_lock().await;
     let first = tokio::spawn({
         let app = app.clone();
         async move {

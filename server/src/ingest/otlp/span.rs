@@ -243,4 +243,4 @@ impl Builder {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -3,22 +3,13 @@
 
 use app::model::ModelKind;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 
 use super::{Field, Unit, ALIASES};
+use crate::ingest::otlp::span::tests::{kv, NOW_MS};
 use crate::ingest::otlp::span::to_record;
 use crate::ingest::record::NewRequest;
-
-const NOW_MS: i64 = 1_790_000_000_000;
-
-fn kv(key: &str, value: Value) -> KeyValue {
-    KeyValue {
-        key: key.to_owned(),
-        value: Some(AnyValue { value: Some(value) }),
-        key_strindex: 0,
-    }
-}
 
 fn text(value: &str) -> Value {
     Value::StringValue(value.to_owned())

@@ -7,9 +7,10 @@ use opentelemetry_proto::tonic::trace::v1::{status::StatusCode, Span, Status};
 use super::*;
 use crate::ingest::record::Source;
 
-const NOW_MS: i64 = 1_790_000_000_000;
+/// The receiving time of every test export (shared with the alias tests).
+pub(in crate::ingest::otlp) const NOW_MS: i64 = 1_790_000_000_000;
 
-fn kv(key: &str, value: Value) -> KeyValue {
+pub(in crate::ingest::otlp) fn kv(key: &str, value: Value) -> KeyValue {
     KeyValue {
         key: key.to_owned(),
         value: Some(AnyValue { value: Some(value) }),
