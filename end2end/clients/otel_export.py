@@ -3,8 +3,8 @@
 Usage: otel_export.py ENDPOINT KEY ENCODING [COMPRESSION]
 
 ENDPOINT is the full traces URL (http://127.0.0.1:PORT/v1/traces), KEY a workspace API key,
-ENCODING `protobuf` or `json`, COMPRESSION `gzip` or `none` (default `gzip`). The spans carry
-the encoding in their ids and names, so a test can tell two runs apart:
+ENCODING `protobuf` or `json`, COMPRESSION `gzip`, `deflate` or `none` (default `gzip`). The
+spans carry the encoding in their ids and names, so a test can tell two runs apart:
 
 - `chat <encoding>`: a streamed chat call with current semantic-convention attributes;
 - `embeddings <encoding>`: an embeddings call;
@@ -52,12 +52,16 @@ def exporter(endpoint, key, encoding, compression):
         from opentelemetry.exporter.otlp.proto.http import Compression
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        chosen = Compression.Gzip if compression == "gzip" else Compression.NoCompression
+        chosen = {"gzip": Compression.Gzip, "deflate": Compression.Deflate}.get(
+            compression, Compression.NoCompression
+        )
     elif encoding == "json":
         from opentelemetry.exporter.otlp.common.http import Compression
         from opentelemetry.exporter.otlp.json.http.trace_exporter import OTLPSpanExporter
 
-        chosen = Compression.GZIP if compression == "gzip" else Compression.NONE
+        chosen = {"gzip": Compression.GZIP, "deflate": Compression.DEFLATE}.get(
+            compression, Compression.NONE
+        )
     else:
         raise SystemExit(f"unknown encoding {encoding!r}: use protobuf or json")
     return OTLPSpanExporter(endpoint=endpoint, headers=headers, compression=chosen, timeout=10)

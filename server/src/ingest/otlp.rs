@@ -8,6 +8,7 @@
 
 pub mod aliases;
 mod body;
+mod json;
 mod reply;
 mod span;
 mod value;

@@ -5,7 +5,6 @@ use std::io::Read;
 
 use axum::http::{header, HeaderMap, StatusCode};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use prost::Message;
 
 use crate::http::error::ApiError;
@@ -34,6 +33,19 @@ impl Encoding {
 pub enum Compression {
     Identity,
     Gzip,
+    /// HTTP's `deflate`: a zlib stream (what the OpenTelemetry exporters send), or a raw
+    /// deflate stream from clients that read the name literally.
+    Deflate,
+}
+
+impl Compression {
+    fn name(self) -> &'static str {
+        match self {
+            Compression::Identity => "identity",
+            Compression::Gzip => "gzip",
+            Compression::Deflate => "deflate",
+        }
+    }
 }
 
 /// The media type of `Content-Type`, lowercase, without parameters.
@@ -77,10 +89,11 @@ pub fn compression(headers: &HeaderMap) -> Result<Compression, ApiError> {
     match name.as_str() {
         "" | "identity" => Ok(Compression::Identity),
         "gzip" | "x-gzip" => Ok(Compression::Gzip),
+        "deflate" => Ok(Compression::Deflate),
         _ => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!(
-                "Content-Encoding {:?} is not supported; send gzip or an uncompressed body",
+                "Content-Encoding {:?} is not supported; send gzip, deflate or an uncompressed body",
                 super::value::clip(&name, 40)
             ),
         )),
@@ -97,16 +110,39 @@ fn too_large() -> ApiError {
     )
 }
 
-/// Inflates a gzip body, stopping (413) as soon as it passes `cap` bytes: a small bomb never
-/// becomes a large allocation.
-pub fn gunzip(compressed: &[u8], cap: usize) -> Result<Vec<u8>, ApiError> {
+/// Whether `bytes` open with a zlib header (RFC 1950: method 8, check bits a multiple of 31).
+fn is_zlib(bytes: &[u8]) -> bool {
+    match bytes {
+        [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
+        _ => false,
+    }
+}
+
+/// Inflates a compressed body, stopping (413) as soon as it passes `cap` bytes: a small bomb
+/// never becomes a large allocation.
+pub fn inflate(
+    compressed: &[u8],
+    compression: Compression,
+    cap: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let reader: Box<dyn Read + '_> = match compression {
+        Compression::Identity => Box::new(compressed),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(compressed)),
+        Compression::Deflate if is_zlib(compressed) => {
+            Box::new(flate2::read::ZlibDecoder::new(compressed))
+        }
+        Compression::Deflate => Box::new(flate2::read::DeflateDecoder::new(compressed)),
+    };
     let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
     let mut inflated = Vec::new();
-    flate2::read::MultiGzDecoder::new(compressed)
+    reader
         .take(limit)
         .read_to_end(&mut inflated)
         .map_err(|error| {
-            ApiError::bad_request(format!("the gzip body could not be decompressed: {error}"))
+            ApiError::bad_request(format!(
+                "the {} body could not be decompressed: {error}",
+                compression.name()
+            ))
         })?;
     if inflated.len() > cap {
         return Err(too_large());
@@ -114,7 +150,7 @@ pub fn gunzip(compressed: &[u8], cap: usize) -> Result<Vec<u8>, ApiError> {
     Ok(inflated)
 }
 
-/// The body as sent, decompressed when it is gzip, never more than `cap` bytes.
+/// The body as sent, decompressed when it is compressed, never more than `cap` bytes.
 pub fn decompress<'a>(
     body: &'a [u8],
     compression: Compression,
@@ -123,15 +159,8 @@ pub fn decompress<'a>(
     match compression {
         Compression::Identity if body.len() > cap => Err(too_large()),
         Compression::Identity => Ok(std::borrow::Cow::Borrowed(body)),
-        Compression::Gzip => gunzip(body, cap).map(std::borrow::Cow::Owned),
+        compressed => inflate(body, compressed, cap).map(std::borrow::Cow::Owned),
     }
-}
-
-/// The JSON form of an export: a missing `resourceSpans` is an empty export, as in protobuf.
-#[derive(serde::Deserialize)]
-struct JsonExport {
-    #[serde(default, rename = "resourceSpans")]
-    resource_spans: Vec<ResourceSpans>,
 }
 
 /// Decodes an export, or a 400 with the decoder's reason.
@@ -140,15 +169,11 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<ExportTraceServiceRequ
         Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes).map_err(|error| {
             ApiError::bad_request(format!("the body is not a protobuf trace export: {error}"))
         }),
-        Encoding::Json => serde_json::from_slice::<JsonExport>(bytes)
-            .map(|export| ExportTraceServiceRequest {
-                resource_spans: export.resource_spans,
-            })
-            .map_err(|error| {
-                ApiError::bad_request(format!(
-                    "the body is not an OTLP/JSON trace export: {error}"
-                ))
-            }),
+        Encoding::Json => super::json::decode(bytes).map_err(|error| {
+            ApiError::bad_request(format!(
+                "the body is not an OTLP/JSON trace export: {error}"
+            ))
+        }),
     }
 }
 
@@ -195,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn only_gzip_and_identity_encodings_are_accepted() {
+    fn only_gzip_deflate_and_identity_encodings_are_accepted() {
         let compression_of = |value| compression(&headers(&[(header::CONTENT_ENCODING, value)]));
         assert_eq!(
             compression(&HeaderMap::new()).ok(),
@@ -203,6 +228,7 @@ mod tests {
         );
         assert_eq!(compression_of("GZIP").ok(), Some(Compression::Gzip));
         assert_eq!(compression_of("identity").ok(), Some(Compression::Identity));
+        assert_eq!(compression_of("Deflate").ok(), Some(Compression::Deflate));
         let refused = compression_of("br").expect_err("refused");
         assert_eq!(refused.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert!(refused.message.contains("\"br\""), "{}", refused.message);
@@ -212,16 +238,42 @@ mod tests {
     fn gzip_inflates_up_to_the_cap_and_not_a_byte_more() {
         let plain = vec![b'a'; 1000];
         let packed = gzip(&plain);
-        assert_eq!(gunzip(&packed, 1000).expect("fits"), plain);
-        let refused = gunzip(&packed, 999).expect_err("over the cap");
+        assert_eq!(
+            inflate(&packed, Compression::Gzip, 1000).expect("fits"),
+            plain
+        );
+        let refused = inflate(&packed, Compression::Gzip, 999).expect_err("over the cap");
         assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
-        let broken = gunzip(b"not gzip at all", 1000).expect_err("corrupt");
+        let broken = inflate(b"not gzip at all", Compression::Gzip, 1000).expect_err("corrupt");
         assert_eq!(broken.status, StatusCode::BAD_REQUEST);
         assert!(
             broken.message.contains("decompressed"),
             "{}",
             broken.message
         );
+    }
+
+    #[test]
+    fn deflate_bodies_inflate_in_zlib_and_raw_form_under_the_cap() {
+        let plain = b"{\"resourceSpans\": []}".repeat(50);
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        zlib.write_all(&plain).expect("compress");
+        let zlib = zlib.finish().expect("compress");
+        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        raw.write_all(&plain).expect("compress");
+        let raw = raw.finish().expect("compress");
+        assert!(is_zlib(&zlib) && !is_zlib(&raw));
+        for packed in [&zlib, &raw] {
+            let inflated = decompress(packed, Compression::Deflate, plain.len()).expect("fits");
+            assert_eq!(inflated.as_ref(), plain.as_slice());
+            let refused =
+                decompress(packed, Compression::Deflate, plain.len() - 1).expect_err("cap");
+            assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        let broken =
+            inflate(&[0x78, 0x9c, 0xff, 0xff], Compression::Deflate, 100).expect_err("corrupt");
+        assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+        assert!(broken.message.contains("deflate"), "{}", broken.message);
     }
 
     #[test]

@@ -30,6 +30,7 @@ fn read_every_way(bytes: &[u8]) {
             (bytes, Compression::Identity),
             (packed.as_slice(), Compression::Gzip),
             (bytes, Compression::Gzip),
+            (bytes, Compression::Deflate),
         ] {
             if let Err(error) = read_export(body, encoding, compression, NOW_MS) {
                 assert!(

@@ -1,5 +1,6 @@
 //! The real OpenTelemetry Python SDK (`end2end/clients/otel_export.py`, run with the test venv)
-//! exporting GenAI spans over OTLP/HTTP to a listening server, in both encodings.
+//! exporting GenAI spans over OTLP/HTTP to a listening server, in both encodings and with each
+//! compression.
 
 use super::fixtures::{key_id, stored_where};
 use crate::helpers::{now_ms, python, serve, spawn_app};
@@ -106,5 +107,24 @@ async fn the_opentelemetry_python_sdk_exports_in_both_encodings() {
         assert_eq!(failed[0].latency_ms, Some(1_200));
         assert_eq!(failed[0].metadata["provider"], "anthropic");
         assert_eq!(failed[0].operation, None);
+    }
+}
+
+#[tokio::test]
+async fn deflate_compressed_exports_from_the_python_sdk_are_read() {
+    let app = spawn_app().await;
+    let addr = serve(app.router.clone()).await;
+    let endpoint = format!("http://{addr}/v1/traces");
+    for encoding in ["protobuf", "json"] {
+        let output = python_export(endpoint.clone(), app.key.clone(), encoding, "deflate").await;
+        assert_exported(&output);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM requests").await, 6);
+    for encoding in ["protobuf", "json"] {
+        let by_span = "json_extract(r.metadata, '$.span_name') = ?";
+        let chat = stored_where(&app, by_span, &format!("chat {encoding}")).await;
+        assert_eq!(chat.len(), 1, "{encoding}: {chat:?}");
+        assert_eq!(chat[0].output_tokens, Some(45), "{encoding}");
+        assert_eq!(chat[0].ttft_ms, Some(50), "{encoding}");
     }
 }
