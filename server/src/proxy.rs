@@ -214,7 +214,7 @@ async fn send(
         .filter(|_| !filter);
     let upstream_body = answer.bytes_stream().boxed();
     let body = match call {
-        None => Body::from_stream(upstream_body),
+        None => Body::from_stream(ObservedBody::unrecorded(upstream_body, timeout)),
         Some(mut call) => {
             call.answered(upstream_request_id);
             if let (Some(out), Ok(value)) = (

@@ -1,6 +1,7 @@
 //! The answer's body on its way from the upstream to the client: every piece is passed on as
 //! soon as it arrives, while a copy is read to learn TTFT, usage and errors. The call is
 //! recorded when the body ends, fails, stalls past the timeout, or is dropped by the client.
+//! Unrecorded pass-through answers use the same stream for its idle timeout alone.
 //!
 //! Only when the proxy itself asked for streamed usage does it hold bytes back, and then only
 //! an unfinished event (a client cannot use half an event anyway), so that the usage chunk the
@@ -78,15 +79,12 @@ impl ObservedBody {
         length: Option<u64>,
     ) -> Self {
         let mut body = Self {
-            upstream,
-            idle: Box::pin(tokio::time::sleep(timeout)),
-            timeout,
             reader,
             call: Some(call),
             status,
             store_bodies,
-            ended: false,
             remaining: length,
+            ..Self::unrecorded(upstream, timeout)
         };
         if length == Some(0) {
             // Nothing will be read: the answer is complete as it is.
@@ -94,6 +92,26 @@ impl ObservedBody {
             body.ended = true;
         }
         body
+    }
+
+    /// A body passed through without a record (a call that names no model): it is neither
+    /// read nor held back; only the idle timeout applies, so a stalled upstream cannot hold
+    /// the client's connection open forever.
+    pub fn unrecorded(
+        upstream: BoxStream<'static, reqwest::Result<Bytes>>,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            upstream,
+            idle: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
+            reader: Reader::whole(false),
+            call: None,
+            status: 0,
+            store_bodies: false,
+            ended: false,
+            remaining: None,
+        }
     }
 
     /// Reads `piece`; returns what to pass on.

@@ -13,8 +13,8 @@ use tower::ServiceExt;
 
 use super::upstream::Upstream;
 use super::{
-    call, calls_recorded, chat, metadata_note, proxied, proxied_with_timeout, read_all, record_id,
-    stored,
+    call, calls_recorded, chat, frames, metadata_note, proxied, proxied_with_timeout, read_all,
+    record_id, stored,
 };
 use crate::helpers::spawn_app_configured;
 
@@ -107,6 +107,32 @@ async fn a_stream_that_stalls_past_the_timeout_is_a_504() {
         (detail.status, detail.error_type.as_deref()),
         (504, Some("upstream_timeout"))
     );
+}
+
+#[tokio::test]
+async fn a_pass_through_answer_that_stalls_is_cut_after_the_timeout() {
+    let (app, upstream) = proxied_with_timeout(1).await;
+    let request = Request::get("/proxy/v1/files/stalled")
+        .header("authorization", format!("Bearer {}", app.key))
+        .body(Body::empty())
+        .expect("request");
+    let started = Instant::now();
+    let response = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let (pieces, broken) = tokio::time::timeout(Duration::from_secs(10), frames(response, started))
+        .await
+        .expect("the answer is cut, not left hanging");
+    assert!(broken, "{pieces:?}");
+    assert_eq!(pieces.len(), 1, "{pieces:?}");
+    assert_eq!(pieces[0].1, "partial");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(upstream.seen()[0].path, "/v1/files/stalled");
+    assert_eq!(calls_recorded(&app, 0).await, 0);
 }
 
 #[tokio::test]

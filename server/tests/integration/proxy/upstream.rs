@@ -5,7 +5,8 @@
 //! `slow-first` (300 ms between the role chunk and the first token), `tools` (a tool call
 //! instead of text), `drop` (the connection breaks after the first token), `stall` (nothing
 //! after the first token), `hang` (no answer at all), `rate-limited` (429); any model without
-//! `stream` gets a whole JSON answer.
+//! `stream` gets a whole JSON answer. `GET /v1/files/stalled`, a path the proxy passes through
+//! unrecorded, sends a first piece and then nothing.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -50,6 +51,7 @@ impl Upstream {
             .route("/v1/audio/speech", post(speech))
             .route("/v1/audio/transcriptions", post(transcription))
             .route("/v1/models", get(models))
+            .route("/v1/files/stalled", get(stalled_download))
             .with_state(upstream.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -230,4 +232,9 @@ async fn models(State(upstream): State<Upstream>, headers: HeaderMap) -> Respons
     upstream.remember("/v1/models", &headers, &Bytes::new());
     Json(json!({"object": "list", "data": [{"id": "stream-ok", "object": "model"}]}))
         .into_response()
+}
+
+async fn stalled_download(State(upstream): State<Upstream>, headers: HeaderMap) -> Response {
+    upstream.remember("/v1/files/stalled", &headers, &Bytes::new());
+    streamed(vec![Step::Send("partial".to_owned()), Step::Hang])
 }
