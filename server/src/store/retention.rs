@@ -72,3 +72,24 @@ pub async fn purge_rollups_batch(
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Deletes up to `limit` alert events of `workspace_id` recorded before `cutoff_ms`, oldest
+/// first; their webhook deliveries go with them (`ON DELETE CASCADE`). Returns how many events
+/// were deleted.
+pub async fn purge_alert_events_batch(
+    pool: &SqlitePool,
+    workspace_id: i64,
+    cutoff_ms: i64,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM alert_events WHERE id IN \
+         (SELECT id FROM alert_events WHERE workspace_id = ? AND at_ms < ? ORDER BY at_ms LIMIT ?)",
+    )
+    .bind(workspace_id)
+    .bind(cutoff_ms)
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,5 +1,5 @@
-//! Retention removes expired raw rows, bodies and minute cells in batches; hourly cells last 400
-//! days and daily cells forever.
+//! Retention removes expired raw rows, bodies and minute cells in batches; hourly cells and alert
+//! history last 400 days and daily cells forever.
 
 use serde_json::json;
 use server::jobs::retention;
@@ -98,4 +98,57 @@ async fn retention_follows_the_workspace_setting() {
         .await
         .expect("row");
     assert_eq!(left, "one-day");
+}
+
+#[tokio::test]
+async fn alert_history_goes_after_400_days_with_its_webhook_deliveries() {
+    let app = spawn_app().await;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO alert_channels (id, workspace_id, name, url, format, created_at_ms) \
+         VALUES (1, 1, 'ops', 'http://127.0.0.1:9/hook', 'json', ?)",
+    )
+    .bind(now)
+    .execute(&app.pool)
+    .await
+    .expect("channel");
+    for (id, age_days) in [(1, 401), (2, 402), (3, 399)] {
+        let at = now - age_days * DAY;
+        sqlx::query(
+            "INSERT INTO alert_events (id, workspace_id, rule_id, rule_name, severity, metric, \
+             target, models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
+             VALUES (?, 1, 7, 'errors', 'critical', 'error_rate', '', '[]', 'firing', 0.5, 0.1, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(at - 300_000)
+        .bind(at)
+        .bind(at)
+        .execute(&app.pool)
+        .await
+        .expect("event");
+        sqlx::query(
+            "INSERT INTO alert_deliveries (event_id, channel_id, status, attempts, updated_at_ms) \
+             VALUES (?, 1, 'delivered', 1, ?)",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&app.pool)
+        .await
+        .expect("delivery");
+    }
+
+    let purged = retention::run_once(&app.pool, now, 1)
+        .await
+        .expect("retention");
+    assert_eq!(purged.alert_events, 2, "{purged:?}");
+    let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM alert_events")
+        .fetch_all(&app.pool)
+        .await
+        .expect("events");
+    assert_eq!(left, vec![3]);
+    let deliveries: Vec<i64> = sqlx::query_scalar("SELECT event_id FROM alert_deliveries")
+        .fetch_all(&app.pool)
+        .await
+        .expect("deliveries");
+    assert_eq!(deliveries, vec![3], "deliveries go with their events");
 }
