@@ -12,6 +12,7 @@ pub mod channels;
 pub mod costs;
 pub mod encoding;
 pub mod logs;
+pub mod prices;
 pub mod reader;
 pub mod requests;
 pub mod retention;

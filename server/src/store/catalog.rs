@@ -1,9 +1,9 @@
 //! The model catalog: model names per workspace, their kind and prices.
 
 use app::model::ModelKind;
-use sqlx::SqliteConnection;
+use sqlx::{Row, SqliteConnection};
 
-use super::StoreError;
+use super::{prices, StoreError};
 use crate::cost::Prices;
 
 /// One catalog row, as the batch writer needs it.
@@ -23,35 +23,23 @@ pub async fn upsert_model(
     prices: &Prices,
     now_ms: i64,
 ) -> Result<i64, StoreError> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO models (workspace_id, name, kind, price_input_per_mtok, \
-         price_cached_input_per_mtok, price_output_per_mtok, price_per_image, \
-         price_per_video_second, price_per_audio_second, price_per_mchar, created_at_ms) \
+    let sql = format!(
+        "INSERT INTO models (workspace_id, name, kind, {columns}, created_at_ms) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (workspace_id, name) DO UPDATE SET kind = excluded.kind, \
-         price_input_per_mtok = excluded.price_input_per_mtok, \
-         price_cached_input_per_mtok = excluded.price_cached_input_per_mtok, \
-         price_output_per_mtok = excluded.price_output_per_mtok, \
-         price_per_image = excluded.price_per_image, \
-         price_per_video_second = excluded.price_per_video_second, \
-         price_per_audio_second = excluded.price_per_audio_second, \
-         price_per_mchar = excluded.price_per_mchar \
+         ON CONFLICT (workspace_id, name) DO UPDATE SET kind = excluded.kind, {updates} \
          RETURNING id",
-    )
-    .bind(workspace_id)
-    .bind(name)
-    .bind(kind.as_str())
-    .bind(prices.input_per_mtok)
-    .bind(prices.cached_input_per_mtok)
-    .bind(prices.output_per_mtok)
-    .bind(prices.per_image)
-    .bind(prices.per_video_second)
-    .bind(prices.per_audio_second)
-    .bind(prices.per_mchar)
-    .bind(now_ms)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+        columns = prices::column_list(),
+        updates = prices::assignments(|column| format!("excluded.{column}")),
+    );
+    let query = sqlx::query(&sql)
+        .bind(workspace_id)
+        .bind(name)
+        .bind(kind.as_str());
+    let row = prices::bind(query, prices)
+        .bind(now_ms)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("id")?)
 }
 
 /// The catalog of `workspace_id` by name: (id, name, kind and prices).
@@ -59,50 +47,24 @@ pub async fn list_models(
     pool: &sqlx::SqlitePool,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String, CatalogModel)>, StoreError> {
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
+    let sql = format!(
+        "SELECT id, name, kind, {} FROM models WHERE workspace_id = ? ORDER BY name",
+        prices::column_list()
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, name, kind, price_input_per_mtok, price_cached_input_per_mtok, \
-         price_output_per_mtok, price_per_image, price_per_video_second, \
-         price_per_audio_second, price_per_mchar FROM models WHERE workspace_id = ? ORDER BY name",
-    )
-    .bind(workspace_id)
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(
-            |(id, name, kind, input, cached, output, image, video, audio, chars)| {
-                let kind = ModelKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("model kind {kind}")))?;
-                Ok((
-                    id,
-                    name,
-                    CatalogModel {
-                        id,
-                        kind,
-                        prices: Prices {
-                            input_per_mtok: input,
-                            cached_input_per_mtok: cached,
-                            output_per_mtok: output,
-                            per_image: image,
-                            per_video_second: video,
-                            per_audio_second: audio,
-                            per_mchar: chars,
-                        },
-                    },
-                ))
-            },
-        )
+    let rows = sqlx::query(&sql).bind(workspace_id).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| -> Result<_, StoreError> {
+            let id: i64 = row.try_get("id")?;
+            let kind: String = row.try_get("kind")?;
+            let kind = ModelKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("model kind {kind}")))?;
+            let model = CatalogModel {
+                id,
+                kind,
+                prices: prices::read(row)?,
+            };
+            Ok((id, row.try_get("name")?, model))
+        })
         .collect()
 }
 
@@ -113,21 +75,14 @@ pub async fn set_prices(
     model_id: i64,
     prices: &Prices,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE models SET price_input_per_mtok = ?, price_cached_input_per_mtok = ?, \
-         price_output_per_mtok = ?, price_per_image = ?, price_per_video_second = ?, \
-         price_per_audio_second = ?, price_per_mchar = ? WHERE id = ? AND workspace_id = ?",
-    )
-    .bind(prices.input_per_mtok)
-    .bind(prices.cached_input_per_mtok)
-    .bind(prices.output_per_mtok)
-    .bind(prices.per_image)
-    .bind(prices.per_video_second)
-    .bind(prices.per_audio_second)
-    .bind(prices.per_mchar)
-    .bind(model_id)
-    .bind(workspace_id)
-    .execute(pool)
-    .await?;
+    let sql = format!(
+        "UPDATE models SET {} WHERE id = ? AND workspace_id = ?",
+        prices::assignments(|_| "?".to_owned())
+    );
+    let done = prices::bind(sqlx::query(&sql), prices)
+        .bind(model_id)
+        .bind(workspace_id)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use app::model::Usage;
-use sqlx::{Connection, SqlitePool};
+use sqlx::{Connection, Row, SqlitePool};
 
-use super::StoreError;
+use super::{prices, StoreError};
 use crate::cost::{self, Prices};
 use crate::rollup::{Level, ALL_MODELS};
 
@@ -35,47 +35,20 @@ type CostRow = (
     Option<f64>,
 );
 
-/// A model id and its seven prices.
-type PriceRow = (
-    i64,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-);
-
 async fn prices_by_model(
     pool: &SqlitePool,
     workspace_id: i64,
 ) -> Result<HashMap<i64, Prices>, StoreError> {
-    let rows: Vec<PriceRow> = sqlx::query_as(
-        "SELECT id, price_input_per_mtok, price_cached_input_per_mtok, price_output_per_mtok, \
-             price_per_image, price_per_video_second, price_per_audio_second, price_per_mchar \
-             FROM models WHERE workspace_id = ?",
-    )
-    .bind(workspace_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, input, cached, output, image, video, audio, mchar)| {
-            (
-                id,
-                Prices {
-                    input_per_mtok: input,
-                    cached_input_per_mtok: cached,
-                    output_per_mtok: output,
-                    per_image: image,
-                    per_video_second: video,
-                    per_audio_second: audio,
-                    per_mchar: mchar,
-                },
-            )
-        })
-        .collect())
+    let sql = format!(
+        "SELECT id, {} FROM models WHERE workspace_id = ?",
+        prices::column_list()
+    );
+    let rows = sqlx::query(&sql).bind(workspace_id).fetch_all(pool).await?;
+    let by_model = rows
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, prices::read(row)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(by_model)
 }
 
 /// Recomputes the cost of every call of `workspace_id` at or after `since_ms`, one chunk per
