@@ -64,13 +64,7 @@ pub async fn purge_rollups_batch(
          (SELECT workspace_id, bucket_ms, model_id FROM {table} \
           WHERE workspace_id = ? AND bucket_ms < ? ORDER BY bucket_ms LIMIT ?)"
     );
-    let done = sqlx::query(&sql)
-        .bind(workspace_id)
-        .bind(cutoff_ms)
-        .bind(limit)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+    delete_oldest(pool, &sql, workspace_id, cutoff_ms, limit).await
 }
 
 /// Deletes up to `limit` alert events of `workspace_id` recorded before `cutoff_ms`, oldest
@@ -82,14 +76,25 @@ pub async fn purge_alert_events_batch(
     cutoff_ms: i64,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "DELETE FROM alert_events WHERE id IN \
-         (SELECT id FROM alert_events WHERE workspace_id = ? AND at_ms < ? ORDER BY at_ms LIMIT ?)",
-    )
-    .bind(workspace_id)
-    .bind(cutoff_ms)
-    .bind(limit)
-    .execute(pool)
-    .await?;
+    let sql = "DELETE FROM alert_events WHERE id IN \
+         (SELECT id FROM alert_events WHERE workspace_id = ? AND at_ms < ? ORDER BY at_ms LIMIT ?)";
+    delete_oldest(pool, sql, workspace_id, cutoff_ms, limit).await
+}
+
+/// Runs a `DELETE` whose three parameters are the workspace, the cutoff and the batch size;
+/// returns how many rows went.
+async fn delete_oldest(
+    pool: &SqlitePool,
+    sql: &str,
+    workspace_id: i64,
+    cutoff_ms: i64,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(sql)
+        .bind(workspace_id)
+        .bind(cutoff_ms)
+        .bind(limit)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected())
 }

@@ -58,6 +58,19 @@ async fn call(app: &TestApp, path: &str, body: Value) -> axum::response::Respons
         .expect("infallible")
 }
 
+/// Sends `GET path` with the app's workspace key; the answer's body still streams.
+async fn get(app: &TestApp, path: &str) -> axum::response::Response {
+    let request = Request::get(path)
+        .header("authorization", format!("Bearer {}", app.key))
+        .body(Body::empty())
+        .expect("request");
+    app.router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible")
+}
+
 /// Calls chat completions with `body` and reads the whole answer: the call's record id, the
 /// pieces of the body, and whether it broke off.
 async fn chat(app: &TestApp, body: Value) -> (String, Vec<(Duration, String)>, bool) {

@@ -7,7 +7,9 @@ use axum::http::{Request, StatusCode};
 use serde_json::json;
 use tower::ServiceExt;
 
-use super::{call, calls_recorded, frames, metadata_note, proxied, read_all, record_id, stored};
+use super::{
+    call, calls_recorded, frames, get, metadata_note, proxied, read_all, record_id, stored,
+};
 
 #[tokio::test]
 async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units() {
@@ -110,16 +112,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
 #[tokio::test]
 async fn other_paths_pass_through_to_the_catch_all_without_a_record() {
     let (app, upstream) = proxied().await;
-    let request = Request::get("/proxy/v1/models")
-        .header("authorization", format!("Bearer {}", app.key))
-        .body(Body::empty())
-        .expect("request");
-    let response = app
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible");
+    let response = get(&app, "/proxy/v1/models").await;
     assert_eq!(response.status(), StatusCode::OK);
     let body = read_all(response).await;
     assert!(String::from_utf8_lossy(&body).contains("stream-ok"));

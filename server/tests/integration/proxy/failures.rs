@@ -13,8 +13,8 @@ use tower::ServiceExt;
 
 use super::upstream::Upstream;
 use super::{
-    call, calls_recorded, chat, frames, metadata_note, proxied, proxied_with_timeout, read_all,
-    record_id, stored,
+    call, calls_recorded, chat, frames, get, metadata_note, proxied, proxied_with_timeout,
+    read_all, record_id, stored,
 };
 use crate::helpers::spawn_app_configured;
 
@@ -112,17 +112,8 @@ async fn a_stream_that_stalls_past_the_timeout_is_a_504() {
 #[tokio::test]
 async fn a_pass_through_answer_that_stalls_is_cut_after_the_timeout() {
     let (app, upstream) = proxied_with_timeout(1).await;
-    let request = Request::get("/proxy/v1/files/stalled")
-        .header("authorization", format!("Bearer {}", app.key))
-        .body(Body::empty())
-        .expect("request");
     let started = Instant::now();
-    let response = app
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible");
+    let response = get(&app, "/proxy/v1/files/stalled").await;
     assert_eq!(response.status(), StatusCode::OK);
     let (pieces, broken) = tokio::time::timeout(Duration::from_secs(10), frames(response, started))
         .await
