@@ -12,6 +12,7 @@ pub mod call;
 pub mod observe;
 mod request;
 pub mod sse;
+pub mod tags;
 pub mod upstreams;
 
 use std::time::Instant;
@@ -117,6 +118,15 @@ async fn forward(
         prepared.unchanged();
     }
 
+    let metadata = match &prepared.model {
+        Some(_) => match tags::caller_metadata(&headers, prepared.user.as_deref()) {
+            Ok(metadata) => metadata,
+            Err(message) => {
+                return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", &message)
+            }
+        },
+        None => serde_json::Map::new(),
+    };
     let call = prepared.model.clone().map(|model| {
         Call::new(CallStart {
             writer: state.ingest.clone(),
@@ -128,6 +138,7 @@ async fn forward(
             stream: prepared.stream,
             request_body: prepared.text.clone().filter(|_| proxy.config.store_bodies),
             request_usage: prepared.request_usage.clone(),
+            metadata,
             upstream: upstream.name.clone(),
             started,
             ts_ms,

@@ -71,6 +71,8 @@ pub struct CallStart {
     pub stream: bool,
     pub request_body: Option<String>,
     pub request_usage: Map<String, Value>,
+    /// What the client said about the call (see `tags`).
+    pub metadata: Map<String, Value>,
     pub upstream: String,
     pub started: Instant,
     pub ts_ms: i64,
@@ -78,7 +80,7 @@ pub struct CallStart {
 
 impl Call {
     pub fn new(start: CallStart) -> Self {
-        let mut metadata = Map::new();
+        let mut metadata = start.metadata;
         metadata.insert("upstream".into(), Value::String(start.upstream));
         Self {
             writer: start.writer,

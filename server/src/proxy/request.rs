@@ -63,6 +63,8 @@ pub(super) struct Prepared {
     pub request_usage: Map<String, Value>,
     /// The body as the client sent it, when it is JSON text.
     pub text: Option<String>,
+    /// The body's `user` field (OpenAI's end-user id), when it is a string.
+    pub user: Option<String>,
     /// The body as the client sent it.
     original: Bytes,
 }
@@ -96,6 +98,7 @@ pub(super) fn prepare(
         strip_usage_chunk: false,
         request_usage: Map::new(),
         text: None,
+        user: None,
     };
     if content_type.starts_with("multipart/form-data") {
         let fields = multipart_fields(content_type, &prepared.body, &["model", "stream"]);
@@ -119,6 +122,10 @@ pub(super) fn prepare(
             Some(_) => return Err("model must be a string".into()),
         };
         prepared.stream = object.get("stream").and_then(Value::as_bool) == Some(true);
+        prepared.user = object
+            .get("user")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         if endpoint.operation == "tts" {
             if let Some(input) = object.get("input").and_then(Value::as_str) {
                 prepared

@@ -46,11 +46,23 @@ async fn proxied() -> (TestApp, Upstream) {
 
 /// Sends `body` to `path` with the app's workspace key; the answer's body still streams.
 async fn call(app: &TestApp, path: &str, body: Value) -> axum::response::Response {
-    let request = Request::post(path)
+    call_with_headers(app, path, body, &[]).await
+}
+
+/// `call` with more headers.
+async fn call_with_headers(
+    app: &TestApp,
+    path: &str,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> axum::response::Response {
+    let mut request = Request::post(path)
         .header("authorization", format!("Bearer {}", app.key))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
+        .header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(body.to_string())).expect("request");
     app.router
         .clone()
         .oneshot(request)

@@ -4,11 +4,12 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use super::{
-    call, calls_recorded, frames, get, metadata_note, proxied, read_all, record_id, stored,
+    call, call_with_headers, calls_recorded, frames, get, metadata_note, proxied, read_all,
+    record_id, stored,
 };
 
 #[tokio::test]
@@ -118,4 +119,52 @@ async fn other_paths_pass_through_to_the_catch_all_without_a_record() {
     assert!(String::from_utf8_lossy(&body).contains("stream-ok"));
     assert_eq!(upstream.seen()[0].path, "/v1/models");
     assert_eq!(calls_recorded(&app, 0).await, 0);
+}
+
+#[tokio::test]
+async fn the_callers_metadata_and_user_are_recorded_and_never_sent_upstream() {
+    let (app, upstream) = proxied().await;
+    let tags = r#"{"app": "checkout", "tags": ["beta", "eu"], "trace": {"step": 2}}"#;
+    let response = call_with_headers(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "whole-ok", "user": "user-42", "messages": []}),
+        &[("x-modelwatch-metadata", tags)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let id = record_id(&response);
+    read_all(response).await;
+    let metadata = stored(&app, &id).await.metadata.expect("metadata");
+    assert_eq!(metadata["app"], "checkout");
+    assert_eq!(metadata["tags"], json!(["beta", "eu"]));
+    assert_eq!(metadata["trace"], json!({"step": 2}));
+    assert_eq!(metadata["user"], "user-42", "the body's user field");
+    assert_eq!(metadata["upstream"], "fake");
+    let seen = upstream.seen();
+    assert!(seen[0].headers.get("x-modelwatch-metadata").is_none());
+    let forwarded: Value = serde_json::from_slice(&seen[0].body).expect("JSON");
+    assert_eq!(forwarded["user"], "user-42", "the body goes on unchanged");
+
+    for (value, reason) in [
+        ("{not json", "must be a JSON object"),
+        (r#"["a"]"#, "must be a JSON object"),
+        (r#"{"usage": "none"}"#, "may not set \"usage\""),
+    ] {
+        let response = call_with_headers(
+            &app,
+            "/proxy/v1/chat/completions",
+            json!({"model": "whole-ok", "messages": []}),
+            &[("x-modelwatch-metadata", value)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{value}");
+        let answer: Value = serde_json::from_slice(&read_all(response).await).expect("JSON");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("x-modelwatch-metadata"), "{message}");
+        assert!(message.contains(reason), "{value}: {message}");
+        assert_eq!(answer["error"]["type"], "invalid_request_error");
+    }
+    assert_eq!(upstream.seen().len(), 1, "refused calls are not forwarded");
+    assert_eq!(calls_recorded(&app, 1).await, 1);
 }
