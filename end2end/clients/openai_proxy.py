@@ -22,9 +22,12 @@ def main() -> None:
     client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=20)
     ids = {}
 
-    # A whole answer, with the proxy's record id in the headers.
+    # A whole answer, with the proxy's record id in the headers, tagged by the caller.
     raw = client.chat.completions.with_raw_response.create(
-        model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        model="gpt-4o",
+        messages=[{"role": "user", "content": "hi"}],
+        user="user-42",
+        extra_headers={"x-modelwatch-metadata": '{"app": "checkout", "tags": ["beta"]}'},
     )
     completion = raw.parse()
     assert completion.choices[0].message.content == "Hello", completion

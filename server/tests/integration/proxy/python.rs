@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{stored, Upstream};
 use crate::helpers::{python, serve, spawn_app_configured};
@@ -67,6 +67,11 @@ async fn the_openai_python_package_works_through_the_proxy() {
     assert_eq!(
         (whole.stream, whole.ttft_ms, whole.usage.total_tokens),
         (false, None, Some(17))
+    );
+    let tags = whole.metadata.as_ref().expect("metadata");
+    assert_eq!(
+        (&tags["app"], &tags["tags"], &tags["user"]),
+        (&json!("checkout"), &json!(["beta"]), &json!("user-42"))
     );
     let with_usage = stored(&app, &id("stream_usage")).await;
     assert_eq!(with_usage.usage.output_tokens, Some(5));
