@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use super::{
+use super::support::{
     call, call_with_headers, calls_recorded, frames, get, metadata_note, proxied, read_all,
     record_id, stored,
 };

@@ -11,11 +11,11 @@ use server::ingest::writer::WriterConfig;
 use server::proxy::upstreams::ProxyConfig;
 use tower::ServiceExt;
 
-use super::upstream::Upstream;
-use super::{
+use super::support::{
     call, calls_recorded, chat, frames, get, metadata_note, proxied, proxied_with_timeout,
     read_all, record_id, stored,
 };
+use super::upstream::Upstream;
 use crate::helpers::spawn_app_configured;
 
 #[tokio::test]

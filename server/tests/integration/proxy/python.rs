@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::{stored, Upstream};
+use super::support::stored;
+use super::upstream::Upstream;
 use crate::helpers::{python, serve, spawn_app_configured};
 
 #[tokio::test]
@@ -15,7 +16,7 @@ async fn the_openai_python_package_works_through_the_proxy() {
     let (upstream, upstream_addr) = Upstream::start().await;
     let app = spawn_app_configured(server::ingest::writer::WriterConfig::default(), |state| {
         state
-            .with_proxy(super::config(upstream_addr, 30))
+            .with_proxy(super::support::config(upstream_addr, 30))
             .expect("proxy")
     })
     .await;
@@ -97,9 +98,8 @@ async fn the_openai_python_package_works_through_the_proxy() {
 
     // The SDK's own headers went upstream; its key (the workspace key) did not.
     let seen = upstream.seen();
-    assert!(seen.iter().all(
-        |request| request.headers["authorization"] == format!("Bearer {}", super::PROVIDER_KEY)
-    ));
+    assert!(seen.iter().all(|request| request.headers["authorization"]
+        == format!("Bearer {}", super::support::PROVIDER_KEY)));
     assert!(seen
         .iter()
         .any(|request| request.headers.contains_key("x-stainless-lang")));
