@@ -63,7 +63,7 @@ pub(super) struct Prepared {
     pub request_usage: Map<String, Value>,
     /// The body as the client sent it, when it is JSON text.
     pub text: Option<String>,
-    /// The body's `user` field (OpenAI's end-user id), when it is a string.
+    /// The end user the body names: OpenAI's `user`, or `safety_identifier`, which replaces it.
     pub user: Option<String>,
     /// The body as the client sent it.
     original: Bytes,
@@ -122,9 +122,9 @@ pub(super) fn prepare(
             Some(_) => return Err("model must be a string".into()),
         };
         prepared.stream = object.get("stream").and_then(Value::as_bool) == Some(true);
-        prepared.user = object
-            .get("user")
-            .and_then(Value::as_str)
+        prepared.user = ["user", "safety_identifier"]
+            .iter()
+            .find_map(|field| object.get(*field).and_then(Value::as_str))
             .map(str::to_owned);
         if endpoint.operation == "tts" {
             if let Some(input) = object.get("input").and_then(Value::as_str) {

@@ -167,4 +167,16 @@ async fn the_callers_metadata_and_user_are_recorded_and_never_sent_upstream() {
     }
     assert_eq!(upstream.seen().len(), 1, "refused calls are not forwarded");
     assert_eq!(calls_recorded(&app, 1).await, 1);
+
+    // `safety_identifier`, which replaces `user` in OpenAI's API, names the user too.
+    let response = call(
+        &app,
+        "/proxy/v1/chat/completions",
+        json!({"model": "whole-ok", "safety_identifier": "hashed-7", "messages": []}),
+    )
+    .await;
+    let id = record_id(&response);
+    read_all(response).await;
+    let metadata = stored(&app, &id).await.metadata.expect("metadata");
+    assert_eq!(metadata["user"], "hashed-7");
 }
