@@ -1,7 +1,7 @@
 //! What a client tells Modelwatch about a call without changing the call: a JSON object in the
 //! `x-modelwatch-metadata` header (user, app, feature, tags, ...), which goes into the record's
-//! metadata and never upstream, and the OpenAI `user` field of the body, kept as `user` unless
-//! the header names one.
+//! metadata and never upstream, and the end user the body names (OpenAI's `user`, or its
+//! successor `safety_identifier`), kept as `user` unless the header names one.
 
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
