@@ -34,6 +34,38 @@ pub const OUTPUT_NAME: &str = "modelwatch";
 const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('modelwatch-theme');\
 if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
 
+/// The Content-Security-Policy of a page whose inline scripts carry `nonce`: scripts only
+/// from this site or with the nonce (the theme boot script, the hydration script and the data
+/// of resolved resources), wasm allowed to compile, no framing, no plugins, forms and
+/// connections to this site only. Styles come from this site; style attributes are allowed
+/// because the charts' tooltips set them.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sends the page's policy with the nonce Leptos puts on its inline scripts, and runs the
+/// theme boot script under that nonce. A component, so that it runs while the page renders,
+/// when the request's nonce and response options are known.
+#[component]
+fn BootScript() -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        nonce.as_ref(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = http::HeaderValue::from_str(&page_policy(nonce)) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    view! { <script nonce=nonce>{THEME_BOOT_SCRIPT}</script> }
+}
+
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -42,7 +74,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <script>{THEME_BOOT_SCRIPT}</script>
+                <BootScript />
                 <script src="/echarts.min.js" defer></script>
                 <HydrationScripts options />
                 <MetaTags />

@@ -28,6 +28,9 @@ use crate::store::StoreError;
 const CHUNK_BYTES: usize = 64 * 1024;
 /// Chunks waiting for the client at most.
 const CHANNEL_CHUNKS: usize = 4;
+/// How long an export waits for its client to take the next chunk: a client that stops
+/// reading for this long loses the download, and its thread and read transaction are freed.
+pub const STALL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,11 +206,13 @@ fn file_name(scope: &LogScope, format: Format) -> String {
 
 async fn export(
     State(engine): State<Engine>,
+    State(state): State<AppState>,
     Extension(viewer): Extension<app::model::Viewer>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = query.unwrap_or_default();
     let workspace_id = crate::auth::session::readable_workspace(&viewer, &query)?;
+    let slot = state.exports.open(viewer.user_id)?;
     let format = match query_pairs(&query)
         .into_iter()
         .rev()
@@ -226,11 +231,27 @@ async fn export(
     let name = file_name(&scope, format);
     let (sender, mut receiver) =
         tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHANNEL_CHUNKS);
+    let stall = engine.export_stall();
+    let runtime = tokio::runtime::Handle::current();
     tokio::spawn(async move {
+        let _slot = slot;
         let chunks = sender.clone();
         let result = engine
             .export(scope, format, move |chunk| {
-                chunks.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+                // On the export's own thread: wait for room, but not forever.
+                let sent = runtime.block_on(async {
+                    tokio::time::timeout(stall, chunks.send(Ok(Bytes::from(chunk)))).await
+                });
+                match sent {
+                    Ok(sent) => sent.is_ok(),
+                    Err(_) => {
+                        tracing::info!(
+                            stall_secs = stall.as_secs_f64(),
+                            "export ended: the client stopped reading"
+                        );
+                        false
+                    }
+                }
             })
             .await;
         if let Err(error) = result {

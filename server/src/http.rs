@@ -4,7 +4,9 @@
 
 pub mod error;
 mod events;
+mod headers;
 mod health;
+pub mod streams;
 
 use std::sync::Arc;
 
@@ -43,6 +45,12 @@ pub struct AppState {
     pub session_ttl_ms: i64,
     /// The OpenAI-compatible proxy's upstreams and connection pool.
     pub proxy: Arc<crate::proxy::Proxy>,
+    /// Live event streams open per user.
+    #[from_ref(skip)]
+    pub event_streams: Arc<streams::StreamCounter>,
+    /// Exports running per user.
+    #[from_ref(skip)]
+    pub exports: Arc<streams::StreamCounter>,
 }
 
 impl AppState {
@@ -76,6 +84,11 @@ impl AppState {
                 crate::proxy::Proxy::new(crate::proxy::upstreams::ProxyConfig::empty())
                     .expect("an HTTP client with default settings builds"),
             ),
+            event_streams: streams::StreamCounter::new(
+                "event streams",
+                streams::EVENT_STREAMS_PER_USER,
+            ),
+            exports: streams::StreamCounter::new("exports", streams::EXPORTS_PER_USER),
         }
     }
 }
@@ -94,6 +107,14 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         self.proxy = Arc::new(crate::proxy::Proxy::new(config)?);
         Ok(self)
+    }
+
+    /// The same state with exports ending after `stall` without progress (see
+    /// `Engine::with_export_stall`).
+    pub fn with_export_stall(mut self, stall: std::time::Duration) -> Self {
+        self.engine = self.engine.clone().with_export_stall(stall);
+        self.backend = Arc::new(self.engine.clone());
+        self
     }
 
     /// The same state with another Logs search budget (see `Engine::with_search_budget`).
@@ -131,6 +152,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::auth::session::sessions,
         ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

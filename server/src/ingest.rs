@@ -2,6 +2,7 @@
 //! writer every path feeds, the HTTP ingest API and the OTLP/HTTP trace receiver.
 
 pub mod api;
+pub mod json_budget;
 pub mod otlp;
 pub mod parse;
 pub mod record;

@@ -26,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchProxy(args) => server::bench_proxy::run(&args).await,
         Command::Migrate => {
             store::open(url).await?;
-            tracing::info!(database_url = %url, "migrations applied");
+            tracing::info!(database_url = %store::url::redact(url), "migrations applied");
             Ok(())
         }
         Command::Keys(command) => server::commands::keys(&store::open(url).await?, command).await,

@@ -30,6 +30,8 @@ pub struct Engine {
     ids: Arc<RequestIds>,
     /// How long a Logs page searches before answering with what it found.
     search_budget: std::time::Duration,
+    /// How long an export waits for its client to take the next chunk before it ends.
+    export_stall: std::time::Duration,
     /// For webhooks ("send test" and deliveries).
     http: reqwest::Client,
     /// Workspace keys verified recently (ingest, OTLP and the proxy check keys through it).
@@ -45,6 +47,7 @@ impl Engine {
             reader: Reader::new(path),
             ids: Arc::new(RequestIds::new()),
             search_budget: logs::SEARCH_BUDGET,
+            export_stall: crate::export::STALL,
             http: reqwest::Client::builder()
                 .user_agent(concat!("modelwatch/", env!("CARGO_PKG_VERSION")))
                 .timeout(crate::alerts::webhook::TIMEOUT)
@@ -69,6 +72,18 @@ impl Engine {
     pub fn with_search_budget(mut self, budget: std::time::Duration) -> Self {
         self.search_budget = budget;
         self
+    }
+
+    /// The same engine with exports ending after `stall` without progress (tests use a
+    /// second; the default is [`crate::export::STALL`]).
+    pub fn with_export_stall(mut self, stall: std::time::Duration) -> Self {
+        self.export_stall = stall;
+        self
+    }
+
+    /// How long an export waits for its client before it ends.
+    pub fn export_stall(&self) -> std::time::Duration {
+        self.export_stall
     }
 
     /// The read connections (the alert evaluator reads cells through them too).

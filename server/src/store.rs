@@ -16,6 +16,7 @@ pub mod prices;
 pub mod reader;
 pub mod requests;
 pub mod retention;
+pub mod url;
 pub mod workspaces;
 
 use std::path::Path;
@@ -32,6 +33,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// Why the store could not be opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database URL names a kind of database this build cannot use.
+    #[error("unsupported database url {url:?}: {reason}")]
+    UnsupportedUrl { url: String, reason: String },
     /// The database URL does not parse.
     #[error("invalid database url {url:?}: {source}")]
     InvalidUrl { url: String, source: sqlx::Error },
@@ -62,9 +66,10 @@ pub enum StoreError {
 }
 
 fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
+    url::check(url)?;
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| StoreError::InvalidUrl {
-            url: url.to_owned(),
+            url: url::redact(url),
             source,
         })?
         .create_if_missing(true)
@@ -85,7 +90,7 @@ pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
         .connect_with(connect_options(url)?)
         .await
         .map_err(|source| StoreError::Open {
-            url: url.to_owned(),
+            url: url::redact(url),
             source,
         })?;
     MIGRATOR.run(&pool).await?;

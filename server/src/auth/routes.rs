@@ -10,6 +10,7 @@ use axum::routing::post;
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
+use super::limiter::Refused;
 use super::session::{is_https, set_cookie, Session};
 use crate::http::AppState;
 use crate::query::now_ms;
@@ -29,20 +30,83 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Where to go after login: a path on this site, never another site (`//host`, `/\host`).
+/// Longest e-mail address a login form may carry (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest password a login form may carry (argon2's work grows with it).
+pub const MAX_PASSWORD_BYTES: usize = 1_024;
+/// Longest `next` path returned to.
+const MAX_NEXT_BYTES: usize = 2_000;
+/// The page a login lands on when `next` is missing or not a path of this site.
+const LANDING: &str = "/analytics";
+
+/// Where to go after login: `next` when it is a path on this site, else the Analytics page.
+///
+/// Decided on the parsed URL, as a browser would read it: the target is resolved against a
+/// placeholder origin and must stay on it. Before that, anything a browser would silently drop
+/// or reinterpret is refused outright: control characters and whitespace (`/\t/evil.example`
+/// becomes `//evil.example`) and backslashes (read as slashes).
 pub fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    if local && next.len() <= 2_000 && !next.starts_with("/login") {
+    const BASE: &str = "http://modelwatch.invalid/";
+    let plain = next.len() <= MAX_NEXT_BYTES
+        && next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let on_this_site = plain
+        && url::Url::parse(BASE)
+            .and_then(|base| base.join(next))
+            .is_ok_and(|target| {
+                target.scheme() == "http"
+                    && target.host_str() == Some("modelwatch.invalid")
+                    && target.port().is_none()
+                    && target.username().is_empty()
+                    && target.password().is_none()
+                    && target.path() != "/login"
+            });
+    if on_this_site {
         next
     } else {
-        "/analytics"
+        LANDING
     }
+}
+
+/// The answer to an attempt the limiter refused: 429 for too many attempts, 503 for a busy
+/// server, both with `Retry-After`.
+fn refused_answer(refused: Refused) -> Response {
+    let (status, seconds, message) = match refused {
+        Refused::TooMany { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            retry_after_secs,
+            format!("Too many login attempts: try again in {retry_after_secs} seconds."),
+        ),
+        Refused::Busy { retry_after_secs } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry_after_secs,
+            format!(
+                "The server is busy signing people in: try again in {retry_after_secs} seconds."
+            ),
+        ),
+    };
+    (
+        status,
+        [(header::RETRY_AFTER, seconds.to_string())],
+        message,
+    )
+        .into_response()
 }
 
 fn back_to_login(error: &str, form: &LoginForm) -> Response {
     Redirect::to(&format!(
         "/login?error={error}&email={}&next={}",
-        app::url_state::encode_value(form.email.trim()),
+        app::url_state::encode_value(
+            &form
+                .email
+                .trim()
+                .chars()
+                .take(MAX_EMAIL_CHARS)
+                .collect::<String>()
+        ),
         app::url_state::encode_value(safe_next(&form.next))
     ))
     .into_response()
@@ -57,17 +121,20 @@ async fn login(
     let email = form.email.trim().to_lowercase();
     let address =
         connection.map_or_else(|| "unknown".to_owned(), |info| info.0 .0.ip().to_string());
-    let now = now_ms();
-    if let Some(wait) = state.limiter.check(&email, &address, now) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, wait.to_string())],
-            format!("Too many login attempts: try again in {wait} seconds."),
-        )
-            .into_response();
+    let well_formed = !email.is_empty()
+        && email.chars().count() <= MAX_EMAIL_CHARS
+        && !form.password.is_empty()
+        && form.password.len() <= MAX_PASSWORD_BYTES;
+    // A slot first, so an attempt refused for load is not counted against the account.
+    let _slot = match state.limiter.verification_slot().await {
+        Ok(slot) => slot,
+        Err(refused) => return refused_answer(refused),
+    };
+    let account = well_formed.then_some(email.as_str());
+    if let Err(refused) = state.limiter.reserve(account, &address, now_ms()) {
+        return refused_answer(refused);
     }
-    if email.is_empty() || form.password.is_empty() || form.password.len() > 1_024 {
-        state.limiter.record(&email, &address, false, now);
+    if !well_formed {
         return back_to_login("invalid", &form);
     }
     let user = match store::accounts::user_by_email(&state.pool, &email).await {
@@ -75,14 +142,14 @@ async fn login(
         Err(error) => return crate::http::error::ApiError::internal(error).into_response(),
     };
     let stored = user.as_ref().map(|user| user.password_hash.clone());
+    state.limiter.count_verification();
     let matches = super::password::verify(form.password.clone(), stored).await;
-    state
-        .limiter
-        .record(&email, &address, matches && user.is_some(), now);
     let Some(user) = user.filter(|_| matches) else {
         tracing::info!(%address, "login refused");
         return back_to_login("invalid", &form);
     };
+    state.limiter.succeeded(&email);
+    let now = now_ms();
     let token = super::random_hex(32);
     let created = store::accounts::create_session(
         &state.pool,
@@ -130,16 +197,37 @@ mod tests {
     use super::safe_next;
 
     #[test]
-    fn only_local_paths_are_returned_to() {
-        assert_eq!(safe_next("/logs?model=a"), "/logs?model=a");
+    fn only_paths_of_this_site_are_returned_to() {
+        for good in [
+            "/logs?model=a",
+            "/analytics",
+            "/alerts#rules",
+            "/logs?id=a%20b",
+        ] {
+            assert_eq!(safe_next(good), good);
+        }
         for bad in [
             "https://evil.example",
             "//evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/%09/../\\evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "/\x0b/evil.example",
             "",
             "/login?x",
+            "/login",
+            "evil.example",
         ] {
-            assert_eq!(safe_next(bad), "/analytics", "{bad}");
+            assert_eq!(safe_next(bad), "/analytics", "{bad:?}");
         }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(2_000))), "/analytics");
     }
 }

@@ -1,5 +1,11 @@
 //! CSV per RFC 4180: a header line, CRLF line ends, and a field quoted (with its quotes
 //! doubled) whenever it holds a comma, a quote, CR or LF.
+//!
+//! Text from clients (model names, request ids, error messages, metadata) could open as a
+//! formula in a spreadsheet program (CSV injection). As OWASP recommends, a text field that
+//! starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written quoted with a `'`
+//! in front, which spreadsheets show as text. Numbers are written as numbers; JSON Lines keep
+//! every value exact.
 
 use std::io::Write;
 
@@ -48,13 +54,26 @@ pub fn header(out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Writes `text` as one field.
+/// Whether a spreadsheet would read `text` as the start of a formula.
+fn opens_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Writes `text` as one field, neutralised when it would open as a formula.
 pub fn field(out: &mut Vec<u8>, text: &str) {
-    if text
-        .bytes()
-        .any(|byte| matches!(byte, b',' | b'"' | b'\r' | b'\n'))
+    let formula = opens_formula(text);
+    if formula
+        || text
+            .bytes()
+            .any(|byte| matches!(byte, b',' | b'"' | b'\r' | b'\n'))
     {
         out.push(b'"');
+        if formula {
+            out.push(b'\'');
+        }
         for byte in text.bytes() {
             if byte == b'"' {
                 out.push(b'"');
@@ -158,6 +177,23 @@ mod tests {
         assert_eq!(written("two\nlines\r\n"), "\"two\nlines\r\n\"");
         assert_eq!(written(""), "");
         assert_eq!(written("模型"), "模型");
+    }
+
+    #[test]
+    fn text_that_would_open_as_a_formula_is_neutralised() {
+        assert_eq!(
+            written("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(written("+1"), "\"'+1\"");
+        assert_eq!(written("-2+3"), "\"'-2+3\"");
+        assert_eq!(written("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(written("\tcmd"), "\"'\tcmd\"");
+        assert_eq!(written("\r=1"), "\"'\r=1\"");
+        assert_eq!(written("=a,b"), "\"'=a,b\"");
+        // Only a leading character opens a formula.
+        assert_eq!(written("a=b"), "a=b");
+        assert_eq!(written("gpt-4o"), "gpt-4o");
     }
 
     #[test]

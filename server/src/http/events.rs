@@ -1,7 +1,12 @@
-//! `GET /api/v1/events?ws=N`: Server-Sent Events for the open dashboards of a workspace. Each alert event that
-//! notifies (firing, still firing, resolved) is sent as an `alert` event with the event's id
-//! and JSON; a comment every 15 s keeps idle connections open. Browsers reconnect by
-//! themselves (EventSource) when the connection drops.
+//! `GET /api/v1/events?ws=N`: Server-Sent Events for the open dashboards of a workspace. Each
+//! alert event that notifies (firing, still firing, resolved) is sent as an `alert` event with
+//! the event's id and JSON; a comment every 15 s keeps idle connections open. Browsers
+//! reconnect by themselves (EventSource) when the connection drops.
+//!
+//! A stream lives only as long as its permission: every [`RECHECK`] it looks its session up
+//! again and ends when the session was signed out (here or everywhere) or expired, or when the
+//! user is no longer a member of the workspace. A user keeps at most
+//! [`streams::EVENT_STREAMS_PER_USER`] streams open.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -10,40 +15,101 @@ use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
 use futures_util::Stream;
+use sqlx::SqlitePool;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+use super::streams::StreamSlot;
+use super::AppState;
 use crate::alerts::evaluator::WorkspaceEvent;
+use crate::auth::session::Session;
 use crate::http::error::ApiError;
+use crate::query::now_ms;
+
+/// How often an open stream checks that its session and membership still hold.
+pub const RECHECK: Duration = Duration::from_secs(2);
+
+/// What one open stream carries between events.
+struct Open {
+    receiver: broadcast::Receiver<WorkspaceEvent>,
+    recheck: tokio::time::Interval,
+    pool: SqlitePool,
+    token_hash: Vec<u8>,
+    workspace: i64,
+    _slot: StreamSlot,
+}
+
+impl Open {
+    /// Whether the session is still valid and its user still a member of the workspace.
+    async fn still_allowed(&self) -> bool {
+        match crate::store::accounts::session_viewer(&self.pool, &self.token_hash, now_ms()).await {
+            Ok(Some(viewer)) => viewer.membership(Some(self.workspace)).is_some(),
+            Ok(None) => false,
+            Err(error) => {
+                // The browser reconnects and is checked afresh then.
+                tracing::warn!(%error, "event stream ended: its session could not be checked");
+                false
+            }
+        }
+    }
+
+    /// The next event for this dashboard, or `None` when the stream must end.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            tokio::select! {
+                received = self.receiver.recv() => match received {
+                    // Another workspace's event: not for this dashboard.
+                    Ok((workspace_id, _)) if workspace_id != self.workspace => {}
+                    Ok((_, event)) => {
+                        return Some(
+                            Event::default()
+                                .event("alert")
+                                .id(event.id.to_string())
+                                .json_data(&event)
+                                .unwrap_or_else(|_| Event::default().comment("unencodable event")),
+                        );
+                    }
+                    // A slow reader missed some events: carry on with the next ones.
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "an event stream fell behind");
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.recheck.tick() => {
+                    if !self.still_allowed().await {
+                        tracing::info!(workspace_id = self.workspace, "event stream ended: permission gone");
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// The stream of one dashboard, for the workspace its `ws` names (the user's default
 /// without one).
 pub async fn events(
-    State(sender): State<broadcast::Sender<WorkspaceEvent>>,
+    State(state): State<AppState>,
     Extension(viewer): Extension<app::model::Viewer>,
+    Extension(session): Extension<Session>,
     RawQuery(query): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let workspace = crate::auth::session::readable_workspace(&viewer, &query.unwrap_or_default())?;
-    let receiver = sender.subscribe();
-    let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                // Another workspace's event: not for this dashboard.
-                Ok((workspace_id, _)) if workspace_id != workspace => {}
-                Ok((_, event)) => {
-                    let message = Event::default()
-                        .event("alert")
-                        .id(event.id.to_string())
-                        .json_data(&event)
-                        .unwrap_or_else(|_| Event::default().comment("unencodable event"));
-                    return Some((Ok(message), receiver));
-                }
-                // A slow reader missed some events: carry on with the next ones.
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "an event stream fell behind");
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
+    let slot = state.event_streams.open(viewer.user_id)?;
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; the session was just checked.
+    recheck.reset();
+    let open = Open {
+        receiver: state.alert_events.subscribe(),
+        recheck,
+        pool: state.pool.clone(),
+        token_hash: session.token_hash,
+        workspace,
+        _slot: slot,
+    };
+    let stream = futures_util::stream::unfold(open, |mut open| async move {
+        let event = open.next().await?;
+        Some((Ok(event), open))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -58,28 +58,8 @@ async fn ingest(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.contains("ndjson") || value.contains("jsonlines"));
-    let items = parse::split(&bytes, ndjson).map_err(parse_error)?;
-
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let mut pending = Vec::with_capacity(items.len());
-    let mut errors = Vec::new();
-    for (index, item) in items.into_iter().enumerate() {
-        let outcome = item
-            .map_err(|message| Rejection {
-                index,
-                field: String::new(),
-                message,
-            })
-            .and_then(|value| record::validate(index, value, now_ms, Source::Api));
-        match outcome {
-            Ok(record) => pending.push(Pending {
-                workspace_id: owner.workspace_id,
-                ingest_key_id: Some(owner.key_id),
-                record,
-            }),
-            Err(rejection) => errors.push(rejection),
-        }
-    }
+    let (pending, errors) = decode(bytes, ndjson, now_ms, owner).await?;
     if pending.is_empty() {
         let rejected = errors.len();
         return Err(ApiError::new(
@@ -102,6 +82,59 @@ async fn ingest(
         rejected: errors.len(),
         errors,
     }))
+}
+
+/// Bodies decoded at once; the others wait for a slot. Parsing and validating 10 MiB is tens of
+/// milliseconds of CPU on a blocking thread: bounded, so a burst of large bodies cannot take
+/// every core (or the memory of many decoded bodies at once).
+pub const CONCURRENT_DECODES: usize = 2;
+/// How long a body waits for a decode slot before it is answered 503.
+const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+static DECODE_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_DECODES);
+
+/// Splits and validates a body into records for the writer and rejections, on a blocking
+/// thread once a decode slot is free.
+async fn decode(
+    bytes: axum::body::Bytes,
+    ndjson: bool,
+    now_ms: i64,
+    owner: KeyOwner,
+) -> Result<(Vec<Pending>, Vec<Rejection>), ApiError> {
+    let busy = || {
+        ApiError::unavailable(
+            "the server is decoding other large bodies; retry shortly",
+            1,
+        )
+    };
+    let _slot = tokio::time::timeout(DECODE_WAIT, DECODE_SLOTS.acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    tokio::task::spawn_blocking(move || {
+        let items = parse::split(&bytes, ndjson).map_err(parse_error)?;
+        let mut pending = Vec::with_capacity(items.len());
+        let mut errors = Vec::new();
+        for (index, item) in items.into_iter().enumerate() {
+            let outcome = item
+                .map_err(|message| Rejection {
+                    index,
+                    field: String::new(),
+                    message,
+                })
+                .and_then(|value| record::validate(index, value, now_ms, Source::Api));
+            match outcome {
+                Ok(record) => pending.push(Pending {
+                    workspace_id: owner.workspace_id,
+                    ingest_key_id: Some(owner.key_id),
+                    record,
+                }),
+                Err(rejection) => errors.push(rejection),
+            }
+        }
+        Ok((pending, errors))
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
 
 /// The workspace key of `Authorization: Bearer <key>`, or a 401 saying what is wrong.
@@ -164,7 +197,9 @@ pub(crate) async fn read_body(
 
 fn parse_error(error: ParseError) -> ApiError {
     match error {
-        ParseError::TooMany(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, error.to_string()),
+        ParseError::TooMany(_) | ParseError::TooManyValues => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, error.to_string())
+        }
         _ => ApiError::bad_request(error.to_string()),
     }
 }

@@ -2,8 +2,13 @@
 
 use serde_json::Value;
 
+use super::json_budget::{self, BudgetError};
+
 /// Most records one call may carry.
 pub const MAX_RECORDS: usize = 10_000;
+/// Most JSON values (objects, arrays, strings, numbers... nested ones included) one call may
+/// carry: 100 a record on average at the record limit. Counted before any is built.
+pub const MAX_VALUES: usize = 1_000_000;
 
 /// Why a body could not be split into records at all.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +23,18 @@ pub enum ParseError {
     NoRequestsArray,
     #[error("too many records: at most {MAX_RECORDS} per call, got {0}")]
     TooMany(usize),
+    #[error("too many JSON values: at most {MAX_VALUES} per call (objects, arrays and their members counted); send fewer or smaller records per call")]
+    TooManyValues,
+}
+
+/// The budget's verdict on a whole document.
+fn within_budget(text: &str) -> Result<(), ParseError> {
+    let mut left = MAX_VALUES;
+    match json_budget::take(text, &mut left) {
+        Ok(()) => Ok(()),
+        Err(BudgetError::TooManyValues) => Err(ParseError::TooManyValues),
+        Err(BudgetError::Json(reason)) => Err(ParseError::Json(reason)),
+    }
 }
 
 /// One line of NDJSON or one element of an array: a record to validate, or a line that is not
@@ -49,6 +66,7 @@ pub fn split(body: &[u8], ndjson: bool) -> Result<Vec<Item>, ParseError> {
 }
 
 fn array(text: &str) -> Result<Vec<Item>, ParseError> {
+    within_budget(text)?;
     let values: Vec<Value> =
         serde_json::from_str(text).map_err(|error| ParseError::Json(error.to_string()))?;
     Ok(values.into_iter().map(Ok).collect())
@@ -66,6 +84,7 @@ fn looks_like_single_document(text: &str) -> bool {
 }
 
 fn wrapped(text: &str) -> Result<Vec<Item>, ParseError> {
+    within_budget(text)?;
     let mut value: Value =
         serde_json::from_str(text).map_err(|error| ParseError::Json(error.to_string()))?;
     match value.get_mut("requests").map(Value::take) {
@@ -78,6 +97,7 @@ fn wrapped(text: &str) -> Result<Vec<Item>, ParseError> {
 
 fn lines(text: &str) -> Result<Vec<Item>, ParseError> {
     let mut items = Vec::new();
+    let mut left = MAX_VALUES;
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() {
@@ -88,9 +108,14 @@ fn lines(text: &str) -> Result<Vec<Item>, ParseError> {
             let rest = text.lines().filter(|l| !l.trim().is_empty()).count();
             return Err(ParseError::TooMany(rest));
         }
-        items.push(
-            serde_json::from_str::<Value>(line).map_err(|error| format!("invalid JSON: {error}")),
-        );
+        // A line that is not JSON is rejected on its own; one over the budget ends the call.
+        let item = match json_budget::take(line, &mut left) {
+            Err(BudgetError::TooManyValues) => return Err(ParseError::TooManyValues),
+            Err(BudgetError::Json(reason)) => Err(format!("invalid JSON: {reason}")),
+            Ok(()) => serde_json::from_str::<Value>(line)
+                .map_err(|error| format!("invalid JSON: {error}")),
+        };
+        items.push(item);
     }
     Ok(items)
 }
@@ -139,6 +164,28 @@ mod tests {
         assert_eq!(
             split(br#"{"other":1}"#, false),
             Err(ParseError::NoRequestsArray)
+        );
+    }
+
+    #[test]
+    fn a_small_body_of_many_values_is_refused_before_they_are_built() {
+        let zeros = format!(
+            "[{{\"metadata\": {{\"a\": [{}0]}}}}]",
+            "0,".repeat(MAX_VALUES)
+        );
+        assert_eq!(
+            split(zeros.as_bytes(), false),
+            Err(ParseError::TooManyValues)
+        );
+        let wrapped = format!("{{\"requests\": [{}{{}}]}}", "[],".repeat(MAX_VALUES));
+        assert_eq!(
+            split(wrapped.as_bytes(), false),
+            Err(ParseError::TooManyValues)
+        );
+        let line = format!("[{}0]\n", "0,".repeat(MAX_VALUES / 4));
+        assert_eq!(
+            split(line.repeat(5).as_bytes(), true),
+            Err(ParseError::TooManyValues)
         );
     }
 

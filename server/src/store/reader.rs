@@ -3,6 +3,7 @@
 //! this way is several times faster than through sqlx's row stream (see BENCHMARKS.md).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +18,24 @@ const MAX_IDLE: usize = 4;
 pub struct Reader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Reads running now, each on a blocking thread inside a read transaction.
+    running: AtomicUsize,
+}
+
+/// Counts a read as running until it is dropped.
+struct Running<'a>(&'a AtomicUsize);
+
+impl<'a> Running<'a> {
+    fn start(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn open(path: &PathBuf) -> Result<Connection, StoreError> {
@@ -37,7 +56,14 @@ impl Reader {
         Arc::new(Self {
             path,
             idle: Mutex::new(Vec::new()),
+            running: AtomicUsize::new(0),
         })
+    }
+
+    /// Reads running now: each holds a blocking thread and a read transaction (a stalled
+    /// export must not keep one).
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
     }
 
     /// Runs `work` on a blocking thread with a connection inside one read transaction, so
@@ -49,6 +75,7 @@ impl Reader {
     {
         let reader = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
+            let _running = Running::start(&reader.running);
             let idle = reader.idle.lock().ok().and_then(|mut idle| idle.pop());
             let mut conn = match idle {
                 Some(conn) => conn,

@@ -30,6 +30,38 @@ fn an_unusable_database_aborts_start_up_with_a_clear_message() {
 }
 
 #[test]
+fn a_database_url_this_build_cannot_open_is_refused_without_showing_its_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (url, names) in [
+        ("postgres://user:s3cret@127.0.0.1:5432/db", "PostgreSQL"),
+        ("mysql://user:s3cret@127.0.0.1/db", "\"mysql\""),
+        ("data/modelwatch.db", "no scheme"),
+    ] {
+        for command in [&["migrate"][..], &["keys", "create"][..]] {
+            let output = modelwatch()
+                .current_dir(dir.path())
+                .args(["--database-url", url])
+                .args(command)
+                .output()
+                .expect("runs");
+            assert!(!output.status.success(), "{url} {command:?}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(stderr.contains("unsupported database url"), "{stderr}");
+            assert!(stderr.contains(names), "{stderr}");
+            assert!(stderr.contains("sqlite://"), "{stderr}");
+            assert!(
+                !stderr.contains("s3cret") && !stdout.contains("s3cret"),
+                "{stderr}"
+            );
+            assert!(!stdout.contains("migrations applied"), "{stdout}");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert!(left.is_empty(), "nothing may be created: {left:?}");
+}
+
+#[test]
 fn a_failed_migration_aborts_start_up() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("tampered.db");

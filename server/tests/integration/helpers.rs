@@ -20,6 +20,8 @@ pub struct TestApp {
     pub alert_events: tokio::sync::broadcast::Sender<server::alerts::evaluator::WorkspaceEvent>,
     /// The session token of an admin of the default workspace (sent by `get`, `post`, ...).
     pub session: String,
+    /// The state the router was built from (its limiter, engine and counters).
+    pub state: AppState,
     _dir: TempDir,
 }
 
@@ -66,7 +68,8 @@ pub async fn spawn_app_configured(
     let session = signed_in(&pool, "admin@test.local", 1, app::model::Role::Admin).await;
     TestApp {
         alert_events,
-        router: router(state),
+        router: router(state.clone()),
+        state,
         pool,
         key,
         session,

@@ -304,7 +304,7 @@ async fn invalid_filters_are_refused_with_the_parameter_named() {
 }
 
 /// Splits RFC 4180 text into records of fields.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let (mut record, mut field, mut quoted, mut chars) =
         (Vec::new(), String::new(), false, text.chars().peekable());
