@@ -5,7 +5,8 @@
 //!
 //! The client authenticates with a workspace API key (`Authorization: Bearer mw_...`, which is
 //! what an OpenAI SDK sends as its `api_key`); the provider key from the configuration replaces
-//! it on the way out. Provider keys are never logged or stored.
+//! it on the way out. Provider keys are never logged or stored. Only the model endpoints and
+//! the model list are forwarded (`scope.rs`), other paths only to an upstream that opts in.
 
 mod answer;
 mod body;
