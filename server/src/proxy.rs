@@ -5,16 +5,23 @@
 //!
 //! The client authenticates with a workspace API key (`Authorization: Bearer mw_...`, which is
 //! what an OpenAI SDK sends as its `api_key`); the provider key from the configuration replaces
-//! it on the way out. Provider keys are never logged or stored.
+//! it on the way out. Provider keys are never logged or stored. Only the model endpoints and
+//! the model list are forwarded (`scope.rs`), other paths only to an upstream that opts in.
 
+mod answer;
 mod body;
 pub mod call;
+mod headers;
+mod json;
+mod multipart;
 pub mod observe;
 mod request;
+mod scope;
 pub mod sse;
 pub mod tags;
 pub mod upstreams;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -27,12 +34,17 @@ use futures_util::StreamExt;
 
 use self::body::{ObservedBody, Reader};
 use self::call::{Call, CallStart, Outcome};
-use self::request::{prepare, Endpoint, Prepared};
+use self::headers::{is_hop_by_hop, upstream_headers};
+use self::request::{prepare_bounded, Prepared};
+use self::scope::{Endpoint, Scope};
 use self::upstreams::{ProxyConfig, Upstream};
 use crate::http::AppState;
 
 /// Largest request body forwarded (audio uploads included).
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many large request bodies are read at once (each on the blocking pool).
+const LARGE_BODY_READERS: usize = 2;
 
 /// The header naming the call's record, so a client can find it in the Logs tab.
 pub const RECORD_HEADER: &str = "x-modelwatch-request-id";
@@ -50,6 +62,8 @@ const UPSTREAM_ID_HEADERS: &[&str] = &[
 pub struct Proxy {
     pub config: ProxyConfig,
     client: reqwest::Client,
+    /// Slots for reading large request bodies.
+    large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl Proxy {
@@ -59,7 +73,11 @@ impl Proxy {
             .pool_max_idle_per_host(1024)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { config, client })
+        Ok(Self {
+            config,
+            client,
+            large_bodies: Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_READERS)),
+        })
     }
 }
 
@@ -82,8 +100,15 @@ async fn forward(
         Ok(owner) => owner,
         Err(error) => return openai_error(error.status, "authentication_error", &error.message),
     };
+    let proxy = &state.proxy;
     let rest = uri.path().strip_prefix("/proxy/v1").unwrap_or_default();
+    if let Err(reason) = scope::check_path(rest) {
+        return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason);
+    }
     let endpoint = Endpoint::of(&method, rest);
+    if endpoint.scope == Scope::Other && !proxy.config.any_pass_through() {
+        return not_forwarded(&method, rest);
+    }
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -96,13 +121,17 @@ async fn forward(
             )
         }
     };
-    let mut prepared = match prepare(&endpoint, rest, &headers, bytes) {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let prepared = prepare_bounded(&proxy.large_bodies, endpoint, rest, content_type, bytes);
+    let mut prepared = match prepared.await {
         Ok(prepared) => prepared,
         Err(message) => {
             return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", &message)
         }
     };
-    let proxy = &state.proxy;
     let upstream = match &prepared.model {
         Some(model) => proxy.config.route(model),
         None => proxy.config.default_upstream(),
@@ -114,6 +143,9 @@ async fn forward(
         };
         return openai_error(StatusCode::NOT_FOUND, "model_not_found", &message);
     };
+    if endpoint.scope == Scope::Other && !upstream.pass_through {
+        return not_forwarded(&method, rest);
+    }
     if !upstream.stream_usage {
         prepared.unchanged();
     }
@@ -255,60 +287,6 @@ async fn send(
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
 }
 
-/// The client's headers as sent upstream: hop-by-hop headers, the client's credentials and
-/// cookies left out, the provider key added, and no compression (the proxy reads the answer).
-fn upstream_headers(headers: &HeaderMap, upstream: &Upstream) -> HeaderMap {
-    let mut out = HeaderMap::with_capacity(headers.len() + 2);
-    for (name, value) in headers {
-        let name_text = name.as_str();
-        let dropped = is_hop_by_hop(name_text)
-            || matches!(
-                name_text,
-                "host"
-                    | "content-length"
-                    | "authorization"
-                    | "accept-encoding"
-                    | "cookie"
-                    | "api-key"
-                    | "x-api-key"
-                    | "origin"
-                    | "referer"
-            )
-            || name_text.starts_with("x-modelwatch-")
-            || name_text.starts_with("x-forwarded-");
-        if !dropped {
-            out.append(name.clone(), value.clone());
-        }
-    }
-    if let Some(key) = upstream.api_key() {
-        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", key.expose())) {
-            value.set_sensitive(true);
-            out.insert(header::AUTHORIZATION, value);
-        }
-    }
-    out.insert(
-        header::ACCEPT_ENCODING,
-        HeaderValue::from_static("identity"),
-    );
-    out
-}
-
-/// Headers that belong to one connection, never forwarded (RFC 9110, 7.6.1).
-fn is_hop_by_hop(name: &str) -> bool {
-    matches!(
-        name,
-        "connection"
-            | "keep-alive"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "proxy-connection"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-    )
-}
-
 /// A connection error's reason without the URL (which the client knows and logs may not need).
 fn without_url(error: &reqwest::Error) -> String {
     let mut reason = String::new();
@@ -328,53 +306,19 @@ fn without_url(error: &reqwest::Error) -> String {
     }
 }
 
+/// The 404 for a path the proxy does not forward.
+fn not_forwarded(method: &Method, rest: &str) -> Response {
+    let message = format!(
+        "the proxy does not forward {method} /proxy/v1{rest}: it serves {} (an upstream with \"pass_through\": true forwards other paths)",
+        scope::allowed_paths()
+    );
+    openai_error(StatusCode::NOT_FOUND, "invalid_request_error", &message)
+}
+
 /// An error in the shape OpenAI clients read: `{"error": {"message", "type", "code"}}`.
 fn openai_error(status: StatusCode, kind: &str, message: &str) -> Response {
     let body = serde_json::json!({
         "error": { "message": message, "type": kind, "code": status.as_u16() }
     });
     (status, axum::Json(body)).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_and_hop_by_hop_headers_stay_behind() {
-        let config = ProxyConfig::parse(
-            r#"{"upstreams":[{"base_url":"http://127.0.0.1:1/v1","models":["*"],"api_key":"sk-provider"}]}"#,
-            |_| None,
-        )
-        .expect("valid");
-        let upstream = config.default_upstream().expect("catch-all");
-        let mut headers = HeaderMap::new();
-        for (name, value) in [
-            ("content-type", "application/json"),
-            ("authorization", "Bearer mw_client"),
-            ("cookie", "mw_session=x"),
-            ("connection", "keep-alive"),
-            ("accept-encoding", "gzip"),
-            ("openai-organization", "org-1"),
-        ] {
-            headers.insert(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            );
-        }
-        let out = upstream_headers(&headers, upstream);
-        assert_eq!(
-            out.get("authorization").map(|v| v.as_bytes()),
-            Some(&b"Bearer sk-provider"[..])
-        );
-        assert!(out.get("cookie").is_none() && out.get("connection").is_none());
-        assert_eq!(
-            out.get("accept-encoding").map(|v| v.as_bytes()),
-            Some(&b"identity"[..])
-        );
-        assert_eq!(
-            out.get("openai-organization").map(|v| v.as_bytes()),
-            Some(&b"org-1"[..])
-        );
-    }
 }

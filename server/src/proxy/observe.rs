@@ -5,7 +5,11 @@
 //! OpenAI's API are understood: chat/completions chunks (`choices[].delta`, `choices[].text`,
 //! a final `usage`) and Responses API events (`response.*.delta`, `response.completed`).
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use super::answer::{self, AnswerView, Delta};
+use super::json::{self, small_value, Lenient};
 
 /// Text kept from an answer for the Logs details (the record's body limit).
 pub const MAX_TEXT_BYTES: usize = crate::ingest::record::limits::BODY_BYTES;
@@ -65,13 +69,13 @@ impl Observer {
             self.completed = true;
             return keep;
         }
-        let Ok(Value::Object(event)) = serde_json::from_slice::<Value>(data) else {
+        let Ok(event) = json::object::<AnswerView>(data) else {
             return keep;
         };
-        if let Some(error) = event.get("error").and_then(upstream_error) {
+        if let Some(error) = small_value(event.error).as_ref().and_then(upstream_error) {
             self.error = Some(error);
         }
-        let content = match event.get("type").and_then(Value::as_str) {
+        let content = match event.kind.0.as_deref() {
             Some(kind) if kind.starts_with("response.") || kind == "error" => {
                 self.responses_event(kind, &event)
             }
@@ -79,11 +83,10 @@ impl Observer {
         };
         let first_content = content && !self.seen_content;
         self.seen_content |= content;
-        let usage_only = event
-            .get("choices")
-            .and_then(Value::as_array)
-            .is_some_and(Vec::is_empty)
-            && event.get("usage").is_some_and(Value::is_object);
+        let usage_only = event.choices.0.as_ref().is_some_and(Vec::is_empty)
+            && event
+                .usage
+                .is_some_and(|usage| usage.get().starts_with('{'));
         Verdict {
             first_content,
             keep: !(self.strip_usage_chunk && usage_only),
@@ -91,27 +94,26 @@ impl Observer {
     }
 
     /// A chat/completions chunk: whether it carries content.
-    fn chat_chunk(&mut self, chunk: &Map<String, Value>) -> bool {
-        if let Some(Value::Object(usage)) = chunk.get("usage") {
-            self.usage = Some(usage.clone());
+    fn chat_chunk(&mut self, chunk: &AnswerView) -> bool {
+        if let Some(usage) = usage_of(chunk.usage) {
+            self.usage = Some(usage);
         }
-        self.note_model(chunk.get("model"));
+        self.note_model(&chunk.model);
         let mut content = false;
-        for choice in chunk
-            .get("choices")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(text) = choice.get("text").and_then(Value::as_str) {
+        let choices = chunk.choices.0.iter().flatten();
+        for choice in choices.filter_map(|choice| choice.0.as_ref()) {
+            if let Some(text) = &choice.text.0 {
                 content |= !text.is_empty();
                 self.keep_text(text);
             }
-            let Some(delta) = choice.get("delta").and_then(Value::as_object) else {
+            let Some(delta) = &choice.delta.0 else {
                 continue;
             };
-            if let Some(text) = delta.get("content").and_then(Value::as_str) {
-                self.keep_text(text);
+            if let Some(text) = delta
+                .content
+                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            {
+                self.keep_text(&text);
             }
             content |= delta_has_content(delta);
         }
@@ -119,20 +121,24 @@ impl Observer {
     }
 
     /// A Responses API event: whether it carries content.
-    fn responses_event(&mut self, kind: &str, event: &Map<String, Value>) -> bool {
+    fn responses_event(&mut self, kind: &str, event: &AnswerView) -> bool {
         if kind == "error" {
             self.error = Some(UpstreamError {
-                kind: text_of(event.get("code")).unwrap_or_else(|| "stream_error".into()),
-                message: text_of(event.get("message")).unwrap_or_default(),
+                kind: text_of(small_value(event.code).as_ref())
+                    .unwrap_or_else(|| "stream_error".into()),
+                message: text_of(small_value(event.message).as_ref()).unwrap_or_default(),
             });
             return false;
         }
-        if let Some(response) = event.get("response").and_then(Value::as_object) {
-            self.note_model(response.get("model"));
-            if let Some(Value::Object(usage)) = response.get("usage") {
-                self.usage = Some(usage.clone());
+        if let Some(response) = &event.response.0 {
+            self.note_model(&response.model);
+            if let Some(usage) = usage_of(response.usage) {
+                self.usage = Some(usage);
             }
-            if let Some(error) = response.get("error").and_then(upstream_error) {
+            if let Some(error) = small_value(response.error)
+                .as_ref()
+                .and_then(upstream_error)
+            {
                 self.error = Some(error);
             }
             if matches!(
@@ -145,10 +151,7 @@ impl Observer {
         if !kind.ends_with(".delta") {
             return false;
         }
-        let delta = event
-            .get("delta")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let delta = event.delta.0.as_deref().unwrap_or_default();
         if kind == "response.output_text.delta" {
             self.keep_text(delta);
         }
@@ -157,23 +160,23 @@ impl Observer {
 
     /// A whole (not streamed) JSON answer.
     pub fn body(&mut self, body: &[u8]) {
-        let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
+        let Ok(answer) = json::object::<AnswerView>(body) else {
             return;
         };
         self.completed = true;
-        if let Some(error) = answer.get("error").and_then(upstream_error) {
+        if let Some(error) = small_value(answer.error).as_ref().and_then(upstream_error) {
             self.error = Some(error);
         }
-        self.note_model(answer.get("model"));
-        self.data_items = answer.get("data").and_then(Value::as_array).map(Vec::len);
-        if let Some(Value::Object(usage)) = answer.get("usage") {
-            self.usage = Some(usage.clone());
+        self.note_model(&answer.model);
+        self.data_items = answer::items(answer.data);
+        if let Some(usage) = usage_of(answer.usage) {
+            self.usage = Some(usage);
         }
     }
 
-    fn note_model(&mut self, model: Option<&Value>) {
+    fn note_model(&mut self, model: &Lenient<String>) {
         if self.response_model.is_none() {
-            self.response_model = model.and_then(Value::as_str).map(str::to_owned);
+            self.response_model.clone_from(&model.0);
         }
     }
 
@@ -188,27 +191,22 @@ impl Observer {
 
 /// Whether a chat delta carries something the user waits for: text, reasoning, a refusal, a
 /// tool or function call, or audio. The role-only first chunk does not.
-fn delta_has_content(delta: &Map<String, Value>) -> bool {
-    let text = |key: &str| {
-        delta
-            .get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-    };
-    let non_empty = |key: &str| match delta.get(key) {
-        Some(Value::Array(items)) => !items.is_empty(),
-        Some(Value::Object(fields)) => !fields.is_empty(),
-        Some(Value::String(text)) => !text.is_empty(),
-        _ => false,
-    };
-    text("content")
-        || text("reasoning_content")
-        || text("reasoning")
-        || text("refusal")
-        || non_empty("tool_calls")
-        || non_empty("function_call")
-        || non_empty("audio")
-        || matches!(delta.get("content"), Some(Value::Array(parts)) if !parts.is_empty())
+fn delta_has_content(delta: &Delta) -> bool {
+    json::filled(delta.content, b"\"[")
+        || json::filled(delta.reasoning_content, b"\"")
+        || json::filled(delta.reasoning, b"\"")
+        || json::filled(delta.refusal, b"\"")
+        || json::filled(delta.tool_calls, b"\"[{")
+        || json::filled(delta.function_call, b"\"[{")
+        || json::filled(delta.audio, b"\"[{")
+}
+
+/// A usage object, when it is one and of a sensible size.
+fn usage_of(raw: Option<&RawValue>) -> Option<Map<String, Value>> {
+    match small_value(raw)? {
+        Value::Object(usage) => Some(usage),
+        _ => None,
+    }
 }
 
 /// `{"error": {"type": ..., "code": ..., "message": ...}}` or `{"error": "text"}`.
@@ -360,6 +358,53 @@ mod tests {
         observer.keep_text("more");
         assert_eq!(observer.text.len(), MAX_TEXT_BYTES);
         assert!(observer.text_truncated);
+    }
+
+    #[test]
+    fn only_a_usage_of_sensible_size_is_built_and_large_answers_are_read_whole() {
+        let padding = format!("\"{}\"", "p".repeat(json::MAX_VALUE_BYTES));
+        let huge_usage =
+            format!(r#"{{"choices":[],"usage":{{"prompt_tokens":1,"pad":{padding}}}}}"#);
+        let mut observer = Observer::new(true);
+        let verdict = observer.event(huge_usage.as_bytes());
+        assert!(
+            observer.usage.is_none(),
+            "a usage object over the cap is not built"
+        );
+        assert!(
+            !verdict.keep,
+            "still the usage-only chunk the proxy asked for"
+        );
+
+        let images = format!(
+            r#"{{"created":1,"data":[{}{{"b64_json":"x"}}],"model":"gpt-image-1","usage":{{"total_tokens":7}}}}"#,
+            r#"{"b64_json":"AAAA"},"#.repeat(10_000)
+        );
+        let mut observer = Observer::new(false);
+        observer.body(images.as_bytes());
+        assert_eq!(observer.data_items, Some(10_001));
+        assert_eq!(observer.response_model.as_deref(), Some("gpt-image-1"));
+        assert_eq!(
+            observer
+                .usage
+                .as_ref()
+                .and_then(|usage| usage.get("total_tokens")),
+            Some(&Value::from(7))
+        );
+    }
+
+    #[test]
+    fn fields_of_another_shape_are_ignored_not_fatal() {
+        let mut observer = Observer::new(false);
+        let odd =
+            r#"{"model":7,"choices":[3,{"delta":["x"]},{"delta":{"content":"ok"}}],"usage":[1]}"#;
+        assert!(observer.event(odd.as_bytes()).first_content);
+        assert_eq!(observer.text, "ok");
+        assert!(observer.response_model.is_none() && observer.usage.is_none());
+        let mut observer = Observer::new(false);
+        assert!(!observer.event(br#"[{"choices":[]}]"#).first_content);
+        observer.body(br#"["model", "x"]"#);
+        assert!(!observer.completed, "an array is not an answer");
     }
 
     proptest::proptest! {

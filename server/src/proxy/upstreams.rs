@@ -13,7 +13,9 @@
 //! named by `api_key_env` (or `api_key` in the file); it is sent upstream only, never logged,
 //! stored or echoed (errors name the variable, never the value). An upstream that refuses
 //! `stream_options` takes `"stream_usage": false`: the proxy then never adds it, and a stream's
-//! usage is known only when the client asked for it.
+//! usage is known only when the client asked for it. Paths other than the model endpoints and
+//! `GET /models` are refused unless the upstream that would serve them takes
+//! `"pass_through": true` (they are forwarded, recorded only when they name a model).
 
 use std::path::Path;
 use std::time::Duration;
@@ -42,6 +44,8 @@ pub struct Upstream {
     /// Add `stream_options.include_usage` to streams that did not ask (false for servers that
     /// refuse the option).
     pub stream_usage: bool,
+    /// Forward paths the proxy does not know (files, batches, ...) to this upstream.
+    pub pass_through: bool,
 }
 
 /// A provider key: its `Debug` never shows the value.
@@ -93,6 +97,8 @@ struct FileUpstream {
     api_key_env: Option<String>,
     #[serde(default = "default_true")]
     stream_usage: bool,
+    #[serde(default)]
+    pass_through: bool,
 }
 
 fn default_timeout() -> u64 {
@@ -213,6 +219,7 @@ impl ProxyConfig {
                 patterns: upstream.models,
                 api_key: api_key.map(|key| Secret(key.trim().to_owned())),
                 stream_usage: upstream.stream_usage,
+                pass_through: upstream.pass_through,
             });
         }
         Ok(Self {
@@ -228,6 +235,11 @@ impl ProxyConfig {
         self.upstreams
             .iter()
             .find(|upstream| upstream.serves(model))
+    }
+
+    /// Whether any upstream forwards paths the proxy does not know.
+    pub fn any_pass_through(&self) -> bool {
+        self.upstreams.iter().any(|upstream| upstream.pass_through)
     }
 
     /// The upstream for calls that name no model: the first catch-all (`*`).
@@ -301,6 +313,17 @@ mod tests {
         );
         assert_eq!(openai.api_key().map(Secret::expose), Some("sk-test-secret"));
         assert_eq!(config.timeout, Duration::from_secs(30));
+        assert!(
+            !openai.pass_through && !config.any_pass_through(),
+            "off unless asked"
+        );
+        let opted = GOOD.replace(
+            r#""models": ["*"]"#,
+            r#""models": ["*"], "pass_through": true"#,
+        );
+        let config = ProxyConfig::parse(&opted, env).expect("valid");
+        assert!(config.default_upstream().is_some_and(|u| u.pass_through));
+        assert!(config.any_pass_through());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 mod endpoints;
 mod failures;
+mod limits;
 mod python;
+mod scope;
 mod support;
 mod upstream;
 

@@ -1,4 +1,5 @@
-//! The other endpoints, each recorded in its own units, and paths passed through unrecorded.
+//! The other endpoints, each recorded in its own units, and the model list passed through
+//! unrecorded.
 
 use std::time::Instant;
 
@@ -111,7 +112,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
 }
 
 #[tokio::test]
-async fn other_paths_pass_through_to_the_catch_all_without_a_record() {
+async fn the_model_list_passes_through_to_the_catch_all_without_a_record() {
     let (app, upstream) = proxied().await;
     let response = get(&app, "/proxy/v1/models").await;
     assert_eq!(response.status(), StatusCode::OK);

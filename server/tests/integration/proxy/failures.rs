@@ -12,8 +12,8 @@ use server::proxy::upstreams::ProxyConfig;
 use tower::ServiceExt;
 
 use super::support::{
-    call, calls_recorded, chat, frames, get, metadata_note, proxied, proxied_with_timeout,
-    read_all, record_id, stored,
+    call, calls_recorded, chat, frames, get, metadata_note, proxied, proxied_with,
+    proxied_with_timeout, read_all, record_id, stored,
 };
 use super::upstream::Upstream;
 use crate::helpers::spawn_app_configured;
@@ -111,7 +111,7 @@ async fn a_stream_that_stalls_past_the_timeout_is_a_504() {
 
 #[tokio::test]
 async fn a_pass_through_answer_that_stalls_is_cut_after_the_timeout() {
-    let (app, upstream) = proxied_with_timeout(1).await;
+    let (app, upstream) = proxied_with(1, true).await;
     let started = Instant::now();
     let response = get(&app, "/proxy/v1/files/stalled").await;
     assert_eq!(response.status(), StatusCode::OK);

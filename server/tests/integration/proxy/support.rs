@@ -19,16 +19,33 @@ use crate::helpers::{spawn_app_configured, TestApp};
 pub(super) const PROVIDER_KEY: &str = "sk-upstream-secret-123";
 
 pub(super) fn config(addr: SocketAddr, timeout_secs: u64) -> ProxyConfig {
+    config_with(addr, timeout_secs, false)
+}
+
+/// `config` with the upstream's `pass_through` set.
+pub(super) fn config_with(addr: SocketAddr, timeout_secs: u64, pass_through: bool) -> ProxyConfig {
+    let option = if pass_through {
+        r#", "pass_through": true"#
+    } else {
+        ""
+    };
     let text = format!(
-        r#"{{"upstreams": [{{"name": "fake", "base_url": "http://{addr}/v1", "models": ["*"], "api_key_env": "FAKE_KEY"}}], "timeout_secs": {timeout_secs}}}"#
+        r#"{{"upstreams": [{{"name": "fake", "base_url": "http://{addr}/v1", "models": ["*"], "api_key_env": "FAKE_KEY"{option}}}], "timeout_secs": {timeout_secs}}}"#
     );
     ProxyConfig::parse(&text, |_| Some(PROVIDER_KEY.to_owned())).expect("valid configuration")
 }
 
 pub(super) async fn proxied_with_timeout(timeout_secs: u64) -> (TestApp, Upstream) {
+    proxied_with(timeout_secs, false).await
+}
+
+/// A server whose proxy points at a fresh fake provider, passing unknown paths through or not.
+pub(super) async fn proxied_with(timeout_secs: u64, pass_through: bool) -> (TestApp, Upstream) {
     let (upstream, addr) = Upstream::start().await;
     let app = spawn_app_configured(WriterConfig::default(), |state| {
-        state.with_proxy(config(addr, timeout_secs)).expect("proxy")
+        state
+            .with_proxy(config_with(addr, timeout_secs, pass_through))
+            .expect("proxy")
     })
     .await;
     (app, upstream)
@@ -75,6 +92,34 @@ pub(super) async fn get(app: &TestApp, path: &str) -> axum::response::Response {
         .oneshot(request)
         .await
         .expect("infallible")
+}
+
+/// Sends `method path` to the listening server at `addr` exactly as written, over a plain TCP
+/// connection (an HTTP client would resolve `..` in the path first); returns the status and the
+/// JSON body.
+pub(super) async fn raw_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    key: &str,
+) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {key}\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let body = serde_json::from_str(body).unwrap_or_else(|_| panic!("JSON body: {answer}"));
+    (status, body)
 }
 
 /// Calls chat completions with `body` and reads the whole answer: the call's record id, the

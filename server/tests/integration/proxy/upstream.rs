@@ -6,7 +6,8 @@
 //! instead of text), `drop` (the connection breaks after the first token), `stall` (nothing
 //! after the first token), `hang` (no answer at all), `rate-limited` (429); any model without
 //! `stream` gets a whole JSON answer. `GET /v1/files/stalled`, a path the proxy passes through
-//! unrecorded, sends a first piece and then nothing.
+//! unrecorded, sends a first piece and then nothing. Any other path is remembered too (as the
+//! path arrived) and answered with `{"object": "passed"}`.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ impl Upstream {
             .route("/v1/audio/transcriptions", post(transcription))
             .route("/v1/models", get(models))
             .route("/v1/files/stalled", get(stalled_download))
+            .fallback(anything)
             .with_state(upstream.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -237,4 +239,14 @@ async fn models(State(upstream): State<Upstream>, headers: HeaderMap) -> Respons
 async fn stalled_download(State(upstream): State<Upstream>, headers: HeaderMap) -> Response {
     upstream.remember("/v1/files/stalled", &headers, &Bytes::new());
     streamed(vec![Step::Send("partial".to_owned()), Step::Hang])
+}
+
+async fn anything(
+    State(upstream): State<Upstream>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    upstream.remember(uri.path(), &headers, &body);
+    Json(json!({"object": "passed"})).into_response()
 }
