@@ -29,7 +29,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
 
-.PHONY: bench bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
+.PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
         site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
@@ -136,6 +136,11 @@ bench-logs: build-server
 # The latency the proxy adds to 200 concurrent streams (see BENCHMARKS.md).
 bench-proxy: build-server
 	target/release/$(NAME) --log-level warn bench-proxy --streams 200 --rounds 10
+
+# What hostile clients can take (see BENCHMARKS.md): 8 concurrent maximum-size OTLP exports of
+# empty spans and 200 parallel wrong-password logins against a fresh server.
+bench-abuse: build-server
+	target/release/$(NAME) --log-level warn bench-abuse --exports 8 --rounds 3 --logins 200
 
 ## ---- test --------------------------------------------------------------------------------
 

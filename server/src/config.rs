@@ -75,6 +75,8 @@ pub enum Command {
     BenchLogs(BenchLogsArgs),
     /// Measure the latency the proxy adds to streamed answers and print the numbers.
     BenchProxy(BenchProxyArgs),
+    /// Attack a fresh server with hostile exports and parallel logins and print what it cost.
+    BenchAbuse(BenchAbuseArgs),
 }
 
 /// `modelwatch users ...`
@@ -272,6 +274,20 @@ pub struct BenchProxyArgs {
     /// Milliseconds between content chunks.
     #[arg(long, default_value_t = 20)]
     pub interval_ms: u64,
+}
+
+/// `modelwatch bench-abuse`
+#[derive(Debug, Clone, Args)]
+pub struct BenchAbuseArgs {
+    /// Hostile maximum-size OTLP exports in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub exports: u64,
+    /// Exports each sender posts, one after another.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub rounds: u64,
+    /// Wrong-password logins for one account, all at once.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=10000))]
+    pub logins: u64,
 }
 
 /// Settings of `modelwatch serve`.

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod bench;
+pub mod bench_abuse;
 pub mod bench_analytics;
 pub mod bench_logs;
 pub mod bench_proxy;

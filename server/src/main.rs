@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchAnalytics(args) => server::bench_analytics::run(url, &args).await,
         Command::BenchLogs(args) => server::bench_logs::run(url, &args).await,
         Command::BenchProxy(args) => server::bench_proxy::run(&args).await,
+        Command::BenchAbuse(args) => server::bench_abuse::run(&args).await,
         Command::Migrate => {
             store::open(url).await?;
             tracing::info!(database_url = %store::url::redact(url), "migrations applied");
