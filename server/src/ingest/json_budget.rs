@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(count("1"), Ok(1));
         assert_eq!(count("[]"), Ok(1));
         assert_eq!(count("[{}, {}, null]"), Ok(4));
-        assert_eq!(count(r#"{"a": [1, 2, {"b": "c"}], "d": true}"#), Ok(6));
+        assert_eq!(count(r#"{"a": [1, 2, {"b": "c"}], "d": true}"#), Ok(7));
     }
 
     #[test]

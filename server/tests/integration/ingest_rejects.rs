@@ -158,6 +158,36 @@ async fn oversized_bodies_and_too_many_records_are_413s() {
 }
 
 #[tokio::test]
+async fn a_small_body_of_millions_of_values_is_a_413_before_they_are_built() {
+    let app = spawn_app().await;
+    // 2 MB of text, 1.5 million values: ~50 MB once built, refused by the count instead.
+    let mut zeros = record("r1", "qwen-plus", now_ms());
+    zeros["metadata"] = json!({ "padding": [] });
+    let zeros = zeros
+        .to_string()
+        .replace("[]", &format!("[{}0]", "0,".repeat(1_500_000)));
+    let empty_objects = format!("[{}{{}}]", "{},".repeat(1_500_000));
+    let ndjson = format!("{}\n", &zeros).repeat(2);
+    for (body, what) in [(zeros, "zeros"), (empty_objects, "{}"), (ndjson, "ndjson")] {
+        assert!(
+            body.len() < 10 * 1024 * 1024,
+            "{what}: under the byte limit"
+        );
+        let response = app.ingest(body).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{what}");
+        assert!(
+            response.json()["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("too many JSON values: at most 1000000"),
+            "{what}: {}",
+            response.body
+        );
+    }
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
 async fn a_body_without_content_length_is_cut_off_while_reading() {
     let app = spawn_app().await;
     // A streamed body: no Content-Length, so the limit must apply while reading.
