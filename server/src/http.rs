@@ -96,6 +96,13 @@ impl AppState {
         Ok(self)
     }
 
+    /// The same state sending webhooks through `client` (the server's webhook policy).
+    pub fn with_webhooks(mut self, client: crate::alerts::webhook::client::WebhookClient) -> Self {
+        self.engine = self.engine.clone().with_webhooks(client);
+        self.backend = Arc::new(self.engine.clone());
+        self
+    }
+
     /// The same state with another Logs search budget (see `Engine::with_search_budget`).
     pub fn with_logs_search_budget(mut self, budget: std::time::Duration) -> Self {
         self.engine = self.engine.clone().with_search_budget(budget);

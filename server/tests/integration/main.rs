@@ -20,4 +20,5 @@ mod pages;
 mod proxy;
 mod retention;
 mod rollup_property;
+mod webhooks;
 mod writer;
