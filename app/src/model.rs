@@ -16,7 +16,8 @@ pub use accounts::{
     Membership, Prices, Role, SettingsOverview, Viewer, MIN_PASSWORD_CHARS, PRICE_FIELDS,
 };
 pub use alert_events::{
-    validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage, EVENT_KINDS,
+    masked_url, validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage,
+    EVENT_KINDS, WEBHOOK_NO_ANSWER, WEBHOOK_REFUSED,
 };
 pub use alerts::{
     preview_times, AlertRule, BaselineOffset, Comparator, Condition, Direction, FieldProblem,

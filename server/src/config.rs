@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::alerts::webhook::policy::{AllowEntryError, AllowList};
+
 /// Modelwatch: a self-hosted monitoring console for AI model calls.
 #[derive(Debug, Parser)]
 #[command(name = "modelwatch", version, about)]
@@ -346,6 +348,16 @@ pub struct ServeArgs {
     /// `/proxy/v1/...` answers that no upstream is configured.
     #[arg(long, env = "MODELWATCH_PROXY_CONFIG")]
     pub proxy_config: Option<PathBuf>,
+    /// Internal webhook targets to allow, comma-separated: host names and IP ranges
+    /// (`127.0.0.1/32,hooks.internal`). Without it webhooks reach public addresses only.
+    #[arg(long, env = "MODELWATCH_WEBHOOK_ALLOW", value_parser = parse_webhook_allow)]
+    pub webhook_allow: Vec<AllowList>,
+}
+
+/// A `--webhook-allow` list, or the reason an entry of it is not one.
+fn parse_webhook_allow(text: &str) -> Result<AllowList, String> {
+    text.parse()
+        .map_err(|error: AllowEntryError| error.to_string())
 }
 
 impl Cli {
@@ -404,6 +416,34 @@ mod tests {
             panic!("expected serve")
         };
         assert_eq!(serve.addr.port(), 8080);
+    }
+
+    #[test]
+    fn webhook_allow_entries_are_parsed_and_a_bad_one_is_named() {
+        let cli = Cli::try_parse_from([
+            "modelwatch",
+            "serve",
+            "--webhook-allow",
+            "127.0.0.1/32,hooks.internal",
+        ])
+        .expect("parses");
+        let Some(Command::Serve(serve)) = cli.command else {
+            panic!("expected serve")
+        };
+        assert_eq!(
+            serve.webhook_allow,
+            [AllowList(vec![
+                "127.0.0.1/32".parse().expect("range"),
+                "hooks.internal".parse().expect("host")
+            ])]
+        );
+        let error = Cli::try_parse_from(["modelwatch", "serve", "--webhook-allow", "10.0.0.0/40"])
+            .expect_err("must fail");
+        let text = error.to_string();
+        assert!(
+            text.contains("--webhook-allow") && text.contains("10.0.0.0/40"),
+            "{text}"
+        );
     }
 
     #[test]

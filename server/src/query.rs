@@ -32,8 +32,8 @@ pub struct Engine {
     search_budget: std::time::Duration,
     /// How long an export waits for its client to take the next chunk before it ends.
     export_stall: std::time::Duration,
-    /// For webhooks ("send test" and deliveries).
-    http: reqwest::Client,
+    /// For webhooks ("send test" and deliveries), under the server's webhook policy.
+    webhooks: crate::alerts::webhook::client::WebhookClient,
     /// Workspace keys verified recently (ingest, OTLP and the proxy check keys through it).
     keys: Arc<crate::auth::keys::KeyCache>,
 }
@@ -48,11 +48,7 @@ impl Engine {
             ids: Arc::new(RequestIds::new()),
             search_budget: logs::SEARCH_BUDGET,
             export_stall: crate::export::STALL,
-            http: reqwest::Client::builder()
-                .user_agent(concat!("modelwatch/", env!("CARGO_PKG_VERSION")))
-                .timeout(crate::alerts::webhook::TIMEOUT)
-                .build()
-                .unwrap_or_default(),
+            webhooks: crate::alerts::webhook::client::WebhookClient::new(Default::default()),
             keys: Arc::default(),
         }
     }
@@ -62,9 +58,15 @@ impl Engine {
         &self.keys
     }
 
-    /// The HTTP client webhooks are sent with.
-    pub fn http_client(&self) -> reqwest::Client {
-        self.http.clone()
+    /// The client webhooks are sent with (the default policy unless `with_webhooks` changed it).
+    pub fn webhooks(&self) -> crate::alerts::webhook::client::WebhookClient {
+        self.webhooks.clone()
+    }
+
+    /// The same engine sending webhooks through `client` (the server's configured policy).
+    pub fn with_webhooks(mut self, client: crate::alerts::webhook::client::WebhookClient) -> Self {
+        self.webhooks = client;
+        self
     }
 
     /// The same engine with another Logs search budget (tests use zero: every page then stops

@@ -6,6 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::alerts::webhook::client::WebhookClient;
+use crate::alerts::webhook::policy::WebhookPolicy;
 use crate::config::{GlobalArgs, ServeArgs};
 use crate::http::{router, AppState};
 use crate::ingest::{self, writer::WriterConfig};
@@ -37,9 +39,14 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if !args.site_root.join("pkg").is_dir() {
         tracing::warn!(site_root = %site_root, "no built front end found: pages render but will not hydrate (run `make build`)");
     }
+    let webhook_policy = WebhookPolicy::from_lists(&args.webhook_allow);
+    if !webhook_policy.is_default() {
+        tracing::info!(policy = ?webhook_policy, "webhooks may also reach the allowed internal targets");
+    }
     let state = AppState::new(pool.clone(), ingest, &site_root, addr)
         .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms))
-        .with_session_hours(args.session_hours);
+        .with_session_hours(args.session_hours)
+        .with_webhooks(WebhookClient::new(webhook_policy));
     let state = match proxy {
         Some(config) => state.with_proxy(config)?,
         None => state,
@@ -69,8 +76,11 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     );
     let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let webhooks = crate::jobs::webhooks::spawn(
-        pool.clone(),
-        state.engine.http_client(),
+        crate::jobs::webhooks::Deliverer::new(
+            pool.clone(),
+            state.engine.webhooks(),
+            std::sync::Arc::clone(&webhook_wake),
+        ),
         std::sync::Arc::clone(&webhook_wake),
         stop_jobs.subscribe(),
     );

@@ -32,16 +32,7 @@ pub fn ChannelsPanel(
     });
     let test_result = move || {
         test.value().get().map(|result| match result {
-            Ok(delivery) => format!(
-                "Test to {}: {}{}",
-                delivery.channel,
-                delivery.status,
-                delivery
-                    .http_status
-                    .map(|code| format!(" (HTTP {code})"))
-                    .or(delivery.error.map(|error| format!(" ({error})")))
-                    .unwrap_or_default()
-            ),
+            Ok(delivery) => format!("Test to {}: {}", delivery.channel, delivery.outcome()),
             Err(error) => error.to_string(),
         })
     };

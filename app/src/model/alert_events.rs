@@ -98,6 +98,56 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
+/// What a delivery records when the server's webhook policy refused the address.
+pub const WEBHOOK_REFUSED: &str = "refused by the server's webhook policy";
+/// What a delivery records when no HTTP answer came, whatever the cause (a refused
+/// connection, a timeout, a DNS or TLS failure): so no answer tells an open port from a closed
+/// or a filtered one.
+pub const WEBHOOK_NO_ANSWER: &str = "timed out";
+
+impl AlertChannel {
+    /// The channel as `role` may see it: webhook URLs carry secrets (Slack's do), so only an
+    /// admin gets the URL whole; a viewer sees its scheme and host.
+    pub fn for_role(self, role: super::Role) -> Self {
+        if role.allows(super::Role::Admin) {
+            return self;
+        }
+        Self {
+            url: masked_url(&self.url),
+            ..self
+        }
+    }
+}
+
+/// `https://hooks.slack.com/…` for `https://hooks.slack.com/services/T0/B0/secret`: scheme and
+/// host (with the port) only; credentials, path and query are dropped.
+pub fn masked_url(url: &str) -> String {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "…".to_owned();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}/…")
+}
+
+impl Delivery {
+    /// How the latest attempt went, in one of four forms: `delivered (status N)`,
+    /// `failed (status N)`, `failed (timed out)` or `refused by the server's webhook policy`
+    /// (`not sent yet` before the first attempt).
+    pub fn outcome(&self) -> String {
+        if self.error.as_deref() == Some(WEBHOOK_REFUSED) {
+            return WEBHOOK_REFUSED.to_owned();
+        }
+        match self.http_status {
+            Some(code) if self.status == "delivered" => format!("delivered (status {code})"),
+            Some(code) => format!("failed (status {code})"),
+            None if self.attempts == 0 => "not sent yet".to_owned(),
+            None => format!("failed ({WEBHOOK_NO_ANSWER})"),
+        }
+    }
+}
+
 /// Checks a channel's name and URL; the message names the field.
 pub fn validate_channel(name: &str, url: &str) -> Result<(), super::FieldProblem> {
     let problem = |field: &str, message: &str| super::FieldProblem {
@@ -133,5 +183,57 @@ mod tests {
         for url in ["ftp://x", "https://", "hooks.slack.com", "http:///x"] {
             assert_eq!(validate_channel("ops", url).expect_err(url).field, "url");
         }
+    }
+
+    #[test]
+    fn viewers_see_only_the_scheme_and_host_of_a_webhook_url() {
+        let channel = AlertChannel {
+            id: 1,
+            name: "ops".into(),
+            url: "https://hooks.slack.com/services/T0/B0/secret?x=1".into(),
+            format: ChannelFormat::Slack,
+        };
+        let admin = channel.clone().for_role(super::super::Role::Admin);
+        assert_eq!(admin.url, channel.url);
+        let viewer = channel.for_role(super::super::Role::Viewer);
+        assert_eq!(viewer.url, "https://hooks.slack.com/…");
+        assert_eq!(
+            masked_url("http://user:pw@10.0.0.1:8080#frag"),
+            "http://10.0.0.1:8080/…"
+        );
+        assert_eq!(masked_url("not a url"), "…");
+    }
+
+    #[test]
+    fn a_delivery_outcome_reads_in_one_of_the_fixed_forms() {
+        let delivery = |status: &str, http_status: Option<u16>, error: Option<&str>| Delivery {
+            event_id: 1,
+            channel: "ops".into(),
+            status: status.into(),
+            attempts: 1,
+            http_status,
+            error: error.map(str::to_owned),
+        };
+        assert_eq!(
+            delivery("delivered", Some(204), None).outcome(),
+            "delivered (status 204)"
+        );
+        assert_eq!(
+            delivery("pending", Some(500), None).outcome(),
+            "failed (status 500)"
+        );
+        assert_eq!(
+            delivery("failed", None, Some(WEBHOOK_NO_ANSWER)).outcome(),
+            "failed (timed out)"
+        );
+        // Older rows said more; they read the same now.
+        assert_eq!(
+            delivery("failed", None, Some("could not connect")).outcome(),
+            "failed (timed out)"
+        );
+        assert_eq!(
+            delivery("failed", None, Some(WEBHOOK_REFUSED)).outcome(),
+            "refused by the server's webhook policy"
+        );
     }
 }

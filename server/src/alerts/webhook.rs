@@ -1,6 +1,9 @@
-//! Webhook payloads and sending them: a generic JSON payload (the event, a one-line summary,
-//! and the paths to its Analytics and Logs views) or a Slack-compatible `{"text": ...}`.
-//! Failed deliveries are retried with exponential backoff by `jobs/webhooks.rs`.
+//! Webhook payloads: a generic JSON payload (the event and a one-line summary) or a
+//! Slack-compatible `{"text": ...}`. Sending goes through `client` under the server's
+//! `policy`; failed deliveries are retried with exponential backoff by `jobs/webhooks.rs`.
+
+pub mod client;
+pub mod policy;
 
 use std::time::Duration;
 
@@ -18,7 +21,12 @@ pub fn payload(format: ChannelFormat, event: &AlertEvent) -> Value {
     let (title, detail) = alert_summary(event);
     match format {
         ChannelFormat::Slack => json!({
-            "text": format!("{} *{}*\n{detail}", severity_mark(event), title),
+            "text": format!(
+                "{} *{}*\n{}",
+                severity_mark(event),
+                slack_escaped(&title),
+                slack_escaped(&detail)
+            ),
         }),
         ChannelFormat::Json => json!({
             "summary": title,
@@ -26,6 +34,21 @@ pub fn payload(format: ChannelFormat, event: &AlertEvent) -> Value {
             "event": event,
         }),
     }
+}
+
+/// `text` with Slack's control characters escaped, so names that come from calls and rules
+/// (models, targets, rule names) cannot mention `<!channel>` or draw a link `<url|label>`.
+fn slack_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 fn severity_mark(event: &AlertEvent) -> &'static str {
@@ -42,45 +65,6 @@ fn severity_mark(event: &AlertEvent) -> &'static str {
 /// Seconds to wait before attempt `attempts + 1` (after `attempts` failures): 2, 4, 8, 16, 32.
 pub fn backoff_ms(attempts: i64) -> i64 {
     1_000 * (1_i64 << attempts.clamp(1, 5))
-}
-
-/// What one attempt got back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attempt {
-    pub http_status: Option<u16>,
-    pub error: Option<String>,
-}
-
-impl Attempt {
-    pub fn delivered(&self) -> bool {
-        self.error.is_none()
-            && self
-                .http_status
-                .is_some_and(|code| (200..300).contains(&code))
-    }
-}
-
-/// POSTs `body` to `url` once.
-pub async fn send(client: &reqwest::Client, url: &str, body: &Value) -> Attempt {
-    match client.post(url).json(body).timeout(TIMEOUT).send().await {
-        Ok(response) => {
-            let status = response.status();
-            Attempt {
-                http_status: Some(status.as_u16()),
-                error: (!status.is_success()).then(|| format!("answered {status}")),
-            }
-        }
-        Err(error) => Attempt {
-            http_status: None,
-            error: Some(if error.is_timeout() {
-                "timed out".to_owned()
-            } else if error.is_connect() {
-                "could not connect".to_owned()
-            } else {
-                "request failed".to_owned()
-            }),
-        },
-    }
 }
 
 #[cfg(test)]
@@ -115,6 +99,26 @@ mod tests {
         let generic = payload(ChannelFormat::Json, &event());
         assert_eq!(generic["event"]["id"], 7);
         assert_eq!(generic["summary"], "Firing: Errors");
+    }
+
+    #[test]
+    fn slack_text_escapes_mentions_and_links_from_names() {
+        let hostile = AlertEvent {
+            rule_name: "<!channel> & co".into(),
+            target: "<http://evil.example|click me>".into(),
+            ..event()
+        };
+        let slack = payload(ChannelFormat::Slack, &hostile);
+        let text = slack["text"].as_str().expect("text");
+        assert!(text.contains("&lt;!channel&gt; &amp; co"), "{text}");
+        assert!(
+            text.contains("&lt;http://evil.example|click me&gt;"),
+            "{text}"
+        );
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        // The generic payload is JSON for programs: names stay as they are.
+        let generic = payload(ChannelFormat::Json, &hostile);
+        assert_eq!(generic["event"]["rule_name"], "<!channel> & co");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use app::model::{
 use app::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter, HISTORY_PAGE};
 
 use super::{now_ms, Engine};
+use crate::alerts::webhook::client::Outcome;
 use crate::store::alert_history::EventQuery;
 use crate::store::{self, StoreError};
 
@@ -166,24 +167,31 @@ impl Backend for Engine {
             window_to_ms: now,
             at_ms: now,
         };
-        let attempt = crate::alerts::webhook::send(
-            &self.http,
-            &channel.url,
-            &crate::alerts::webhook::payload(channel.format, &event),
-        )
-        .await;
+        let started = tokio::time::Instant::now();
+        let outcome = self
+            .webhooks
+            .send(
+                &channel.url,
+                &crate::alerts::webhook::payload(channel.format, &event),
+            )
+            .await;
+        if outcome == Outcome::NoAnswer {
+            // A refused connection fails at once and a filtered port only when the time is up:
+            // answering both at the same time keeps "send test" from telling them apart.
+            tokio::time::sleep_until(started + self.webhooks.timeout()).await;
+        }
         Ok(Delivery {
             event_id: 0,
             channel: channel.name,
-            status: if attempt.delivered() {
+            status: if outcome.delivered() {
                 "delivered"
             } else {
                 "failed"
             }
             .into(),
             attempts: 1,
-            http_status: attempt.http_status,
-            error: attempt.error,
+            http_status: outcome.http_status(),
+            error: outcome.error().map(str::to_owned),
         })
     }
 

@@ -1,6 +1,6 @@
 //! Webhook channels and the deliveries of alert events to them.
 
-use app::model::{AlertChannel, ChannelFormat};
+use app::model::{AlertChannel, ChannelFormat, WEBHOOK_NO_ANSWER, WEBHOOK_REFUSED};
 use sqlx::SqlitePool;
 
 use super::StoreError;
@@ -100,31 +100,41 @@ pub async fn queue_deliveries(
 #[derive(Clone, Debug)]
 pub struct DueDelivery {
     pub id: i64,
+    pub workspace_id: i64,
     pub event_id: i64,
     pub attempts: i64,
     pub url: String,
     pub format: ChannelFormat,
 }
 
-/// Deliveries due at `now_ms`, oldest first.
+type DueRow = (i64, i64, i64, i64, String, String);
+
+/// Deliveries due at `now_ms`, oldest first: at most `per_workspace` of each workspace (so
+/// one workspace's backlog never hides another's) and `limit` in all.
 pub async fn due_deliveries(
     pool: &SqlitePool,
     now_ms: i64,
+    per_workspace: i64,
     limit: i64,
 ) -> Result<Vec<DueDelivery>, StoreError> {
-    let rows: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT d.id, d.event_id, d.attempts, c.url, c.format FROM alert_deliveries d \
-         JOIN alert_channels c ON c.id = d.channel_id \
-         WHERE d.status = 'pending' AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms LIMIT ?",
+    let rows: Vec<DueRow> = sqlx::query_as(
+        "SELECT id, workspace_id, event_id, attempts, url, format FROM ( \
+           SELECT d.id, c.workspace_id, d.event_id, d.attempts, c.url, c.format, d.next_attempt_ms, \
+             row_number() OVER (PARTITION BY c.workspace_id ORDER BY d.next_attempt_ms, d.id) AS place \
+           FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id \
+           WHERE d.status = 'pending' AND d.next_attempt_ms <= ?) \
+         WHERE place <= ? ORDER BY next_attempt_ms, id LIMIT ?",
     )
     .bind(now_ms)
+    .bind(per_workspace)
     .bind(limit)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
-        .map(|(id, event_id, attempts, url, format)| {
+        .map(|(id, workspace_id, event_id, attempts, url, format)| {
             Ok(DueDelivery {
                 id,
+                workspace_id,
                 event_id,
                 attempts,
                 url,
@@ -133,6 +143,28 @@ pub async fn due_deliveries(
             })
         })
         .collect()
+}
+
+/// Takes delivery `id` for one attempt when it is still due at `now_ms`: it is not due again
+/// before `held_until_ms` (so no other pass sends it meanwhile, and after a crash it is sent
+/// again then). False when another pass took it first.
+pub async fn claim_delivery(
+    pool: &SqlitePool,
+    id: i64,
+    now_ms: i64,
+    held_until_ms: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE alert_deliveries SET next_attempt_ms = ? \
+         WHERE id = ? AND status = 'pending' AND next_attempt_ms <= ?",
+    )
+    .bind(held_until_ms)
+    .bind(id)
+    .bind(now_ms)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Records an attempt: delivered, failed for good, or to be tried again at `retry_at_ms`.
@@ -158,6 +190,16 @@ pub async fn record_attempt(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// A recorded error as anyone is shown it: one of the fixed texts (rows recorded before them
+/// said how a connection failed, which told open ports from closed ones).
+fn shown_error(http_status: Option<i64>, error: Option<String>) -> Option<String> {
+    match (http_status, error) {
+        (_, Some(error)) if error == WEBHOOK_REFUSED => Some(error),
+        (None, Some(_)) => Some(WEBHOOK_NO_ANSWER.to_owned()),
+        _ => None,
+    }
 }
 
 type DeliveryRow = (i64, String, String, i64, Option<i64>, Option<String>);
@@ -187,7 +229,7 @@ pub async fn deliveries(
                 status,
                 attempts: u32::try_from(attempts).unwrap_or(0),
                 http_status: http_status.and_then(|code| u16::try_from(code).ok()),
-                error,
+                error: shown_error(http_status, error),
             },
         ));
     }

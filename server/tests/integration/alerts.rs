@@ -9,6 +9,8 @@ use axum::http::StatusCode;
 use http_body_util::BodyExt;
 use serde_json::json;
 use server::alerts::evaluator::Evaluator;
+use server::alerts::webhook::client::WebhookClient;
+use server::alerts::webhook::policy::WebhookPolicy;
 use server::query::Engine;
 
 use crate::helpers::{now_ms, spawn_app, TestApp};
@@ -205,6 +207,18 @@ async fn open_dashboards_hear_alerts_over_server_sent_events() {
     assert_eq!(event, fired[0]);
 }
 
+/// A deliverer whose policy allows 127.0.0.1, where the tests' receivers listen (the default
+/// policy refuses loopback).
+pub fn local_deliverer(app: &TestApp) -> server::jobs::webhooks::Deliverer {
+    server::jobs::webhooks::Deliverer::new(
+        app.pool.clone(),
+        WebhookClient::new(WebhookPolicy::allowing(["127.0.0.1/32"
+            .parse()
+            .expect("range")])),
+        std::sync::Arc::default(),
+    )
+}
+
 /// A webhook receiver on 127.0.0.1: records every payload; answers 500 to the first
 /// `fail_first` requests.
 async fn receiver(
@@ -264,8 +278,8 @@ async fn a_webhook_gets_exactly_one_firing_payload_and_one_when_resolved() {
         .await
         .expect("rule");
     let evaluator = evaluator(&app);
-    let client = reqwest::Client::new();
-    let deliver = || server::jobs::webhooks::run_once(&app.pool, &client, now_ms());
+    let deliverer = local_deliverer(&app);
+    let deliver = || deliverer.run_once(now_ms());
 
     assert_eq!(
         evaluator
@@ -340,13 +354,8 @@ async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
         .await
         .expect("rule");
     let fired = evaluator(&app).evaluate_all(now).await.expect("evaluates");
-    let client = reqwest::Client::new();
-    assert_eq!(
-        server::jobs::webhooks::run_once(&app.pool, &client, now_ms())
-            .await
-            .expect("runs"),
-        1
-    );
+    let deliverer = local_deliverer(&app);
+    assert_eq!(deliverer.run_once(now_ms()).await.expect("runs"), 1);
     let first = server::store::channels::deliveries(&app.pool, 1, &[fired[0].id])
         .await
         .expect("deliveries");
@@ -360,19 +369,9 @@ async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
     );
     assert!(received.lock().expect("lock").is_empty());
     // Not due again at once: the retry waits.
-    assert_eq!(
-        server::jobs::webhooks::run_once(&app.pool, &client, now_ms())
-            .await
-            .expect("runs"),
-        0
-    );
+    assert_eq!(deliverer.run_once(now_ms()).await.expect("runs"), 0);
     // Two seconds later it is.
-    assert_eq!(
-        server::jobs::webhooks::run_once(&app.pool, &client, now_ms() + 2_500)
-            .await
-            .expect("runs"),
-        1
-    );
+    assert_eq!(deliverer.run_once(now_ms() + 2_500).await.expect("runs"), 1);
     let second = server::store::channels::deliveries(&app.pool, 1, &[fired[0].id])
         .await
         .expect("deliveries");

@@ -24,4 +24,5 @@ mod proxy;
 mod retention;
 mod rollup_property;
 mod security_headers;
+mod webhooks;
 mod writer;

@@ -224,11 +224,7 @@ fn event_row(event: AlertEvent, deliveries: &[Delivery], ws: Option<i64>) -> imp
         .iter()
         .filter(|delivery| delivery.event_id == event.id)
         .map(|delivery| {
-            let outcome = delivery
-                .http_status
-                .map(|code| format!("HTTP {code}"))
-                .or(delivery.error.clone())
-                .unwrap_or_default();
+            let outcome = delivery.outcome();
             format!(
                 "{}: {} after {} attempt{} {outcome}",
                 delivery.channel,
