@@ -2,6 +2,7 @@
 //! real OpenTelemetry Python SDK exporting to a listening server is in `otlp/python.rs`.
 
 mod abuse;
+mod failures;
 mod fixtures;
 mod python;
 
