@@ -30,7 +30,8 @@ pub const MAX_LINKS: usize = 128;
 /// Objects per export, every kind together: in protobuf each message (group, span, event,
 /// link, attribute, value) and each element of a repeated string; in JSON each value of the
 /// document (objects, arrays and scalars alike, since the JSON decoder buffers attribute values).
-/// About 64 MB decoded at most.
+/// The heaviest export within the limits (`hostile::heaviest_accepted_export`) peaks near 110 MB
+/// while it is decoded, in either encoding.
 pub const MAX_VALUES: usize = 1_000_000;
 /// How deep messages may nest (an export, its groups, a span, an attribute, then values inside
 /// lists inside values): 32 leaves room for about eight levels of nested attribute values.

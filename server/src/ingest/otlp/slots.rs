@@ -1,5 +1,5 @@
 //! How many exports are inflated, counted, decoded and mapped at once. Each takes a core and up
-//! to about 100 MB while it runs (see [`super::limits`]), so a burst of large exports waits for a
+//! to about 110 MB while it runs (see [`super::limits`]), so a burst of large exports waits for a
 //! slot instead of running side by side; one that waits too long is answered 503 with
 //! `Retry-After`, which OTLP exporters retry.
 

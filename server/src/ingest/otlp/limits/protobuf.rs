@@ -109,7 +109,7 @@ fn walk(buf: &mut &[u8], kind: Kind, tally: &mut Tally, depth: usize) -> Result<
         if len > buf.remaining() {
             return Err(malformed("a field is longer than the rest of its message"));
         }
-        let whole: &[u8] = *buf;
+        let whole: &[u8] = std::mem::take(buf);
         let (mut inner, rest) = whole.split_at(len);
         *buf = rest;
         tally.value()?;
