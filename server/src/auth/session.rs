@@ -56,7 +56,13 @@ pub fn set_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/logout" | "/healthz" | "/api/v1/requests" | "/v1/traces"
+        "/login"
+            | "/logout"
+            | "/healthz"
+            | "/api/v1/requests"
+            | "/v1/traces"
+            | "/v1/metrics"
+            | "/v1/logs"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/proxy/")
         || path
@@ -65,9 +71,13 @@ fn is_public(path: &str) -> bool {
             .is_some_and(|last| last.contains('.'))
 }
 
-/// Machine endpoints authenticated by a Bearer key, not a cookie: no CSRF check.
+/// Machine endpoints authenticated by a Bearer key, not a cookie: no CSRF check. The OTLP
+/// metrics and logs paths only answer a 404 saying so (SDKs post there next to traces).
 fn is_machine(path: &str) -> bool {
-    matches!(path, "/api/v1/requests" | "/v1/traces") || path.starts_with("/proxy/")
+    matches!(
+        path,
+        "/api/v1/requests" | "/v1/traces" | "/v1/metrics" | "/v1/logs"
+    ) || path.starts_with("/proxy/")
 }
 
 /// Whether an unsafe request comes from our own origin: its `Origin` (or, lacking that, its

@@ -2,14 +2,21 @@
 //! deprecated and common vendor attribute names, see [`aliases::ALIASES`]) become request
 //! records in the key's workspace; other spans are counted and explained in `partial_success`.
 //!
-//! The body may be protobuf or JSON, gzip or not, at most 20 MiB once decompressed. Each span
-//! is mapped on its own (`span.rs`) and checked by the ingest API's own validation, then the
-//! records go to the batch writer; the answer comes after the commit.
+//! The body may be protobuf or JSON, gzip or not, at most 20 MiB once decompressed, and is
+//! counted before it is decoded: at most 10,000 spans and a million objects per export, 128
+//! attributes, events and links per span (`limits.rs`); a few exports are decoded at once
+//! (`slots.rs`). Each span is mapped on its own (`span.rs`) and checked by the ingest API's own
+//! validation, then the records go to the batch writer; the answer comes after the commit.
+//! `/v1/metrics` and `/v1/logs` answer 404 saying that only traces are received.
 
 pub mod aliases;
 mod body;
+#[doc(hidden)]
+pub mod hostile;
 mod json;
+pub mod limits;
 mod reply;
+mod slots;
 mod span;
 mod value;
 
@@ -20,13 +27,14 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::post;
-use axum::Router;
+use axum::routing::{any, post};
+use axum::{Extension, Router};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 
 pub use body::{Compression, Encoding, MAX_DECODED_BYTES};
+pub use slots::DecodeSlots;
 
 use super::api::{authenticate, read_body, submit_error};
 use super::record::NewRequest;
@@ -34,13 +42,23 @@ use super::writer::IngestHandle;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::store::batch::Pending;
-use reply::OtlpError;
+use reply::{OtlpError, Signal};
 
 /// How many refusal reasons the `partial_success` message spells out.
 const REASONS_SHOWN: usize = 5;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/traces", post(export))
+    Router::new()
+        .route("/v1/traces", post(export))
+        .route(
+            "/v1/metrics",
+            any(|headers: HeaderMap| async move { reply::not_received(Signal::Metrics, &headers) }),
+        )
+        .route(
+            "/v1/logs",
+            any(|headers: HeaderMap| async move { reply::not_received(Signal::Logs, &headers) }),
+        )
+        .layer(Extension(DecodeSlots::for_this_machine()))
 }
 
 /// What one export came to: the records to store, and the spans refused with their reasons.
@@ -117,7 +135,8 @@ fn describe(span: &Span) -> String {
     )
 }
 
-/// Decompresses, decodes and maps one export body: a 4xx for a body that cannot be read.
+/// Decompresses, counts, decodes and maps one export body: a 4xx for a body that cannot be read
+/// or passes a limit, found before anything is decoded.
 pub fn read_export(
     bytes: &[u8],
     encoding: Encoding,
@@ -125,6 +144,7 @@ pub fn read_export(
     now_ms: i64,
 ) -> Result<Mapped, ApiError> {
     let plain = body::decompress(bytes, compression, MAX_DECODED_BYTES)?;
+    limits::check(&plain, encoding)?;
     let export = body::decode(&plain, encoding)?;
     Ok(map_export(&export, now_ms))
 }
@@ -132,6 +152,7 @@ pub fn read_export(
 async fn export(
     State(engine): State<crate::query::Engine>,
     State(writer): State<IngestHandle>,
+    Extension(slots): Extension<DecodeSlots>,
     headers: HeaderMap,
     request_body: Body,
 ) -> Result<Response, OtlpError> {
@@ -150,12 +171,17 @@ async fn export(
     .map_err(fail)?;
 
     let now_ms = chrono::Utc::now().timestamp_millis();
-    // Inflating and decoding up to 20 MiB is CPU work: keep it off the async workers.
-    let mapped =
-        tokio::task::spawn_blocking(move || read_export(&bytes, encoding, compression, now_ms))
-            .await
-            .map_err(|error| fail(ApiError::internal(error)))?
-            .map_err(fail)?;
+    // Inflating and decoding up to 20 MiB is CPU work and memory: keep it off the async workers
+    // and run a few at once. The slot is held by the blocking task, so it stays taken until the
+    // work ends even when the client has gone.
+    let slot = slots.acquire().await.map_err(fail)?;
+    let mapped = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        read_export(&bytes, encoding, compression, now_ms)
+    })
+    .await
+    .map_err(|error| fail(ApiError::internal(error)))?
+    .map_err(fail)?;
 
     let summary = mapped.summary();
     if !mapped.refused.is_empty() {

@@ -1,6 +1,8 @@
 //! `POST /v1/traces`: the OTLP/HTTP receiver over the real router and a real SQLite file; the
 //! real OpenTelemetry Python SDK exporting to a listening server is in `otlp/python.rs`.
 
+mod abuse;
+mod failures;
 mod fixtures;
 mod python;
 

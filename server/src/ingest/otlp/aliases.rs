@@ -1,6 +1,7 @@
 //! The one table of span attributes Modelwatch understands: each name, the record field it
 //! feeds and how its value is converted. Current GenAI semantic-convention names come first,
-//! then deprecated ones, then common vendor names (OpenLLMetry, OpenInference, Vercel AI SDK).
+//! then deprecated ones, then common vendor names (OpenLLMetry, OpenLIT, OpenInference, the
+//! Vercel AI SDK); [`ALIASES`] says where each comes from.
 //!
 //! When a span carries several names for the same field, the first one in this table wins.
 
@@ -79,13 +80,32 @@ const fn alias(name: &'static str, field: Field, unit: Unit) -> Alias {
     Alias { name, field, unit }
 }
 
-/// Every attribute Modelwatch maps, in priority order within each field.
+/// Every attribute Modelwatch maps, in priority order within each field. Where each name comes
+/// from (the libraries' semantic-convention constants):
+/// - `gen_ai.*` without a note: the OpenTelemetry GenAI conventions (registry `gen_ai`, current
+///   or deprecated), as the official instrumentations write them;
+/// - OpenLLMetry: `opentelemetry-semantic-conventions-ai` (`SpanAttributes`: `llm.request.type`,
+///   `llm.usage.total_tokens`, `llm.is_streaming`, `gen_ai.usage.prompt_tokens` and
+///   `completion_tokens`, `gen_ai.usage.cache_read_input_tokens`, `gen_ai.usage.reasoning_tokens`;
+///   `gen_ai.request.streaming` in its instrumentations and in LiteLLM's, often as a string);
+/// - OpenLIT: `openlit.semcov.SemanticConvention` (`GEN_AI_REQUEST_IS_STREAM`
+///   `gen_ai.request.is_stream`, `GEN_AI_SERVER_TTFT` `gen_ai.server.time_to_first_token` in
+///   seconds, `gen_ai.usage.total_tokens`);
+/// - OpenInference: `openinference.semconv.trace.SpanAttributes` (`llm.model_name`,
+///   `llm.request.model_name`, `llm.response.model_name`, `llm.token_count.*`, `llm.provider`,
+///   `llm.system`);
+/// - the Vercel AI SDK's telemetry (`ai.usage.promptTokens` / `completionTokens` before v5,
+///   `ai.usage.inputTokens` / `outputTokens` / `totalTokens` / `cachedInputTokens` /
+///   `reasoningTokens` since, `ai.response.msToFirstChunk` and, before, `ai.stream.msToFirstChunk`
+///   in milliseconds, on streamed calls only).
 pub const ALIASES: &[Alias] = &[
     // The model that actually answered beats the one asked for.
     alias("gen_ai.response.model", Field::Model, Unit::Text),
     alias("llm.response.model", Field::Model, Unit::Text),
+    alias("llm.response.model_name", Field::Model, Unit::Text),
     alias("gen_ai.request.model", Field::Model, Unit::Text),
     alias("llm.request.model", Field::Model, Unit::Text),
+    alias("llm.request.model_name", Field::Model, Unit::Text),
     alias("llm.model_name", Field::Model, Unit::Text),
     alias("gen_ai.usage.input_tokens", Field::InputTokens, Unit::Count),
     alias(
@@ -95,6 +115,8 @@ pub const ALIASES: &[Alias] = &[
     ),
     alias("llm.usage.prompt_tokens", Field::InputTokens, Unit::Count),
     alias("llm.token_count.prompt", Field::InputTokens, Unit::Count),
+    alias("ai.usage.inputTokens", Field::InputTokens, Unit::Count),
+    alias("ai.usage.promptTokens", Field::InputTokens, Unit::Count),
     alias(
         "gen_ai.usage.output_tokens",
         Field::OutputTokens,
@@ -115,9 +137,16 @@ pub const ALIASES: &[Alias] = &[
         Field::OutputTokens,
         Unit::Count,
     ),
+    alias("ai.usage.outputTokens", Field::OutputTokens, Unit::Count),
+    alias(
+        "ai.usage.completionTokens",
+        Field::OutputTokens,
+        Unit::Count,
+    ),
     alias("gen_ai.usage.total_tokens", Field::TotalTokens, Unit::Count),
     alias("llm.usage.total_tokens", Field::TotalTokens, Unit::Count),
     alias("llm.token_count.total", Field::TotalTokens, Unit::Count),
+    alias("ai.usage.totalTokens", Field::TotalTokens, Unit::Count),
     alias(
         "gen_ai.usage.cache_read.input_tokens",
         Field::CachedTokens,
@@ -134,6 +163,11 @@ pub const ALIASES: &[Alias] = &[
         Unit::Count,
     ),
     alias(
+        "ai.usage.cachedInputTokens",
+        Field::CachedTokens,
+        Unit::Count,
+    ),
+    alias(
         "gen_ai.usage.reasoning.output_tokens",
         Field::ReasoningTokens,
         Unit::Count,
@@ -145,6 +179,11 @@ pub const ALIASES: &[Alias] = &[
     ),
     alias(
         "llm.token_count.completion_details.reasoning",
+        Field::ReasoningTokens,
+        Unit::Count,
+    ),
+    alias(
+        "ai.usage.reasoningTokens",
         Field::ReasoningTokens,
         Unit::Count,
     ),
@@ -175,12 +214,18 @@ pub const ALIASES: &[Alias] = &[
     ),
     alias("http.status_code", Field::HttpStatus, Unit::HttpStatus),
     alias("gen_ai.request.stream", Field::Stream, Unit::Flag),
+    alias("gen_ai.request.is_stream", Field::Stream, Unit::Flag),
+    alias("gen_ai.request.streaming", Field::Stream, Unit::Flag),
     alias("llm.is_streaming", Field::Stream, Unit::Flag),
     alias("gen_ai.provider.name", Field::Provider, Unit::Text),
     alias("gen_ai.system", Field::Provider, Unit::Text),
     alias("llm.provider", Field::Provider, Unit::Text),
     alias("llm.system", Field::Provider, Unit::Text),
 ];
+
+/// TTFT attributes that only streamed calls carry (the Vercel AI SDK sets them on `doStream`
+/// spans and has no stream flag): a span with one of them and no stream flag streamed.
+pub const STREAM_ONLY: &[&str] = &["ai.response.msToFirstChunk", "ai.stream.msToFirstChunk"];
 
 /// Operation names (from `gen_ai.operation.name` or a vendor alias) that Modelwatch renames or
 /// that say which kind of model answered: `(name, stored operation, kind)`. Names not listed

@@ -6,7 +6,9 @@
 //! refused export. So when the first decode fails on exactly that, the document is read as plain
 //! JSON, each empty value is dropped (the attribute keeps its key and has no value; a list loses
 //! that element) and it is decoded again; any other error is the answer as it is, so a broken
-//! export is never read twice.
+//! export is never read twice. The document has been counted before (`limits/json.rs`: every
+//! value of it counts), so neither the decoder's buffering of attribute values nor that
+//! `serde_json::Value` can grow past the limit on objects.
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;

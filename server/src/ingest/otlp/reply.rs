@@ -1,8 +1,9 @@
 //! What the receiver answers, in the request's encoding: an `ExportTraceServiceResponse`
 //! (with `partial_success` when spans were refused), or on failure a `google.rpc.Status`
-//! as OTLP/HTTP asks (protobuf), or its JSON form next to the API's usual `error` field.
+//! as OTLP/HTTP asks (protobuf), or its JSON form next to the API's usual `error` field; and the
+//! 404 for the OTLP signals that are not received (metrics, logs).
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceResponse,
@@ -56,10 +57,34 @@ impl OtlpError {
     }
 }
 
+/// The OTLP signals an SDK may export next to traces, which Modelwatch does not receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Metrics,
+    Logs,
+}
+
+/// `POST /v1/metrics` and `/v1/logs`: a 404 in the request's encoding that says what is received
+/// and how to stop the SDK from sending the rest (rather than the dashboard's CSRF refusal).
+pub fn not_received(signal: Signal, headers: &HeaderMap) -> Response {
+    let (name, exporter) = match signal {
+        Signal::Metrics => ("metrics", "OTEL_METRICS_EXPORTER"),
+        Signal::Logs => ("logs", "OTEL_LOGS_EXPORTER"),
+    };
+    let message = format!(
+        "Modelwatch receives OpenTelemetry traces only (POST /v1/traces); OTLP {name} are not \
+         received: set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT rather than OTEL_EXPORTER_OTLP_ENDPOINT, \
+         or turn the {name} exporter off ({exporter}=none)"
+    );
+    let encoding = super::body::answer_encoding(headers);
+    OtlpError::new(ApiError::new(StatusCode::NOT_FOUND, message), encoding).into_response()
+}
+
 /// The gRPC code that goes with an HTTP status in a `google.rpc.Status`.
 fn grpc_code(status: StatusCode) -> i32 {
     match status.as_u16() {
         401 => 16,      // UNAUTHENTICATED
+        404 => 12,      // UNIMPLEMENTED: what a gRPC server answers for a service it lacks
         429 => 8,       // RESOURCE_EXHAUSTED
         503 => 14,      // UNAVAILABLE
         400..=499 => 3, // INVALID_ARGUMENT

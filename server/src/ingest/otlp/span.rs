@@ -1,6 +1,12 @@
 //! One span to one request record: the alias table picks the attributes, the span's times and
 //! status give timing and outcome, and the record is then checked by the same
-//! [`record::validate`] as an ingest-API record, so both paths accept exactly the same data.
+//! [`record::validate`](crate::ingest::record::validate) as an ingest-API record, so both paths accept exactly the same data.
+//!
+//! Two rules are the receiver's own. A failed span without a model attribute is still a call
+//! when its name has the conventions' `{operation} {model}` form (`failure.rs`): failed calls are
+//! what monitoring is for. And a time to first token is kept only for a streamed call and only
+//! when it is below the latency: some libraries report the whole duration as TTFT for answers
+//! that did not stream, which would make Average TTFT an average latency.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -8,18 +14,12 @@ use std::fmt::Write as _;
 use opentelemetry_proto::tonic::common::v1::AnyValue;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::aliases::{self, Field, ALIASES};
-use super::value::{clip, convert, Converted};
-use crate::ingest::record::{self, limits, NewRequest, Source};
-
-/// Where a record field came from: an attribute, or a part of the span itself.
-#[derive(Clone, Copy, Debug)]
-enum Origin {
-    Attribute(&'static str),
-    Span(&'static str),
-}
+use super::aliases::{Field, ALIASES};
+use super::value::{clip, convert};
+use crate::ingest::record::{limits, NewRequest};
+use builder::{Builder, Origin};
 
 /// Why a span was not stored: not a model call at all, or a model call with bad data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +52,11 @@ pub fn to_record(
     let has_model = ALIASES
         .iter()
         .any(|alias| alias.field == Field::Model && attributes.contains_key(alias.name));
-    if !has_model {
+    // A failed call may be known by its span name alone (`chat gpt-4o-mini`).
+    let named = (!has_model && failed(span))
+        .then(|| failure::named_call(&span.name))
+        .flatten();
+    if !has_model && named.is_none() {
         let marker = [
             "gen_ai.operation.name",
             "gen_ai.provider.name",
@@ -81,6 +85,13 @@ pub fn to_record(
             .map_err(|reason| Refusal::Invalid(format!("attribute {}: {reason}", alias.name)))?;
         builder.set(alias.field, alias.name, converted);
     }
+    if let Some(call) = named {
+        let origin = Origin::Span("name");
+        builder.put("model", origin, Value::from(call.model));
+        if !builder.has(Field::Operation) {
+            builder.operation(call.operation, origin);
+        }
+    }
 
     if span.start_time_unix_nano == 0 {
         return Err(Refusal::Invalid("the span has no start time".into()));
@@ -91,6 +102,7 @@ pub fn to_record(
         Origin::Span("startTimeUnixNano"),
         Value::from(start_ms),
     );
+    let mut latency_ms = None;
     if span.end_time_unix_nano != 0 {
         let Some(nanos) = span
             .end_time_unix_nano
@@ -98,12 +110,15 @@ pub fn to_record(
         else {
             return Err(Refusal::Invalid("the span ends before it starts".into()));
         };
+        let ms = nanos as f64 / 1_000_000.0;
+        latency_ms = Some(ms);
         builder.put(
             "latency_ms",
             Origin::Span("endTimeUnixNano - startTimeUnixNano"),
-            Value::from(nanos as f64 / 1_000_000.0),
+            Value::from(ms),
         );
     }
+    builder.ttft_of_streams_only(latency_ms);
     builder.outcome(span);
     builder.request_id = format!("{trace_id}-{span_id}");
     if let Some(service) = service_name.filter(|name| !name.trim().is_empty()) {
@@ -115,6 +130,13 @@ pub fn to_record(
     builder.note("trace_id", trace_id);
     builder.note("span_id", span_id);
     builder.finish(now_ms)
+}
+
+/// Whether the span's status is ERROR.
+fn failed(span: &Span) -> bool {
+    span.status
+        .as_ref()
+        .is_some_and(|status| status.code == StatusCode::Error as i32)
 }
 
 /// The span's trace and span ids in lowercase hex, when they are valid.
@@ -134,113 +156,8 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// The ingest record being built, and where each of its fields came from.
-#[derive(Default)]
-struct Builder {
-    record: Map<String, Value>,
-    usage: Map<String, Value>,
-    metadata: Map<String, Value>,
-    /// Record field path -> the attribute (or span part) that gave it.
-    origin: Vec<(&'static str, Origin)>,
-    fields: Vec<Field>,
-    http_status: Option<(u16, &'static str)>,
-    request_id: String,
-}
-
-impl Builder {
-    fn has(&self, field: Field) -> bool {
-        self.fields.contains(&field)
-    }
-
-    fn set(&mut self, field: Field, attribute: &'static str, value: Converted) {
-        self.fields.push(field);
-        match (field, value) {
-            (Field::HttpStatus, Converted::Status(code)) => {
-                self.http_status = Some((code, attribute));
-            }
-            (Field::Operation, Converted::Text(name)) => {
-                if let Some((operation, kind)) = aliases::operation(name.trim()) {
-                    let origin = Origin::Attribute(attribute);
-                    self.put("operation", origin, Value::from(operation));
-                    if let Some(kind) = kind {
-                        self.put("model_kind", origin, Value::from(kind.as_str()));
-                    }
-                }
-            }
-            (field, value) => self.put(
-                field.record_path(),
-                Origin::Attribute(attribute),
-                value.to_json(),
-            ),
-        }
-    }
-
-    /// Puts `value` at `path` (`usage.x`, `metadata.x` or a top-level field).
-    fn put(&mut self, path: &'static str, origin: Origin, value: Value) {
-        self.origin.push((path, origin));
-        if let Some(key) = path.strip_prefix("usage.") {
-            self.usage.insert(key.to_owned(), value);
-        } else if let Some(key) = path.strip_prefix("metadata.") {
-            self.metadata.insert(key.to_owned(), value);
-        } else {
-            self.record.insert(path.to_owned(), value);
-        }
-    }
-
-    fn note(&mut self, key: &str, value: String) {
-        self.metadata.insert(key.to_owned(), Value::from(value));
-    }
-
-    /// Status and error message: a span marked ERROR is a failed call (its HTTP status when it
-    /// says so, else 500); any other span has the HTTP status attribute, or 200.
-    fn outcome(&mut self, span: &Span) {
-        let status = span.status.as_ref();
-        let failed = status.is_some_and(|status| status.code == StatusCode::Error as i32);
-        let (code, origin) = match (failed, self.http_status) {
-            (true, Some((code, attribute))) if code >= 400 => (code, Origin::Attribute(attribute)),
-            (true, _) => (500, Origin::Span("status.code")),
-            (false, Some((code, attribute))) => (code, Origin::Attribute(attribute)),
-            (false, None) => (200, Origin::Span("status.code")),
-        };
-        self.put("status", origin, Value::from(code));
-        if let Some(message) = status
-            .filter(|_| failed)
-            .map(|status| status.message.trim())
-            .filter(|message| !message.is_empty())
-        {
-            let message = clip(message, limits::ERROR_MESSAGE_CHARS - 1);
-            self.put(
-                "error_message",
-                Origin::Span("status.message"),
-                Value::from(message),
-            );
-        }
-    }
-
-    fn finish(mut self, now_ms: i64) -> Result<NewRequest, Refusal> {
-        self.record
-            .insert("request_id".to_owned(), Value::from(self.request_id));
-        if !self.usage.is_empty() {
-            self.record
-                .insert("usage".to_owned(), Value::Object(self.usage));
-        }
-        self.record
-            .insert("metadata".to_owned(), Value::Object(self.metadata));
-        let origin = self.origin;
-        record::validate(0, Value::Object(self.record), now_ms, Source::Otlp).map_err(|rejection| {
-            let field = rejection.field;
-            let message = rejection.message;
-            let reason = match origin.iter().find(|(path, _)| *path == field) {
-                Some((_, Origin::Attribute(name))) => {
-                    format!("attribute {name} ({field}): {message}")
-                }
-                Some((_, Origin::Span(part))) => format!("{field} (span {part}): {message}"),
-                None => format!("{field}: {message}"),
-            };
-            Refusal::Invalid(reason)
-        })
-    }
-}
+mod builder;
+mod failure;
 
 #[cfg(test)]
 pub(super) mod tests;

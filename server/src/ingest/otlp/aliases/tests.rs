@@ -29,13 +29,18 @@ fn span(attributes: Vec<KeyValue>) -> Span {
     }
 }
 
-fn is_model_alias(name: &str) -> bool {
+fn is_alias_of(name: &str, field: Field) -> bool {
     ALIASES
         .iter()
-        .any(|alias| alias.name == name && alias.field == Field::Model)
+        .any(|alias| alias.name == name && alias.field == field)
 }
 
-/// The record of a span carrying `name = value` (plus a model, unless `name` is one).
+fn is_model_alias(name: &str) -> bool {
+    is_alias_of(name, Field::Model)
+}
+
+/// The record of a span carrying `name = value` (plus a model, unless `name` is one, and a
+/// stream flag for a TTFT, which only streamed calls keep).
 fn record_with(attributes: &[(&str, Value)]) -> NewRequest {
     let mut pairs: Vec<KeyValue> = attributes
         .iter()
@@ -43,6 +48,10 @@ fn record_with(attributes: &[(&str, Value)]) -> NewRequest {
         .collect();
     if !attributes.iter().any(|(name, _)| is_model_alias(name)) {
         pairs.push(kv("gen_ai.request.model", text("base-model")));
+    }
+    let has = |field| attributes.iter().any(|(name, _)| is_alias_of(name, field));
+    if has(Field::Ttft) && !has(Field::Stream) {
+        pairs.push(kv("gen_ai.request.stream", Value::BoolValue(true)));
     }
     to_record(&span(pairs), Some("svc"), NOW_MS)
         .unwrap_or_else(|refusal| panic!("{attributes:?} refused: {refusal}"))
@@ -72,10 +81,14 @@ alias_tests! {
         => |r| r.model == "gpt-4o-2024-08-06";
     llm_response_model: "llm.response.model" = text("claude-answered")
         => |r| r.model == "claude-answered";
+    llm_response_model_name: "llm.response.model_name" = text("openinference-answered")
+        => |r| r.model == "openinference-answered";
     gen_ai_request_model: "gen_ai.request.model" = text("gpt-4o")
         => |r| r.model == "gpt-4o";
     llm_request_model: "llm.request.model" = text("claude-asked")
         => |r| r.model == "claude-asked";
+    llm_request_model_name: "llm.request.model_name" = text("openinference-asked")
+        => |r| r.model == "openinference-asked";
     llm_model_name: "llm.model_name" = text("openinference-model")
         => |r| r.model == "openinference-model";
 
@@ -87,6 +100,10 @@ alias_tests! {
         => |r| r.usage.input_tokens == Some(122);
     llm_token_count_prompt: "llm.token_count.prompt" = Value::IntValue(123)
         => |r| r.usage.input_tokens == Some(123);
+    ai_usage_input_tokens: "ai.usage.inputTokens" = Value::IntValue(124)
+        => |r| r.usage.input_tokens == Some(124);
+    ai_usage_prompt_tokens: "ai.usage.promptTokens" = Value::IntValue(125)
+        => |r| r.usage.input_tokens == Some(125);
 
     gen_ai_usage_output_tokens: "gen_ai.usage.output_tokens" = Value::IntValue(40)
         => |r| r.usage.output_tokens == Some(40);
@@ -96,6 +113,10 @@ alias_tests! {
         => |r| r.usage.output_tokens == Some(42);
     llm_token_count_completion: "llm.token_count.completion" = Value::DoubleValue(43.0)
         => |r| r.usage.output_tokens == Some(43);
+    ai_usage_output_tokens: "ai.usage.outputTokens" = Value::IntValue(44)
+        => |r| r.usage.output_tokens == Some(44);
+    ai_usage_completion_tokens: "ai.usage.completionTokens" = Value::IntValue(45)
+        => |r| r.usage.output_tokens == Some(45);
 
     gen_ai_usage_total_tokens: "gen_ai.usage.total_tokens" = Value::IntValue(160)
         => |r| r.usage.total_tokens == Some(160);
@@ -103,6 +124,8 @@ alias_tests! {
         => |r| r.usage.total_tokens == Some(161);
     llm_token_count_total: "llm.token_count.total" = Value::IntValue(162)
         => |r| r.usage.total_tokens == Some(162);
+    ai_usage_total_tokens: "ai.usage.totalTokens" = Value::IntValue(163)
+        => |r| r.usage.total_tokens == Some(163);
 
     gen_ai_usage_cache_read_input_tokens: "gen_ai.usage.cache_read.input_tokens" = Value::IntValue(30)
         => |r| r.usage.cached_tokens == Some(30);
@@ -110,6 +133,8 @@ alias_tests! {
         => |r| r.usage.cached_tokens == Some(31);
     llm_token_count_prompt_details_cache_read: "llm.token_count.prompt_details.cache_read" = Value::IntValue(32)
         => |r| r.usage.cached_tokens == Some(32);
+    ai_usage_cached_input_tokens: "ai.usage.cachedInputTokens" = Value::IntValue(33)
+        => |r| r.usage.cached_tokens == Some(33);
 
     gen_ai_usage_reasoning_output_tokens: "gen_ai.usage.reasoning.output_tokens" = Value::IntValue(7)
         => |r| r.usage.reasoning_tokens == Some(7);
@@ -117,6 +142,8 @@ alias_tests! {
         => |r| r.usage.reasoning_tokens == Some(8);
     llm_token_count_completion_details_reasoning: "llm.token_count.completion_details.reasoning" = Value::IntValue(9)
         => |r| r.usage.reasoning_tokens == Some(9);
+    ai_usage_reasoning_tokens: "ai.usage.reasoningTokens" = Value::IntValue(10)
+        => |r| r.usage.reasoning_tokens == Some(10);
 
     gen_ai_response_time_to_first_chunk: "gen_ai.response.time_to_first_chunk" = Value::DoubleValue(0.25)
         => |r| r.ttft_ms == Some(250);
@@ -143,6 +170,10 @@ alias_tests! {
         => |r| r.status == 503;
 
     gen_ai_request_stream: "gen_ai.request.stream" = Value::BoolValue(true)
+        => |r| r.stream;
+    gen_ai_request_is_stream: "gen_ai.request.is_stream" = Value::BoolValue(true)
+        => |r| r.stream;
+    gen_ai_request_streaming: "gen_ai.request.streaming" = text("True")
         => |r| r.stream;
     llm_is_streaming: "llm.is_streaming" = text("true")
         => |r| r.stream;
