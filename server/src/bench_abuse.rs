@@ -1,13 +1,13 @@
 //! `modelwatch bench-abuse`: what hostile clients can take from a server. Starts the real
 //! `modelwatch serve` as a child process on a fresh database, then at once: concurrent
-//! maximum-size OTLP exports of empty spans (20 MiB decoded from a few KB compressed; protobuf
-//! and JSON, gzip and deflate, each sender posting again as soon as it is answered), and
+//! maximum-size OTLP exports (protobuf and JSON, gzip and deflate; the empty-span bomb of 20 MiB
+//! decoded from a few KB compressed, and the heaviest export the limits still accept; each
+//! sender posting again as soon as it is answered), and
 //! parallel wrong-password logins for one account. Meanwhile `/healthz` is asked every 20 ms.
 //! Prints the server's peak resident memory (its `VmHWM`), the slowest health answer and how
 //! many logins reached the password check (those answered with the "wrong password" page; the
 //! others are refused by the limiter before it).
 
-use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,86 +16,67 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::config::BenchAbuseArgs;
-use crate::ingest::otlp::MAX_DECODED_BYTES;
+use crate::ingest::otlp::{hostile, Compression, Encoding};
 use crate::store;
 
 /// The attacked account.
 const EMAIL: &str = "victim@bench.local";
 
-/// One kind of hostile export.
+/// One hostile export: its encoding, its compression, and whether it is the empty-span bomb
+/// (refused by the counter) or the heaviest export the limits still accept (decoded and stored).
 #[derive(Clone, Copy, Debug)]
-enum Kind {
-    ProtobufGzip,
-    ProtobufDeflate,
-    JsonGzip,
-    JsonDeflate,
+struct Kind {
+    encoding: Encoding,
+    compression: Compression,
+    bomb: bool,
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [
-        Kind::ProtobufGzip,
-        Kind::ProtobufDeflate,
-        Kind::JsonGzip,
-        Kind::JsonDeflate,
-    ];
+    /// Every encoding and compression, as the bomb and as the heaviest accepted export.
+    fn all() -> Vec<Kind> {
+        let mut kinds = Vec::new();
+        for bomb in [true, false] {
+            for encoding in [Encoding::Protobuf, Encoding::Json] {
+                for compression in [Compression::Gzip, Compression::Deflate] {
+                    kinds.push(Kind {
+                        encoding,
+                        compression,
+                        bomb,
+                    });
+                }
+            }
+        }
+        kinds
+    }
 
-    fn content_type(self) -> &'static str {
-        match self {
-            Kind::ProtobufGzip | Kind::ProtobufDeflate => "application/x-protobuf",
-            Kind::JsonGzip | Kind::JsonDeflate => "application/json",
+    fn label(self) -> String {
+        format!(
+            "{} {:?}/{:?}",
+            if self.bomb {
+                "bomb"
+            } else {
+                "heaviest accepted"
+            },
+            self.encoding,
+            self.compression
+        )
+    }
+
+    fn body(self) -> Vec<u8> {
+        if self.bomb {
+            hostile::hostile_export(self.encoding, self.compression)
+        } else {
+            hostile::heaviest_accepted_export(self.encoding, self.compression)
         }
     }
 
     fn content_encoding(self) -> &'static str {
-        match self {
-            Kind::ProtobufGzip | Kind::JsonGzip => "gzip",
-            Kind::ProtobufDeflate | Kind::JsonDeflate => "deflate",
+        match self.compression {
+            Compression::Gzip => "gzip",
+            Compression::Deflate => "deflate",
+            Compression::Identity => "identity",
         }
     }
-}
-
-/// A protobuf export of as many empty spans as fit in the decoded size cap:
-/// `ResourceSpans { ScopeSpans { spans: [{}, {}, ...] } }`, two bytes a span.
-pub fn empty_spans_protobuf() -> Vec<u8> {
-    let spans = (MAX_DECODED_BYTES - 16) / 2;
-    let mut scope = Vec::with_capacity(spans * 2);
-    for _ in 0..spans {
-        scope.extend_from_slice(&[0x12, 0x00]);
-    }
-    let mut resource = vec![0x12];
-    prost::encoding::encode_varint(scope.len() as u64, &mut resource);
-    resource.extend_from_slice(&scope);
-    let mut export = vec![0x0a];
-    prost::encoding::encode_varint(resource.len() as u64, &mut export);
-    export.extend_from_slice(&resource);
-    export
-}
-
-/// The OTLP/JSON form of the same: `{}` for every span, three bytes a span.
-pub fn empty_spans_json() -> Vec<u8> {
-    let head = br#"{"resourceSpans":[{"scopeSpans":[{"spans":["#;
-    let tail = br#"{}]}]}]}"#;
-    let spans = (MAX_DECODED_BYTES - head.len() - tail.len()) / 3;
-    let mut body = Vec::with_capacity(MAX_DECODED_BYTES);
-    body.extend_from_slice(head);
-    for _ in 0..spans {
-        body.extend_from_slice(b"{},");
-    }
-    body.extend_from_slice(tail);
-    body
-}
-
-fn compress(plain: &[u8], gzip: bool) -> anyhow::Result<Vec<u8>> {
-    let level = flate2::Compression::best();
-    Ok(if gzip {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
-        encoder.write_all(plain)?;
-        encoder.finish()?
-    } else {
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), level);
-        encoder.write_all(plain)?;
-        encoder.finish()?
-    })
 }
 
 /// The server's peak resident memory so far, in bytes (`VmHWM`).
@@ -164,22 +145,11 @@ pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
     let idle_rss = peak_rss(pid).unwrap_or(0);
 
     let mut bodies = Vec::new();
-    let protobuf = empty_spans_protobuf();
-    let json = empty_spans_json();
-    for kind in Kind::ALL {
-        let plain = match kind {
-            Kind::ProtobufGzip | Kind::ProtobufDeflate => &protobuf,
-            Kind::JsonGzip | Kind::JsonDeflate => &json,
-        };
-        let packed = compress(plain, kind.content_encoding() == "gzip")?;
-        println!(
-            "bench-abuse: {kind:?}: {} bytes decoded, {} bytes sent",
-            plain.len(),
-            packed.len()
-        );
-        bodies.push((kind, bytes::Bytes::from(packed)));
+    for kind in Kind::all() {
+        let body = kind.body();
+        println!("bench-abuse: {}: {} bytes sent", kind.label(), body.len());
+        bodies.push((kind, bytes::Bytes::from(body)));
     }
-    drop((protobuf, json));
 
     let done = Arc::new(AtomicBool::new(false));
     let health = tokio::spawn(probe_health(client.clone(), base.clone(), done.clone()));
@@ -196,14 +166,14 @@ pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
                 let answer = client
                     .post(format!("{base}/v1/traces"))
                     .bearer_auth(&key)
-                    .header("content-type", kind.content_type())
+                    .header("content-type", kind.encoding.content_type())
                     .header("content-encoding", kind.content_encoding())
                     .body(body.clone())
                     .send()
                     .await;
                 let label = match answer {
-                    Ok(answer) => format!("{kind:?} {}", answer.status().as_u16()),
-                    Err(error) => format!("{kind:?} failed: {error}"),
+                    Ok(answer) => format!("{} {}", kind.label(), answer.status().as_u16()),
+                    Err(error) => format!("{} failed: {error}", kind.label()),
                 };
                 *answers
                     .lock()

@@ -109,16 +109,17 @@ impl AppState {
         Ok(self)
     }
 
-<<<<<<< HEAD
     /// The same state with exports ending after `stall` without progress (see
     /// `Engine::with_export_stall`).
     pub fn with_export_stall(mut self, stall: std::time::Duration) -> Self {
         self.engine = self.engine.clone().with_export_stall(stall);
-=======
+        self.backend = Arc::new(self.engine.clone());
+        self
+    }
+
     /// The same state sending webhooks through `client` (the server's webhook policy).
     pub fn with_webhooks(mut self, client: crate::alerts::webhook::client::WebhookClient) -> Self {
         self.engine = self.engine.clone().with_webhooks(client);
->>>>>>> harden-webhooks
         self.backend = Arc::new(self.engine.clone());
         self
     }

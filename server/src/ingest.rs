@@ -6,4 +6,5 @@ pub mod json_budget;
 pub mod otlp;
 pub mod parse;
 pub mod record;
+pub mod slots;
 pub mod writer;

@@ -4,11 +4,12 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Serialize;
 
 use super::parse::{self, ParseError};
 use super::record::{self, Rejection, Source};
+use super::slots::DecodeSlots;
 use super::writer::{IngestHandle, SubmitError};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -29,12 +30,15 @@ pub struct IngestReply {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/requests", post(ingest))
+    Router::new()
+        .route("/api/v1/requests", post(ingest))
+        .layer(Extension(DecodeSlots::for_this_machine("bodies")))
 }
 
 async fn ingest(
     State(engine): State<Engine>,
     State(writer): State<IngestHandle>,
+    Extension(slots): Extension<DecodeSlots>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestReply>, ApiError> {
@@ -59,7 +63,7 @@ async fn ingest(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.contains("ndjson") || value.contains("jsonlines"));
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let (pending, errors) = decode(bytes, ndjson, now_ms, owner).await?;
+    let (pending, errors) = decode(&slots, bytes, ndjson, now_ms, owner).await?;
     if pending.is_empty() {
         let rejected = errors.len();
         return Err(ApiError::new(
@@ -84,33 +88,20 @@ async fn ingest(
     }))
 }
 
-/// Bodies decoded at once; the others wait for a slot. Parsing and validating 10 MiB is tens of
-/// milliseconds of CPU on a blocking thread: bounded, so a burst of large bodies cannot take
-/// every core (or the memory of many decoded bodies at once).
-pub const CONCURRENT_DECODES: usize = 2;
-/// How long a body waits for a decode slot before it is answered 503.
-const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-static DECODE_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_DECODES);
-
 /// Splits and validates a body into records for the writer and rejections, on a blocking
 /// thread once a decode slot is free.
 async fn decode(
+    slots: &DecodeSlots,
     bytes: axum::body::Bytes,
     ndjson: bool,
     now_ms: i64,
     owner: KeyOwner,
 ) -> Result<(Vec<Pending>, Vec<Rejection>), ApiError> {
-    let busy = || {
-        ApiError::unavailable(
-            "the server is decoding other large bodies; retry shortly",
-            1,
-        )
-    };
-    let _slot = tokio::time::timeout(DECODE_WAIT, DECODE_SLOTS.acquire())
-        .await
-        .map_err(|_| busy())?
-        .map_err(|_| busy())?;
+    // Held by the blocking task: the slot stays taken until the work ends, even when the
+    // client leaves.
+    let slot = slots.acquire().await?;
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let items = parse::split(&bytes, ndjson).map_err(parse_error)?;
         let mut pending = Vec::with_capacity(items.len());
         let mut errors = Vec::new();

@@ -16,7 +16,6 @@ pub mod hostile;
 mod json;
 pub mod limits;
 mod reply;
-mod slots;
 mod span;
 mod value;
 
@@ -33,8 +32,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 
+pub use super::slots::DecodeSlots;
 pub use body::{Compression, Encoding, MAX_DECODED_BYTES};
-pub use slots::DecodeSlots;
 
 use super::api::{authenticate, read_body, submit_error};
 use super::record::NewRequest;
@@ -58,7 +57,7 @@ pub fn router() -> Router<AppState> {
             "/v1/logs",
             any(|headers: HeaderMap| async move { reply::not_received(Signal::Logs, &headers) }),
         )
-        .layer(Extension(DecodeSlots::for_this_machine()))
+        .layer(Extension(DecodeSlots::for_this_machine("exports")))
 }
 
 /// What one export came to: the records to store, and the spans refused with their reasons.

@@ -1,7 +1,8 @@
-//! How many exports are inflated, counted, decoded and mapped at once. Each takes a core and up
-//! to about 110 MB while it runs (see [`super::limits`]), so a burst of large exports waits for a
-//! slot instead of running side by side; one that waits too long is answered 503 with
-//! `Retry-After`, which OTLP exporters retry.
+//! How many bodies one ingest path decodes at once: OTLP exports are inflated, counted, decoded
+//! and mapped, ingest API bodies counted, parsed and validated. Each takes a core and up to
+//! about 110 MB while it runs (see [`super::otlp::limits`]), so a burst of large bodies waits
+//! for a slot instead of running side by side; one that waits too long is answered 503 with
+//! `Retry-After`, which exporters and clients retry.
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -14,29 +15,32 @@ use crate::http::error::ApiError;
 /// How long an export waits for a slot before it is answered 503.
 pub const SLOT_WAIT: Duration = Duration::from_secs(5);
 
-/// The decoding slots of one receiver.
+/// The decoding slots of one ingest path.
 #[derive(Clone, Debug)]
 pub struct DecodeSlots {
     semaphore: Arc<Semaphore>,
+    /// What is decoded, for the 503's message ("exports", "bodies").
+    what: &'static str,
     slots: usize,
     wait: Duration,
 }
 
 impl DecodeSlots {
-    /// `slots` decodes at once, waiting at most `wait` for one.
-    pub fn new(slots: usize, wait: Duration) -> Self {
+    /// `slots` decodes of `what` at once, waiting at most `wait` for one.
+    pub fn new(what: &'static str, slots: usize, wait: Duration) -> Self {
         let slots = slots.max(1);
         Self {
             semaphore: Arc::new(Semaphore::new(slots)),
+            what,
             slots,
             wait,
         }
     }
 
     /// One slot per core, at least two and at most four.
-    pub fn for_this_machine() -> Self {
+    pub fn for_this_machine(what: &'static str) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
-        Self::new(cores.clamp(2, 4), SLOT_WAIT)
+        Self::new(what, cores.clamp(2, 4), SLOT_WAIT)
     }
 
     /// A slot, held until the permit is dropped; a 503 when none frees up in time.
@@ -48,12 +52,13 @@ impl DecodeSlots {
             Err(_elapsed) => {
                 tracing::warn!(
                     slots = self.slots,
-                    "otlp export refused: every decode slot busy"
+                    what = self.what,
+                    "ingest refused: every decode slot busy"
                 );
                 Err(ApiError::unavailable(
                     format!(
-                        "the server is already decoding {} exports; retry in a moment",
-                        self.slots
+                        "the server is already decoding {} {}; retry in a moment",
+                        self.slots, self.what
                     ),
                     1,
                 ))
@@ -70,7 +75,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_export_waits_for_a_slot_and_gets_503_when_none_frees_up() {
-        let slots = DecodeSlots::new(1, Duration::from_millis(20));
+        let slots = DecodeSlots::new("exports", 1, Duration::from_millis(20));
         let held = slots.acquire().await.expect("the only slot");
         let refused = slots.acquire().await.expect_err("no slot left");
         assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -86,7 +91,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_export_gets_the_slot_as_soon_as_it_frees_up() {
-        let slots = DecodeSlots::new(1, Duration::from_secs(60));
+        let slots = DecodeSlots::new("exports", 1, Duration::from_secs(60));
         let held = slots.acquire().await.expect("the only slot");
         let waiting = tokio::spawn({
             let slots = slots.clone();
@@ -99,7 +104,7 @@ mod tests {
 
     #[test]
     fn this_machine_gets_two_to_four_slots() {
-        let slots = DecodeSlots::for_this_machine();
+        let slots = DecodeSlots::for_this_machine("exports");
         assert!((2..=4).contains(&slots.slots), "{}", slots.slots);
         assert_eq!(slots.wait, SLOT_WAIT);
     }
