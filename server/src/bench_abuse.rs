@@ -120,15 +120,18 @@ pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let server = Server(
-        Command::new(std::env::current_exe()?)
-            .args(["--database-url", &url, "--log-level", "error", "serve"])
-            .args(["--addr", &format!("127.0.0.1:{port}")])
-            .env("MODELWATCH_SITE_ROOT", dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start the server")?,
+        Command::new(match &args.server {
+            Some(binary) => binary.clone(),
+            None => std::env::current_exe()?,
+        })
+        .args(["--database-url", &url, "--log-level", "error", "serve"])
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .env("MODELWATCH_SITE_ROOT", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start the server")?,
     );
     let pid = server.0.id();
     let client = reqwest::Client::builder()

@@ -290,6 +290,9 @@ pub struct BenchAbuseArgs {
     /// Wrong-password logins for one account, all at once.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=10000))]
     pub logins: u64,
+    /// The `modelwatch` binary to attack (another build, to compare); this one by default.
+    #[arg(long)]
+    pub server: Option<PathBuf>,
 }
 
 /// Settings of `modelwatch serve`.

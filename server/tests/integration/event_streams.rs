@@ -7,7 +7,6 @@ use app::model::Role;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use tower::ServiceExt;
 
 use crate::helpers::{now_ms, signed_in, spawn_app, TestApp, HOST};
 
@@ -19,11 +18,7 @@ async fn open_stream(app: &TestApp, session: &str) -> axum::response::Response {
         .header("cookie", format!("mw_session={session}"))
         .body(Body::empty())
         .expect("request");
-    app.router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible")
+    app.respond(request).await
 }
 
 /// Reads `response` until its stream ends; false when it is still open after `limit`.

@@ -243,6 +243,15 @@ impl TestApp {
         }
     }
 
+    /// Sends `request` and hands back the response with its body still streaming.
+    pub async fn respond(&self, request: Request<Body>) -> axum::response::Response {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible")
+    }
+
     /// Sends a GET and hands back the response with its body still streaming.
     pub async fn get_streaming(&self, path: &str) -> axum::response::Response {
         let request = Request::get(path)
@@ -250,11 +259,7 @@ impl TestApp {
             .header("cookie", format!("mw_session={}", self.session))
             .body(Body::empty())
             .expect("request");
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible")
+        self.respond(request).await
     }
 
     async fn send(&self, request: Request<Body>) -> TestResponse {

@@ -6,7 +6,6 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 use super::support::{
     call, call_with_headers, calls_recorded, frames, get, metadata_note, proxied, read_all,
@@ -90,12 +89,7 @@ async fn embeddings_images_speech_and_transcriptions_are_recorded_in_their_units
         )
         .body(Body::from(multipart.clone()))
         .expect("request");
-    let response = app
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible");
+    let response = app.respond(request).await;
     let id = record_id(&response);
     let _ = frames(response, Instant::now()).await;
     let detail = stored(&app, &id).await;

@@ -5,7 +5,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 use super::support::{call, calls_recorded, proxied, read_all, record_id, stored};
 
@@ -22,11 +21,7 @@ async fn transcribe(app: &crate::helpers::TestApp, boundary: &str) -> axum::resp
         )
         .body(Body::from(multipart))
         .expect("request");
-    app.router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible")
+    app.respond(request).await
 }
 
 #[tokio::test]

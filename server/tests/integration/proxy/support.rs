@@ -11,7 +11,6 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use server::ingest::writer::WriterConfig;
 use server::proxy::upstreams::ProxyConfig;
-use tower::ServiceExt;
 
 use super::upstream::Upstream;
 use crate::helpers::{spawn_app_configured, TestApp};
@@ -74,11 +73,7 @@ pub(super) async fn call_with_headers(
         request = request.header(*name, *value);
     }
     let request = request.body(Body::from(body.to_string())).expect("request");
-    app.router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible")
+    app.respond(request).await
 }
 
 /// Sends `GET path` with the app's workspace key; the answer's body still streams.
@@ -87,11 +82,7 @@ pub(super) async fn get(app: &TestApp, path: &str) -> axum::response::Response {
         .header("authorization", format!("Bearer {}", app.key))
         .body(Body::empty())
         .expect("request");
-    app.router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("infallible")
+    app.respond(request).await
 }
 
 /// Sends `method path` to the listening server at `addr` exactly as written, over a plain TCP
