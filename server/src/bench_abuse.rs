@@ -155,7 +155,11 @@ pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
     }
 
     let done = Arc::new(AtomicBool::new(false));
-    let health = tokio::spawn(probe_health(client.clone(), base.clone(), done.clone()));
+    // Its own client, so a probe never waits behind the attack's connections in one pool.
+    let prober = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let health = tokio::spawn(probe_health(prober, base.clone(), done.clone()));
     let answers: Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>> = Arc::default();
     let attack_started = Instant::now();
     let mut senders = Vec::new();
