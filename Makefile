@@ -30,7 +30,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
 
 
 .PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
-        site run serve test lint fmt-check clippy clippy-server clippy-wasm unit e2e clean-site
+        site run serve test lint fmt-check check-cycles clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
 	@echo "make run   - set up, build a release and start the dashboard on http://$(ADDR)"
@@ -146,7 +146,12 @@ bench-abuse: build-server
 
 test: setup lint unit build e2e
 
-lint: fmt-check clippy
+lint: fmt-check check-cycles clippy
+
+# No two modules of the server crate may depend on each other, directly or round about
+# (ARCHITECTURE.md, layers).
+check-cycles:
+	python3 .ci/module-cycles.py
 
 fmt-check:
 	$(CARGO) fmt --all --check

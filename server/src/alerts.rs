@@ -5,5 +5,6 @@ pub mod evaluate;
 pub mod evaluator;
 pub mod measure;
 pub mod preview;
-pub mod state;
+/// The state machine lives with the domain types (the store keeps its states).
+pub use crate::domain::alert_state as state;
 pub mod webhook;

@@ -1,12 +1,11 @@
-//! Accounts on the server: password hashing, login sessions (cookie, middleware, login and
-//! logout), the login rate limit, and first-run set-up.
+//! Accounts on the server: password hashing, workspace keys, the login rate limit, and
+//! first-run set-up. The login form and the session middleware are HTTP surface
+//! (`http/login.rs`, `http/session.rs`).
 
 pub mod accounts;
 pub mod keys;
 pub mod limiter;
 pub mod password;
-pub mod routes;
-pub mod session;
 
 use sha2::{Digest, Sha256};
 

@@ -4,15 +4,12 @@ use anyhow::{bail, Context};
 use app::model::ModelKind;
 use sqlx::SqlitePool;
 
+use crate::clock::now_ms;
 use crate::config::{
     KeysCommand, ModelSetArgs, ModelsCommand, RecomputeCostArgs, UsersCommand, WorkspacesCommand,
 };
 use crate::cost::Prices;
 use crate::store;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// `modelwatch keys create|revoke`
 pub async fn keys(pool: &SqlitePool, command: KeysCommand) -> anyhow::Result<()> {

@@ -6,28 +6,19 @@
 pub mod csv;
 pub mod jsonl;
 
-use app::url_state::{query_pairs, LogsFilter, RequestIdFilter};
-use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderValue};
-use axum::response::Response;
-use axum::routing::get;
-use axum::{Extension, Router};
+use app::url_state::RequestIdFilter;
 use chrono::{Datelike, Timelike};
 use rusqlite::Connection;
 
-use crate::http::error::ApiError;
-use crate::http::AppState;
 use crate::query::logs::{by_request_id, LogScope};
 use crate::query::request_ids::RequestIds;
-use crate::query::{now_ms, Engine};
 use crate::store::logs::{each_call, StoredCall};
 use crate::store::StoreError;
 
 /// Bytes gathered before a chunk is handed to the response.
 const CHUNK_BYTES: usize = 64 * 1024;
 /// Chunks waiting for the client at most.
-const CHANNEL_CHUNKS: usize = 4;
+pub const CHANNEL_CHUNKS: usize = 4;
 /// How long an export waits for its client to take the next chunk: a client that stops
 /// reading for this long loses the download, and its thread and read transaction are freed.
 pub const STALL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -48,14 +39,14 @@ impl Format {
         }
     }
 
-    fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         match self {
             Self::Csv => "csv",
             Self::Jsonl => "jsonl",
         }
     }
 
-    fn content_type(self) -> &'static str {
+    pub fn content_type(self) -> &'static str {
         match self {
             Self::Csv => "text/csv; charset=utf-8",
             Self::Jsonl => "application/x-ndjson",
@@ -138,6 +129,21 @@ impl<S: FnMut(Vec<u8>) -> bool> Chunker<'_, S> {
 /// the receiver is gone (the client left), which stops the export. Reading rows and
 /// formatting them run on two threads (the reader hands over chunks of rows), so an export
 /// goes as fast as the slower of the two. Returns the calls read.
+/// Writes every call of `scope` in `format` to `sink` (see [`write_all`]) on a read connection
+/// of `engine`'s, in one snapshot; returns the calls read.
+pub async fn run(
+    engine: &crate::query::Engine,
+    scope: LogScope,
+    format: Format,
+    sink: impl FnMut(Vec<u8>) -> bool + Send + 'static,
+) -> Result<u64, StoreError> {
+    let ids = engine.request_ids();
+    engine
+        .reader()
+        .read(move |conn| write_all(conn, &scope, &ids, format, sink))
+        .await
+}
+
 pub fn write_all(
     conn: &Connection,
     scope: &LogScope,
@@ -183,97 +189,6 @@ pub fn write_all(
         let _ = formatter.join();
         read
     })
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/logs/export", get(export))
-}
-
-/// The export's file name: what it holds and when.
-fn file_name(scope: &LogScope, format: Format) -> String {
-    let stamp = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .map(|time| time.format("%Y%m%dT%H%MZ").to_string())
-            .unwrap_or_else(|| ms.to_string())
-    };
-    format!(
-        "modelwatch-logs-{}-{}.{}",
-        stamp(scope.calls.from_ms),
-        stamp(scope.calls.to_ms),
-        format.extension()
-    )
-}
-
-async fn export(
-    State(engine): State<Engine>,
-    State(state): State<AppState>,
-    Extension(viewer): Extension<app::model::Viewer>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let query = query.unwrap_or_default();
-    let workspace_id = crate::auth::session::readable_workspace(&viewer, &query)?;
-    let slot = state.exports.open(viewer.user_id)?;
-    let format = match query_pairs(&query)
-        .into_iter()
-        .rev()
-        .find(|(key, _)| key == "format")
-    {
-        None => Format::Csv,
-        Some((_, value)) => Format::parse(&value)
-            .ok_or_else(|| ApiError::bad_request("format: must be csv or jsonl"))?,
-    };
-    let filter =
-        LogsFilter::from_query(&query).map_err(|error| ApiError::bad_request(error.to_string()))?;
-    let (scope, _) = engine
-        .log_scope(workspace_id, &filter, now_ms())
-        .await
-        .map_err(ApiError::internal)?;
-    let name = file_name(&scope, format);
-    let (sender, mut receiver) =
-        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHANNEL_CHUNKS);
-    let stall = engine.export_stall();
-    let runtime = tokio::runtime::Handle::current();
-    tokio::spawn(async move {
-        let _slot = slot;
-        let chunks = sender.clone();
-        let result = engine
-            .export(scope, format, move |chunk| {
-                // On the export's own thread: wait for room, but not forever.
-                let sent = runtime.block_on(async {
-                    tokio::time::timeout(stall, chunks.send(Ok(Bytes::from(chunk)))).await
-                });
-                match sent {
-                    Ok(sent) => sent.is_ok(),
-                    Err(_) => {
-                        tracing::info!(
-                            stall_secs = stall.as_secs_f64(),
-                            "export ended: the client stopped reading"
-                        );
-                        false
-                    }
-                }
-            })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(%error, "export failed");
-            // Breaks the download rather than ending it as if it were complete.
-            let _ = sender
-                .send(Err(std::io::Error::other("export failed")))
-                .await;
-        }
-    });
-    let stream = futures_util::stream::poll_fn(move |context| receiver.poll_recv(context));
-    let mut response = Response::new(Body::from_stream(stream));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
 }
 
 #[cfg(test)]

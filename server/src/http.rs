@@ -2,10 +2,12 @@
 //! files) and the machine endpoints (`/healthz`, the ingest API, the OTLP/HTTP receiver and
 //! others as they land).
 
-pub mod error;
 mod events;
+pub mod export;
 mod headers;
 mod health;
+pub mod login;
+pub mod session;
 pub mod streams;
 
 use std::sync::Arc;
@@ -51,6 +53,9 @@ pub struct AppState {
     /// Exports running per user.
     #[from_ref(skip)]
     pub exports: Arc<streams::StreamCounter>,
+    /// How long an export waits for its client to take the next chunk before it ends.
+    #[from_ref(skip)]
+    pub export_stall: std::time::Duration,
 }
 
 impl AppState {
@@ -89,6 +94,7 @@ impl AppState {
                 streams::EVENT_STREAMS_PER_USER,
             ),
             exports: streams::StreamCounter::new("exports", streams::EXPORTS_PER_USER),
+            export_stall: crate::export::STALL,
         }
     }
 }
@@ -109,11 +115,10 @@ impl AppState {
         Ok(self)
     }
 
-    /// The same state with exports ending after `stall` without progress (see
-    /// `Engine::with_export_stall`).
+    /// The same state with exports ending after `stall` without progress (tests use a
+    /// second; the default is [`crate::export::STALL`]).
     pub fn with_export_stall(mut self, stall: std::time::Duration) -> Self {
-        self.engine = self.engine.clone().with_export_stall(stall);
-        self.backend = Arc::new(self.engine.clone());
+        self.export_stall = stall;
         self
     }
 
@@ -145,9 +150,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .merge(crate::ingest::api::router())
         .merge(crate::ingest::otlp::router())
-        .merge(crate::export::router())
+        .merge(export::router())
         .route("/api/v1/events", get(events::events))
-        .merge(crate::auth::routes::router())
+        .merge(crate::http::login::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -157,7 +162,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::session::sessions,
+            crate::http::session::sessions,
         ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(CompressionLayer::new())

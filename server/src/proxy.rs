@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -38,7 +38,6 @@ use self::headers::{is_hop_by_hop, upstream_headers};
 use self::request::{prepare_bounded, Prepared};
 use self::scope::{Endpoint, Scope};
 use self::upstreams::{ProxyConfig, Upstream};
-use crate::http::AppState;
 
 /// Largest request body forwarded (audio uploads included).
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
@@ -81,14 +80,23 @@ impl Proxy {
     }
 }
 
-pub fn router() -> Router<AppState> {
+/// The proxy's routes, for any router state that holds the engine, the writer and the proxy.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::query::Engine: FromRef<S>,
+    crate::ingest::writer::IngestHandle: FromRef<S>,
+    std::sync::Arc<Proxy>: FromRef<S>,
+{
     Router::new()
         .route("/proxy/v1", any(forward))
         .route("/proxy/v1/{*rest}", any(forward))
 }
 
 async fn forward(
-    State(state): State<AppState>,
+    State(engine): State<crate::query::Engine>,
+    State(writer): State<crate::ingest::writer::IngestHandle>,
+    State(proxy): State<std::sync::Arc<Proxy>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -96,11 +104,10 @@ async fn forward(
 ) -> Response {
     let started = Instant::now();
     let ts_ms = chrono::Utc::now().timestamp_millis();
-    let owner = match crate::ingest::api::authenticate(&state.engine, &headers).await {
+    let owner = match crate::ingest::api::authenticate(&engine, &headers).await {
         Ok(owner) => owner,
         Err(error) => return openai_error(error.status, "authentication_error", &error.message),
     };
-    let proxy = &state.proxy;
     let rest = uri.path().strip_prefix("/proxy/v1").unwrap_or_default();
     if let Err(reason) = scope::check_path(rest) {
         return openai_error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason);
@@ -161,7 +168,7 @@ async fn forward(
     };
     let call = prepared.model.clone().map(|model| {
         Call::new(CallStart {
-            writer: state.ingest.clone(),
+            writer: writer.clone(),
             workspace_id: owner.workspace_id,
             key_id: owner.key_id,
             model,
@@ -176,7 +183,7 @@ async fn forward(
             ts_ms,
         })
     });
-    send(proxy, upstream, method, &uri, &headers, prepared, call).await
+    send(&proxy, upstream, method, &uri, &headers, prepared, call).await
 }
 
 /// Forwards the request and turns the upstream's answer into the client's.

@@ -3,7 +3,6 @@
 pub mod analytics;
 mod backend;
 pub mod logs;
-pub mod plan;
 pub mod request_ids;
 mod settings;
 
@@ -30,8 +29,6 @@ pub struct Engine {
     ids: Arc<RequestIds>,
     /// How long a Logs page searches before answering with what it found.
     search_budget: std::time::Duration,
-    /// How long an export waits for its client to take the next chunk before it ends.
-    export_stall: std::time::Duration,
     /// For webhooks ("send test" and deliveries), under the server's webhook policy.
     webhooks: crate::alerts::webhook::client::WebhookClient,
     /// Workspace keys verified recently (ingest, OTLP and the proxy check keys through it).
@@ -47,7 +44,6 @@ impl Engine {
             reader: Reader::new(path),
             ids: Arc::new(RequestIds::new()),
             search_budget: logs::SEARCH_BUDGET,
-            export_stall: crate::export::STALL,
             webhooks: crate::alerts::webhook::client::WebhookClient::new(Default::default()),
             keys: Arc::default(),
         }
@@ -76,18 +72,6 @@ impl Engine {
         self
     }
 
-    /// The same engine with exports ending after `stall` without progress (tests use a
-    /// second; the default is [`crate::export::STALL`]).
-    pub fn with_export_stall(mut self, stall: std::time::Duration) -> Self {
-        self.export_stall = stall;
-        self
-    }
-
-    /// How long an export waits for its client before it ends.
-    pub fn export_stall(&self) -> std::time::Duration {
-        self.export_stall
-    }
-
     /// The read connections (the alert evaluator reads cells through them too).
     pub fn reader(&self) -> Arc<Reader> {
         Arc::clone(&self.reader)
@@ -107,20 +91,6 @@ impl Engine {
     pub async fn catch_up_request_ids(&self) -> Result<u64, StoreError> {
         let ids = Arc::clone(&self.ids);
         self.reader.read(move |conn| ids.catch_up(conn)).await
-    }
-
-    /// Writes every call of `scope` in `format` to `sink` (see `export::write_all`), on a
-    /// read connection of its own, in one snapshot.
-    pub async fn export(
-        &self,
-        scope: logs::LogScope,
-        format: crate::export::Format,
-        sink: impl FnMut(Vec<u8>) -> bool + Send + 'static,
-    ) -> Result<u64, StoreError> {
-        let ids = Arc::clone(&self.ids);
-        self.reader
-            .read(move |conn| crate::export::write_all(conn, &scope, &ids, format, sink))
-            .await
     }
 
     async fn workspace(&self, workspace_id: i64) -> Result<WorkspaceInfo, StoreError> {
@@ -272,9 +242,4 @@ impl Engine {
             model_options,
         })
     }
-}
-
-/// Now, in UTC milliseconds.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }

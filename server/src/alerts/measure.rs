@@ -7,7 +7,7 @@ use app::model::{Metric, RuleScope, RuleSpec, StatusFilter};
 use rusqlite::Connection;
 
 use super::evaluate::{metric_value, rollup_status_count};
-use crate::query::plan::plan;
+use crate::rollup::plan::plan;
 use crate::rollup::{Cell, Level};
 use crate::store::analytics::{self as cells, Cells, Sketches};
 use crate::store::logs::{count_calls, CallFilter, StatusMatch};

@@ -5,7 +5,7 @@ use anyhow::{bail, Context};
 use app::model::{validate_email, Role, MIN_PASSWORD_CHARS};
 use sqlx::SqlitePool;
 
-use crate::query::now_ms;
+use crate::clock::now_ms;
 use crate::store::{self, accounts::StoredUser};
 
 /// Creates `email` with `password` (or sets the password of an existing account) and gives

@@ -21,9 +21,9 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use super::streams::StreamSlot;
 use super::AppState;
 use crate::alerts::evaluator::WorkspaceEvent;
-use crate::auth::session::Session;
-use crate::http::error::ApiError;
-use crate::query::now_ms;
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::http::session::Session;
 
 /// How often an open stream checks that its session and membership still hold.
 pub const RECHECK: Duration = Duration::from_secs(2);
@@ -93,7 +93,7 @@ pub async fn events(
     Extension(session): Extension<Session>,
     RawQuery(query): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let workspace = crate::auth::session::readable_workspace(&viewer, &query.unwrap_or_default())?;
+    let workspace = crate::http::session::readable_workspace(&viewer, &query.unwrap_or_default())?;
     let slot = state.event_streams.open(viewer.user_id)?;
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

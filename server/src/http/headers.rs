@@ -16,7 +16,7 @@ const HSTS: &str = "max-age=31536000";
 
 /// The middleware.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let https = crate::auth::session::is_https(request.headers());
+    let https = crate::http::session::is_https(request.headers());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {

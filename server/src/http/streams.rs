@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 
-use super::error::ApiError;
+use crate::error::ApiError;
 
 /// Event streams (`/api/v1/events`) one user may keep open: a dashboard in each of many tabs.
 pub const EVENT_STREAMS_PER_USER: usize = 16;

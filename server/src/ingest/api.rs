@@ -1,7 +1,7 @@
 //! `POST /api/v1/requests`: the ingest API.
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
@@ -11,8 +11,7 @@ use super::parse::{self, ParseError};
 use super::record::{self, Rejection, Source};
 use super::slots::DecodeSlots;
 use super::writer::{IngestHandle, SubmitError};
-use crate::http::error::ApiError;
-use crate::http::AppState;
+use crate::error::ApiError;
 use crate::query::Engine;
 use crate::store::api_keys::KeyOwner;
 use crate::store::batch::Pending;
@@ -29,7 +28,13 @@ pub struct IngestReply {
     pub errors: Vec<Rejection>,
 }
 
-pub fn router() -> Router<AppState> {
+/// The ingest API's routes, for any router state that holds the engine and the writer.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Engine: FromRef<S>,
+    IngestHandle: FromRef<S>,
+{
     Router::new()
         .route("/api/v1/requests", post(ingest))
         .layer(Extension(DecodeSlots::for_this_machine("bodies")))

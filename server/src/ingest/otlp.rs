@@ -23,7 +23,7 @@ mod value;
 mod properties;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{any, post};
@@ -38,15 +38,20 @@ pub use body::{Compression, Encoding, MAX_DECODED_BYTES};
 use super::api::{authenticate, read_body, submit_error};
 use super::record::NewRequest;
 use super::writer::IngestHandle;
-use crate::http::error::ApiError;
-use crate::http::AppState;
+use crate::error::ApiError;
 use crate::store::batch::Pending;
 use reply::{OtlpError, Signal};
 
 /// How many refusal reasons the `partial_success` message spells out.
 const REASONS_SHOWN: usize = 5;
 
-pub fn router() -> Router<AppState> {
+/// The receiver's routes, for any router state that holds the engine and the writer.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::query::Engine: FromRef<S>,
+    IngestHandle: FromRef<S>,
+{
     Router::new()
         .route("/v1/traces", post(export))
         .route(

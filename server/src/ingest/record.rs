@@ -9,51 +9,7 @@ use app::model::{ModelKind, Usage};
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
-/// Where a record came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Api,
-    Otlp,
-    Proxy,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Api => "api",
-            Source::Otlp => "otlp",
-            Source::Proxy => "proxy",
-        }
-    }
-}
-
-/// A validated, normalised request record, ready for the batch writer.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewRequest {
-    pub request_id: String,
-    pub ts_ms: i64,
-    pub model: String,
-    /// `None`: take the catalog's kind (or `llm` for a model never seen).
-    pub kind: Option<ModelKind>,
-    /// `None`: the kind's default operation.
-    pub operation: Option<String>,
-    pub status: u16,
-    pub error_type: Option<String>,
-    pub error_message: Option<String>,
-    pub usage: Usage,
-    pub latency_ms: Option<i64>,
-    pub ttft_ms: Option<i64>,
-    pub first_byte_ms: Option<i64>,
-    pub stream: bool,
-    /// The caller's provider key, masked (never the secret itself).
-    pub api_key: Option<String>,
-    /// Free metadata (user, app, tags) as a JSON object text.
-    pub metadata: Option<String>,
-    pub upstream_request_id: Option<String>,
-    pub request_body: Option<String>,
-    pub response_body: Option<String>,
-    pub source: Source,
-}
+pub use crate::domain::record::{NewRequest, Source};
 
 /// Why one record was refused: its position in the call, the field, and the reason.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

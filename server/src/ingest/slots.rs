@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// How long an export waits for a slot before it is answered 503.
 pub const SLOT_WAIT: Duration = Duration::from_secs(5);

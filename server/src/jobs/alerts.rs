@@ -15,7 +15,7 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(error) = evaluator.evaluate_all(crate::query::now_ms()).await {
+            if let Err(error) = evaluator.evaluate_all(crate::clock::now_ms()).await {
                 tracing::error!(%error, "alert evaluation pass failed");
             }
             tokio::select! {

@@ -39,7 +39,7 @@ pub fn spawn(
                 forgotten_at = Some(Instant::now());
                 match store::workspaces::retention_by_workspace(&pool).await {
                     Ok(workspaces) => {
-                        let now_ms = crate::query::now_ms();
+                        let now_ms = crate::clock::now_ms();
                         for (workspace_id, retention_days) in workspaces {
                             engine.request_ids().forget_before(
                                 workspace_id,

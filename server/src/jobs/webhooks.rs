@@ -141,7 +141,7 @@ impl Deliverer {
         } else {
             (
                 "pending",
-                Some(crate::query::now_ms() + backoff_ms(attempts)),
+                Some(crate::clock::now_ms() + backoff_ms(attempts)),
             )
         };
         if status != "delivered" {
@@ -161,7 +161,7 @@ impl Deliverer {
             outcome.http_status(),
             outcome.error(),
             retry_at,
-            crate::query::now_ms(),
+            crate::clock::now_ms(),
         )
         .await
     }
@@ -178,7 +178,7 @@ pub fn spawn(
         let mut in_flight: Vec<JoinHandle<()>> = Vec::new();
         loop {
             in_flight.retain(|task| !task.is_finished());
-            match deliverer.start_due(crate::query::now_ms()).await {
+            match deliverer.start_due(crate::clock::now_ms()).await {
                 Ok(started) => in_flight.extend(started),
                 Err(error) => tracing::error!(%error, "webhook delivery pass failed"),
             }

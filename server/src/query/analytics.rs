@@ -11,7 +11,7 @@ use app::model::{Granularity, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoin
 use app::url_state::AnalyticsFilter;
 use rusqlite::Connection;
 
-use super::plan::{finest_needed, plan};
+use crate::rollup::plan::{finest_needed, plan};
 use crate::rollup::Level;
 use crate::store::analytics::{self as cells, Cells, Sketches};
 use crate::store::StoreError;

@@ -8,8 +8,9 @@ use app::model::{
 };
 use app::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter, HISTORY_PAGE};
 
-use super::{now_ms, Engine};
+use super::Engine;
 use crate::alerts::webhook::client::Outcome;
+use crate::clock::now_ms;
 use crate::store::alert_history::EventQuery;
 use crate::store::{self, StoreError};
 

@@ -42,29 +42,33 @@ impl Engine {
         email: &str,
         role: Role,
     ) -> anyhow::Result<AddedMember> {
-        let (user_id, new_password) = match store::accounts::user_by_email(&self.pool, email)
-            .await?
-        {
-            Some(user) => (user.id, None),
-            None => {
-                let password = crate::auth::random_password();
-                let hash = crate::auth::password::hash(password.clone()).await?;
-                let created =
-                    store::accounts::create_user(&self.pool, email, &hash, false, super::now_ms())
-                        .await?;
-                match created {
-                    Some(id) => (id, Some(password)),
-                    // Created by someone else meanwhile: use that account.
-                    None => (
-                        store::accounts::user_by_email(&self.pool, email)
-                            .await?
-                            .map(|user| user.id)
-                            .ok_or_else(|| anyhow::anyhow!("the user vanished"))?,
-                        None,
-                    ),
+        let (user_id, new_password) =
+            match store::accounts::user_by_email(&self.pool, email).await? {
+                Some(user) => (user.id, None),
+                None => {
+                    let password = crate::auth::random_password();
+                    let hash = crate::auth::password::hash(password.clone()).await?;
+                    let created = store::accounts::create_user(
+                        &self.pool,
+                        email,
+                        &hash,
+                        false,
+                        crate::clock::now_ms(),
+                    )
+                    .await?;
+                    match created {
+                        Some(id) => (id, Some(password)),
+                        // Created by someone else meanwhile: use that account.
+                        None => (
+                            store::accounts::user_by_email(&self.pool, email)
+                                .await?
+                                .map(|user| user.id)
+                                .ok_or_else(|| anyhow::anyhow!("the user vanished"))?,
+                            None,
+                        ),
+                    }
                 }
-            }
-        };
+            };
         store::accounts::set_membership(&self.pool, ws, user_id, role).await?;
         Ok(AddedMember {
             member: Member {

@@ -7,7 +7,7 @@ use app::model::{AlertEvent, AlertRule, RuleSpec};
 use sqlx::SqlitePool;
 
 use super::StoreError;
-use crate::alerts::state::{EventKind, State, TargetState};
+use crate::domain::alert_state::{EventKind, State, TargetState};
 
 fn spec_from(text: &str) -> Result<RuleSpec, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("rule spec: {error}")))

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
 use super::StoreError;
-use crate::query::plan::Segment;
+use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch, UNIT_COLUMNS};
 
 /// One stored rollup cell as read back.

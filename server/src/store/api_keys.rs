@@ -82,7 +82,7 @@ pub async fn verify_key(pool: &SqlitePool, key: &str) -> Result<Option<KeyOwner>
     };
     // The last-used time is kept to the minute: one write a minute per key at most, however
     // busy the key.
-    let now = crate::query::now_ms();
+    let now = crate::clock::now_ms();
     if last_used.is_none_or(|last| now - last >= 60_000) {
         // In the background: a write must never hold up (or block) an ingest call.
         let pool = pool.clone();

@@ -25,7 +25,7 @@ use crate::rollup::{self, Observation};
 pub struct Pending {
     pub workspace_id: i64,
     pub ingest_key_id: Option<i64>,
-    pub record: crate::ingest::record::NewRequest,
+    pub record: crate::domain::record::NewRequest,
 }
 
 /// The hour of a call: duplicates are looked for among calls of the same workspace, request id

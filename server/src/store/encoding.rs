@@ -4,7 +4,7 @@
 
 use app::model::ModelKind;
 
-use crate::ingest::record::Source;
+use crate::domain::record::Source;
 
 /// SQL giving the stored `request_id` back as text (a blob is a canonical lowercase UUID).
 pub const REQUEST_ID_TEXT: &str = "CASE typeof(request_id) WHEN 'blob' THEN lower(\

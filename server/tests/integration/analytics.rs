@@ -1,7 +1,7 @@
 //! Analytics numbers from rollups equal a recount of the raw rows, across levels and edges.
 
 use serde_json::json;
-use server::query::plan::plan;
+use server::rollup::plan::plan;
 use server::rollup::Level;
 use server::store::analytics::{Cells, Sketches};
 
@@ -10,7 +10,7 @@ use crate::helpers::{now_ms, spawn_app};
 /// KPIs of the per-model cells of `segments` (all models, or only `models`).
 async fn kpis_of(
     pool: &sqlx::SqlitePool,
-    segments: &[server::query::plan::Segment],
+    segments: &[server::rollup::plan::Segment],
     models: Option<&[i64]>,
 ) -> app::model::Kpis {
     let path = pool.connect_options().get_filename().to_path_buf();

@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// Largest export accepted, after decompression (and as sent).
 pub const MAX_DECODED_BYTES: usize = 20 * 1024 * 1024;

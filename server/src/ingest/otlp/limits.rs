@@ -15,7 +15,7 @@ mod protobuf;
 mod tests;
 
 use super::body::Encoding;
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// Spans per export (the ingest API's records per call).
 pub const MAX_SPANS: usize = 10_000;

@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use prost::Message;
 
 use super::body::Encoding;
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// The 200 answer: `rejected` spans refused for the reasons in `message`.
 pub fn accepted(encoding: Encoding, rejected: usize, message: String) -> Response {

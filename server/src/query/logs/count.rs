@@ -4,7 +4,7 @@ use app::model::StatusFilter;
 use rusqlite::Connection;
 
 use super::LogScope;
-use crate::query::plan::plan;
+use crate::rollup::plan::plan;
 use crate::rollup::{Cell, Level};
 use crate::store::analytics::{self as cells, Cells, Sketches};
 use crate::store::logs as calls;

@@ -10,10 +10,10 @@ use axum::routing::post;
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
-use super::limiter::Refused;
 use super::session::{is_https, set_cookie, Session};
+use crate::auth::limiter::Refused;
+use crate::clock::now_ms;
 use crate::http::AppState;
-use crate::query::now_ms;
 use crate::store;
 
 pub fn router() -> Router<AppState> {
@@ -139,28 +139,28 @@ async fn login(
     }
     let user = match store::accounts::user_by_email(&state.pool, &email).await {
         Ok(user) => user,
-        Err(error) => return crate::http::error::ApiError::internal(error).into_response(),
+        Err(error) => return crate::error::ApiError::internal(error).into_response(),
     };
     let stored = user.as_ref().map(|user| user.password_hash.clone());
     state.limiter.count_verification();
-    let matches = super::password::verify(form.password.clone(), stored).await;
+    let matches = crate::auth::password::verify(form.password.clone(), stored).await;
     let Some(user) = user.filter(|_| matches) else {
         tracing::info!(%address, "login refused");
         return back_to_login("invalid", &form);
     };
     state.limiter.succeeded(&email);
     let now = now_ms();
-    let token = super::random_hex(32);
+    let token = crate::auth::random_hex(32);
     let created = store::accounts::create_session(
         &state.pool,
-        &super::token_hash(&token),
+        &crate::auth::token_hash(&token),
         user.id,
         now,
         now + state.session_ttl_ms,
     )
     .await;
     if let Err(error) = created {
-        return crate::http::error::ApiError::internal(error).into_response();
+        return crate::error::ApiError::internal(error).into_response();
     }
     tracing::info!(user_id = user.id, "signed in");
     (
@@ -182,7 +182,7 @@ async fn logout(
         if let Err(error) =
             store::accounts::revoke_session(&state.pool, &session.token_hash, now_ms()).await
         {
-            return crate::http::error::ApiError::internal(error).into_response();
+            return crate::error::ApiError::internal(error).into_response();
         }
     }
     (

@@ -9,8 +9,8 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::clock::now_ms;
 use crate::http::AppState;
-use crate::query::now_ms;
 use crate::store;
 
 /// The session cookie's name.
@@ -104,11 +104,8 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 /// The workspace a machine-readable dashboard endpoint (export, events) may read for
 /// `viewer`: the query's `ws`, or their default; 400 for a malformed `ws`, 403 for a
 /// workspace that is not theirs.
-pub fn readable_workspace(
-    viewer: &Viewer,
-    query: &str,
-) -> Result<i64, crate::http::error::ApiError> {
-    use crate::http::error::ApiError;
+pub fn readable_workspace(viewer: &Viewer, query: &str) -> Result<i64, crate::error::ApiError> {
+    use crate::error::ApiError;
     let ws = app::url_state::workspace_param(query)
         .map_err(|error| ApiError::bad_request(error.to_string()))?;
     viewer
