@@ -39,13 +39,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         );
     }
     let url = format!("sqlite://{}", db_path.display());
-    let pool = store::open(&url).await?;
-    let key = store::api_keys::create_key(&pool, 1, "bench", chrono::Utc::now().timestamp_millis())
+    let storage = store::open(&url).await?;
+    let key = storage
+        .create_key(1, "bench", chrono::Utc::now().timestamp_millis())
         .await?;
-    let (ingest, writer_task) = writer::spawn(&url, WriterConfig::default())?;
+    let (ingest, writer_task) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(pool.clone(), ingest, "target/site", addr);
+    let state = AppState::new(storage.clone(), ingest, "target/site", addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crate::serve::serve_until(
         listener,
@@ -123,13 +124,9 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let _ = stop.send(());
     server.await??;
     let _ = writer_task.await;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&pool)
-        .await?;
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
-        .fetch_one(&pool)
-        .await?;
-    pool.close().await;
+    storage.checkpoint().await?;
+    let rows = storage.call_count(false).await?;
+    storage.close().await;
 
     let bytes = database_bytes(&db_path);
     let records = sent.load(Ordering::Relaxed);

@@ -108,14 +108,12 @@ impl Drop for Server {
 pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("cannot create a temporary folder")?;
     let url = format!("sqlite://{}", dir.path().join("abuse.db").display());
-    let pool = store::open(&url).await?;
+    let storage = store::open(&url).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    let key = store::api_keys::create_key(&pool, 1, "bench", now)
-        .await?
-        .key;
+    let key = storage.create_key(1, "bench", now).await?.key;
     let hash = crate::auth::password::hash("the right password".into()).await?;
-    store::accounts::create_user(&pool, EMAIL, &hash, false, now).await?;
-    pool.close().await;
+    storage.create_user(EMAIL, &hash, false, now).await?;
+    storage.close().await;
 
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");

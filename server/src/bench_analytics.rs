@@ -21,20 +21,16 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// Runs the benchmark against `database_url` and prints one line per case and a summary.
 pub async fn run(database_url: &str, args: &BenchAnalyticsArgs) -> anyhow::Result<()> {
-    let pool = store::open(database_url).await?;
+    let storage = store::open(database_url).await?;
     // A database from before the all-models cells gets them now, as the server would at start.
     let started = Instant::now();
-    let mut conn = store::batch::open_connection(&store::database_path(database_url)?)?;
-    let rebuilt = store::backfill::all_models_cells(&mut conn)?;
-    drop(conn);
-    if rebuilt > 0 {
-        println!(
-            "rebuilt {rebuilt} all-models cells in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    let latest: Option<i64> = sqlx::query_scalar("SELECT max(bucket_ms) FROM rollup_1m")
-        .fetch_one(&pool)
+    drop(storage.batch_writer()?);
+    println!(
+        "opened the batch writer (derived cells brought up to date) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let latest = storage
+        .newest_cell_ms()
         .await
         .context("cannot read the newest minute cell")?;
     // The ranges end just after the newest data, so short ranges are not empty.
@@ -42,12 +38,8 @@ pub async fn run(database_url: &str, args: &BenchAnalyticsArgs) -> anyhow::Resul
         .now_ms
         .or(latest.map(|bucket| bucket + 60_000))
         .context("the database has no calls: run `modelwatch bench --dir` first")?;
-    let models: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM models WHERE workspace_id = ? ORDER BY id")
-            .bind(DEFAULT_WORKSPACE_ID)
-            .fetch_all(&pool)
-            .await?;
-    let engine = Engine::new(pool);
+    let models = store::samples::model_names(storage.as_ref(), DEFAULT_WORKSPACE_ID).await?;
+    let engine = Engine::new(storage);
     let model_sets: Vec<(&str, Vec<String>)> = vec![
         ("all", Vec::new()),
         ("1 model", models.iter().take(1).cloned().collect()),

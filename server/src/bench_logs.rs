@@ -39,35 +39,24 @@ fn summary(samples: &mut [f64]) -> (f64, f64, f64) {
 
 /// Runs the benchmark against `database_url` and prints the numbers.
 pub async fn run(database_url: &str, args: &BenchLogsArgs) -> anyhow::Result<()> {
-    let pool = store::open(database_url).await?;
-    let latest: Option<i64> =
-        sqlx::query_scalar("SELECT max(ts_ms) FROM requests WHERE workspace_id = ?")
-            .bind(DEFAULT_WORKSPACE_ID)
-            .fetch_one(&pool)
-            .await?;
+    let storage = store::open(database_url).await?;
+    let latest = storage.newest_call_ms(DEFAULT_WORKSPACE_ID).await?;
     let now_ms = args
         .now_ms
         .or(latest.map(|ts| ts + 1))
         .context("the database has no calls: run `modelwatch bench --dir` first")?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM requests")
-        .fetch_one(&pool)
-        .await?;
-    let models: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM models WHERE workspace_id = ? ORDER BY id")
-            .bind(DEFAULT_WORKSPACE_ID)
-            .fetch_all(&pool)
-            .await?;
+    let total = storage.call_count(false).await?;
+    let models = store::samples::model_names(storage.as_ref(), DEFAULT_WORKSPACE_ID).await?;
     println!("{total} calls, {} models", models.len());
-    let engine = Engine::new(pool.clone());
+    let engine = Engine::new(storage.clone());
 
     // The export first, so its peak memory is not mixed with the request-ID index's.
-    let export_from: Option<i64> = sqlx::query_scalar(
-        "SELECT ts_ms FROM requests WHERE workspace_id = ? ORDER BY ts_ms DESC LIMIT 1 OFFSET ?",
-    )
-    .bind(DEFAULT_WORKSPACE_ID)
-    .bind(args.export_rows.saturating_sub(1) as i64)
-    .fetch_optional(&pool)
-    .await?;
+    let export_from = storage
+        .nth_newest_call_ms(
+            DEFAULT_WORKSPACE_ID,
+            args.export_rows.saturating_sub(1) as i64,
+        )
+        .await?;
     let export_filter = LogsFilter {
         range: TimeRange::Custom {
             from_ms: export_from.unwrap_or(now_ms - 14 * 86_400_000),
@@ -130,12 +119,10 @@ pub async fn run(database_url: &str, args: &BenchLogsArgs) -> anyhow::Result<()>
     );
 
     let range = TimeRange::Preset(RangePreset::Last14Days);
-    let some_id: String = sqlx::query_scalar(&format!(
-        "SELECT {} FROM requests ORDER BY id DESC LIMIT 1 OFFSET 123456",
-        store::encoding::REQUEST_ID_TEXT
-    ))
-    .fetch_one(&pool)
-    .await?;
+    let some_id = storage
+        .request_id_at(123_456)
+        .await?
+        .context("the database has fewer than 123,457 calls")?;
     let prefix: String = some_id.chars().take(8).collect();
     let one = models.first().cloned().unwrap_or_default();
     let three: Vec<String> = models.iter().take(3).cloned().collect();
@@ -255,14 +242,10 @@ pub async fn run(database_url: &str, args: &BenchLogsArgs) -> anyhow::Result<()>
     }
 
     // Request-ID lookups as the side panel makes them: random stored IDs and missing ones.
-    let stored: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT {} FROM requests WHERE id IN (SELECT abs(random()) % (SELECT max(id) FROM requests) + 1 FROM generate_series(1, ?))",
-        store::encoding::REQUEST_ID_TEXT
-    ))
-    .bind(args.lookups as i64)
-    .fetch_all(&pool)
-    .await
-    .or_else(|_| -> Result<Vec<String>, sqlx::Error> { Ok(vec![some_id.clone()]) })?;
+    let stored = storage
+        .random_request_ids(args.lookups as i64)
+        .await
+        .unwrap_or_else(|_| vec![some_id.clone()]);
     for (label, found) in [("found", true), ("not found", false)] {
         let mut samples = Vec::with_capacity(args.lookups);
         let mut hits = 0;

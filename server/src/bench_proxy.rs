@@ -54,10 +54,11 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
     let upstream = start_upstream(shape).await?;
     let temp = tempfile::tempdir().context("cannot create a temporary folder")?;
     let url = format!("sqlite://{}", temp.path().join("bench.db").display());
-    let pool = store::open(&url).await?;
-    let key = store::api_keys::create_key(&pool, 1, "bench", chrono::Utc::now().timestamp_millis())
+    let storage = store::open(&url).await?;
+    let key = storage
+        .create_key(1, "bench", chrono::Utc::now().timestamp_millis())
         .await?;
-    let (ingest, _writer) = writer::spawn(&url, WriterConfig::default())?;
+    let (ingest, _writer) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let config = ProxyConfig::parse(
@@ -66,7 +67,7 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
         ),
         |_| None,
     )?;
-    let state = AppState::new(pool.clone(), ingest, "target/site", addr).with_proxy(config)?;
+    let state = AppState::new(storage.clone(), ingest, "target/site", addr).with_proxy(config)?;
     tokio::spawn(crate::serve::serve_until(
         listener,
         state,
@@ -166,11 +167,7 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
     let expected = (args.streams * (args.rounds + 1)) as i64;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let recorded: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM requests WHERE ttft_ms IS NOT NULL AND total_tokens IS NOT NULL",
-        )
-        .fetch_one(&pool)
-        .await?;
+        let recorded = storage.call_count(true).await?;
         if recorded == expected {
             println!("bench-proxy: all {recorded} proxied calls recorded with TTFT and usage");
             break;

@@ -2,24 +2,23 @@
 
 use anyhow::{bail, Context};
 use app::model::ModelKind;
-use sqlx::SqlitePool;
 
 use crate::clock::now_ms;
 use crate::config::{
     KeysCommand, ModelSetArgs, ModelsCommand, RecomputeCostArgs, UsersCommand, WorkspacesCommand,
 };
 use crate::cost::Prices;
-use crate::store;
+use crate::store::Storage;
 
 /// `modelwatch keys create|revoke`
-pub async fn keys(pool: &SqlitePool, command: KeysCommand) -> anyhow::Result<()> {
+pub async fn keys(storage: &dyn Storage, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create { workspace, name } => {
-            let workspace_id =
-                store::workspaces::find_or_create_workspace(pool, &workspace, now_ms())
-                    .await
-                    .context("cannot create the workspace")?;
-            let key = store::api_keys::create_key(pool, workspace_id, &name, now_ms()).await?;
+            let workspace_id = storage
+                .find_or_create_workspace(&workspace, now_ms())
+                .await
+                .context("cannot create the workspace")?;
+            let key = storage.create_key(workspace_id, &name, now_ms()).await?;
             println!("{}", key.key);
             eprintln!(
                 "created key {:?} for workspace {workspace:?}; it is shown only this once",
@@ -28,7 +27,7 @@ pub async fn keys(pool: &SqlitePool, command: KeysCommand) -> anyhow::Result<()>
             Ok(())
         }
         KeysCommand::Revoke { key } => {
-            let revoked = store::api_keys::revoke_key(pool, &key, now_ms()).await?;
+            let revoked = storage.revoke_key(&key, now_ms()).await?;
             if revoked == 0 {
                 bail!("no active key matches {key:?}");
             }
@@ -39,7 +38,7 @@ pub async fn keys(pool: &SqlitePool, command: KeysCommand) -> anyhow::Result<()>
 }
 
 /// `modelwatch models set`
-pub async fn models(pool: &SqlitePool, command: ModelsCommand) -> anyhow::Result<()> {
+pub async fn models(storage: &dyn Storage, command: ModelsCommand) -> anyhow::Result<()> {
     let ModelsCommand::Set(args) = command;
     let kind = ModelKind::parse(&args.kind).with_context(|| {
         format!(
@@ -48,10 +47,11 @@ pub async fn models(pool: &SqlitePool, command: ModelsCommand) -> anyhow::Result
         )
     })?;
     let prices = prices(&args)?;
-    let workspace_id =
-        store::workspaces::find_or_create_workspace(pool, &args.workspace, now_ms()).await?;
-    let mut conn = pool.acquire().await?;
-    store::catalog::upsert_model(&mut conn, workspace_id, &args.name, kind, &prices, now_ms())
+    let workspace_id = storage
+        .find_or_create_workspace(&args.workspace, now_ms())
+        .await?;
+    storage
+        .upsert_model(workspace_id, &args.name, kind, &prices, now_ms())
         .await?;
     eprintln!(
         "model {:?} in workspace {:?} saved; new calls are priced within 30 s, use recompute-cost for stored ones",
@@ -90,7 +90,7 @@ fn prices(args: &ModelSetArgs) -> anyhow::Result<Prices> {
 }
 
 /// `modelwatch recompute-cost`
-pub async fn recompute_cost(pool: &SqlitePool, args: RecomputeCostArgs) -> anyhow::Result<()> {
+pub async fn recompute_cost(storage: &dyn Storage, args: RecomputeCostArgs) -> anyhow::Result<()> {
     let since = chrono::DateTime::parse_from_rfc3339(&args.since)
         .with_context(|| {
             format!(
@@ -99,10 +99,11 @@ pub async fn recompute_cost(pool: &SqlitePool, args: RecomputeCostArgs) -> anyho
             )
         })?
         .timestamp_millis();
-    let workspace_id = store::workspaces::find_workspace_id(pool, &args.workspace)
+    let workspace_id = storage
+        .find_workspace_id(&args.workspace)
         .await?
         .with_context(|| format!("no workspace named {:?}", args.workspace))?;
-    let report = store::costs::recompute(pool, workspace_id, since).await?;
+    let report = storage.recompute(workspace_id, since).await?;
     eprintln!(
         "recomputed the cost of {} calls from {} and {} rollup cells",
         report.requests, report.from, report.cells
@@ -111,12 +112,13 @@ pub async fn recompute_cost(pool: &SqlitePool, args: RecomputeCostArgs) -> anyho
 }
 
 /// `modelwatch workspaces set-retention`
-pub async fn workspaces(pool: &SqlitePool, command: WorkspacesCommand) -> anyhow::Result<()> {
+pub async fn workspaces(storage: &dyn Storage, command: WorkspacesCommand) -> anyhow::Result<()> {
     let WorkspacesCommand::SetRetention { workspace, days } = command;
-    let workspace_id = store::workspaces::find_workspace_id(pool, &workspace)
+    let workspace_id = storage
+        .find_workspace_id(&workspace)
         .await?
         .with_context(|| format!("no workspace named {workspace:?}"))?;
-    store::workspaces::set_retention_days(pool, workspace_id, days).await?;
+    storage.set_retention(workspace_id, days).await?;
     eprintln!(
         "workspace {workspace:?} keeps raw calls for {days} days from the next retention pass"
     );
@@ -124,7 +126,7 @@ pub async fn workspaces(pool: &SqlitePool, command: WorkspacesCommand) -> anyhow
 }
 
 /// `modelwatch users ...`
-pub async fn users(pool: &SqlitePool, command: UsersCommand) -> anyhow::Result<()> {
+pub async fn users(storage: &dyn Storage, command: UsersCommand) -> anyhow::Result<()> {
     let UsersCommand::Add {
         email,
         admin,
@@ -141,8 +143,8 @@ pub async fn users(pool: &SqlitePool, command: UsersCommand) -> anyhow::Result<(
     } else {
         app::model::Role::parse(&role).unwrap_or(app::model::Role::Viewer)
     };
-    let user =
-        crate::auth::accounts::add_user(pool, &email, &password, admin, &workspace, role).await?;
+    let user = crate::auth::accounts::add_user(storage, &email, &password, admin, &workspace, role)
+        .await?;
     println!(
         "{} is {} of workspace {workspace}",
         user.email,

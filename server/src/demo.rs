@@ -50,34 +50,27 @@ where
 
 /// `modelwatch demo`: prices the demo catalog and fills `args.workspace` through `writer`.
 pub async fn run(
-    pool: &sqlx::SqlitePool,
+    storage: &dyn crate::store::Storage,
     writer: &crate::ingest::writer::IngestHandle,
     args: &crate::config::DemoArgs,
 ) -> anyhow::Result<u64> {
     use crate::ingest::record::{validate, Source};
-    use crate::store::{self, batch::Pending};
+    use crate::store::Pending;
 
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let workspace_id =
-        store::workspaces::find_or_create_workspace(pool, &args.workspace, now_ms).await?;
-    if args.if_empty && store::requests::has_requests(pool, workspace_id).await? {
+    let workspace_id = storage
+        .find_or_create_workspace(&args.workspace, now_ms)
+        .await?;
+    if args.if_empty && storage.has_requests(workspace_id).await? {
         tracing::info!(workspace = %args.workspace, "workspace already has data; demo skipped");
         return Ok(0);
     }
-    let mut conn = pool.acquire().await?;
     for model in &MODELS {
         let kind = app::model::ModelKind::parse(model.kind).unwrap_or(app::model::ModelKind::Llm);
-        store::catalog::upsert_model(
-            &mut conn,
-            workspace_id,
-            model.name,
-            kind,
-            &model.prices,
-            now_ms,
-        )
-        .await?;
+        storage
+            .upsert_model(workspace_id, model.name, kind, &model.prices, now_ms)
+            .await?;
     }
-    drop(conn);
 
     let start_ms = now_ms - i64::from(args.days) * 86_400_000;
     let total = generate(

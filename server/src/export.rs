@@ -6,13 +6,13 @@
 pub mod csv;
 pub mod jsonl;
 
+use crate::store::reads::Snapshot;
 use app::url_state::RequestIdFilter;
 use chrono::{Datelike, Timelike};
-use rusqlite::Connection;
 
 use crate::query::logs::{by_request_id, LogScope};
 use crate::query::request_ids::RequestIds;
-use crate::store::logs::{each_call, StoredCall};
+use crate::store::reads::StoredCall;
 use crate::store::StoreError;
 
 /// Bytes gathered before a chunk is handed to the response.
@@ -140,12 +140,12 @@ pub async fn run(
     let ids = engine.request_ids();
     engine
         .reader()
-        .read(move |conn| write_all(conn, &scope, &ids, format, sink))
+        .read(move |snapshot| write_all(snapshot, &scope, &ids, format, sink))
         .await
 }
 
 pub fn write_all(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     scope: &LogScope,
     ids: &RequestIds,
     format: Format,
@@ -177,13 +177,13 @@ pub fn write_all(
             chunker.finish();
         });
         let read = if let Some(RequestIdFilter::Exact(id)) = &scope.request_id {
-            by_request_id(conn, &scope.calls, ids, id).map(|calls| {
+            by_request_id(snapshot, &scope.calls, ids, id).map(|calls| {
                 let count = calls.len() as u64;
                 let _ = rows.send(calls);
                 count
             })
         } else {
-            each_call(conn, &scope.calls, |calls| Ok(rows.send(calls).is_ok()))
+            snapshot.each_call(&scope.calls, &mut |calls| Ok(rows.send(calls).is_ok()))
         };
         drop(rows);
         let _ = formatter.join();

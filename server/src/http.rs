@@ -19,7 +19,6 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::SqlitePool;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -31,8 +30,8 @@ use crate::query::Engine;
 pub struct AppState {
     /// Where the front end lives and how it is named; Leptos reads it from the state.
     pub leptos_options: LeptosOptions,
-    /// The database.
-    pub pool: SqlitePool,
+    /// The database, behind the storage seam.
+    pub storage: crate::store::SharedStorage,
     /// The engine, as the UI's server functions see it.
     pub backend: SharedBackend,
     /// The batch writer every ingest path feeds.
@@ -61,7 +60,7 @@ pub struct AppState {
 impl AppState {
     /// The state for a server whose built front end is in `site_root`.
     pub fn new(
-        pool: SqlitePool,
+        storage: crate::store::SharedStorage,
         ingest: IngestHandle,
         site_root: &str,
         addr: std::net::SocketAddr,
@@ -73,12 +72,12 @@ impl AppState {
             .site_addr(addr)
             .env(leptos::config::Env::PROD)
             .build();
-        let engine = Engine::new(pool.clone());
+        let engine = Engine::new(storage.clone());
         let backend: SharedBackend = Arc::new(engine.clone());
         let (alert_events, _) = tokio::sync::broadcast::channel(256);
         Self {
             leptos_options,
-            pool,
+            storage,
             backend,
             ingest,
             engine,

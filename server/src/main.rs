@@ -30,21 +30,25 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(database_url = %store::url::redact(url), "migrations applied");
             Ok(())
         }
-        Command::Keys(command) => server::commands::keys(&store::open(url).await?, command).await,
-        Command::Users(command) => server::commands::users(&store::open(url).await?, command).await,
+        Command::Keys(command) => {
+            server::commands::keys(store::open(url).await?.as_ref(), command).await
+        }
+        Command::Users(command) => {
+            server::commands::users(store::open(url).await?.as_ref(), command).await
+        }
         Command::Models(command) => {
-            server::commands::models(&store::open(url).await?, command).await
+            server::commands::models(store::open(url).await?.as_ref(), command).await
         }
         Command::Workspaces(command) => {
-            server::commands::workspaces(&store::open(url).await?, command).await
+            server::commands::workspaces(store::open(url).await?.as_ref(), command).await
         }
         Command::RecomputeCost(args) => {
-            server::commands::recompute_cost(&store::open(url).await?, args).await
+            server::commands::recompute_cost(store::open(url).await?.as_ref(), args).await
         }
         Command::Demo(args) => {
-            let pool = store::open(url).await?;
-            let (ingest, writer_task) = writer::spawn(url, WriterConfig::default())?;
-            let result = server::demo::run(&pool, &ingest, &args).await;
+            let storage = store::open(url).await?;
+            let (ingest, writer_task) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
+            let result = server::demo::run(storage.as_ref(), &ingest, &args).await;
             drop(ingest);
             writer_task.await.context("the ingest writer failed")?;
             result.map(|_| ())

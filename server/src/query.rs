@@ -8,13 +8,11 @@ mod settings;
 
 use std::sync::Arc;
 
+use self::request_ids::RequestIds;
+use crate::store::reads::SharedReads;
+use crate::store::{SharedStorage, StoreError};
 use app::model::{AnalyticsReport, LogDetail, LogPage, WorkspaceInfo};
 use app::url_state::{AnalyticsFilter, LogsFilter};
-use sqlx::SqlitePool;
-
-use self::request_ids::RequestIds;
-use crate::store::reader::Reader;
-use crate::store::{self, StoreError};
 
 /// The workspace every dashboard user sees until accounts and sessions land.
 pub const DEFAULT_WORKSPACE_ID: i64 = 1;
@@ -24,8 +22,8 @@ const DAY_MS: i64 = 86_400_000;
 /// The engine behind the dashboard's server functions.
 #[derive(Clone)]
 pub struct Engine {
-    pool: SqlitePool,
-    reader: Arc<Reader>,
+    storage: SharedStorage,
+    reader: SharedReads,
     ids: Arc<RequestIds>,
     /// How long a Logs page searches before answering with what it found.
     search_budget: std::time::Duration,
@@ -36,12 +34,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine reading from `pool` (and, for heavy reads, from its file directly).
-    pub fn new(pool: SqlitePool) -> Self {
-        let path = pool.connect_options().get_filename().to_path_buf();
+    /// An engine answering from `storage`.
+    pub fn new(storage: SharedStorage) -> Self {
         Self {
-            pool,
-            reader: Reader::new(path),
+            reader: storage.reads(),
+            storage,
             ids: Arc::new(RequestIds::new()),
             search_budget: logs::SEARCH_BUDGET,
             webhooks: crate::alerts::webhook::client::WebhookClient::new(Default::default()),
@@ -72,14 +69,14 @@ impl Engine {
         self
     }
 
-    /// The read connections (the alert evaluator reads cells through them too).
-    pub fn reader(&self) -> Arc<Reader> {
+    /// The read snapshots (the alert evaluator reads cells through them too).
+    pub fn reader(&self) -> SharedReads {
         Arc::clone(&self.reader)
     }
 
-    /// The database.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The storage.
+    pub fn storage(&self) -> &SharedStorage {
+        &self.storage
     }
 
     /// The in-memory request-ID index (the catch-up job keeps it current).
@@ -90,11 +87,14 @@ impl Engine {
     /// Brings the request-ID index up to date with the table; returns the rows added.
     pub async fn catch_up_request_ids(&self) -> Result<u64, StoreError> {
         let ids = Arc::clone(&self.ids);
-        self.reader.read(move |conn| ids.catch_up(conn)).await
+        self.reader
+            .read(move |snapshot| ids.catch_up(snapshot))
+            .await
     }
 
     async fn workspace(&self, workspace_id: i64) -> Result<WorkspaceInfo, StoreError> {
-        store::workspaces::workspace_by_id(&self.pool, workspace_id)
+        self.storage
+            .workspace_by_id(workspace_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("workspace {workspace_id} is missing")))
     }
@@ -109,8 +109,14 @@ impl Engine {
         let retention_days = self.workspace(workspace_id).await?.retention_days;
         let minute_cutoff = now_ms - i64::from(retention_days) * DAY_MS;
         self.reader
-            .read(move |conn| {
-                crate::alerts::preview::preview(conn, workspace_id, &spec, now_ms, minute_cutoff)
+            .read(move |snapshot| {
+                crate::alerts::preview::preview(
+                    snapshot,
+                    workspace_id,
+                    &spec,
+                    now_ms,
+                    minute_cutoff,
+                )
             })
             .await
     }
@@ -126,8 +132,8 @@ impl Engine {
         let filter = filter.clone();
         let scope = self
             .reader
-            .read(move |conn| {
-                logs::LogScope::resolve(conn, workspace_id, &filter, now_ms, retention_days)
+            .read(move |snapshot| {
+                logs::LogScope::resolve(snapshot, workspace_id, &filter, now_ms, retention_days)
             })
             .await?;
         Ok((scope, retention_days))
@@ -148,9 +154,9 @@ impl Engine {
         let ids = Arc::clone(&self.ids);
         let (page, matching) = tokio::try_join!(
             self.reader
-                .read(move |conn| logs::page(conn, &page_scope, &ids, budget)),
+                .read(move |snapshot| logs::page(snapshot, &page_scope, &ids, budget)),
             self.reader
-                .read(move |conn| logs::matching(conn, &count_scope)),
+                .read(move |snapshot| logs::matching(snapshot, &count_scope)),
         )?;
         let matching = match (&scope.request_id, matching) {
             (Some(app::url_state::RequestIdFilter::Exact(_)), _) => Some(page.rows.len() as i64),
@@ -181,12 +187,13 @@ impl Engine {
         let retention_days = self.workspace(workspace_id).await?.retention_days;
         let ids = Arc::clone(&self.ids);
         self.reader
-            .read(move |conn| {
-                let models = store::analytics::models(conn, workspace_id)?
+            .read(move |snapshot| {
+                let models = snapshot
+                    .models(workspace_id)?
                     .into_iter()
                     .map(|model| (model.id, model.option.name))
                     .collect();
-                let filter = store::logs::CallFilter {
+                let filter = crate::store::reads::CallFilter {
                     workspace_id,
                     from_ms: now_ms - i64::from(retention_days) * DAY_MS,
                     // Timestamps may run a little ahead of the server's clock.
@@ -195,7 +202,7 @@ impl Engine {
                     status: None,
                     id_prefix: None,
                 };
-                logs::detail(conn, &filter, &ids, &models, &request_id)
+                logs::detail(snapshot, &filter, &ids, &models, &request_id)
             })
             .await
     }
@@ -213,8 +220,8 @@ impl Engine {
         let filter = filter.clone();
         let (scope, model_options) = self
             .reader
-            .read(move |conn| {
-                analytics::Scope::resolve(conn, workspace_id, &filter, now_ms, minute_cutoff_ms)
+            .read(move |snapshot| {
+                analytics::Scope::resolve(snapshot, workspace_id, &filter, now_ms, minute_cutoff_ms)
             })
             .await?;
         // Three independent reads on their own connections, in parallel.
@@ -223,11 +230,11 @@ impl Engine {
             (Arc::clone(&scope), Arc::clone(&scope), Arc::clone(&scope));
         let (series, (models, kinds, kpis), previous) = tokio::try_join!(
             self.reader
-                .read(move |conn| analytics::chart(conn, &chart_scope)),
+                .read(move |snapshot| analytics::chart(snapshot, &chart_scope)),
             self.reader
-                .read(move |conn| analytics::table(conn, &table_scope)),
+                .read(move |snapshot| analytics::table(snapshot, &table_scope)),
             self.reader
-                .read(move |conn| analytics::previous(conn, &previous_scope)),
+                .read(move |snapshot| analytics::previous(snapshot, &previous_scope)),
         )?;
         Ok(AnalyticsReport {
             from_ms: scope.from_ms,

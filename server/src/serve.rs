@@ -26,10 +26,10 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let pool = store::open(&global.database_url)
+    let storage = store::open(&global.database_url)
         .await
         .context("cannot start: the database is not usable")?;
-    let (ingest, writer) = ingest::writer::spawn(&global.database_url, WriterConfig::default())
+    let (ingest, writer) = ingest::writer::spawn(storage.as_ref(), WriterConfig::default())
         .context("cannot start the ingest writer")?;
     let listener = TcpListener::bind(args.addr)
         .await
@@ -43,7 +43,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if !webhook_policy.is_default() {
         tracing::info!(policy = ?webhook_policy, "webhooks may also reach the allowed internal targets");
     }
-    let state = AppState::new(pool.clone(), ingest, &site_root, addr)
+    let state = AppState::new(storage.clone(), ingest, &site_root, addr)
         .with_logs_search_budget(Duration::from_millis(args.logs_search_budget_ms))
         .with_session_hours(args.session_hours)
         .with_webhooks(WebhookClient::new(webhook_policy));
@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         Some(config) => state.with_proxy(config)?,
         None => state,
     };
-    if let Some(password) = crate::auth::accounts::first_admin(&pool, &args.admin_email)
+    if let Some(password) = crate::auth::accounts::first_admin(storage.as_ref(), &args.admin_email)
         .await
         .context("cannot create the first administrator")?
     {
@@ -64,20 +64,19 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let retention = crate::jobs::retention::spawn(
-        pool.clone(),
+        storage.clone(),
         Duration::from_secs(args.retention_interval_secs),
         jobs_stopped,
     );
     let request_ids = crate::jobs::request_ids::spawn(
         state.engine.clone(),
-        pool.clone(),
         Duration::from_secs(2),
         stop_jobs.subscribe(),
     );
     let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let webhooks = crate::jobs::webhooks::spawn(
         crate::jobs::webhooks::Deliverer::new(
-            pool.clone(),
+            storage.clone(),
             state.engine.webhooks(),
             std::sync::Arc::clone(&webhook_wake),
         ),
@@ -85,12 +84,8 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         stop_jobs.subscribe(),
     );
     let alerts = crate::jobs::alerts::spawn(
-        crate::alerts::evaluator::Evaluator::new(
-            pool.clone(),
-            state.engine.reader(),
-            state.alert_events.clone(),
-        )
-        .with_webhook_wake(webhook_wake),
+        crate::alerts::evaluator::Evaluator::new(storage.clone(), state.alert_events.clone())
+            .with_webhook_wake(webhook_wake),
         Duration::from_secs(args.alert_interval_secs),
         stop_jobs.subscribe(),
     );
@@ -115,7 +110,7 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     {
         tracing::warn!("the ingest writer did not drain in time");
     }
-    pool.close().await;
+    storage.close().await;
     tracing::info!("modelwatch stopped");
     Ok(())
 }

@@ -1,123 +1,70 @@
-//! Storage: the only place SQL lives. Opens the database, runs migrations, answers questions.
+//! The storage seam: everything the engine may ask of a database, as traits named by what they
+//! answer, and [`open`], which picks the implementation a database URL names.
+//!
+//! SQLite ([`sqlite`]) is the first implementation and the only module that holds SQL or a
+//! database driver. Ingest, queries, alerts, auth, jobs and pages see only these traits and the
+//! plain types beside them, so a second implementation (PostgreSQL) is one more module here and
+//! one more arm in [`open`] (ARCHITECTURE.md, "The storage seam").
+//!
+//! - [`Accounts`]: users, sessions, memberships and workspaces;
+//! - [`Keys`]: ingest API keys;
+//! - [`AlertRules`], [`AlertHistory`], [`Deliveries`]: rules and their targets' states, the
+//!   events they raised, webhook channels and deliveries;
+//! - [`ModelCatalog`]: models, prices and re-pricing stored calls;
+//! - [`Housekeeping`]: what retention removes;
+//! - [`Samples`]: what the benchmark commands ask;
+//! - [`Reads`]: consistent read snapshots ([`Snapshot`]) for analytics cells, Logs pages, request-ID
+//!   lookups and exports, run on blocking threads;
+//! - [`BatchWriter`]: the batch writer's one transaction per batch.
 
 pub mod accounts;
-pub mod alert_history;
-pub mod alerts;
-pub mod analytics;
-pub mod api_keys;
-pub mod backfill;
-pub mod batch;
+pub mod alerting;
 pub mod catalog;
-pub mod channels;
-pub mod costs;
 pub mod encoding;
-pub mod logs;
-pub mod prices;
-pub mod reader;
-pub mod requests;
-pub mod retention;
+mod error;
+pub mod housekeeping;
+pub mod keys;
+pub mod reads;
+pub mod samples;
+pub mod sqlite;
 pub mod url;
-pub mod workspaces;
+pub mod writes;
 
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
 
-use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+pub use accounts::{Accounts, StoredUser};
+pub use alerting::{AlertHistory, AlertRules, Deliveries, DueDelivery, EventQuery, NewEvent};
+pub use catalog::{CatalogModel, ModelCatalog, RecomputeReport};
+pub use error::StoreError;
+pub use housekeeping::{Cutoffs, Housekeeping, Purged};
+pub use keys::{KeyOwner, Keys, NewKey, KEY_PREFIX};
+pub use reads::{Reads, Snapshot};
+pub use samples::Samples;
+pub use writes::{BatchWriter, Pending};
 
-/// The schema, embedded in the binary; migrations are numbered and never edited once landed.
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// One database, behind every question the engine asks of it.
+#[async_trait::async_trait]
+pub trait Storage:
+    Accounts + Keys + AlertRules + AlertHistory + Deliveries + ModelCatalog + Housekeeping + Samples
+{
+    /// Read snapshots for the heavy read paths.
+    fn reads(&self) -> Arc<dyn Reads>;
 
-/// Why the store could not be opened or used.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database URL names a kind of database this build cannot use.
-    #[error("unsupported database url {url:?}: {reason}")]
-    UnsupportedUrl { url: String, reason: String },
-    /// The database URL does not parse.
-    #[error("invalid database url {url:?}: {source}")]
-    InvalidUrl { url: String, source: sqlx::Error },
-    /// The folder for the database file could not be created.
-    #[error("cannot create the database folder {folder}: {source}")]
-    CreateFolder {
-        folder: String,
-        source: std::io::Error,
-    },
-    /// The database could not be opened.
-    #[error("cannot open the database {url:?}: {source}")]
-    Open { url: String, source: sqlx::Error },
-    /// A migration failed; the database is left as it was before that migration.
-    #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// A query failed.
-    #[error("database query failed: {0}")]
-    Query(#[from] sqlx::Error),
-    /// A query on the batch writer's connection failed.
-    #[error("database query failed: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// Stored data could not be read back (for example an undecodable sketch).
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    /// A blocking database task ended without an answer (it panicked or was cancelled).
-    #[error("a database task stopped: {0}")]
-    Task(String),
+    /// Opens the batch writer's own connection (one per process), after bringing derived data
+    /// (for example rollup cells added by a newer version) up to date.
+    fn batch_writer(&self) -> Result<Box<dyn BatchWriter>, StoreError>;
+
+    /// Answers whether the database responds.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes the connections (at shutdown, after the writer has drained).
+    async fn close(&self);
 }
 
-fn connect_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
-    url::check(url)?;
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|source| StoreError::InvalidUrl {
-            url: url::redact(url),
-            source,
-        })?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    create_parent_folder(options.get_filename())?;
-    Ok(options)
-}
+/// The storage as every part of the server shares it.
+pub type SharedStorage = Arc<dyn Storage>;
 
-/// Opens (creating when missing) the SQLite database at `url` with WAL, `synchronous=NORMAL`,
-/// a busy timeout and foreign keys on, then applies pending migrations.
-pub async fn open(url: &str) -> Result<SqlitePool, StoreError> {
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(connect_options(url)?)
-        .await
-        .map_err(|source| StoreError::Open {
-            url: url::redact(url),
-            source,
-        })?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
-}
-
-/// The file behind a SQLite database URL (for the batch writer's own connection).
-pub fn database_path(url: &str) -> Result<std::path::PathBuf, StoreError> {
-    Ok(connect_options(url)?.get_filename().to_path_buf())
-}
-
-/// Answers whether the database responds to a trivial query.
-pub async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {
-    sqlx::query("SELECT 1").execute(pool).await?;
-    Ok(())
-}
-
-fn create_parent_folder(file: &Path) -> Result<(), StoreError> {
-    let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
-    let Some(folder) = file
-        .parent()
-        .filter(|folder| !in_memory && !folder.as_os_str().is_empty())
-    else {
-        return Ok(());
-    };
-    std::fs::create_dir_all(folder).map_err(|source| StoreError::CreateFolder {
-        folder: folder.display().to_string(),
-        source,
-    })
+/// Opens the database `url` names (creating it when missing) and applies pending migrations.
+pub async fn open(url: &str) -> Result<SharedStorage, StoreError> {
+    Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
 }

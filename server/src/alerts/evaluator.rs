@@ -5,39 +5,33 @@
 use std::sync::Arc;
 
 use app::model::{AlertEvent, AlertRule, Condition, Verdict};
-use sqlx::SqlitePool;
 use tokio::sync::broadcast;
 
 use super::measure::{Measured, Targets};
 use super::state::{step, Observation, Policy, TargetState};
-use crate::store::alerts::{self as stored, NewEvent};
-use crate::store::reader::Reader;
-use crate::store::{self, StoreError};
+use crate::store::reads::SharedReads;
+use crate::store::{NewEvent, SharedStorage, StoreError};
 
 const DAY_MS: i64 = 86_400_000;
 
 /// An alert event and the workspace it belongs to, as published to open dashboards.
 pub type WorkspaceEvent = (i64, AlertEvent);
 
-/// The evaluator: reads cells on the read pool, writes states and events through `pool`.
+/// The evaluator: reads cells in read snapshots, writes states and events through the storage.
 #[derive(Clone)]
 pub struct Evaluator {
-    pool: SqlitePool,
-    reader: Arc<Reader>,
+    storage: SharedStorage,
+    reader: SharedReads,
     events: broadcast::Sender<WorkspaceEvent>,
     /// Woken when webhook deliveries are queued.
     webhooks: Arc<tokio::sync::Notify>,
 }
 
 impl Evaluator {
-    pub fn new(
-        pool: SqlitePool,
-        reader: Arc<Reader>,
-        events: broadcast::Sender<WorkspaceEvent>,
-    ) -> Self {
+    pub fn new(storage: SharedStorage, events: broadcast::Sender<WorkspaceEvent>) -> Self {
         Self {
-            pool,
-            reader,
+            reader: storage.reads(),
+            storage,
             events,
             webhooks: Arc::new(tokio::sync::Notify::new()),
         }
@@ -52,7 +46,7 @@ impl Evaluator {
     /// Evaluates every enabled rule at `now_ms`; returns the events recorded.
     pub async fn evaluate_all(&self, now_ms: i64) -> Result<Vec<AlertEvent>, StoreError> {
         let mut recorded = Vec::new();
-        for (workspace_id, rule) in stored::enabled_rules(&self.pool).await? {
+        for (workspace_id, rule) in self.storage.enabled_rules().await? {
             match self.evaluate_rule(workspace_id, &rule, now_ms).await {
                 Ok(events) => recorded.extend(events),
                 Err(error) => {
@@ -70,7 +64,9 @@ impl Evaluator {
         rule: &AlertRule,
         now_ms: i64,
     ) -> Result<Vec<AlertEvent>, StoreError> {
-        let retention_days = store::workspaces::workspace_by_id(&self.pool, workspace_id)
+        let retention_days = self
+            .storage
+            .workspace_by_id(workspace_id)
             .await?
             .map_or(14, |workspace| workspace.retention_days);
         let minute_cutoff = now_ms - i64::from(retention_days) * DAY_MS;
@@ -97,7 +93,7 @@ impl Evaluator {
                 Ok((current, baseline))
             })
             .await?;
-        let mut states = stored::states(&self.pool, rule.id).await?;
+        let mut states = self.storage.states(rule.id).await?;
         let mut targets: Vec<String> = current.keys().cloned().collect();
         targets.extend(
             states
@@ -148,21 +144,18 @@ impl Evaluator {
                 window,
                 at_ms: now_ms,
             });
-            if let Some(event) =
-                stored::save_step(&self.pool, rule.id, &target, after, event).await?
+            if let Some(event) = self
+                .storage
+                .save_step(rule.id, &target, after, event)
+                .await?
             {
                 if kind.is_some_and(|kind| kind.notifies()) {
                     // Nobody listening is fine: the event is stored either way.
                     let _ = self.events.send((workspace_id, event.clone()));
                     if !rule.spec.channels.is_empty() {
-                        crate::store::channels::queue_deliveries(
-                            &self.pool,
-                            workspace_id,
-                            event.id,
-                            &rule.spec.channels,
-                            now_ms,
-                        )
-                        .await?;
+                        self.storage
+                            .queue_deliveries(workspace_id, event.id, &rule.spec.channels, now_ms)
+                            .await?;
                         self.webhooks.notify_one();
                     }
                 }

@@ -4,13 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use app::model::{Metric, RuleScope, RuleSpec, StatusFilter};
-use rusqlite::Connection;
 
 use super::evaluate::{metric_value, rollup_status_count};
 use crate::rollup::plan::plan;
 use crate::rollup::{Cell, Level};
-use crate::store::analytics::{self as cells, Cells, Sketches};
-use crate::store::logs::{count_calls, CallFilter, StatusMatch};
+use crate::store::reads::{CallFilter, Cells, Sketches, Snapshot, StatusMatch};
 use crate::store::StoreError;
 
 /// What one target measured over a window.
@@ -47,11 +45,11 @@ pub struct Targets<'a> {
 impl<'a> Targets<'a> {
     /// Reads the workspace's models once for any number of windows.
     pub fn resolve(
-        conn: &Connection,
+        snapshot: &dyn Snapshot,
         workspace_id: i64,
         spec: &'a RuleSpec,
     ) -> Result<Self, StoreError> {
-        let models = cells::models(conn, workspace_id)?;
+        let models = snapshot.models(workspace_id)?;
         let chosen = match &spec.scope {
             RuleScope::Models(wanted) => Some(
                 models
@@ -78,11 +76,11 @@ impl<'a> Targets<'a> {
     /// "fewer than N requests" must see 0.
     pub fn measure(
         &self,
-        conn: &Connection,
+        snapshot: &dyn Snapshot,
         window: (i64, i64),
         minute_cutoff: i64,
     ) -> Result<BTreeMap<String, Measured>, StoreError> {
-        let mut measured = self.measure_cells(conn, window, minute_cutoff)?;
+        let mut measured = self.measure_cells(snapshot, window, minute_cutoff)?;
         if let Some(status) = self.raw_status() {
             let (low, high) = status.bounds();
             for (target, totals) in measured.iter_mut() {
@@ -94,7 +92,7 @@ impl<'a> Targets<'a> {
                     status: Some(StatusMatch::Range(i64::from(low), i64::from(high))),
                     id_prefix: None,
                 };
-                totals.raw_status_count = Some(count_calls(conn, &filter, window)?);
+                totals.raw_status_count = Some(snapshot.count_calls(&filter, window)?);
             }
         }
         Ok(measured)
@@ -130,7 +128,7 @@ impl<'a> Targets<'a> {
     /// one read for many windows (the preview's) instead of a count per window.
     pub fn raw_status_times(
         &self,
-        conn: &Connection,
+        snapshot: &dyn Snapshot,
         from: i64,
         to: i64,
     ) -> Result<HashMap<String, Vec<i64>>, StoreError> {
@@ -139,29 +137,22 @@ impl<'a> Targets<'a> {
             return Ok(times);
         };
         let (low, high) = status.bounds();
-        let mut statement = conn.prepare_cached(
-            "SELECT ts_ms, model_id FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 \
-             AND ts_ms < ?3 AND status BETWEEN ?4 AND ?5",
-        )?;
-        let mut rows = statement.query(rusqlite::params![
+        snapshot.status_times(
             self.workspace_id,
-            from,
-            to,
-            i64::from(low),
-            i64::from(high)
-        ])?;
-        while let Some(row) = rows.next()? {
-            let (ts_ms, model_id): (i64, i64) = (row.get(0)?, row.get(1)?);
-            let target = match (&self.spec.scope, &self.chosen) {
-                (RuleScope::EachModel, _) => match self.names.get(&model_id) {
-                    Some(name) => name.clone(),
-                    None => continue,
-                },
-                (_, Some(chosen)) if !chosen.contains(&model_id) => continue,
-                _ => String::new(),
-            };
-            times.entry(target).or_default().push(ts_ms);
-        }
+            (from, to),
+            (i64::from(low), i64::from(high)),
+            &mut |ts_ms, model_id| {
+                let target = match (&self.spec.scope, &self.chosen) {
+                    (RuleScope::EachModel, _) => match self.names.get(&model_id) {
+                        Some(name) => name.clone(),
+                        None => return,
+                    },
+                    (_, Some(chosen)) if !chosen.contains(&model_id) => return,
+                    _ => String::new(),
+                };
+                times.entry(target).or_default().push(ts_ms);
+            },
+        )?;
         for list in times.values_mut() {
             list.sort_unstable();
         }
@@ -172,7 +163,7 @@ impl<'a> Targets<'a> {
     /// unset).
     pub fn measure_cells(
         &self,
-        conn: &Connection,
+        snapshot: &dyn Snapshot,
         window: (i64, i64),
         minute_cutoff: i64,
     ) -> Result<BTreeMap<String, Measured>, StoreError> {
@@ -195,8 +186,7 @@ impl<'a> Targets<'a> {
                 measured.entry(String::new()).or_default();
             }
         }
-        for stored in cells::cells(
-            conn,
+        for stored in snapshot.cells(
             self.workspace_id,
             &segments,
             which,

@@ -3,23 +3,23 @@
 
 use std::collections::BTreeMap;
 
+use crate::store::reads::Snapshot;
 use app::model::{
     preview_times, Condition, PreviewPoint, PreviewSeries, RulePreview, RuleSpec, PREVIEW_TARGETS,
 };
-use rusqlite::Connection;
 
 use super::measure::Targets;
 use crate::store::StoreError;
 
 /// The preview of `spec` in `workspace_id` at `now_ms`.
 pub fn preview(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     workspace_id: i64,
     spec: &RuleSpec,
     now_ms: i64,
     minute_cutoff: i64,
 ) -> Result<RulePreview, StoreError> {
-    let targets = Targets::resolve(conn, workspace_id, spec)?;
+    let targets = Targets::resolve(snapshot, workspace_id, spec)?;
     let window_ms = i64::from(spec.window_secs) * 1_000;
     let offset = match spec.condition {
         Condition::Baseline { offset, .. } => Some(offset.millis()),
@@ -28,9 +28,9 @@ pub fn preview(
     let times = preview_times(now_ms);
     let first = times[0] - window_ms - offset.unwrap_or(0);
     // A status rollups do not count: the matching calls' times, read once.
-    let raw_times = targets.raw_status_times(conn, first, now_ms)?;
+    let raw_times = targets.raw_status_times(snapshot, first, now_ms)?;
     let measure = |window: (i64, i64)| -> Result<_, StoreError> {
-        let mut measured = targets.measure_cells(conn, window, minute_cutoff)?;
+        let mut measured = targets.measure_cells(snapshot, window, minute_cutoff)?;
         if targets.raw_status().is_some() {
             for (target, totals) in measured.iter_mut() {
                 let calls = raw_times.get(target).map_or(&[][..], Vec::as_slice);

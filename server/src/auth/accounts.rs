@@ -3,15 +3,14 @@
 
 use anyhow::{bail, Context};
 use app::model::{validate_email, Role, MIN_PASSWORD_CHARS};
-use sqlx::SqlitePool;
 
 use crate::clock::now_ms;
-use crate::store::{self, accounts::StoredUser};
+use crate::store::{Storage, StoredUser};
 
 /// Creates `email` with `password` (or sets the password of an existing account) and gives
 /// it `role` in `workspace` (created when missing). Returns the user.
 pub async fn add_user(
-    pool: &SqlitePool,
+    storage: &dyn Storage,
     email: &str,
     password: &str,
     is_admin: bool,
@@ -25,32 +24,35 @@ pub async fn add_user(
     }
     let hash = super::password::hash(password.to_owned()).await?;
     let now = now_ms();
-    let id = match store::accounts::create_user(pool, &email, &hash, is_admin, now).await? {
+    let id = match storage.create_user(&email, &hash, is_admin, now).await? {
         Some(id) => id,
         None => {
-            let existing = store::accounts::user_by_email(pool, &email)
+            let existing = storage
+                .user_by_email(&email)
                 .await?
                 .context("the user vanished")?;
-            store::accounts::update_user(pool, existing.id, &hash, is_admin.then_some(true))
+            storage
+                .update_user(existing.id, &hash, is_admin.then_some(true))
                 .await?;
             existing.id
         }
     };
-    let workspace_id = store::workspaces::find_or_create_workspace(pool, workspace, now).await?;
+    let workspace_id = storage.find_or_create_workspace(workspace, now).await?;
     let role = if is_admin { Role::Admin } else { role };
-    store::accounts::set_membership(pool, workspace_id, id, role).await?;
-    store::accounts::user_by_email(pool, &email)
+    storage.set_membership(workspace_id, id, role).await?;
+    storage
+        .user_by_email(&email)
         .await?
         .context("the user vanished")
 }
 
 /// On first run (no user at all): creates `email` as administrator of the default workspace
 /// with a random password, and returns that password to be shown once.
-pub async fn first_admin(pool: &SqlitePool, email: &str) -> anyhow::Result<Option<String>> {
-    if store::accounts::user_count(pool).await? > 0 {
+pub async fn first_admin(storage: &dyn Storage, email: &str) -> anyhow::Result<Option<String>> {
+    if storage.user_count().await? > 0 {
         return Ok(None);
     }
     let password = super::random_password();
-    add_user(pool, email, &password, true, "default", Role::Admin).await?;
+    add_user(storage, email, &password, true, "default", Role::Admin).await?;
     Ok(Some(password))
 }

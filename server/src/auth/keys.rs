@@ -1,6 +1,6 @@
 //! Workspace API keys as the machine endpoints (ingest, OTLP, the proxy) check them: every
 //! call names its key, so a key verified in the database is remembered for a few seconds
-//! instead of asking SQLite again on every call (the proxy's added latency is measured in
+//! instead of asking the database again on every call (the proxy's added latency is measured in
 //! tenths of a millisecond). Revoking a key through this server forgets it at once; a key
 //! revoked by another process (`modelwatch keys revoke`) stops working within [`KEY_TTL`].
 
@@ -8,10 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sqlx::SqlitePool;
-
-use crate::store::api_keys::{self, KeyOwner};
-use crate::store::StoreError;
+use crate::store::{KeyOwner, Storage, StoreError};
 
 /// How long a verified key is trusted without asking the database again.
 pub const KEY_TTL: Duration = Duration::from_secs(5);
@@ -26,7 +23,7 @@ impl KeyCache {
     /// Who `key` belongs to, or `None` for an unknown or revoked key.
     pub async fn verify(
         &self,
-        pool: &SqlitePool,
+        storage: &dyn Storage,
         key: &str,
     ) -> Result<Option<KeyOwner>, StoreError> {
         let hash = super::token_hash(key);
@@ -37,7 +34,7 @@ impl KeyCache {
                 }
             }
         }
-        let owner = api_keys::verify_key(pool, key).await?;
+        let owner = storage.verify_key(key).await?;
         if let Ok(mut verified) = self.verified.lock() {
             match owner {
                 Some(owner) => {

@@ -15,7 +15,6 @@ use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
 use futures_util::Stream;
-use sqlx::SqlitePool;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::streams::StreamSlot;
@@ -32,7 +31,7 @@ pub const RECHECK: Duration = Duration::from_secs(2);
 struct Open {
     receiver: broadcast::Receiver<WorkspaceEvent>,
     recheck: tokio::time::Interval,
-    pool: SqlitePool,
+    storage: crate::store::SharedStorage,
     token_hash: Vec<u8>,
     workspace: i64,
     _slot: StreamSlot,
@@ -41,7 +40,11 @@ struct Open {
 impl Open {
     /// Whether the session is still valid and its user still a member of the workspace.
     async fn still_allowed(&self) -> bool {
-        match crate::store::accounts::session_viewer(&self.pool, &self.token_hash, now_ms()).await {
+        match self
+            .storage
+            .session_viewer(&self.token_hash, now_ms())
+            .await
+        {
             Ok(Some(viewer)) => viewer.membership(Some(self.workspace)).is_some(),
             Ok(None) => false,
             Err(error) => {
@@ -102,7 +105,7 @@ pub async fn events(
     let open = Open {
         receiver: state.alert_events.subscribe(),
         recheck,
-        pool: state.pool.clone(),
+        storage: state.storage.clone(),
         token_hash: session.token_hash,
         workspace,
         _slot: slot,

@@ -14,7 +14,6 @@ use super::session::{is_https, set_cookie, Session};
 use crate::auth::limiter::Refused;
 use crate::clock::now_ms;
 use crate::http::AppState;
-use crate::store;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -137,7 +136,7 @@ async fn login(
     if !well_formed {
         return back_to_login("invalid", &form);
     }
-    let user = match store::accounts::user_by_email(&state.pool, &email).await {
+    let user = match state.storage.user_by_email(&email).await {
         Ok(user) => user,
         Err(error) => return crate::error::ApiError::internal(error).into_response(),
     };
@@ -151,14 +150,15 @@ async fn login(
     state.limiter.succeeded(&email);
     let now = now_ms();
     let token = crate::auth::random_hex(32);
-    let created = store::accounts::create_session(
-        &state.pool,
-        &crate::auth::token_hash(&token),
-        user.id,
-        now,
-        now + state.session_ttl_ms,
-    )
-    .await;
+    let created = state
+        .storage
+        .create_session(
+            &crate::auth::token_hash(&token),
+            user.id,
+            now,
+            now + state.session_ttl_ms,
+        )
+        .await;
     if let Err(error) = created {
         return crate::error::ApiError::internal(error).into_response();
     }
@@ -179,8 +179,10 @@ async fn logout(
     headers: HeaderMap,
 ) -> Response {
     if let Some(Extension(session)) = session {
-        if let Err(error) =
-            store::accounts::revoke_session(&state.pool, &session.token_hash, now_ms()).await
+        if let Err(error) = state
+            .storage
+            .revoke_session(&session.token_hash, now_ms())
+            .await
         {
             return crate::error::ApiError::internal(error).into_response();
         }

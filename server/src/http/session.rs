@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::clock::now_ms;
 use crate::http::AppState;
-use crate::store;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "mw_session";
@@ -136,7 +135,7 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     let session = match cookie(request.headers(), COOKIE) {
         Some(token) if !token.is_empty() && token.len() <= 128 => {
             let token_hash = crate::auth::token_hash(token);
-            match store::accounts::session_viewer(&state.pool, &token_hash, now_ms()).await {
+            match state.storage.session_viewer(&token_hash, now_ms()).await {
                 Ok(viewer) => viewer.map(|viewer| Session { viewer, token_hash }),
                 Err(error) => {
                     tracing::error!(%error, "session lookup failed");

@@ -13,8 +13,8 @@ use super::slots::DecodeSlots;
 use super::writer::{IngestHandle, SubmitError};
 use crate::error::ApiError;
 use crate::query::Engine;
-use crate::store::api_keys::KeyOwner;
-use crate::store::batch::Pending;
+use crate::store::KeyOwner;
+use crate::store::Pending;
 
 /// Largest body accepted, checked while reading.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -153,7 +153,7 @@ pub(crate) async fn authenticate(
         })?;
     engine
         .keys()
-        .verify(engine.pool(), key)
+        .verify(engine.storage().as_ref(), key)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::unauthorized("invalid or revoked API key"))

@@ -39,7 +39,7 @@ use super::api::{authenticate, read_body, submit_error};
 use super::record::NewRequest;
 use super::writer::IngestHandle;
 use crate::error::ApiError;
-use crate::store::batch::Pending;
+use crate::store::Pending;
 use reply::{OtlpError, Signal};
 
 /// How many refusal reasons the `partial_success` message spells out.

@@ -8,12 +8,10 @@
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::store::batch::{self, CatalogCache, Pending};
-use crate::store::{self, StoreError};
+use crate::store::{BatchWriter, Pending, Storage, StoreError};
 
 /// How the writer batches.
 #[derive(Clone, Copy, Debug)]
@@ -97,26 +95,24 @@ impl IngestHandle {
     }
 }
 
-/// Starts the writer on its own connection to the database at `database_url` (already
-/// migrated). The writer ends once every handle is dropped and the queue is drained.
+/// Starts the writer on its own connection to `storage` (already migrated). The writer ends
+/// once every handle is dropped and the queue is drained.
 pub fn spawn(
-    database_url: &str,
+    storage: &dyn Storage,
     config: WriterConfig,
 ) -> Result<(IngestHandle, JoinHandle<()>), StoreError> {
-    let mut conn = batch::open_connection(&store::database_path(database_url)?)?;
-    store::backfill::all_models_cells(&mut conn)?;
+    let writer = storage.batch_writer()?;
     let (sender, receiver) = mpsc::channel();
     let handle = IngestHandle {
         sender,
         permits: Arc::new(Semaphore::new(config.queue_records)),
         capacity: config.queue_records,
     };
-    let task = tokio::task::spawn_blocking(move || run(conn, receiver, config));
+    let task = tokio::task::spawn_blocking(move || run(writer, receiver, config));
     Ok((handle, task))
 }
 
-fn run(mut conn: Connection, receiver: mpsc::Receiver<Job>, config: WriterConfig) {
-    let mut catalog = CatalogCache::new(Duration::from_secs(30));
+fn run(mut writer: Box<dyn BatchWriter>, receiver: mpsc::Receiver<Job>, config: WriterConfig) {
     while let Ok(first) = receiver.recv() {
         let deadline = Instant::now() + config.flush_interval;
         let mut queued = first.records.len();
@@ -131,14 +127,14 @@ fn run(mut conn: Connection, receiver: mpsc::Receiver<Job>, config: WriterConfig
                 Err(_) => break,
             }
         }
-        write(&mut conn, &mut catalog, jobs);
+        write(writer.as_mut(), jobs);
     }
     tracing::info!("ingest writer drained and stopped");
 }
 
-fn write(conn: &mut Connection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
+fn write(writer: &mut dyn BatchWriter, jobs: Vec<Job>) {
     let started = Instant::now();
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = crate::clock::now_ms();
     let mut batch = Vec::with_capacity(jobs.iter().map(|job| job.records.len()).sum());
     let mut replies = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -146,16 +142,7 @@ fn write(conn: &mut Connection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
         batch.extend(job.records);
     }
 
-    // IMMEDIATE: take the write lock first (waiting up to the busy timeout), so the reads in
-    // the transaction never have to upgrade a stale snapshot after another writer committed.
-    let result = (|| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored = batch::insert_batch(&tx, catalog, &batch, now_ms)?;
-        tx.commit()?;
-        Ok::<_, StoreError>(stored)
-    })();
-
-    match result {
+    match writer.write(&batch, now_ms) {
         Ok(stored) => {
             tracing::debug!(
                 records = batch.len(),
@@ -172,8 +159,6 @@ fn write(conn: &mut Connection, catalog: &mut CatalogCache, jobs: Vec<Job>) {
         }
         Err(error) => {
             tracing::error!(%error, records = batch.len(), "batch failed and was rolled back");
-            // Models created in the failed transaction do not exist: forget them.
-            catalog.clear();
             for (_, reply, permit) in replies {
                 drop(permit);
                 let _ = reply.send(Err(SubmitError::Storage));

@@ -4,12 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use crate::query::request_ids::hour_of;
 use crate::query::Engine;
-use crate::store;
 
 const DAY_MS: i64 = 86_400_000;
 /// How often expired hours are forgotten.
@@ -18,7 +16,6 @@ const FORGET_EVERY: Duration = Duration::from_secs(600);
 /// Runs until `stop` turns true.
 pub fn spawn(
     engine: Engine,
-    pool: SqlitePool,
     interval: Duration,
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
@@ -37,7 +34,7 @@ pub fn spawn(
             }
             if forgotten_at.is_none_or(|at| at.elapsed() >= FORGET_EVERY) {
                 forgotten_at = Some(Instant::now());
-                match store::workspaces::retention_by_workspace(&pool).await {
+                match engine.storage().retention_by_workspace().await {
                     Ok(workspaces) => {
                         let now_ms = crate::clock::now_ms();
                         for (workspace_id, retention_days) in workspaces {

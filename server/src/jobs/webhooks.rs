@@ -12,14 +12,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::alerts::webhook::client::{Outcome, WebhookClient};
 use crate::alerts::webhook::{self, backoff_ms, MAX_ATTEMPTS};
-use crate::store::channels::DueDelivery;
-use crate::store::{self, StoreError};
+use crate::store::{DueDelivery, SharedStorage, StoreError};
 
 /// Deliveries of one workspace in flight at once.
 pub const PER_WORKSPACE: usize = 4;
@@ -33,7 +31,7 @@ const CLAIM_MARGIN_MS: i64 = 60_000;
 /// Sends due webhook deliveries; cheap to clone.
 #[derive(Clone)]
 pub struct Deliverer {
-    pool: SqlitePool,
+    storage: SharedStorage,
     client: WebhookClient,
     all: Arc<Semaphore>,
     workspaces: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
@@ -44,9 +42,9 @@ pub struct Deliverer {
 impl Deliverer {
     /// A deliverer sending through `client` (the server's webhook policy), notifying
     /// `finished` each time a delivery ends.
-    pub fn new(pool: SqlitePool, client: WebhookClient, finished: Arc<Notify>) -> Self {
+    pub fn new(storage: SharedStorage, client: WebhookClient, finished: Arc<Notify>) -> Self {
         Self {
-            pool,
+            storage,
             client,
             all: Arc::new(Semaphore::new(IN_FLIGHT)),
             workspaces: Arc::default(),
@@ -56,13 +54,10 @@ impl Deliverer {
 
     /// Starts every delivery due at `now_ms` that has a free slot; returns their tasks.
     pub async fn start_due(&self, now_ms: i64) -> Result<Vec<JoinHandle<()>>, StoreError> {
-        let due = store::channels::due_deliveries(
-            &self.pool,
-            now_ms,
-            PER_WORKSPACE as i64,
-            READ_PER_PASS,
-        )
-        .await?;
+        let due = self
+            .storage
+            .due_deliveries(now_ms, PER_WORKSPACE as i64, READ_PER_PASS)
+            .await?;
         let hold_ms = i64::try_from(self.client.timeout().as_millis()).unwrap_or(i64::MAX / 4);
         let mut started = Vec::new();
         for delivery in due {
@@ -73,7 +68,10 @@ impl Deliverer {
                 continue;
             };
             let held_until = now_ms.saturating_add(hold_ms + CLAIM_MARGIN_MS);
-            if !store::channels::claim_delivery(&self.pool, delivery.id, now_ms, held_until).await?
+            if !self
+                .storage
+                .claim_delivery(delivery.id, now_ms, held_until)
+                .await?
             {
                 continue;
             }
@@ -124,8 +122,7 @@ impl Deliverer {
     }
 
     async fn attempt(&self, delivery: &DueDelivery) -> Result<(), StoreError> {
-        let Some(event) = store::alert_history::event_by_id(&self.pool, delivery.event_id).await?
-        else {
+        let Some(event) = self.storage.event_by_id(delivery.event_id).await? else {
             return Ok(());
         };
         let outcome = self
@@ -154,16 +151,16 @@ impl Deliverer {
                 "webhook delivery failed"
             );
         }
-        store::channels::record_attempt(
-            &self.pool,
-            delivery.id,
-            status,
-            outcome.http_status(),
-            outcome.error(),
-            retry_at,
-            crate::clock::now_ms(),
-        )
-        .await
+        self.storage
+            .record_attempt(
+                delivery.id,
+                status,
+                outcome.http_status(),
+                outcome.error(),
+                retry_at,
+                crate::clock::now_ms(),
+            )
+            .await
     }
 }
 

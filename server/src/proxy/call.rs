@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::observe::Observer;
 use crate::ingest::record::{self, Source};
 use crate::ingest::writer::IngestHandle;
-use crate::store::batch::Pending;
+use crate::store::Pending;
 
 /// What is known about a call before it is forwarded.
 pub struct Call {

@@ -9,11 +9,10 @@ use std::collections::HashMap;
 
 use app::model::{Granularity, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint};
 use app::url_state::AnalyticsFilter;
-use rusqlite::Connection;
 
 use crate::rollup::plan::{finest_needed, plan};
 use crate::rollup::Level;
-use crate::store::analytics::{self as cells, Cells, Sketches};
+use crate::store::reads::{Cells, Sketches, Snapshot};
 use crate::store::StoreError;
 
 /// One report's question, resolved: the range (presets at `now_ms`), the granularity in effect
@@ -35,14 +34,14 @@ pub struct Scope {
 impl Scope {
     /// Resolves `filter` for `workspace_id`; also returns the workspace's models by name.
     pub fn resolve(
-        conn: &Connection,
+        snapshot: &dyn Snapshot,
         workspace_id: i64,
         filter: &AnalyticsFilter,
         now_ms: i64,
         minute_cutoff_ms: i64,
     ) -> Result<(Scope, Vec<ModelOption>), StoreError> {
         let (from_ms, to_ms) = filter.range.bounds(now_ms);
-        let models = cells::models(conn, workspace_id)?;
+        let models = snapshot.models(workspace_id)?;
         let chosen = (!filter.models.is_empty()).then(|| {
             models
                 .iter()
@@ -86,15 +85,14 @@ impl Scope {
 }
 
 /// The chart's time series: cells at the granularity's level.
-pub fn chart(conn: &Connection, scope: &Scope) -> Result<Vec<SeriesPoint>, StoreError> {
+pub fn chart(snapshot: &dyn Snapshot, scope: &Scope) -> Result<Vec<SeriesPoint>, StoreError> {
     let segments = plan(
         scope.from_ms,
         scope.to_ms,
         finest_needed(scope.granularity),
         scope.minute_cutoff_ms,
     );
-    let cells = cells::cells(
-        conn,
+    let cells = snapshot.cells(
         scope.workspace_id,
         &segments,
         scope.together(),
@@ -105,7 +103,7 @@ pub fn chart(conn: &Connection, scope: &Scope) -> Result<Vec<SeriesPoint>, Store
 
 /// The per-model table, usage by kind and the KPIs: the coarsest cells per model.
 pub fn table(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     scope: &Scope,
 ) -> Result<(Vec<ModelRow>, Vec<KindUsage>, Kpis), StoreError> {
     let segments = plan(
@@ -114,8 +112,7 @@ pub fn table(
         Level::Day,
         scope.minute_cutoff_ms,
     );
-    let cells = cells::cells(
-        conn,
+    let cells = snapshot.cells(
         scope.workspace_id,
         &segments,
         scope.each(),
@@ -125,7 +122,7 @@ pub fn table(
 }
 
 /// The KPIs of the period of the same length just before the range: the coarsest cells.
-pub fn previous(conn: &Connection, scope: &Scope) -> Result<Kpis, StoreError> {
+pub fn previous(snapshot: &dyn Snapshot, scope: &Scope) -> Result<Kpis, StoreError> {
     let span_ms = scope.to_ms - scope.from_ms;
     let segments = plan(
         scope.from_ms - span_ms,
@@ -133,8 +130,7 @@ pub fn previous(conn: &Connection, scope: &Scope) -> Result<Kpis, StoreError> {
         Level::Day,
         scope.minute_cutoff_ms,
     );
-    let cells = cells::cells(
-        conn,
+    let cells = snapshot.cells(
         scope.workspace_id,
         &segments,
         scope.together(),

@@ -11,8 +11,8 @@ use app::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter, HISTORY_PAGE};
 use super::Engine;
 use crate::alerts::webhook::client::Outcome;
 use crate::clock::now_ms;
-use crate::store::alert_history::EventQuery;
-use crate::store::{self, StoreError};
+use crate::store::EventQuery;
+use crate::store::StoreError;
 
 /// Logs the full error and hands the UI only its generic kind.
 fn internal(error: StoreError) -> BackendError {
@@ -39,7 +39,7 @@ impl Backend for Engine {
     }
 
     async fn alert_rules(&self, ws: i64) -> Result<Vec<AlertRule>, BackendError> {
-        store::alerts::rules(&self.pool, ws).await.map_err(internal)
+        self.storage.rules(ws).await.map_err(internal)
     }
 
     async fn save_alert_rule(
@@ -48,9 +48,7 @@ impl Backend for Engine {
         id: Option<i64>,
         spec: RuleSpec,
     ) -> Result<i64, BackendError> {
-        let owned = store::channels::channels(&self.pool, ws)
-            .await
-            .map_err(internal)?;
+        let owned = self.storage.channels(ws).await.map_err(internal)?;
         if let Some(foreign) = spec
             .channels
             .iter()
@@ -62,11 +60,15 @@ impl Backend for Engine {
         }
         let now = now_ms();
         match id {
-            None => store::alerts::create_rule(&self.pool, ws, &spec, now)
+            None => self
+                .storage
+                .create_rule(ws, &spec, now)
                 .await
                 .map_err(internal),
             Some(id) => {
-                let updated = store::alerts::update_rule(&self.pool, ws, id, &spec, now)
+                let updated = self
+                    .storage
+                    .update_rule(ws, id, &spec, now)
                     .await
                     .map_err(internal)?;
                 if updated {
@@ -79,9 +81,7 @@ impl Backend for Engine {
     }
 
     async fn delete_alert_rule(&self, ws: i64, id: i64) -> Result<(), BackendError> {
-        let deleted = store::alerts::delete_rule(&self.pool, ws, id)
-            .await
-            .map_err(internal)?;
+        let deleted = self.storage.delete_rule(ws, id).await.map_err(internal)?;
         if deleted {
             Ok(())
         } else {
@@ -103,9 +103,7 @@ impl Backend for Engine {
             before: filter.before,
             limit: HISTORY_PAGE,
         };
-        store::alert_history::events(&self.pool, ws, &query)
-            .await
-            .map_err(internal)
+        self.storage.events(ws, &query).await.map_err(internal)
     }
 
     async fn preview_alert_rule(
@@ -119,9 +117,7 @@ impl Backend for Engine {
     }
 
     async fn alert_channels(&self, ws: i64) -> Result<Vec<AlertChannel>, BackendError> {
-        store::channels::channels(&self.pool, ws)
-            .await
-            .map_err(internal)
+        self.storage.channels(ws).await.map_err(internal)
     }
 
     async fn create_alert_channel(
@@ -131,13 +127,14 @@ impl Backend for Engine {
         url: String,
         format: ChannelFormat,
     ) -> Result<i64, BackendError> {
-        store::channels::create_channel(&self.pool, ws, &name, &url, format, now_ms())
+        self.storage
+            .create_channel(ws, &name, &url, format, now_ms())
             .await
             .map_err(internal)
     }
 
     async fn delete_alert_channel(&self, ws: i64, id: i64) -> Result<(), BackendError> {
-        match store::channels::delete_channel(&self.pool, ws, id).await {
+        match self.storage.delete_channel(ws, id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(BackendError::NotFound),
             Err(error) => Err(internal(error)),
@@ -145,9 +142,7 @@ impl Backend for Engine {
     }
 
     async fn send_test_alert(&self, ws: i64, channel_id: i64) -> Result<Delivery, BackendError> {
-        let channels = store::channels::channels(&self.pool, ws)
-            .await
-            .map_err(internal)?;
+        let channels = self.storage.channels(ws).await.map_err(internal)?;
         let channel = channels
             .into_iter()
             .find(|channel| channel.id == channel_id)
@@ -201,7 +196,8 @@ impl Backend for Engine {
         ws: i64,
         event_ids: Vec<i64>,
     ) -> Result<Vec<Delivery>, BackendError> {
-        store::channels::deliveries(&self.pool, ws, &event_ids)
+        self.storage
+            .deliveries(ws, &event_ids)
             .await
             .map_err(internal)
     }
@@ -218,9 +214,7 @@ impl Backend for Engine {
     }
 
     async fn set_retention(&self, ws: i64, days: u32) -> Result<(), BackendError> {
-        store::accounts::set_retention(&self.pool, ws, days)
-            .await
-            .map_err(internal)
+        self.storage.set_retention(ws, days).await.map_err(internal)
     }
 
     async fn add_member(
@@ -243,7 +237,7 @@ impl Backend for Engine {
         user_id: i64,
         role: Option<Role>,
     ) -> Result<(), BackendError> {
-        match store::accounts::change_membership(&self.pool, ws, user_id, role).await {
+        match self.storage.change_membership(ws, user_id, role).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(reason)) => Err(BackendError::Invalid(reason.to_owned())),
             Err(error) => Err(internal(error)),
@@ -251,10 +245,14 @@ impl Backend for Engine {
     }
 
     async fn create_api_key(&self, ws: i64, name: String) -> Result<CreatedKey, BackendError> {
-        let key = store::api_keys::create_key(&self.pool, ws, &name, now_ms())
+        let key = self
+            .storage
+            .create_key(ws, &name, now_ms())
             .await
             .map_err(internal)?;
-        let info = store::api_keys::list_keys(&self.pool, ws)
+        let info = self
+            .storage
+            .list_keys(ws)
             .await
             .map_err(internal)?
             .into_iter()
@@ -267,7 +265,7 @@ impl Backend for Engine {
     }
 
     async fn revoke_api_key(&self, ws: i64, id: i64) -> Result<(), BackendError> {
-        match store::api_keys::revoke_key_by_id(&self.pool, ws, id, now_ms()).await {
+        match self.storage.revoke_key_by_id(ws, id, now_ms()).await {
             Ok(true) => {
                 self.keys().forget(id);
                 Ok(())
@@ -283,7 +281,7 @@ impl Backend for Engine {
         model_id: i64,
         prices: Prices,
     ) -> Result<(), BackendError> {
-        match store::catalog::set_prices(&self.pool, ws, model_id, &prices).await {
+        match self.storage.set_prices(ws, model_id, &prices).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(BackendError::NotFound),
             Err(error) => Err(internal(error)),
@@ -291,7 +289,11 @@ impl Backend for Engine {
     }
 
     async fn create_workspace(&self, user_id: i64, name: String) -> Result<i64, BackendError> {
-        match store::accounts::create_workspace(&self.pool, &name, user_id, now_ms()).await {
+        match self
+            .storage
+            .create_workspace(&name, user_id, now_ms())
+            .await
+        {
             Ok(Some(id)) => Ok(id),
             Ok(None) => Err(BackendError::Invalid(
                 "name: a workspace with this name exists".into(),
@@ -301,7 +303,8 @@ impl Backend for Engine {
     }
 
     async fn sign_out_everywhere(&self, user_id: i64) -> Result<u64, BackendError> {
-        store::accounts::revoke_sessions_of(&self.pool, user_id, now_ms())
+        self.storage
+            .revoke_sessions_of(user_id, now_ms())
             .await
             .map_err(internal)
     }

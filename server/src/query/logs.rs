@@ -11,13 +11,11 @@ use std::time::{Duration, Instant};
 
 use app::model::{Cursor, LogDetail, LogRow, ModelOption, PAGE_SIZE};
 use app::url_state::{LogsFilter, PageAt, RequestIdFilter, StatusFilter};
-use rusqlite::Connection;
 
 use super::request_ids::{hour_of, RequestIds};
 
-use crate::store::analytics as cells;
 use crate::store::encoding::request_key;
-use crate::store::logs::{self as calls, CallFilter, Order, StatusMatch, StoredCall};
+use crate::store::reads::{CallFilter, Order, Snapshot, StatusMatch, StoredCall};
 use crate::store::StoreError;
 
 mod count;
@@ -48,7 +46,7 @@ impl LogScope {
     /// Resolves `filter` for `workspace_id` at `now_ms`; calls older than `retention_days`
     /// are never shown, even before the purge job has removed them.
     pub fn resolve(
-        conn: &Connection,
+        snapshot: &dyn Snapshot,
         workspace_id: i64,
         filter: &LogsFilter,
         now_ms: i64,
@@ -57,7 +55,7 @@ impl LogScope {
         let (from_ms, to_ms) = filter.range.bounds(now_ms);
         let from_ms = from_ms.max(now_ms - i64::from(retention_days) * DAY_MS);
         let to_ms = to_ms.max(from_ms);
-        let known = cells::models(conn, workspace_id)?;
+        let known = snapshot.models(workspace_id)?;
         let chosen = (!filter.models.is_empty()).then(|| {
             known
                 .iter()
@@ -74,7 +72,7 @@ impl LogScope {
                 status: match filter.status.map(StatusFilter::bounds) {
                     None => None,
                     Some((low, high)) if low >= 400 => Some(StatusMatch::Codes(
-                        calls::error_codes(conn, workspace_id, i64::from(low), i64::from(high))?,
+                        snapshot.error_codes(workspace_id, i64::from(low), i64::from(high))?,
                     )),
                     Some((low, high)) => Some(StatusMatch::Range(i64::from(low), i64::from(high))),
                 },
@@ -136,27 +134,32 @@ pub struct Page {
 
 /// The page `scope` asks for.
 pub fn page(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     scope: &LogScope,
     ids: &RequestIds,
     budget: Duration,
 ) -> Result<Page, StoreError> {
     if let Some(RequestIdFilter::Exact(id)) = &scope.request_id {
-        let rows = by_request_id(conn, &scope.calls, ids, id)?;
+        let rows = by_request_id(snapshot, &scope.calls, ids, id)?;
         return Ok(Page {
             rows: rows.into_iter().map(|call| scope.row(call)).collect(),
             ..Page::default()
         });
     }
     match scope.page {
-        PageAt::Newest => older_than(conn, scope, None, budget),
-        PageAt::Before(cursor) => older_than(conn, scope, Some(cursor), budget),
+        PageAt::Newest => older_than(snapshot, scope, None, budget),
+        PageAt::Before(cursor) => older_than(snapshot, scope, Some(cursor), budget),
         PageAt::After(cursor) => {
-            let (found, stopped_at) =
-                search(conn, &scope.calls, Some(cursor), Order::OldestFirst, budget)?;
+            let (found, stopped_at) = search(
+                snapshot,
+                &scope.calls,
+                Some(cursor),
+                Order::OldestFirst,
+                budget,
+            )?;
             if found.len() <= PAGE_SIZE && stopped_at.is_none() {
                 // Fewer than a page of newer calls: that is the newest page.
-                return older_than(conn, scope, None, budget);
+                return older_than(snapshot, scope, None, budget);
             }
             let more_newer = found.len() > PAGE_SIZE;
             let mut rows: Vec<LogRow> = found
@@ -178,12 +181,12 @@ pub fn page(
 }
 
 fn older_than(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     scope: &LogScope,
     cursor: Option<Cursor>,
     budget: Duration,
 ) -> Result<Page, StoreError> {
-    let (found, stopped_at) = search(conn, &scope.calls, cursor, Order::NewestFirst, budget)?;
+    let (found, stopped_at) = search(snapshot, &scope.calls, cursor, Order::NewestFirst, budget)?;
     let complete = stopped_at.is_none();
     let more_older = found.len() > PAGE_SIZE;
     let rows: Vec<LogRow> = found
@@ -219,7 +222,7 @@ fn older_than(
 /// window; also where the search stopped when the budget ran out before the range did (the
 /// calls beyond that time were not looked at).
 fn search(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     filter: &CallFilter,
     cursor: Option<Cursor>,
     order: Order,
@@ -251,15 +254,8 @@ fn search(
         };
         // The first window always completes, so every answer makes progress.
         let limit = if first { None } else { Some(deadline) };
-        let Some(calls) = calls::calls_in_window(
-            conn,
-            filter,
-            window,
-            keyset,
-            order,
-            wanted - found.len(),
-            limit,
-        )?
+        let Some(calls) =
+            snapshot.calls_in_window(filter, window, keyset, order, wanted - found.len(), limit)?
         else {
             return Ok((found, Some(reached)));
         };
@@ -279,12 +275,12 @@ fn search(
 
 /// The calls with exactly `request_id` that match `filter`, newest first.
 pub fn by_request_id(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     filter: &CallFilter,
     ids: &RequestIds,
     request_id: &str,
 ) -> Result<Vec<StoredCall>, StoreError> {
-    ids.catch_up(conn)?;
+    ids.catch_up(snapshot)?;
     let key = request_key(request_id);
     let last_ms = filter.to_ms.saturating_sub(1).max(filter.from_ms);
     let mut found = Vec::new();
@@ -295,7 +291,8 @@ pub fn by_request_id(
         hour_of(last_ms),
     ) {
         found.extend(
-            calls::calls_by_key(conn, filter, hour, key)?
+            snapshot
+                .calls_by_key(filter, hour, key)?
                 .into_iter()
                 .filter(|call| call.request_id == request_id),
         );
@@ -305,20 +302,20 @@ pub fn by_request_id(
 
 /// Everything stored about the newest call with `request_id` inside `filter`'s range.
 pub fn detail(
-    conn: &Connection,
+    snapshot: &dyn Snapshot,
     filter: &CallFilter,
     ids: &RequestIds,
     models: &HashMap<i64, String>,
     request_id: &str,
 ) -> Result<Option<LogDetail>, StoreError> {
-    let Some(call) = by_request_id(conn, filter, ids, request_id)?
+    let Some(call) = by_request_id(snapshot, filter, ids, request_id)?
         .into_iter()
         .next()
     else {
         return Ok(None);
     };
     let (request_body, response_body) = if call.has_body {
-        calls::bodies(conn, call.row)?
+        snapshot.bodies(call.row)?
     } else {
         (None, None)
     };

@@ -11,9 +11,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use rusqlite::Connection;
+use crate::store::reads::Snapshot;
 
-use crate::store::logs::{id_entries_after, id_entries_upto, last_row};
 use crate::store::StoreError;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -61,12 +60,12 @@ impl RequestIds {
     }
 
     /// Adds every row stored since the last call; returns how many were added.
-    pub fn catch_up(&self, conn: &Connection) -> Result<u64, StoreError> {
+    pub fn catch_up(&self, snapshot: &dyn Snapshot) -> Result<u64, StoreError> {
         let mut state = self
             .state
             .lock()
             .map_err(|_| StoreError::Task("request-id index lock poisoned".into()))?;
-        let newest = last_row(conn)?;
+        let newest = snapshot.last_row()?;
         if newest < state.last_row {
             // Every row was purged and numbering started again: start over.
             *state = State::default();
@@ -76,7 +75,7 @@ impl RequestIds {
             // The first time, read the hash index itself: smaller than the rows, and sorted.
             let mut current: Option<((i64, i64), HourKeys)> = None;
             let mut hours = std::mem::take(&mut state.hours);
-            id_entries_upto(conn, newest, |workspace_id, hour, key| {
+            snapshot.id_entries_upto(newest, &mut |workspace_id, hour, key| {
                 added += 1;
                 match &mut current {
                     Some((at, keys)) if *at == (workspace_id, hour) => keys.keys.push(key as i32),
@@ -101,7 +100,7 @@ impl RequestIds {
             state.last_row = newest;
         }
         loop {
-            let entries = id_entries_after(conn, state.last_row, CHUNK)?;
+            let entries = snapshot.id_entries_after(state.last_row, CHUNK)?;
             for &(row, workspace_id, hour, key) in &entries {
                 state
                     .hours

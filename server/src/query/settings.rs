@@ -3,7 +3,7 @@
 use app::model::{AddedMember, CatalogModel, Member, Role, SettingsOverview};
 
 use super::Engine;
-use crate::store::{self, StoreError};
+use crate::store::StoreError;
 
 impl Engine {
     /// Members, keys and models of `ws`, as seen with `role`.
@@ -13,9 +13,11 @@ impl Engine {
         role: Role,
     ) -> Result<SettingsOverview, StoreError> {
         let workspace = self.workspace(ws).await?;
-        let members = store::accounts::members(&self.pool, ws).await?;
-        let keys = store::api_keys::list_keys(&self.pool, ws).await?;
-        let models = store::catalog::list_models(&self.pool, ws)
+        let members = self.storage.members(ws).await?;
+        let keys = self.storage.list_keys(ws).await?;
+        let models = self
+            .storage
+            .list_models(ws)
             .await?
             .into_iter()
             .map(|(id, name, model)| CatalogModel {
@@ -42,34 +44,30 @@ impl Engine {
         email: &str,
         role: Role,
     ) -> anyhow::Result<AddedMember> {
-        let (user_id, new_password) =
-            match store::accounts::user_by_email(&self.pool, email).await? {
-                Some(user) => (user.id, None),
-                None => {
-                    let password = crate::auth::random_password();
-                    let hash = crate::auth::password::hash(password.clone()).await?;
-                    let created = store::accounts::create_user(
-                        &self.pool,
-                        email,
-                        &hash,
-                        false,
-                        crate::clock::now_ms(),
-                    )
+        let (user_id, new_password) = match self.storage.user_by_email(email).await? {
+            Some(user) => (user.id, None),
+            None => {
+                let password = crate::auth::random_password();
+                let hash = crate::auth::password::hash(password.clone()).await?;
+                let created = self
+                    .storage
+                    .create_user(email, &hash, false, crate::clock::now_ms())
                     .await?;
-                    match created {
-                        Some(id) => (id, Some(password)),
-                        // Created by someone else meanwhile: use that account.
-                        None => (
-                            store::accounts::user_by_email(&self.pool, email)
-                                .await?
-                                .map(|user| user.id)
-                                .ok_or_else(|| anyhow::anyhow!("the user vanished"))?,
-                            None,
-                        ),
-                    }
+                match created {
+                    Some(id) => (id, Some(password)),
+                    // Created by someone else meanwhile: use that account.
+                    None => (
+                        self.storage
+                            .user_by_email(email)
+                            .await?
+                            .map(|user| user.id)
+                            .ok_or_else(|| anyhow::anyhow!("the user vanished"))?,
+                        None,
+                    ),
                 }
-            };
-        store::accounts::set_membership(&self.pool, ws, user_id, role).await?;
+            }
+        };
+        self.storage.set_membership(ws, user_id, role).await?;
         Ok(AddedMember {
             member: Member {
                 user_id,

@@ -158,7 +158,7 @@ async fn cross_site_requests_are_refused() {
 #[tokio::test]
 async fn expired_and_revoked_sessions_are_refused() {
     let app = spawn_app().await;
-    let other = signed_in(&app.pool, "admin@test.local", 1, Role::Admin).await;
+    let other = signed_in(app.storage.as_ref(), "admin@test.local", 1, Role::Admin).await;
     sqlx::query("UPDATE sessions SET expires_at_ms = ? WHERE token_hash = ?")
         .bind(now_ms() - 1)
         .bind(server::auth::token_hash(&other))
@@ -171,7 +171,7 @@ async fn expired_and_revoked_sessions_are_refused() {
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
 
     // "Sign out everywhere" ends this session and every other one of the user.
-    let second = signed_in(&app.pool, "admin@test.local", 1, Role::Admin).await;
+    let second = signed_in(app.storage.as_ref(), "admin@test.local", 1, Role::Admin).await;
     let ended = form(&app, &app.session, "/api/sign_out_everywhere", "").await;
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
     for session in [&app.session, &second] {

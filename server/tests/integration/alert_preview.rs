@@ -20,7 +20,7 @@ async fn each_point_is_the_window_ending_there_and_the_last_is_now() {
     ingest(&app, calls("bad", "alpha", now - 20 * MINUTE, 40, 2)).await;
     ingest(&app, calls("good", "alpha", now - 3 * MINUTE, 40, 0)).await;
     let spec = error_rate_rule();
-    let preview = Engine::new(app.pool.clone())
+    let preview = Engine::new(app.storage.clone())
         .rule_preview(1, spec.clone(), now)
         .await
         .expect("preview");
@@ -61,9 +61,7 @@ async fn stored(
     spec: &app::model::RuleSpec,
     now: i64,
 ) -> app::model::AlertRule {
-    let id = server::store::alerts::create_rule(&app.pool, 1, spec, now)
-        .await
-        .expect("rule");
+    let id = app.storage.create_rule(1, spec, now).await.expect("rule");
     app::model::AlertRule {
         id,
         spec: spec.clone(),
@@ -84,7 +82,7 @@ async fn each_model_previews_show_the_highest_first_and_count_the_rest() {
         scope: RuleScope::EachModel,
         ..error_rate_rule()
     };
-    let preview = Engine::new(app.pool.clone())
+    let preview = Engine::new(app.storage.clone())
         .rule_preview(1, spec, now)
         .await
         .expect("preview");
@@ -117,7 +115,7 @@ async fn baseline_previews_carry_the_earlier_window() {
         },
         ..error_rate_rule()
     };
-    let preview = Engine::new(app.pool.clone())
+    let preview = Engine::new(app.storage.clone())
         .rule_preview(1, spec.clone(), now)
         .await
         .expect("preview");
@@ -147,7 +145,7 @@ async fn status_codes_rollups_do_not_count_are_counted_from_calls_per_window() {
         },
         ..error_rate_rule()
     };
-    let preview = Engine::new(app.pool.clone())
+    let preview = Engine::new(app.storage.clone())
         .rule_preview(1, spec.clone(), now)
         .await
         .expect("preview");

@@ -11,7 +11,6 @@ use serde_json::json;
 use server::alerts::evaluator::Evaluator;
 use server::alerts::webhook::client::WebhookClient;
 use server::alerts::webhook::policy::WebhookPolicy;
-use server::query::Engine;
 
 use crate::helpers::{now_ms, spawn_app, TestApp};
 
@@ -67,8 +66,7 @@ pub fn error_rate_rule() -> RuleSpec {
 }
 
 pub fn evaluator(app: &TestApp) -> Evaluator {
-    let engine = Engine::new(app.pool.clone());
-    Evaluator::new(app.pool.clone(), engine.reader(), app.alert_events.clone())
+    Evaluator::new(app.storage.clone(), app.alert_events.clone())
 }
 
 #[tokio::test]
@@ -78,7 +76,9 @@ async fn a_rule_fires_once_and_resolves_when_the_errors_stop() {
     // Half of 40 calls fail, 20 minutes ago; 40 clean calls 8 minutes ago.
     ingest(&app, calls("bad", "alpha", now - 20 * MINUTE, 40, 2)).await;
     ingest(&app, calls("good", "alpha", now - 8 * MINUTE, 40, 0)).await;
-    let rule_id = server::store::alerts::create_rule(&app.pool, 1, &error_rate_rule(), now)
+    let rule_id = app
+        .storage
+        .create_rule(1, &error_rate_rule(), now)
         .await
         .expect("rule");
     let mut dashboard = app.alert_events.subscribe();
@@ -154,9 +154,7 @@ async fn too_few_calls_never_fire_and_each_model_fires_on_its_own() {
         consecutive: 2,
         ..error_rate_rule()
     };
-    server::store::alerts::create_rule(&app.pool, 1, &spec, now)
-        .await
-        .expect("rule");
+    app.storage.create_rule(1, &spec, now).await.expect("rule");
     let evaluator = evaluator(&app);
     let first = evaluator.evaluate_all(now).await.expect("evaluates");
     let summary: Vec<(String, String)> = first
@@ -185,7 +183,8 @@ async fn open_dashboards_hear_alerts_over_server_sent_events() {
 
     let now = now_ms();
     ingest(&app, calls("bad", "alpha", now - 2 * MINUTE, 40, 2)).await;
-    server::store::alerts::create_rule(&app.pool, 1, &error_rate_rule(), now)
+    app.storage
+        .create_rule(1, &error_rate_rule(), now)
         .await
         .expect("rule");
     let fired = evaluator(&app).evaluate_all(now).await.expect("evaluates");
@@ -211,7 +210,7 @@ async fn open_dashboards_hear_alerts_over_server_sent_events() {
 /// policy refuses loopback).
 pub fn local_deliverer(app: &TestApp) -> server::jobs::webhooks::Deliverer {
     server::jobs::webhooks::Deliverer::new(
-        app.pool.clone(),
+        app.storage.clone(),
         WebhookClient::new(WebhookPolicy::allowing(["127.0.0.1/32"
             .parse()
             .expect("range")])),
@@ -260,23 +259,16 @@ async fn a_webhook_gets_exactly_one_firing_payload_and_one_when_resolved() {
     let now = now_ms();
     ingest(&app, calls("bad", "alpha", now - 20 * MINUTE, 40, 2)).await;
     ingest(&app, calls("good", "alpha", now - 8 * MINUTE, 40, 0)).await;
-    let channel = server::store::channels::create_channel(
-        &app.pool,
-        1,
-        "receiver",
-        &url,
-        app::model::ChannelFormat::Json,
-        now,
-    )
-    .await
-    .expect("channel");
+    let channel = app
+        .storage
+        .create_channel(1, "receiver", &url, app::model::ChannelFormat::Json, now)
+        .await
+        .expect("channel");
     let spec = RuleSpec {
         channels: vec![channel],
         ..error_rate_rule()
     };
-    server::store::alerts::create_rule(&app.pool, 1, &spec, now)
-        .await
-        .expect("rule");
+    app.storage.create_rule(1, &spec, now).await.expect("rule");
     let evaluator = evaluator(&app);
     let deliverer = local_deliverer(&app);
     let deliver = || deliverer.run_once(now_ms());
@@ -323,7 +315,9 @@ async fn a_webhook_gets_exactly_one_firing_payload_and_one_when_resolved() {
         })
         .collect();
     assert_eq!(kinds, ["firing", "resolved"]);
-    let deliveries = server::store::channels::deliveries(&app.pool, 1, &[resolved[0].id])
+    let deliveries = app
+        .storage
+        .deliveries(1, &[resolved[0].id])
         .await
         .expect("deliveries");
     assert_eq!(deliveries[0].status, "delivered");
@@ -336,27 +330,22 @@ async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
     let (url, received) = receiver(1).await;
     let now = now_ms();
     ingest(&app, calls("bad", "alpha", now - 2 * MINUTE, 40, 2)).await;
-    let channel = server::store::channels::create_channel(
-        &app.pool,
-        1,
-        "flaky",
-        &url,
-        app::model::ChannelFormat::Slack,
-        now,
-    )
-    .await
-    .expect("channel");
+    let channel = app
+        .storage
+        .create_channel(1, "flaky", &url, app::model::ChannelFormat::Slack, now)
+        .await
+        .expect("channel");
     let spec = RuleSpec {
         channels: vec![channel],
         ..error_rate_rule()
     };
-    server::store::alerts::create_rule(&app.pool, 1, &spec, now)
-        .await
-        .expect("rule");
+    app.storage.create_rule(1, &spec, now).await.expect("rule");
     let fired = evaluator(&app).evaluate_all(now).await.expect("evaluates");
     let deliverer = local_deliverer(&app);
     assert_eq!(deliverer.run_once(now_ms()).await.expect("runs"), 1);
-    let first = server::store::channels::deliveries(&app.pool, 1, &[fired[0].id])
+    let first = app
+        .storage
+        .deliveries(1, &[fired[0].id])
         .await
         .expect("deliveries");
     assert_eq!(
@@ -372,7 +361,9 @@ async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
     assert_eq!(deliverer.run_once(now_ms()).await.expect("runs"), 0);
     // Two seconds later it is.
     assert_eq!(deliverer.run_once(now_ms() + 2_500).await.expect("runs"), 1);
-    let second = server::store::channels::deliveries(&app.pool, 1, &[fired[0].id])
+    let second = app
+        .storage
+        .deliveries(1, &[fired[0].id])
         .await
         .expect("deliveries");
     assert_eq!(

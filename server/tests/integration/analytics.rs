@@ -3,7 +3,7 @@
 use serde_json::json;
 use server::rollup::plan::plan;
 use server::rollup::Level;
-use server::store::analytics::{Cells, Sketches};
+use server::store::reads::{CellReads, Cells, Sketches};
 
 use crate::helpers::{now_ms, spawn_app};
 
@@ -19,7 +19,8 @@ async fn kpis_of(
         Some(ids) => Cells::Models(ids),
         None => Cells::EachModel,
     };
-    let cells = server::store::analytics::cells(&conn, 1, segments, which, Sketches::LatencyOnly)
+    let cells = conn
+        .cells(1, segments, which, Sketches::LatencyOnly)
         .expect("cells");
     server::query::analytics::kpis(cells)
 }

@@ -57,16 +57,15 @@ fn close(actual: Option<f64>, expected: f64) -> bool {
 #[tokio::test]
 async fn the_report_of_known_calls_has_exact_numbers() {
     let app = spawn_app().await;
-    let mut conn = app.pool.acquire().await.expect("conn");
     let prices = Prices {
         input_per_mtok: Some(2.0),
         output_per_mtok: Some(10.0),
         ..Prices::default()
     };
-    server::store::catalog::upsert_model(&mut conn, 1, "alpha", ModelKind::Llm, &prices, now_ms())
+    app.storage
+        .upsert_model(1, "alpha", ModelKind::Llm, &prices, now_ms())
         .await
         .expect("price");
-    drop(conn);
 
     // A whole UTC day three days ago, always inside raw retention.
     let day = Level::Day.bucket(now_ms()) - 3 * DAY;

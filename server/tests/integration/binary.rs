@@ -192,7 +192,7 @@ fn retention_is_set_per_workspace_and_validated() {
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let days: i64 = runtime.block_on(async {
-        let pool = server::store::open(&url).await.expect("open");
+        let (_, pool) = crate::helpers::open_store(&url).await;
         sqlx::query_scalar("SELECT retention_days FROM workspaces WHERE id = 1")
             .fetch_one(&pool)
             .await
@@ -243,8 +243,9 @@ fn users_come_from_the_command_line_with_their_password_hashed() {
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let pool = server::store::open(&url).await.expect("open");
-        let ops = server::store::accounts::user_by_email(&pool, "ops@example.com")
+        let (storage, pool) = crate::helpers::open_store(&url).await;
+        let ops = storage
+            .user_by_email("ops@example.com")
             .await
             .expect("read")
             .expect("ops exists, lower-cased");
@@ -270,7 +271,7 @@ fn users_come_from_the_command_line_with_their_password_hashed() {
         );
         // With a user present, the first start creates no administrator.
         assert_eq!(
-            server::auth::accounts::first_admin(&pool, "admin@localhost")
+            server::auth::accounts::first_admin(storage.as_ref(), "admin@localhost")
                 .await
                 .expect("first run"),
             None
@@ -280,21 +281,21 @@ fn users_come_from_the_command_line_with_their_password_hashed() {
     let fresh = dir.path().join("fresh.db");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let pool = server::store::open(&format!("sqlite://{}", fresh.display()))
-            .await
-            .expect("open");
-        let password = server::auth::accounts::first_admin(&pool, "admin@localhost")
+        let (storage, _) =
+            crate::helpers::open_store(&format!("sqlite://{}", fresh.display())).await;
+        let password = server::auth::accounts::first_admin(storage.as_ref(), "admin@localhost")
             .await
             .expect("first run")
             .expect("a password");
         assert_eq!(password.len(), 16);
-        let admin = server::store::accounts::user_by_email(&pool, "admin@localhost")
+        let admin = storage
+            .user_by_email("admin@localhost")
             .await
             .expect("read")
             .expect("admin");
         assert!(server::auth::password::verify(password, Some(admin.password_hash)).await);
         assert_eq!(
-            server::auth::accounts::first_admin(&pool, "admin@localhost")
+            server::auth::accounts::first_admin(storage.as_ref(), "admin@localhost")
                 .await
                 .expect("second run"),
             None

@@ -16,16 +16,15 @@ async fn costs(app: &crate::helpers::TestApp) -> Vec<Option<f64>> {
 #[tokio::test]
 async fn cost_is_priced_at_ingest_unknown_without_a_price_and_recomputed_after_a_change() {
     let app = spawn_app().await;
-    let mut conn = app.pool.acquire().await.expect("conn");
     let prices = Prices {
         input_per_mtok: Some(2.0),
         output_per_mtok: Some(10.0),
         ..Prices::default()
     };
-    server::store::catalog::upsert_model(&mut conn, 1, "priced", ModelKind::Llm, &prices, now_ms())
+    app.storage
+        .upsert_model(1, "priced", ModelKind::Llm, &prices, now_ms())
         .await
         .expect("price");
-    drop(conn);
 
     let now = now_ms();
     let body = json!([
@@ -50,34 +49,22 @@ async fn cost_is_priced_at_ingest_unknown_without_a_price_and_recomputed_after_a
     assert_eq!(cell_count, 1);
 
     // Price the second model, double the first, and recompute.
-    let mut conn = app.pool.acquire().await.expect("conn");
     let doubled = Prices {
         input_per_mtok: Some(4.0),
         output_per_mtok: Some(20.0),
         ..Prices::default()
     };
-    server::store::catalog::upsert_model(
-        &mut conn,
-        1,
-        "priced",
-        ModelKind::Llm,
-        &doubled,
-        now_ms(),
-    )
-    .await
-    .expect("price");
-    server::store::catalog::upsert_model(
-        &mut conn,
-        1,
-        "unpriced",
-        ModelKind::Llm,
-        &prices,
-        now_ms(),
-    )
-    .await
-    .expect("price");
-    drop(conn);
-    let report = server::store::costs::recompute(&app.pool, 1, now - 60_000)
+    app.storage
+        .upsert_model(1, "priced", ModelKind::Llm, &doubled, now_ms())
+        .await
+        .expect("price");
+    app.storage
+        .upsert_model(1, "unpriced", ModelKind::Llm, &prices, now_ms())
+        .await
+        .expect("price");
+    let report = app
+        .storage
+        .recompute(1, now - 60_000)
         .await
         .expect("recompute");
     assert_eq!(report.requests, 2);

@@ -36,7 +36,8 @@ async fn ends_within(response: axum::response::Response, limit: Duration) -> boo
 }
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
-    server::store::accounts::user_by_email(&app.pool, email)
+    app.storage
+        .user_by_email(email)
         .await
         .expect("lookup")
         .expect("user")
@@ -46,12 +47,13 @@ async fn user_id(app: &TestApp, email: &str) -> i64 {
 #[tokio::test]
 async fn a_stream_ends_within_seconds_once_its_user_is_removed_from_the_workspace() {
     let app = spawn_app().await;
-    let session = signed_in(&app.pool, "viewer@test.local", 1, Role::Viewer).await;
+    let session = signed_in(app.storage.as_ref(), "viewer@test.local", 1, Role::Viewer).await;
     let stream = open_stream(&app, &session).await;
     assert_eq!(stream.status(), StatusCode::OK);
     let user = user_id(&app, "viewer@test.local").await;
     let kept = open_stream(&app, &app.session).await;
-    server::store::accounts::change_membership(&app.pool, 1, user, None)
+    app.storage
+        .change_membership(1, user, None)
         .await
         .expect("store")
         .expect("removed");
@@ -68,7 +70,8 @@ async fn a_stream_ends_within_seconds_once_its_user_signs_out_everywhere() {
     let stream = open_stream(&app, &app.session).await;
     assert_eq!(stream.status(), StatusCode::OK);
     let user = user_id(&app, "admin@test.local").await;
-    server::store::accounts::revoke_sessions_of(&app.pool, user, now_ms())
+    app.storage
+        .revoke_sessions_of(user, now_ms())
         .await
         .expect("revoked");
     assert!(ends_within(stream, Duration::from_secs(10)).await);
@@ -85,7 +88,7 @@ async fn one_user_keeps_at_most_sixteen_streams_open() {
     }
     let refused = open_stream(&app, &app.session).await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let other = signed_in(&app.pool, "other@test.local", 1, Role::Viewer).await;
+    let other = signed_in(app.storage.as_ref(), "other@test.local", 1, Role::Viewer).await;
     assert_eq!(open_stream(&app, &other).await.status(), StatusCode::OK);
     // A closed tab frees its place.
     open.pop();

@@ -41,7 +41,8 @@ async fn ingest_many(app: &TestApp, count: usize) {
 }
 
 async fn user_id(app: &TestApp) -> i64 {
-    server::store::accounts::user_by_email(&app.pool, "admin@test.local")
+    app.storage
+        .user_by_email("admin@test.local")
         .await
         .expect("lookup")
         .expect("the test admin")

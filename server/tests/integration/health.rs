@@ -15,7 +15,7 @@ async fn healthz_is_ok_when_the_database_answers() {
 #[tokio::test]
 async fn healthz_is_unavailable_when_the_database_is_gone() {
     let app = spawn_app().await;
-    app.pool.close().await;
+    app.storage.close().await;
     let response = app.get_json("/healthz").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = serde_json::from_str(&response.body).expect("json");
@@ -38,12 +38,15 @@ async fn migrations_are_applied_once_and_reopening_is_harmless() {
         .await
         .expect("creates folder and db");
     first.close().await;
-    let second = server::store::open(&url).await.expect("reopens");
+    let (_, second) = crate::helpers::open_store(&url).await;
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(&second)
         .await
         .expect("count");
-    assert_eq!(applied as usize, server::store::MIGRATOR.iter().count());
+    assert_eq!(
+        applied as usize,
+        server::store::sqlite::MIGRATOR.iter().count()
+    );
     let workspaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
         .fetch_one(&second)
         .await

@@ -6,6 +6,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use server::http::{router, AppState};
 use server::ingest::writer::WriterConfig;
+use server::store::SharedStorage;
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -13,6 +14,9 @@ use tower::ServiceExt;
 /// One application under test with its own database file (removed on drop).
 pub struct TestApp {
     pub router: Router,
+    /// The storage every part of the server uses.
+    pub storage: SharedStorage,
+    /// The SQLite pool under it, for checks on stored rows.
     pub pool: SqlitePool,
     /// A valid ingest key of the default workspace.
     pub key: String,
@@ -51,25 +55,38 @@ pub async fn spawn_app_configured(
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let pool = server::store::open(&url).await.expect("store opens");
-    let (ingest, _writer) = server::ingest::writer::spawn(&url, config).expect("writer starts");
-    let key = server::store::api_keys::create_key(&pool, 1, "test", now_ms())
+    let sqlite = server::store::sqlite::SqliteStore::open(&url)
+        .await
+        .expect("store opens");
+    let pool = sqlite.pool().clone();
+    let storage: SharedStorage = std::sync::Arc::new(sqlite);
+    let (ingest, _writer) =
+        server::ingest::writer::spawn(storage.as_ref(), config).expect("writer starts");
+    let key = storage
+        .create_key(1, "test", now_ms())
         .await
         .expect("key")
         .key;
     let state = AppState::new(
-        pool.clone(),
+        storage.clone(),
         ingest,
         "target/site",
         "127.0.0.1:0".parse().expect("addr"),
     );
     let state = configure(state);
     let alert_events = state.alert_events.clone();
-    let session = signed_in(&pool, "admin@test.local", 1, app::model::Role::Admin).await;
+    let session = signed_in(
+        storage.as_ref(),
+        "admin@test.local",
+        1,
+        app::model::Role::Admin,
+    )
+    .await;
     TestApp {
         alert_events,
         router: router(state.clone()),
         state,
+        storage,
         pool,
         key,
         session,
@@ -79,36 +96,44 @@ pub async fn spawn_app_configured(
 
 /// A session token of `email` (created when missing, password `correct horse battery`) with
 /// `role` in workspace `ws`, straight through the store.
-pub async fn signed_in(pool: &SqlitePool, email: &str, ws: i64, role: app::model::Role) -> String {
+pub async fn signed_in(
+    storage: &dyn server::store::Storage,
+    email: &str,
+    ws: i64,
+    role: app::model::Role,
+) -> String {
     let hash = server::auth::password::hash(PASSWORD.into())
         .await
         .expect("hash");
-    let user_id = match server::store::accounts::create_user(pool, email, &hash, false, now_ms())
+    let user_id = match storage
+        .create_user(email, &hash, false, now_ms())
         .await
         .expect("user")
     {
         Some(id) => id,
         None => {
-            server::store::accounts::user_by_email(pool, email)
+            storage
+                .user_by_email(email)
                 .await
                 .expect("user")
                 .expect("exists")
                 .id
         }
     };
-    server::store::accounts::set_membership(pool, ws, user_id, role)
+    storage
+        .set_membership(ws, user_id, role)
         .await
         .expect("membership");
     let token = server::auth::random_hex(32);
-    server::store::accounts::create_session(
-        pool,
-        &server::auth::token_hash(&token),
-        user_id,
-        now_ms(),
-        now_ms() + 3_600_000,
-    )
-    .await
-    .expect("session");
+    storage
+        .create_session(
+            &server::auth::token_hash(&token),
+            user_id,
+            now_ms(),
+            now_ms() + 3_600_000,
+        )
+        .await
+        .expect("session");
     token
 }
 
@@ -343,4 +368,14 @@ pub fn python() -> std::path::PathBuf {
         python.display()
     );
     python
+}
+
+/// Opens the SQLite database at `url` (migrated) as the server's storage, with its pool for
+/// checks on stored rows.
+pub async fn open_store(url: &str) -> (SharedStorage, SqlitePool) {
+    let sqlite = server::store::sqlite::SqliteStore::open(url)
+        .await
+        .expect("store opens");
+    let pool = sqlite.pool().clone();
+    (std::sync::Arc::new(sqlite), pool)
 }

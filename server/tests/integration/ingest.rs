@@ -69,10 +69,14 @@ async fn a_record_sent_twice_is_a_duplicate_and_counted_once() {
 #[tokio::test]
 async fn the_same_request_id_in_another_workspace_is_not_a_duplicate() {
     let app = spawn_app().await;
-    let other = server::store::workspaces::find_or_create_workspace(&app.pool, "other", now_ms())
+    let other = app
+        .storage
+        .find_or_create_workspace("other", now_ms())
         .await
         .expect("workspace");
-    let other_key = server::store::api_keys::create_key(&app.pool, other, "k", now_ms())
+    let other_key = app
+        .storage
+        .create_key(other, "k", now_ms())
         .await
         .expect("key")
         .key;

@@ -241,7 +241,9 @@ async fn missing_wrong_and_revoked_keys_are_401s() {
         .await;
     assert_eq!(not_bearer.status, StatusCode::UNAUTHORIZED);
 
-    let revoked = server::store::api_keys::revoke_key(&app.pool, &app.key[..11], now_ms())
+    let revoked = app
+        .storage
+        .revoke_key(&app.key[..11], now_ms())
         .await
         .expect("revoke");
     assert_eq!(revoked, 1);

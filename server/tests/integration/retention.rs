@@ -39,7 +39,7 @@ async fn expired_rows_bodies_and_minute_cells_go_hourly_and_daily_cells_stay() {
     .expect("ancient hour");
     let days_before = app.count("SELECT count(*) FROM rollup_1d").await;
 
-    let purged = retention::run_once(&app.pool, now, 10)
+    let purged = retention::run_once(app.storage.as_ref(), now, 10)
         .await
         .expect("retention");
     assert_eq!(purged.requests, 25, "{purged:?}");
@@ -66,12 +66,12 @@ async fn expired_rows_bodies_and_minute_cells_go_hourly_and_daily_cells_stay() {
         "daily cells stay forever"
     );
 
-    let again = retention::run_once(&app.pool, now, 10)
+    let again = retention::run_once(app.storage.as_ref(), now, 10)
         .await
         .expect("retention");
     assert_eq!(
         again,
-        retention::Purged::default(),
+        server::store::Purged::default(),
         "a second pass finds nothing"
     );
 }
@@ -89,7 +89,7 @@ async fn retention_follows_the_workspace_setting() {
         .execute(&app.pool)
         .await
         .expect("update");
-    let purged = retention::run_once(&app.pool, now, 1_000)
+    let purged = retention::run_once(app.storage.as_ref(), now, 1_000)
         .await
         .expect("retention");
     assert_eq!(purged.requests, 1);
@@ -137,7 +137,7 @@ async fn alert_history_goes_after_400_days_with_its_webhook_deliveries() {
         .expect("delivery");
     }
 
-    let purged = retention::run_once(&app.pool, now, 1)
+    let purged = retention::run_once(app.storage.as_ref(), now, 1)
         .await
         .expect("retention");
     assert_eq!(purged.alert_events, 2, "{purged:?}");

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use server::ingest::record::{validate, Source};
 use server::ingest::writer::{self, WriterConfig};
 use server::rollup::{Level, Sketch};
-use server::store::batch::Pending;
+use server::store::Pending;
 use sqlx::SqlitePool;
 
 #[derive(Clone, Debug)]
@@ -203,8 +203,8 @@ proptest! {
         runtime.block_on(async {
             let dir = tempfile::tempdir().expect("dir");
             let url = format!("sqlite://{}", dir.path().join("p.db").display());
-            let pool = server::store::open(&url).await.expect("open");
-            let (handle, task) = writer::spawn(&url, WriterConfig::default()).expect("writer");
+            let (storage, pool) = crate::helpers::open_store(&url).await;
+            let (handle, task) = writer::spawn(storage.as_ref(), WriterConfig::default()).expect("writer");
             let now_ms = chrono::Utc::now().timestamp_millis();
             let all: Vec<Pending> = calls.iter().enumerate().map(|(i, call)| to_pending(i, call, now_ms)).collect();
             let mut rest = all.as_slice();

@@ -95,7 +95,8 @@ async fn redirects_are_not_followed() {
 }
 
 async fn channel(app: &TestApp, name: &str, url: &str) -> i64 {
-    server::store::channels::create_channel(&app.pool, 1, name, url, ChannelFormat::Json, now_ms())
+    app.storage
+        .create_channel(1, name, url, ChannelFormat::Json, now_ms())
         .await
         .expect("channel")
 }
@@ -201,7 +202,7 @@ async fn viewers_see_webhook_urls_masked_and_admins_see_them_whole() {
     let app = spawn_app().await;
     let secret = "https://hooks.slack.com/services/T000/B000/s3cr3t-t0ken";
     channel(&app, "slack", secret).await;
-    let viewer = signed_in(&app.pool, "viewer@test.local", 1, Role::Viewer).await;
+    let viewer = signed_in(app.storage.as_ref(), "viewer@test.local", 1, Role::Viewer).await;
 
     let as_admin = app.get_json("/api/list_alert_channels?ws=1").await;
     assert_eq!(as_admin.status, StatusCode::OK, "{}", as_admin.body);

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use server::ingest::record::{validate, Source};
 use server::ingest::writer::{self, SubmitError, WriterConfig};
-use server::store::batch::Pending;
+use server::store::Pending;
 use sqlx::Connection;
 
 use crate::helpers::{now_ms, record};
@@ -25,16 +25,16 @@ fn pending(count: usize, prefix: &str) -> Vec<Pending> {
         .collect()
 }
 
-async fn open(dir: &tempfile::TempDir) -> (String, sqlx::SqlitePool) {
+async fn open(dir: &tempfile::TempDir) -> (String, server::store::SharedStorage, sqlx::SqlitePool) {
     let url = format!("sqlite://{}", dir.path().join("w.db").display());
-    let pool = server::store::open(&url).await.expect("open");
-    (url, pool)
+    let (storage, pool) = crate::helpers::open_store(&url).await;
+    (url, storage, pool)
 }
 
 #[tokio::test]
 async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     let dir = tempfile::tempdir().expect("dir");
-    let (url, pool) = open(&dir).await;
+    let (url, storage, pool) = open(&dir).await;
     // Hold the write lock so the writer's first transaction waits.
     let mut blocker = sqlx::SqliteConnection::connect(&url)
         .await
@@ -49,7 +49,7 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
         flush_records: 100,
         flush_interval: Duration::from_millis(1),
     };
-    let (handle, task) = writer::spawn(&url, config).expect("writer");
+    let (handle, task) = writer::spawn(storage.as_ref(), config).expect("writer");
     let first = tokio::spawn({
         let handle = handle.clone();
         async move { handle.submit(pending(80, "first")).await }
@@ -94,8 +94,8 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
 #[tokio::test]
 async fn shutdown_drains_every_queued_submission() {
     let dir = tempfile::tempdir().expect("dir");
-    let (url, pool) = open(&dir).await;
-    let (handle, task) = writer::spawn(&url, WriterConfig::default()).expect("writer");
+    let (_, storage, pool) = open(&dir).await;
+    let (handle, task) = writer::spawn(storage.as_ref(), WriterConfig::default()).expect("writer");
     let mut submissions = Vec::new();
     for batch in 0..20 {
         let handle = handle.clone();

@@ -8,7 +8,7 @@ use app::model::{
 };
 
 use crate::rollup::{Cell, Sketch};
-use crate::store::analytics::StoredCell;
+use crate::store::reads::StoredCell;
 
 const MINUTE_MS: f64 = 60_000.0;
 

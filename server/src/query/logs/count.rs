@@ -1,13 +1,11 @@
 //! How many calls match a Logs filter, from rollups where they can tell.
 
 use app::model::StatusFilter;
-use rusqlite::Connection;
 
 use super::LogScope;
 use crate::rollup::plan::plan;
 use crate::rollup::{Cell, Level};
-use crate::store::analytics::{self as cells, Cells, Sketches};
-use crate::store::logs as calls;
+use crate::store::reads::{Cells, Sketches, Snapshot};
 use crate::store::StoreError;
 
 const MINUTE_MS: i64 = 60_000;
@@ -15,7 +13,7 @@ const MINUTE_MS: i64 = 60_000;
 /// How many calls match the filter, from rollup cells for whole minutes and raw counts for
 /// the partial minutes at the edges; `None` when rollups cannot tell (an exact status other
 /// than 429, the 1xx and 3xx classes, or a request-ID prefix).
-pub fn matching(conn: &Connection, scope: &LogScope) -> Result<Option<i64>, StoreError> {
+pub fn matching(snapshot: &dyn Snapshot, scope: &LogScope) -> Result<Option<i64>, StoreError> {
     if scope.request_id.is_some() {
         return Ok(None);
     }
@@ -34,14 +32,12 @@ pub fn matching(conn: &Connection, scope: &LogScope) -> Result<Option<i64>, Stor
     let whole_from = ceil_minute(filter.from_ms);
     let whole_to = (filter.to_ms / MINUTE_MS * MINUTE_MS).max(whole_from);
     if whole_from >= filter.to_ms {
-        return Ok(Some(calls::count_calls(
-            conn,
-            filter,
-            (filter.from_ms, filter.to_ms),
-        )?));
+        return Ok(Some(
+            snapshot.count_calls(filter, (filter.from_ms, filter.to_ms))?,
+        ));
     }
-    let mut total = calls::count_calls(conn, filter, (filter.from_ms, whole_from))?
-        + calls::count_calls(conn, filter, (whole_to, filter.to_ms))?;
+    let mut total = snapshot.count_calls(filter, (filter.from_ms, whole_from))?
+        + snapshot.count_calls(filter, (whole_to, filter.to_ms))?;
     if whole_from < whole_to {
         // Minute cells exist for the whole range: it lies inside retention.
         let segments = plan(whole_from, whole_to, Level::Day, whole_from);
@@ -49,16 +45,11 @@ pub fn matching(conn: &Connection, scope: &LogScope) -> Result<Option<i64>, Stor
             None => Cells::AllModels,
             Some(ids) => Cells::Models(ids),
         };
-        total += cells::cells(
-            conn,
-            filter.workspace_id,
-            &segments,
-            which,
-            Sketches::Neither,
-        )?
-        .iter()
-        .map(|stored| take(&stored.cell))
-        .sum::<i64>();
+        total += snapshot
+            .cells(filter.workspace_id, &segments, which, Sketches::Neither)?
+            .iter()
+            .map(|stored| take(&stored.cell))
+            .sum::<i64>();
     }
     Ok(Some(total))
 }

@@ -27,20 +27,24 @@ pub(super) struct World {
 
 pub(super) async fn world() -> World {
     let app = spawn_app().await;
+    let storage = app.storage.clone();
     let pool = app.pool.clone();
-    let other_ws = server::store::workspaces::find_or_create_workspace(&pool, "other", now_ms())
+    let other_ws = storage
+        .find_or_create_workspace("other", now_ms())
         .await
         .expect("workspace");
-    let alice = signed_in(&pool, "alice@test.local", 1, Role::Admin).await;
-    let victor = signed_in(&pool, "victor@test.local", 1, Role::Viewer).await;
-    let bob = signed_in(&pool, "bob@test.local", other_ws, Role::Admin).await;
-    let bob_id = server::store::accounts::user_by_email(&pool, "bob@test.local")
+    let alice = signed_in(storage.as_ref(), "alice@test.local", 1, Role::Admin).await;
+    let victor = signed_in(storage.as_ref(), "victor@test.local", 1, Role::Viewer).await;
+    let bob = signed_in(storage.as_ref(), "bob@test.local", other_ws, Role::Admin).await;
+    let bob_id = storage
+        .user_by_email("bob@test.local")
         .await
         .expect("user")
         .expect("bob")
         .id;
     // Calls in both workspaces, each through its own key.
-    let other_key = server::store::api_keys::create_key(&pool, other_ws, "theirs", now_ms())
+    let other_key = storage
+        .create_key(other_ws, "theirs", now_ms())
         .await
         .expect("key");
     let theirs = app
@@ -60,24 +64,20 @@ pub(super) async fn world() -> World {
         .fetch_one(&pool)
         .await
         .expect("model");
-    let other_rule = server::store::alerts::create_rule(
-        &pool,
-        other_ws,
-        &crate::alerts::error_rate_rule(),
-        now_ms(),
-    )
-    .await
-    .expect("rule");
-    let other_channel = server::store::channels::create_channel(
-        &pool,
-        other_ws,
-        "their hook",
-        "http://127.0.0.1:9/hook",
-        app::model::ChannelFormat::Json,
-        now_ms(),
-    )
-    .await
-    .expect("channel");
+    let other_rule = storage
+        .create_rule(other_ws, &crate::alerts::error_rate_rule(), now_ms())
+        .await
+        .expect("rule");
+    let other_channel = storage
+        .create_channel(
+            other_ws,
+            "their hook",
+            "http://127.0.0.1:9/hook",
+            app::model::ChannelFormat::Json,
+            now_ms(),
+        )
+        .await
+        .expect("channel");
     let other_event: i64 = sqlx::query_scalar(
         "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, target, \
          models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \

@@ -15,20 +15,16 @@ use crate::helpers::{now_ms, spawn_app, TestApp};
 /// A channel of `ws` to `url` and `count` firing events of a rule there, each queued for
 /// delivery to it; returns the channel.
 async fn queue(app: &TestApp, ws: i64, url: &str, count: usize) -> i64 {
-    let channel = server::store::channels::create_channel(
-        &app.pool,
-        ws,
-        "hook",
-        url,
-        app::model::ChannelFormat::Slack,
-        now_ms(),
-    )
-    .await
-    .expect("channel");
-    let rule =
-        server::store::alerts::create_rule(&app.pool, ws, &crate::alerts::error_rate_rule(), 0)
-            .await
-            .expect("rule");
+    let channel = app
+        .storage
+        .create_channel(ws, "hook", url, app::model::ChannelFormat::Slack, now_ms())
+        .await
+        .expect("channel");
+    let rule = app
+        .storage
+        .create_rule(ws, &crate::alerts::error_rate_rule(), 0)
+        .await
+        .expect("rule");
     for _ in 0..count {
         let event: i64 = sqlx::query_scalar(
             "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, \
@@ -42,7 +38,8 @@ async fn queue(app: &TestApp, ws: i64, url: &str, count: usize) -> i64 {
         .fetch_one(&app.pool)
         .await
         .expect("event");
-        server::store::channels::queue_deliveries(&app.pool, ws, event, &[channel], now_ms())
+        app.storage
+            .queue_deliveries(ws, event, &[channel], now_ms())
             .await
             .expect("queued");
     }
@@ -67,10 +64,11 @@ async fn arrival(requests: &mut mpsc::UnboundedReceiver<()>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_endpoint_of_one_workspace_does_not_delay_another_workspace() {
     let app = spawn_app().await;
-    let other_ws =
-        server::store::workspaces::find_or_create_workspace(&app.pool, "other", now_ms())
-            .await
-            .expect("workspace");
+    let other_ws = app
+        .storage
+        .find_or_create_workspace("other", now_ms())
+        .await
+        .expect("workspace");
     let (slow_arrived, mut slow_requests) = mpsc::unbounded_channel();
     let slow = endpoints::hanging(slow_arrived).await;
     let (quick_arrived, mut quick_requests) = mpsc::unbounded_channel();
@@ -82,7 +80,7 @@ async fn a_slow_endpoint_of_one_workspace_does_not_delay_another_workspace() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let client = WebhookClient::with_timeout(local_policy(), Duration::from_secs(600));
     let job = server::jobs::webhooks::spawn(
-        Deliverer::new(app.pool.clone(), client, Arc::clone(&wake)),
+        Deliverer::new(app.storage.clone(), client, Arc::clone(&wake)),
         Arc::clone(&wake),
         stopped,
     );

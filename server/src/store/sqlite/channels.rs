@@ -4,6 +4,7 @@ use app::model::{AlertChannel, ChannelFormat, WEBHOOK_NO_ANSWER, WEBHOOK_REFUSED
 use sqlx::SqlitePool;
 
 use super::StoreError;
+use crate::store::DueDelivery;
 
 /// The channels of `workspace_id`.
 pub async fn channels(
@@ -94,17 +95,6 @@ pub async fn queue_deliveries(
         .rows_affected();
     }
     Ok(queued)
-}
-
-/// A delivery that is due, with what it needs to be sent.
-#[derive(Clone, Debug)]
-pub struct DueDelivery {
-    pub id: i64,
-    pub workspace_id: i64,
-    pub event_id: i64,
-    pub attempts: i64,
-    pub url: String,
-    pub format: ChannelFormat,
 }
 
 type DueRow = (i64, i64, i64, i64, String, String);

@@ -5,19 +5,7 @@ use app::model::{AlertEvent, Cursor, EventPage, Metric, Severity};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::StoreError;
-
-/// Which events, as the store reads them (times resolved, the page position given).
-#[derive(Clone, Debug, Default)]
-pub struct EventQuery {
-    pub rule: Option<i64>,
-    pub kinds: Vec<String>,
-    pub severity: Option<Severity>,
-    pub model: Option<String>,
-    /// `[from, to)` on the event's time.
-    pub between: Option<(i64, i64)>,
-    pub before: Option<Cursor>,
-    pub limit: u32,
-}
+use crate::store::EventQuery;
 
 type EventRow = (
     i64,

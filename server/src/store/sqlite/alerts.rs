@@ -7,7 +7,8 @@ use app::model::{AlertEvent, AlertRule, RuleSpec};
 use sqlx::SqlitePool;
 
 use super::StoreError;
-use crate::domain::alert_state::{EventKind, State, TargetState};
+use crate::domain::alert_state::{State, TargetState};
+use crate::store::NewEvent;
 
 fn spec_from(text: &str) -> Result<RuleSpec, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("rule spec: {error}")))
@@ -168,18 +169,6 @@ pub async fn states(
             ))
         })
         .collect()
-}
-
-/// An event about to be stored.
-pub struct NewEvent<'a> {
-    pub workspace_id: i64,
-    pub rule: &'a AlertRule,
-    pub target: &'a str,
-    pub kind: EventKind,
-    pub value: Option<f64>,
-    pub threshold: Option<f64>,
-    pub window: (i64, i64),
-    pub at_ms: i64,
 }
 
 fn scope_models(rule: &AlertRule) -> Vec<String> {

@@ -1,43 +1,10 @@
 //! Ingest API keys: random, shown once, stored as a SHA-256 hash, revocable.
 
 use app::model::ApiKeyInfo;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use super::StoreError;
-
-/// Every key starts with this, so leaked keys are easy to recognise and scan for.
-pub const KEY_PREFIX: &str = "mw_";
-const RANDOM_BYTES: usize = 24;
-/// Characters of the key kept in clear to tell keys apart in lists.
-const SHOWN_CHARS: usize = KEY_PREFIX.len() + 8;
-
-/// A freshly created key: the secret is in `key` and nowhere else.
-#[derive(Debug)]
-pub struct NewKey {
-    pub id: i64,
-    pub workspace_id: i64,
-    pub key: String,
-}
-
-/// Who a valid key belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KeyOwner {
-    pub key_id: i64,
-    pub workspace_id: i64,
-}
-
-fn hash(key: &str) -> Vec<u8> {
-    Sha256::digest(key.as_bytes()).to_vec()
-}
-
-fn random_key() -> String {
-    let mut bytes = [0u8; RANDOM_BYTES];
-    rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{KEY_PREFIX}{hex}")
-}
+use crate::store::keys::{hash, random_key, KeyOwner, NewKey, KEY_PREFIX, SHOWN_CHARS};
+use crate::store::StoreError;
 
 /// Creates a key named `name` for `workspace_id`.
 pub async fn create_key(
@@ -167,19 +134,4 @@ pub async fn revoke_key(
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_random_prefixed_and_long() {
-        let first = random_key();
-        let second = random_key();
-        assert_ne!(first, second);
-        assert!(first.starts_with(KEY_PREFIX));
-        assert_eq!(first.len(), KEY_PREFIX.len() + 2 * RANDOM_BYTES);
-        assert_eq!(hash(&first).len(), 32);
-    }
 }

@@ -1,5 +1,5 @@
-//! Read connections for the heavy read paths (analytics now, export later): plain rusqlite
-//! connections kept in a small pool and used on blocking threads. Reading many rollup cells
+//! Read snapshots: plain rusqlite connections kept in a small pool and used on blocking
+//! threads, each read inside one transaction. Reading many rollup cells
 //! this way is several times faster than through sqlx's row stream (see BENCHMARKS.md).
 
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use super::StoreError;
+use crate::store::reads::ReadWork;
 
 /// Idle connections kept for reuse (each keeps its own page cache warm).
 const MAX_IDLE: usize = 4;
@@ -60,41 +61,42 @@ impl Reader {
         })
     }
 
-    /// Reads running now: each holds a blocking thread and a read transaction (a stalled
-    /// export must not keep one).
-    pub fn running(&self) -> usize {
-        self.running.load(Ordering::SeqCst)
+    /// Runs `work` with a connection inside one read transaction, on this thread.
+    fn run(&self, work: ReadWork) -> Result<(), StoreError> {
+        let _running = Running::start(&self.running);
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => open(&self.path)?,
+        };
+        let result = (|| {
+            let tx = conn.transaction()?;
+            work(&*tx as &Connection)?;
+            tx.finish()?;
+            Ok(())
+        })();
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
+/// Handed out as the storage's [`Reads`]: every read runs on a blocking thread.
+pub struct Reads(pub Arc<Reader>);
+
+#[async_trait::async_trait]
+impl crate::store::Reads for Reads {
+    async fn read_boxed(&self, work: ReadWork) -> Result<(), StoreError> {
+        let reader = Arc::clone(&self.0);
+        tokio::task::spawn_blocking(move || reader.run(work))
+            .await
+            .map_err(|error| StoreError::Task(error.to_string()))?
     }
 
-    /// Runs `work` on a blocking thread with a connection inside one read transaction, so
-    /// every query of `work` sees the same snapshot.
-    pub async fn read<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
-    {
-        let reader = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let _running = Running::start(&reader.running);
-            let idle = reader.idle.lock().ok().and_then(|mut idle| idle.pop());
-            let mut conn = match idle {
-                Some(conn) => conn,
-                None => open(&reader.path)?,
-            };
-            let result = (|| {
-                let tx = conn.transaction()?;
-                let value = work(&tx)?;
-                tx.finish()?;
-                Ok(value)
-            })();
-            if let Ok(mut idle) = reader.idle.lock() {
-                if idle.len() < MAX_IDLE {
-                    idle.push(conn);
-                }
-            }
-            result
-        })
-        .await
-        .map_err(|error| StoreError::Task(error.to_string()))?
+    fn running(&self) -> usize {
+        self.0.running.load(Ordering::SeqCst)
     }
 }

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::analytics::{cell_columns, read_cell, Sketches, CELL_COLUMN_COUNT};
+use super::analytics::{cell_columns, read_cell, CELL_COLUMN_COUNT};
 use super::batch::rollups::add_cells;
 use super::StoreError;
 use crate::rollup::{Cell, CellKey, Level, ALL_MODELS};
+use crate::store::reads::Sketches;
 
 /// Rebuilds the all-models cells when per-model cells exist but no all-models cell does (a
 /// database written before migration 0004). Returns the number of cells written.

@@ -1,9 +1,72 @@
 //! Deleting what has outlived its retention, one small batch per transaction so the writer is
 //! never held up for more than a few milliseconds.
 
+use std::future::Future;
+use std::time::Duration;
+
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::StoreError;
+use crate::rollup::Level;
+use crate::store::{Cutoffs, Purged};
+
+/// Runs `purge` (one batch of at most `batch` deletions) until a batch comes back short, with
+/// a short pause between batches; returns how many went in all.
+async fn drain<Purge, Batch>(batch: i64, mut purge: Purge) -> Result<u64, StoreError>
+where
+    Purge: FnMut() -> Batch,
+    Batch: Future<Output = Result<u64, StoreError>>,
+{
+    let mut total = 0;
+    loop {
+        let deleted = purge().await?;
+        total += deleted;
+        if (deleted as i64) < batch {
+            return Ok(total);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Removes the data of `workspace_id` older than `cutoffs`, in batches of `batch` rows.
+pub async fn purge_workspace(
+    pool: &SqlitePool,
+    workspace_id: i64,
+    cutoffs: Cutoffs,
+    batch: i64,
+) -> Result<Purged, StoreError> {
+    let mut purged = Purged::default();
+    loop {
+        let (rows, bodies) =
+            purge_requests_batch(pool, workspace_id, cutoffs.raw_ms, batch).await?;
+        purged.requests += rows;
+        purged.bodies += bodies;
+        if (rows as i64) < batch {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for (level, cutoff) in [
+        (Level::Minute, cutoffs.minute_ms),
+        (Level::Hour, cutoffs.hour_ms),
+    ] {
+        for table in [level.table(), level.all_models_table()] {
+            let cells = drain(batch, || {
+                purge_rollups_batch(pool, table, workspace_id, cutoff, batch)
+            })
+            .await?;
+            match level {
+                Level::Minute => purged.minute_cells += cells,
+                _ => purged.hour_cells += cells,
+            }
+        }
+    }
+    purged.alert_events += drain(batch, || {
+        purge_alert_events_batch(pool, workspace_id, cutoffs.history_ms, batch)
+    })
+    .await?;
+    Ok(purged)
+}
 
 /// Deletes up to `limit` raw rows of `workspace_id` older than `cutoff_ms`, with their bodies.
 /// Returns how many rows were deleted; fewer than `limit` means none are left.

@@ -1,60 +1,13 @@
 //! One stored call as the Logs tab and the export read it back: the columns selected and the
 //! typed reading of a row.
 
-use app::model::{ModelKind, Usage};
+use app::model::Usage;
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
 use super::super::encoding::{kind_from_code, request_id_text};
 use super::super::StoreError;
-
-/// A stored call as read back (the model is still an id).
-#[derive(Clone, Debug)]
-pub struct StoredCall {
-    pub row: i64,
-    pub ts_ms: i64,
-    pub request_id: String,
-    pub model_id: i64,
-    pub kind: ModelKind,
-    /// `None`: the kind's default operation.
-    pub operation: Option<String>,
-    pub status: i64,
-    pub error_type: Option<String>,
-    pub error_message: Option<String>,
-    /// Usage; the provider's extra keys are in `usage_other`, as stored (a JSON object text).
-    pub usage: Usage,
-    pub usage_other: Option<String>,
-    pub latency_ms: Option<i64>,
-    pub ttft_ms: Option<i64>,
-    pub first_byte_ms: Option<i64>,
-    pub cost: Option<f64>,
-    /// 0 api, 1 otlp, 2 proxy.
-    pub source: i64,
-    pub stream: bool,
-    pub api_key: Option<String>,
-    /// A JSON object text.
-    pub metadata: Option<String>,
-    pub upstream_request_id: Option<String>,
-    pub has_body: bool,
-}
-
-impl StoredCall {
-    /// The source's name.
-    pub fn source_name(&self) -> &'static str {
-        match self.source {
-            1 => "otlp",
-            2 => "proxy",
-            _ => "api",
-        }
-    }
-
-    /// The operation, with the kind's default filled in.
-    pub fn operation_name(&self) -> &str {
-        self.operation
-            .as_deref()
-            .unwrap_or_else(|| self.kind.default_operation())
-    }
-}
+use crate::store::reads::StoredCall;
 
 /// The columns [`read_call`] expects.
 pub(super) const CALL_COLUMNS: &str = "id, ts_ms, request_id, model_id, kind, operation, status, \

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use catalog::CatalogCache;
 
@@ -19,14 +19,7 @@ use super::encoding::{request_key, REQUEST_ID_TEXT};
 use super::StoreError;
 use crate::cost;
 use crate::rollup::{self, Observation};
-
-/// A record on its way into storage, with who sent it.
-#[derive(Clone, Debug)]
-pub struct Pending {
-    pub workspace_id: i64,
-    pub ingest_key_id: Option<i64>,
-    pub record: crate::domain::record::NewRequest,
-}
+use crate::store::Pending;
 
 /// The hour of a call: duplicates are looked for among calls of the same workspace, request id
 /// and UTC hour (a re-sent record carries its original timestamp).
@@ -81,6 +74,42 @@ fn find_duplicates(tx: &Transaction<'_>, batch: &[Pending]) -> Result<Vec<bool>,
         duplicates.push(stored);
     }
     Ok(duplicates)
+}
+
+/// The batch writer's connection, with its cache of catalog models.
+pub struct SqliteBatchWriter {
+    conn: Connection,
+    catalog: CatalogCache,
+}
+
+impl SqliteBatchWriter {
+    /// A writer on `conn` (from [`open_connection`]).
+    pub fn new(conn: Connection) -> Self {
+        Self {
+            conn,
+            catalog: CatalogCache::new(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl crate::store::BatchWriter for SqliteBatchWriter {
+    fn write(&mut self, batch: &[Pending], now_ms: i64) -> Result<Vec<bool>, StoreError> {
+        // IMMEDIATE: take the write lock first (waiting up to the busy timeout), so the reads in
+        // the transaction never have to upgrade a stale snapshot after another writer committed.
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let stored = insert_batch(&tx, &mut self.catalog, batch, now_ms)?;
+            tx.commit()?;
+            Ok(stored)
+        })();
+        if result.is_err() {
+            // Models created in the failed transaction do not exist: forget them.
+            self.catalog.clear();
+        }
+        result
+    }
 }
 
 /// Stores `batch` in the open transaction. Returns, per record, `true` when it was stored and

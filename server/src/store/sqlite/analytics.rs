@@ -8,45 +8,7 @@ use rusqlite::{Connection, Row};
 use super::StoreError;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch, UNIT_COLUMNS};
-
-/// One stored rollup cell as read back.
-#[derive(Clone)]
-pub struct StoredCell {
-    pub level: Level,
-    pub bucket_ms: i64,
-    pub model_id: i64,
-    pub cell: Cell,
-    /// The busiest minute inside the cell (calls, total tokens); `None` when unknown (an hour
-    /// or day whose minute cells had expired before peaks were kept).
-    pub peak_minute: Option<(i64, i64)>,
-}
-
-/// A model of the workspace.
-pub struct WorkspaceModel {
-    pub id: i64,
-    pub option: ModelOption,
-}
-
-/// Which sketches to decode (decoding is most of the cost of reading a cell); the others are
-/// left empty.
-#[derive(Clone, Copy, Debug)]
-pub enum Sketches {
-    /// Counts and sums only.
-    Neither,
-    LatencyOnly,
-    LatencyAndTtft,
-}
-
-/// Which cells to read.
-#[derive(Clone, Copy, Debug)]
-pub enum Cells<'a> {
-    /// The all-models cells (one per bucket).
-    AllModels,
-    /// Every model's own cells.
-    EachModel,
-    /// The own cells of these models only (an empty list matches none).
-    Models(&'a [i64]),
-}
+use crate::store::reads::{Cells, Sketches, StoredCell, WorkspaceModel};
 
 /// Every model the workspace has seen, by name.
 pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError> {

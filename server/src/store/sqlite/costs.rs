@@ -10,16 +10,9 @@ use sqlx::{Connection, Row, SqlitePool};
 use super::{prices, StoreError};
 use crate::cost::{self, Prices};
 use crate::rollup::{Level, ALL_MODELS};
+use crate::store::RecomputeReport;
 
 const CHUNK: i64 = 5_000;
-
-/// What a recompute changed.
-#[derive(Debug, Default)]
-pub struct RecomputeReport {
-    pub requests: u64,
-    pub cells: u64,
-    pub from: String,
-}
 
 type CostRow = (
     i64,

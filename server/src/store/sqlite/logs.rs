@@ -7,6 +7,7 @@ use rusqlite::Connection;
 
 use super::encoding::uuid_prefix_range;
 use super::StoreError;
+use crate::store::reads::{CallFilter, Order, StatusMatch, StoredCall};
 
 mod export;
 mod ids;
@@ -14,30 +15,7 @@ mod row;
 
 pub use export::each_call;
 pub use ids::{id_entries_after, id_entries_upto, last_row};
-pub use row::StoredCall;
 use row::{read_call, CALL_COLUMNS};
-
-/// Which calls a query keeps (all bounds already resolved: ids, not names).
-#[derive(Clone, Debug)]
-pub struct CallFilter {
-    pub workspace_id: i64,
-    /// `[from_ms, to_ms)`.
-    pub from_ms: i64,
-    pub to_ms: i64,
-    /// `None`: every model.
-    pub models: Option<Vec<i64>>,
-    pub status: Option<StatusMatch>,
-    pub id_prefix: Option<String>,
-}
-
-/// Which statuses a query keeps.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StatusMatch {
-    /// Any of these error codes (all 400 or above).
-    Codes(Vec<i64>),
-    /// `[low, high)`.
-    Range(i64, i64),
-}
 
 /// The error codes in `[low, high)` (both 400 or above) that `workspace_id` has calls with:
 /// one index seek per code found (a loose scan of the partial index of error rows).
@@ -65,13 +43,6 @@ pub fn error_codes(
         }
     }
     Ok(codes)
-}
-
-/// Newest first or oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Order {
-    NewestFirst,
-    OldestFirst,
 }
 
 /// Appends the conditions of `filter` other than the workspace and time (`?1` to `?3` are the
@@ -265,4 +236,24 @@ pub fn bodies(conn: &Connection, row: i64) -> Result<(Option<String>, Option<Str
         Some(row) => Ok((row.get(0)?, row.get(1)?)),
         None => Ok((None, None)),
     }
+}
+
+/// Calls `each(ts_ms, model_id)` for every call of `workspace_id` in `[from_ms, to_ms)` whose
+/// status lies in `[low, high]`.
+pub fn status_times(
+    conn: &Connection,
+    workspace_id: i64,
+    (from_ms, to_ms): (i64, i64),
+    (low, high): (i64, i64),
+    each: &mut dyn FnMut(i64, i64),
+) -> Result<(), StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT ts_ms, model_id FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 \
+         AND ts_ms < ?3 AND status BETWEEN ?4 AND ?5",
+    )?;
+    let mut rows = statement.query([workspace_id, from_ms, to_ms, low, high])?;
+    while let Some(row) = rows.next()? {
+        each(row.get(0)?, row.get(1)?);
+    }
+    Ok(())
 }

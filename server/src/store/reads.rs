@@ -1,0 +1,255 @@
+//! Reads in one consistent snapshot: the rollup cells Analytics and alert rules add up, the
+//! calls the Logs tab pages through, the request-ID index's entries and the export's stream.
+//!
+//! These run on blocking threads (the engine's searches are synchronous loops with deadlines),
+//! so [`Snapshot`] is a synchronous interface; [`Reads`] hands one out on a blocking thread.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use app::model::{ModelKind, ModelOption, Usage};
+
+use super::StoreError;
+use crate::rollup::plan::Segment;
+use crate::rollup::{Cell, Level};
+
+/// One stored rollup cell as read back.
+#[derive(Clone)]
+pub struct StoredCell {
+    pub level: Level,
+    pub bucket_ms: i64,
+    pub model_id: i64,
+    pub cell: Cell,
+    /// The busiest minute inside the cell (calls, total tokens); `None` when unknown (an hour
+    /// or day whose minute cells had expired before peaks were kept).
+    pub peak_minute: Option<(i64, i64)>,
+}
+
+/// A model of the workspace.
+pub struct WorkspaceModel {
+    pub id: i64,
+    pub option: ModelOption,
+}
+
+/// Which sketches to decode (decoding is most of the cost of reading a cell); the others are
+/// left empty.
+#[derive(Clone, Copy, Debug)]
+pub enum Sketches {
+    /// Counts and sums only.
+    Neither,
+    LatencyOnly,
+    LatencyAndTtft,
+}
+
+/// Which cells to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Cells<'a> {
+    /// The all-models cells (one per bucket).
+    AllModels,
+    /// Every model's own cells.
+    EachModel,
+    /// The own cells of these models only (an empty list matches none).
+    Models(&'a [i64]),
+}
+
+/// Which calls a query keeps (all bounds already resolved: ids, not names).
+#[derive(Clone, Debug)]
+pub struct CallFilter {
+    pub workspace_id: i64,
+    /// `[from_ms, to_ms)`.
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// `None`: every model.
+    pub models: Option<Vec<i64>>,
+    pub status: Option<StatusMatch>,
+    pub id_prefix: Option<String>,
+}
+
+/// Which statuses a query keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusMatch {
+    /// Any of these error codes (all 400 or above).
+    Codes(Vec<i64>),
+    /// `[low, high)`.
+    Range(i64, i64),
+}
+
+/// Newest first or oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    NewestFirst,
+    OldestFirst,
+}
+
+/// A stored call as read back (the model is still an id).
+#[derive(Clone, Debug)]
+pub struct StoredCall {
+    pub row: i64,
+    pub ts_ms: i64,
+    pub request_id: String,
+    pub model_id: i64,
+    pub kind: ModelKind,
+    /// `None`: the kind's default operation.
+    pub operation: Option<String>,
+    pub status: i64,
+    pub error_type: Option<String>,
+    pub error_message: Option<String>,
+    /// Usage; the provider's extra keys are in `usage_other`, as stored (a JSON object text).
+    pub usage: Usage,
+    pub usage_other: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub ttft_ms: Option<i64>,
+    pub first_byte_ms: Option<i64>,
+    pub cost: Option<f64>,
+    /// 0 api, 1 otlp, 2 proxy.
+    pub source: i64,
+    pub stream: bool,
+    pub api_key: Option<String>,
+    /// A JSON object text.
+    pub metadata: Option<String>,
+    pub upstream_request_id: Option<String>,
+    pub has_body: bool,
+}
+
+impl StoredCall {
+    /// The source's name.
+    pub fn source_name(&self) -> &'static str {
+        match self.source {
+            1 => "otlp",
+            2 => "proxy",
+            _ => "api",
+        }
+    }
+
+    /// The operation, with the kind's default filled in.
+    pub fn operation_name(&self) -> &str {
+        self.operation
+            .as_deref()
+            .unwrap_or_else(|| self.kind.default_operation())
+    }
+}
+
+/// Rollup cells and the models they belong to.
+pub trait CellReads {
+    /// Every model the workspace has seen, by name.
+    fn models(&self, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError>;
+
+    /// The cells of `which` models in `segments` (each segment one level and range), decoding
+    /// only `sketches`.
+    fn cells(
+        &self,
+        workspace_id: i64,
+        segments: &[Segment],
+        which: Cells<'_>,
+        sketches: Sketches,
+    ) -> Result<Vec<StoredCell>, StoreError>;
+}
+
+/// Raw calls: pages, counts, lookups by request ID, bodies and the export's stream.
+pub trait CallReads {
+    /// The error codes in `[low, high)` (both 400 or above) that `workspace_id` has calls with.
+    fn error_codes(&self, workspace_id: i64, low: i64, high: i64) -> Result<Vec<i64>, StoreError>;
+
+    /// Up to `limit` calls of `filter` in `window` (`[from, to)`) past `cursor` (`(ts_ms,
+    /// row)`, exclusive) in `order`; `None` when `deadline` passed first.
+    fn calls_in_window(
+        &self,
+        filter: &CallFilter,
+        window: (i64, i64),
+        cursor: Option<(i64, i64)>,
+        order: Order,
+        limit: usize,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError>;
+
+    /// How many calls of `filter` fall in `window` (counted on raw rows).
+    fn count_calls(&self, filter: &CallFilter, window: (i64, i64)) -> Result<i64, StoreError>;
+
+    /// The calls of `filter` in UTC hour `hour` whose request key is `request_key`.
+    fn calls_by_key(
+        &self,
+        filter: &CallFilter,
+        hour: i64,
+        request_key: i64,
+    ) -> Result<Vec<StoredCall>, StoreError>;
+
+    /// The request and response bodies of call `row`, when stored.
+    fn bodies(&self, row: i64) -> Result<(Option<String>, Option<String>), StoreError>;
+
+    /// Every call of `filter`, oldest first, handed to `each` in chunks until it answers false;
+    /// returns the calls read.
+    fn each_call(
+        &self,
+        filter: &CallFilter,
+        each: &mut dyn FnMut(Vec<StoredCall>) -> Result<bool, StoreError>,
+    ) -> Result<u64, StoreError>;
+
+    /// Calls `each(ts_ms, model_id)` for every call of `workspace_id` in `window` (`[from,
+    /// to)`) whose status lies in `statuses` (`[low, high]`, both included).
+    fn status_times(
+        &self,
+        workspace_id: i64,
+        window: (i64, i64),
+        statuses: (i64, i64),
+        each: &mut dyn FnMut(i64, i64),
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` request-ID index entries `(row, workspace_id, hour, key)` after row
+    /// `after_row`, in row order.
+    fn id_entries_after(
+        &self,
+        after_row: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64, i64, i64)>, StoreError>;
+
+    /// Calls `each(workspace_id, hour, key)` for every call up to row `last_row`.
+    fn id_entries_upto(
+        &self,
+        last_row: i64,
+        each: &mut dyn FnMut(i64, i64, i64),
+    ) -> Result<(), StoreError>;
+
+    /// The newest call's row number (0 when there is none).
+    fn last_row(&self) -> Result<i64, StoreError>;
+}
+
+/// One consistent view of the database.
+pub trait Snapshot: CellReads + CallReads {}
+
+impl<T: CellReads + CallReads> Snapshot for T {}
+
+/// Work done in one snapshot (see [`Reads::read_boxed`]).
+pub type ReadWork = Box<dyn FnOnce(&dyn Snapshot) -> Result<(), StoreError> + Send>;
+
+/// Read snapshots on blocking threads.
+#[async_trait::async_trait]
+pub trait Reads: Send + Sync {
+    /// Runs `work` on a blocking thread inside one snapshot.
+    async fn read_boxed(&self, work: ReadWork) -> Result<(), StoreError>;
+
+    /// Reads running now: each holds a blocking thread and a snapshot (a stalled export must
+    /// not keep one).
+    fn running(&self) -> usize;
+}
+
+impl dyn Reads {
+    /// Runs `work` on a blocking thread inside one snapshot and returns its answer.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Snapshot) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        self.read_boxed(Box::new(move |snapshot| {
+            let _ = sender.send(work(snapshot)?);
+            Ok(())
+        }))
+        .await?;
+        receiver
+            .try_recv()
+            .map_err(|_| StoreError::Task("a read ended without an answer".into()))
+    }
+}
+
+/// The read snapshots as the engine shares them.
+pub type SharedReads = Arc<dyn Reads>;

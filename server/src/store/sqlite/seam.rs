@@ -1,0 +1,366 @@
+//! The SQLite implementation of the storage seam's async traits: each answer is the function
+//! of the same name in this implementation's modules, on the sqlx pool.
+
+use std::collections::HashMap;
+
+use app::model::{
+    AlertChannel, AlertEvent, AlertRule, ApiKeyInfo, ChannelFormat, Delivery, EventPage, Member,
+    Membership, ModelKind, Role, RuleSpec, Viewer, WorkspaceInfo,
+};
+
+use super::{
+    accounts, alert_history, alerts, api_keys, catalog, channels, costs, requests, retention,
+    workspaces, SqliteStore,
+};
+use crate::cost::Prices;
+use crate::domain::alert_state::TargetState;
+use crate::store::{
+    Accounts, AlertHistory, AlertRules, CatalogModel, Cutoffs, Deliveries, DueDelivery, EventQuery,
+    Housekeeping, KeyOwner, Keys, ModelCatalog, NewEvent, NewKey, Purged, RecomputeReport,
+    StoreError, StoredUser,
+};
+
+#[async_trait::async_trait]
+impl Accounts for SqliteStore {
+    async fn user_by_email(&self, email: &str) -> Result<Option<StoredUser>, StoreError> {
+        accounts::user_by_email(&self.pool, email).await
+    }
+
+    async fn user_count(&self) -> Result<i64, StoreError> {
+        accounts::user_count(&self.pool).await
+    }
+
+    async fn create_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+        is_admin: bool,
+        now_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        accounts::create_user(&self.pool, email, password_hash, is_admin, now_ms).await
+    }
+
+    async fn update_user(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        is_admin: Option<bool>,
+    ) -> Result<(), StoreError> {
+        accounts::update_user(&self.pool, user_id, password_hash, is_admin).await
+    }
+
+    async fn set_membership(
+        &self,
+        workspace_id: i64,
+        user_id: i64,
+        role: Role,
+    ) -> Result<(), StoreError> {
+        accounts::set_membership(&self.pool, workspace_id, user_id, role).await
+    }
+
+    async fn change_membership(
+        &self,
+        workspace_id: i64,
+        user_id: i64,
+        role: Option<Role>,
+    ) -> Result<Result<(), &'static str>, StoreError> {
+        accounts::change_membership(&self.pool, workspace_id, user_id, role).await
+    }
+
+    async fn members(&self, workspace_id: i64) -> Result<Vec<Member>, StoreError> {
+        accounts::members(&self.pool, workspace_id).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        accounts::create_session(&self.pool, token_hash, user_id, now_ms, expires_at_ms).await
+    }
+
+    async fn session_viewer(
+        &self,
+        token_hash: &[u8],
+        now_ms: i64,
+    ) -> Result<Option<Viewer>, StoreError> {
+        accounts::session_viewer(&self.pool, token_hash, now_ms).await
+    }
+
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>, StoreError> {
+        accounts::memberships(&self.pool, user_id).await
+    }
+
+    async fn revoke_session(&self, token_hash: &[u8], now_ms: i64) -> Result<(), StoreError> {
+        accounts::revoke_session(&self.pool, token_hash, now_ms).await
+    }
+
+    async fn revoke_sessions_of(&self, user_id: i64, now_ms: i64) -> Result<u64, StoreError> {
+        accounts::revoke_sessions_of(&self.pool, user_id, now_ms).await
+    }
+
+    async fn purge_sessions(&self, now_ms: i64) -> Result<u64, StoreError> {
+        accounts::purge_sessions(&self.pool, now_ms).await
+    }
+
+    async fn create_workspace(
+        &self,
+        name: &str,
+        admin_user: i64,
+        now_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        accounts::create_workspace(&self.pool, name, admin_user, now_ms).await
+    }
+
+    async fn set_retention(&self, workspace_id: i64, days: u32) -> Result<(), StoreError> {
+        accounts::set_retention(&self.pool, workspace_id, days).await
+    }
+
+    async fn workspace_by_id(&self, id: i64) -> Result<Option<WorkspaceInfo>, StoreError> {
+        workspaces::workspace_by_id(&self.pool, id).await
+    }
+
+    async fn find_or_create_workspace(&self, name: &str, now_ms: i64) -> Result<i64, StoreError> {
+        workspaces::find_or_create_workspace(&self.pool, name, now_ms).await
+    }
+
+    async fn retention_by_workspace(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        workspaces::retention_by_workspace(&self.pool).await
+    }
+
+    async fn find_workspace_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        workspaces::find_workspace_id(&self.pool, name).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Keys for SqliteStore {
+    async fn create_key(
+        &self,
+        workspace_id: i64,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<NewKey, StoreError> {
+        api_keys::create_key(&self.pool, workspace_id, name, now_ms).await
+    }
+
+    async fn verify_key(&self, key: &str) -> Result<Option<KeyOwner>, StoreError> {
+        api_keys::verify_key(&self.pool, key).await
+    }
+
+    async fn list_keys(&self, workspace_id: i64) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        api_keys::list_keys(&self.pool, workspace_id).await
+    }
+
+    async fn revoke_key_by_id(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        api_keys::revoke_key_by_id(&self.pool, workspace_id, id, now_ms).await
+    }
+
+    async fn revoke_key(&self, key_or_prefix: &str, now_ms: i64) -> Result<u64, StoreError> {
+        api_keys::revoke_key(&self.pool, key_or_prefix, now_ms).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AlertRules for SqliteStore {
+    async fn rules(&self, workspace_id: i64) -> Result<Vec<AlertRule>, StoreError> {
+        alerts::rules(&self.pool, workspace_id).await
+    }
+
+    async fn rule(&self, workspace_id: i64, id: i64) -> Result<Option<AlertRule>, StoreError> {
+        alerts::rule(&self.pool, workspace_id, id).await
+    }
+
+    async fn enabled_rules(&self) -> Result<Vec<(i64, AlertRule)>, StoreError> {
+        alerts::enabled_rules(&self.pool).await
+    }
+
+    async fn create_rule(
+        &self,
+        workspace_id: i64,
+        spec: &RuleSpec,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        alerts::create_rule(&self.pool, workspace_id, spec, now_ms).await
+    }
+
+    async fn update_rule(
+        &self,
+        workspace_id: i64,
+        id: i64,
+        spec: &RuleSpec,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        alerts::update_rule(&self.pool, workspace_id, id, spec, now_ms).await
+    }
+
+    async fn delete_rule(&self, workspace_id: i64, id: i64) -> Result<bool, StoreError> {
+        alerts::delete_rule(&self.pool, workspace_id, id).await
+    }
+
+    async fn states(&self, rule_id: i64) -> Result<HashMap<String, TargetState>, StoreError> {
+        alerts::states(&self.pool, rule_id).await
+    }
+
+    async fn save_step(
+        &self,
+        rule_id: i64,
+        target: &str,
+        state: TargetState,
+        event: Option<NewEvent<'_>>,
+    ) -> Result<Option<AlertEvent>, StoreError> {
+        alerts::save_step(&self.pool, rule_id, target, state, event).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AlertHistory for SqliteStore {
+    async fn event_by_id(&self, id: i64) -> Result<Option<AlertEvent>, StoreError> {
+        alert_history::event_by_id(&self.pool, id).await
+    }
+
+    async fn events(&self, workspace_id: i64, query: &EventQuery) -> Result<EventPage, StoreError> {
+        alert_history::events(&self.pool, workspace_id, query).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Deliveries for SqliteStore {
+    async fn channels(&self, workspace_id: i64) -> Result<Vec<AlertChannel>, StoreError> {
+        channels::channels(&self.pool, workspace_id).await
+    }
+
+    async fn create_channel(
+        &self,
+        workspace_id: i64,
+        name: &str,
+        url: &str,
+        format: ChannelFormat,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        channels::create_channel(&self.pool, workspace_id, name, url, format, now_ms).await
+    }
+
+    async fn delete_channel(&self, workspace_id: i64, id: i64) -> Result<bool, StoreError> {
+        channels::delete_channel(&self.pool, workspace_id, id).await
+    }
+
+    async fn queue_deliveries(
+        &self,
+        workspace_id: i64,
+        event_id: i64,
+        channel_ids: &[i64],
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        channels::queue_deliveries(&self.pool, workspace_id, event_id, channel_ids, now_ms).await
+    }
+
+    async fn due_deliveries(
+        &self,
+        now_ms: i64,
+        per_workspace: i64,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        channels::due_deliveries(&self.pool, now_ms, per_workspace, limit).await
+    }
+
+    async fn claim_delivery(
+        &self,
+        id: i64,
+        now_ms: i64,
+        held_until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        channels::claim_delivery(&self.pool, id, now_ms, held_until_ms).await
+    }
+
+    async fn record_attempt(
+        &self,
+        id: i64,
+        status: &str,
+        http_status: Option<u16>,
+        error: Option<&str>,
+        retry_at_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        channels::record_attempt(
+            &self.pool,
+            id,
+            status,
+            http_status,
+            error,
+            retry_at_ms,
+            now_ms,
+        )
+        .await
+    }
+
+    async fn deliveries(
+        &self,
+        workspace_id: i64,
+        event_ids: &[i64],
+    ) -> Result<Vec<Delivery>, StoreError> {
+        channels::deliveries(&self.pool, workspace_id, event_ids).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ModelCatalog for SqliteStore {
+    async fn upsert_model(
+        &self,
+        workspace_id: i64,
+        name: &str,
+        kind: ModelKind,
+        prices: &Prices,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        catalog::upsert_model(&mut conn, workspace_id, name, kind, prices, now_ms).await
+    }
+
+    async fn list_models(
+        &self,
+        workspace_id: i64,
+    ) -> Result<Vec<(i64, String, CatalogModel)>, StoreError> {
+        catalog::list_models(&self.pool, workspace_id).await
+    }
+
+    async fn set_prices(
+        &self,
+        workspace_id: i64,
+        model_id: i64,
+        prices: &Prices,
+    ) -> Result<bool, StoreError> {
+        catalog::set_prices(&self.pool, workspace_id, model_id, prices).await
+    }
+
+    async fn recompute(
+        &self,
+        workspace_id: i64,
+        since_ms: i64,
+    ) -> Result<RecomputeReport, StoreError> {
+        costs::recompute(&self.pool, workspace_id, since_ms).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Housekeeping for SqliteStore {
+    async fn purge_workspace(
+        &self,
+        workspace_id: i64,
+        cutoffs: Cutoffs,
+        batch: i64,
+    ) -> Result<Purged, StoreError> {
+        retention::purge_workspace(&self.pool, workspace_id, cutoffs, batch).await
+    }
+
+    async fn has_requests(&self, workspace_id: i64) -> Result<bool, StoreError> {
+        requests::has_requests(&self.pool, workspace_id).await
+    }
+}

@@ -1,0 +1,103 @@
+//! A read transaction on a rusqlite connection as the seam's [`Snapshot`]: each question is
+//! the function of the same name in `analytics` and `logs`.
+
+use std::time::Instant;
+
+use rusqlite::Connection;
+
+use super::{analytics, logs};
+use crate::rollup::plan::Segment;
+use crate::store::reads::{
+    CallFilter, CallReads, CellReads, Cells, Order, Sketches, StoredCall, StoredCell,
+    WorkspaceModel,
+};
+use crate::store::StoreError;
+
+impl CellReads for Connection {
+    fn models(&self, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError> {
+        analytics::models(self, workspace_id)
+    }
+
+    fn cells(
+        &self,
+        workspace_id: i64,
+        segments: &[Segment],
+        which: Cells<'_>,
+        sketches: Sketches,
+    ) -> Result<Vec<StoredCell>, StoreError> {
+        analytics::cells(self, workspace_id, segments, which, sketches)
+    }
+}
+
+impl CallReads for Connection {
+    fn error_codes(&self, workspace_id: i64, low: i64, high: i64) -> Result<Vec<i64>, StoreError> {
+        logs::error_codes(self, workspace_id, low, high)
+    }
+
+    fn calls_in_window(
+        &self,
+        filter: &CallFilter,
+        window: (i64, i64),
+        cursor: Option<(i64, i64)>,
+        order: Order,
+        limit: usize,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        logs::calls_in_window(self, filter, window, cursor, order, limit, deadline)
+    }
+
+    fn count_calls(&self, filter: &CallFilter, window: (i64, i64)) -> Result<i64, StoreError> {
+        logs::count_calls(self, filter, window)
+    }
+
+    fn calls_by_key(
+        &self,
+        filter: &CallFilter,
+        hour: i64,
+        request_key: i64,
+    ) -> Result<Vec<StoredCall>, StoreError> {
+        logs::calls_by_key(self, filter, hour, request_key)
+    }
+
+    fn bodies(&self, row: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+        logs::bodies(self, row)
+    }
+
+    fn each_call(
+        &self,
+        filter: &CallFilter,
+        each: &mut dyn FnMut(Vec<StoredCall>) -> Result<bool, StoreError>,
+    ) -> Result<u64, StoreError> {
+        logs::each_call(self, filter, each)
+    }
+
+    fn status_times(
+        &self,
+        workspace_id: i64,
+        window: (i64, i64),
+        statuses: (i64, i64),
+        each: &mut dyn FnMut(i64, i64),
+    ) -> Result<(), StoreError> {
+        logs::status_times(self, workspace_id, window, statuses, each)
+    }
+
+    fn id_entries_after(
+        &self,
+        after_row: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
+        logs::id_entries_after(self, after_row, limit)
+    }
+
+    fn id_entries_upto(
+        &self,
+        last_row: i64,
+        each: &mut dyn FnMut(i64, i64, i64),
+    ) -> Result<(), StoreError> {
+        logs::id_entries_upto(self, last_row, each)
+    }
+
+    fn last_row(&self) -> Result<i64, StoreError> {
+        logs::last_row(self)
+    }
+}

@@ -1,0 +1,20 @@
+//! Writing calls: the batch writer hands one batch at a time to its [`BatchWriter`], which
+//! stores it in one transaction (deduplication, raw rows, bodies, rollup cells and new catalog
+//! models) and says which records were new. Acknowledgements follow the commit.
+
+use super::StoreError;
+
+/// A record on its way into storage, with who sent it.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub workspace_id: i64,
+    pub ingest_key_id: Option<i64>,
+    pub record: crate::domain::record::NewRequest,
+}
+
+/// The batch writer's connection to storage, owned by the writer's thread.
+pub trait BatchWriter: Send {
+    /// Stores `batch` in one transaction at `now_ms`; for each record, true when it was
+    /// stored and false when it was a duplicate. On an error nothing of the batch is stored.
+    fn write(&mut self, batch: &[Pending], now_ms: i64) -> Result<Vec<bool>, StoreError>;
+}
