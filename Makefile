@@ -3,6 +3,10 @@
 #   make run      install what is missing, build a release, start the dashboard on :3000
 #   make test     install what is missing, lint, unit + integration tests, browser tests
 #
+# For working on the code: `make build` is the quick development build (a debug server and an
+# unoptimised wasm bundle, both incremental) and `make dev` starts it; `make release` is what
+# ships (an optimised server, the wasm with LTO and wasm-opt), used by `run`, `test` and benches.
+#
 # Everything is idempotent: tools already present are not installed again, and an unchanged
 # wasm is neither re-bound nor re-optimised.
 
@@ -21,6 +25,7 @@ PKG         := $(SITE)/pkg
 NAME        := modelwatch
 WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT    := target/$(WASM_TARGET)/wasm-release/frontend.wasm
+WASM_DEV    := target/$(WASM_TARGET)/wasm-dev/frontend.wasm
 NODE_BIN    := end2end/node_modules/.bin
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # wasm-bindgen's CLI must be exactly the version of the crate in Cargo.lock.
@@ -30,7 +35,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
 
 
 .PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
-        site run serve test lint fmt-check check-cycles clippy clippy-server clippy-wasm unit e2e clean-site
+        build-server-dev build-wasm-dev release dev e2e-dev site run serve test lint fmt-check check-cycles clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
 	@echo "make run   - set up, build a release and start the dashboard on http://$(ADDR)"
@@ -83,20 +88,41 @@ $(VENV)/.requirements-installed: end2end/clients/requirements.txt | tools-apt
 
 ## ---- build -------------------------------------------------------------------------------
 
-build: build-server build-wasm site
+# The development build: what a change needs before its page can be looked at (BENCHMARKS.md,
+# "Build loop"). The debug server shares its compiled crates with the tests; the wasm is built
+# without LTO or wasm-opt (several times larger, the same code).
+build: build-server-dev build-wasm-dev site
+
+# What ships: `make run`, the browser tests and the benchmarks use this.
+release: build-server build-wasm site
 
 build-server:
 	$(CARGO) build --release -p server --bin modelwatch
 
-# cargo decides whether the wasm changed; make re-binds and re-optimises only when it did.
+build-server-dev:
+	$(CARGO) build -p server --bin modelwatch
+
+# cargo decides whether the wasm changed; make re-binds (and re-optimises) only when it did, or
+# when the bundle in the site came from the other profile (`$(PKG)/.profile` says which).
 build-wasm:
 	$(CARGO) build -p frontend --lib --target $(WASM_TARGET) --profile wasm-release
+	@if [ "$$(cat $(PKG)/.profile 2>/dev/null)" != release ]; then rm -f $(PKG)/$(NAME)_bg.wasm; fi
 	@$(MAKE) --no-print-directory $(PKG)/$(NAME)_bg.wasm
+
+build-wasm-dev:
+	$(CARGO) build -p frontend --lib --target $(WASM_TARGET) --profile wasm-dev
+	@if [ "$$(cat $(PKG)/.profile 2>/dev/null)" != dev ] || [ $(WASM_DEV) -nt $(PKG)/$(NAME)_bg.wasm ]; then \
+	  mkdir -p $(PKG) && \
+	  wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name $(NAME) $(WASM_DEV) && \
+	  echo dev > $(PKG)/.profile && \
+	  echo "wasm (development build): $$(stat -c %s $(PKG)/$(NAME)_bg.wasm) bytes"; \
+	fi
 
 $(PKG)/$(NAME)_bg.wasm: $(WASM_OUT)
 	@mkdir -p $(PKG)
 	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name $(NAME) $(WASM_OUT)
 	$(NODE_BIN)/wasm-opt $(WASM_OPT_FLAGS) $@ -o $@.opt && mv $@.opt $@
+	@echo release > $(PKG)/.profile
 	@echo "wasm: $$(stat -c %s $@) bytes, $$(gzip -9c $@ | wc -c) gzipped"
 
 site:
@@ -107,12 +133,17 @@ site:
 
 ## ---- run ---------------------------------------------------------------------------------
 
-run: setup build serve
+run: setup release serve
 
 # On first start the default workspace is filled with 14 days of demo traffic.
+BIN ?= target/release/$(NAME)
 serve:
-	target/release/$(NAME) --database-url $(DATABASE) demo --if-empty
-	MODELWATCH_SITE_ROOT=$(SITE) target/release/$(NAME) --database-url $(DATABASE) serve --addr $(ADDR)
+	$(BIN) --database-url $(DATABASE) demo --if-empty
+	MODELWATCH_SITE_ROOT=$(SITE) $(BIN) --database-url $(DATABASE) serve --addr $(ADDR)
+
+# The development build, started like `make run` starts the release.
+dev: build
+	@$(MAKE) --no-print-directory serve BIN=target/debug/$(NAME)
 
 # HTTP ingest benchmark (see BENCHMARKS.md): RECORDS=10000000 by default.
 RECORDS ?= 10000000
@@ -144,7 +175,7 @@ bench-abuse: build-server
 
 ## ---- test --------------------------------------------------------------------------------
 
-test: setup lint unit build e2e
+test: setup lint unit release e2e
 
 lint: fmt-check check-cycles clippy
 
@@ -175,6 +206,10 @@ unit:
 
 e2e:
 	cd end2end && npx playwright test
+
+# The browser tests against the development build (`make build`), to check it behaves the same.
+e2e-dev:
+	cd end2end && MODELWATCH_E2E_BINARY=$(CURDIR)/target/debug/$(NAME) npx playwright test
 
 clean-site:
 	rm -rf $(SITE)

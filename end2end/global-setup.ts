@@ -19,7 +19,8 @@ import { E2E_EMAIL, E2E_PASSWORD, STATE_FILE } from './auth';
 import { knownCalls } from './fixtures';
 
 const root = resolve(__dirname, '..');
-const binary = join(root, 'target/release/modelwatch');
+// The release server unless MODELWATCH_E2E_BINARY names another build (`make e2e-dev`).
+const binary = process.env.MODELWATCH_E2E_BINARY ?? join(root, 'target/release/modelwatch');
 
 function environment(dataDir: string) {
   return {
