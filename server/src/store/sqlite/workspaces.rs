@@ -60,17 +60,3 @@ pub async fn find_workspace_id(pool: &SqlitePool, name: &str) -> Result<Option<i
             .await?,
     )
 }
-
-/// Sets how many days the workspace keeps raw calls.
-pub async fn set_retention_days(
-    pool: &SqlitePool,
-    workspace_id: i64,
-    days: u32,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE workspaces SET retention_days = ? WHERE id = ?")
-        .bind(i64::from(days))
-        .bind(workspace_id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
