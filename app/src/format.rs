@@ -6,11 +6,13 @@ use chrono::{DateTime, Utc};
 
 mod alert;
 mod call;
+mod units;
 
 pub use alert::{alert_summary, metric_value};
 pub use call::{call_time, call_usage, grouped, utc_second};
+pub use units::{amount_exact, kind_units, other_units};
 
-use crate::model::{Granularity, ModelKind, UnitTotals};
+use crate::model::Granularity;
 
 /// `950`, `12.3k`, `4.56M`, `7.8B`.
 pub fn count(value: i64) -> String {
@@ -209,65 +211,6 @@ pub fn seconds(value: f64) -> String {
     }
 }
 
-/// A kind's own units (never forced into tokens), as `label: value` pairs; zero units are left
-/// out, but a kind's main unit is always shown.
-pub fn kind_units(kind: ModelKind, units: &UnitTotals) -> Vec<(&'static str, String)> {
-    let mut shown: Vec<(&'static str, String, bool)> = match kind {
-        ModelKind::Llm => vec![
-            ("Input tokens", count(units.input_tokens), true),
-            ("Output tokens", count(units.output_tokens), true),
-            ("Cached input", count(units.cached_tokens), false),
-            ("Reasoning", count(units.reasoning_tokens), false),
-        ],
-        ModelKind::Embedding => vec![("Input tokens", count(units.input_tokens), true)],
-        ModelKind::Image => vec![("Images", count(units.images), true)],
-        ModelKind::Video => vec![("Video", seconds(units.video_seconds), true)],
-        ModelKind::Speech => vec![
-            (
-                "Characters",
-                count(units.characters),
-                units.audio_seconds == 0.0,
-            ),
-            ("Audio", seconds(units.audio_seconds), units.characters == 0),
-        ],
-        ModelKind::Omni => vec![
-            ("Text in", count(units.input_text_tokens), true),
-            ("Audio in", count(units.input_audio_tokens), false),
-            ("Image in", count(units.input_image_tokens), false),
-            ("Video in", count(units.input_video_tokens), false),
-            ("Text out", count(units.output_text_tokens), true),
-            ("Audio out", count(units.output_audio_tokens), false),
-        ],
-    };
-    shown.retain(|(_, value, always)| *always || (value != "0" && value != "0.0 s"));
-    shown
-        .into_iter()
-        .map(|(label, value, _)| (label, value))
-        .collect()
-}
-
-/// The non-token units of a row in one short text (`12 images`, `340.5 s video`), or `—`.
-pub fn other_units(units: &UnitTotals) -> String {
-    let mut parts = Vec::new();
-    if units.images > 0 {
-        parts.push(format!("{} images", count(units.images)));
-    }
-    if units.video_seconds > 0.0 {
-        parts.push(format!("{} video", seconds(units.video_seconds)));
-    }
-    if units.audio_seconds > 0.0 {
-        parts.push(format!("{} audio", seconds(units.audio_seconds)));
-    }
-    if units.characters > 0 {
-        parts.push(format!("{} chars", count(units.characters)));
-    }
-    if parts.is_empty() {
-        "—".to_owned()
-    } else {
-        parts.join(", ")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,29 +251,5 @@ mod tests {
             None
         );
         assert_eq!(relative_change(None, Some(1.0), Polarity::Neutral), None);
-    }
-
-    #[test]
-    fn each_kind_keeps_its_own_units() {
-        let units = UnitTotals {
-            images: 12,
-            video_seconds: 340.5,
-            characters: 1_200,
-            input_tokens: 99,
-            ..UnitTotals::default()
-        };
-        assert_eq!(
-            kind_units(ModelKind::Image, &units),
-            vec![("Images", "12".to_owned())]
-        );
-        assert_eq!(
-            kind_units(ModelKind::Video, &units),
-            vec![("Video", "5.7 min".to_owned())]
-        );
-        assert_eq!(
-            kind_units(ModelKind::Speech, &units),
-            vec![("Characters", "1.20k".to_owned())]
-        );
-        assert_eq!(other_units(&units), "12 images, 5.7 min video, 1.20k chars");
     }
 }

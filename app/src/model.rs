@@ -24,12 +24,12 @@ pub use alerts::{
     Metric, PreviewPoint, PreviewSeries, RuleDraft, RulePreview, RuleScope, RuleSpec, Severity,
     Verdict, PREVIEW_SPAN_MS, PREVIEW_STEP_MS, PREVIEW_TARGETS,
 };
-pub use analytics::{
-    AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint, UnitTotals,
-};
+pub use analytics::{AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint};
 pub use kind::ModelKind;
 pub use logs::{status_class, Cursor, LogDetail, LogPage, LogRow, PAGE_SIZE};
 pub use status::StatusFilter;
 pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
-pub use usage::Usage;
+pub use usage::{
+    Amount, Measure, Shown, Side, Unit, UnitSpec, UnitTotals, Usage, UNITS, UNIT_COUNT,
+};
 pub use workspace::WorkspaceInfo;

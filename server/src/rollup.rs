@@ -6,7 +6,7 @@ pub mod sketch;
 
 use std::collections::HashMap;
 
-use app::model::Usage;
+use app::model::{UnitTotals, Usage};
 
 pub use sketch::Sketch;
 
@@ -90,43 +90,6 @@ pub struct Observation<'a> {
     pub cost: Option<f64>,
 }
 
-/// The integer unit columns of a cell, in table order.
-pub const UNIT_COLUMNS: [&str; 13] = [
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cached_tokens",
-    "reasoning_tokens",
-    "input_text_tokens",
-    "input_audio_tokens",
-    "input_image_tokens",
-    "input_video_tokens",
-    "output_text_tokens",
-    "output_audio_tokens",
-    "images",
-    "characters",
-];
-
-/// The integer units of `usage`, in [`UNIT_COLUMNS`] order.
-pub fn unit_values(usage: &Usage) -> [i64; 13] {
-    [
-        usage.input_tokens,
-        usage.output_tokens,
-        usage.total_tokens,
-        usage.cached_tokens,
-        usage.reasoning_tokens,
-        usage.input_text_tokens,
-        usage.input_audio_tokens,
-        usage.input_image_tokens,
-        usage.input_video_tokens,
-        usage.output_text_tokens,
-        usage.output_audio_tokens,
-        usage.images,
-        usage.characters,
-    ]
-    .map(|value| value.unwrap_or(0))
-}
-
 /// The aggregates of one rollup cell.
 #[derive(Clone, Default)]
 pub struct Cell {
@@ -136,9 +99,8 @@ pub struct Cell {
     pub status_429: i64,
     pub status_5xx: i64,
     pub streamed: i64,
-    pub units: [i64; 13],
-    pub video_seconds: f64,
-    pub audio_seconds: f64,
+    /// Unit sums, one per row of the units table (`app::model::UNITS`).
+    pub units: UnitTotals,
     pub cost: f64,
     /// Calls whose cost is known (the rest had no price).
     pub cost_count: i64,
@@ -165,11 +127,7 @@ impl Cell {
             _ => {}
         }
         self.streamed += i64::from(observation.stream);
-        for (sum, value) in self.units.iter_mut().zip(unit_values(observation.usage)) {
-            *sum += value;
-        }
-        self.video_seconds += observation.usage.video_seconds.unwrap_or(0.0);
-        self.audio_seconds += observation.usage.audio_seconds.unwrap_or(0.0);
+        self.units.add_usage(observation.usage);
         if let Some(cost) = observation.cost {
             self.cost += cost;
             self.cost_count += 1;
@@ -196,11 +154,7 @@ impl Cell {
         self.status_429 += other.status_429;
         self.status_5xx += other.status_5xx;
         self.streamed += other.streamed;
-        for (sum, value) in self.units.iter_mut().zip(other.units) {
-            *sum += value;
-        }
-        self.video_seconds += other.video_seconds;
-        self.audio_seconds += other.audio_seconds;
+        self.units.add(&other.units);
         self.cost += other.cost;
         self.cost_count += other.cost_count;
         self.latency_sum += other.latency_sum;
@@ -302,9 +256,9 @@ mod tests {
             (1, 1, 1, 0)
         );
         assert_eq!(hour.streamed, 1);
-        assert_eq!(hour.units[0], 200);
-        assert_eq!(hour.units[11], 4);
-        assert!((hour.audio_seconds - 3.0).abs() < 1e-9);
+        assert_eq!(hour.units.input_tokens, 200);
+        assert_eq!(hour.units.images, 4);
+        assert!((hour.units.audio_seconds - 3.0).abs() < 1e-9);
         assert_eq!(
             (hour.cost_count, hour.latency_count, hour.ttft_count),
             (1, 2, 1)

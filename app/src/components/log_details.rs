@@ -7,8 +7,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::json_view::JsonView;
-use crate::format::{grouped, millis, money, utc_second};
-use crate::model::{status_class, LogDetail};
+use crate::format::{amount_exact, millis, money, utc_second};
+use crate::model::{status_class, LogDetail, UNITS};
 use crate::url_state::with_params;
 
 /// The panel's two views (`view=json` in the URL picks the JSON view).
@@ -37,15 +37,14 @@ fn field(label: &'static str, value: Option<String>) -> impl IntoView {
     })
 }
 
-fn count_field(label: &'static str, value: Option<i64>) -> impl IntoView {
-    field(label, value.map(grouped))
-}
-
 /// The List view.
 #[component]
 fn ListView(detail: LogDetail) -> impl IntoView {
     let usage = &detail.usage;
-    let seconds = |value: Option<f64>| value.map(|seconds| format!("{seconds:.1} s"));
+    let units = UNITS
+        .iter()
+        .map(|spec| field(spec.label, usage.get(spec.unit).map(amount_exact)))
+        .collect_view();
     let other = (!usage.other.is_empty()).then(|| {
         usage
             .other
@@ -115,21 +114,7 @@ fn ListView(detail: LogDetail) -> impl IntoView {
             <section class="detail-group">
                 <h3>"Usage and cost"</h3>
                 <dl>
-                    {count_field("Input tokens", usage.input_tokens)}
-                    {count_field("Output tokens", usage.output_tokens)}
-                    {count_field("Total tokens", usage.total_tokens)}
-                    {count_field("Cached input tokens", usage.cached_tokens)}
-                    {count_field("Reasoning tokens", usage.reasoning_tokens)}
-                    {count_field("Text input tokens", usage.input_text_tokens)}
-                    {count_field("Audio input tokens", usage.input_audio_tokens)}
-                    {count_field("Image input tokens", usage.input_image_tokens)}
-                    {count_field("Video input tokens", usage.input_video_tokens)}
-                    {count_field("Text output tokens", usage.output_text_tokens)}
-                    {count_field("Audio output tokens", usage.output_audio_tokens)}
-                    {count_field("Images", usage.images)}
-                    {field("Video", seconds(usage.video_seconds))}
-                    {field("Audio", seconds(usage.audio_seconds))}
-                    {count_field("Characters", usage.characters)}
+                    {units}
                     {other}
                     {field("Cost", Some(money(detail.cost)))}
                 </dl>

@@ -42,26 +42,7 @@ fn tokens(usage: &Usage) -> Option<String> {
 /// A call's usage in its kind's units: `1,100 tok (1,000 in · 100 out)`, `2 images`,
 /// `5.0 s video`, `500 chars`; `—` when the provider reported none.
 pub fn call_usage(kind: ModelKind, usage: &Usage) -> String {
-    let media = || {
-        let mut parts = Vec::new();
-        if let Some(images) = usage.images {
-            parts.push(format!(
-                "{} image{}",
-                grouped(images),
-                if images == 1 { "" } else { "s" }
-            ));
-        }
-        if let Some(seconds) = usage.video_seconds {
-            parts.push(format!("{seconds:.1} s video"));
-        }
-        if let Some(characters) = usage.characters {
-            parts.push(format!("{} chars", grouped(characters)));
-        }
-        if let Some(seconds) = usage.audio_seconds {
-            parts.push(format!("{seconds:.1} s audio"));
-        }
-        (!parts.is_empty()).then(|| parts.join(" · "))
-    };
+    let media = || super::units::call_media(usage);
     let text = match kind {
         ModelKind::Llm | ModelKind::Omni | ModelKind::Embedding => tokens(usage).or_else(media),
         ModelKind::Image | ModelKind::Video | ModelKind::Speech => {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Granularity, ModelKind};
+use super::{Granularity, ModelKind, UnitTotals};
 
 /// The headline numbers of a range. `None`: nothing to average or no known value.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -18,47 +18,6 @@ pub struct Kpis {
     pub avg_ttft_ms: Option<f64>,
     /// Sum of the known costs; `None` when no call in the range had a price.
     pub cost: Option<f64>,
-}
-
-/// Usage in every unit a kind of model is billed in; each kind keeps its own units.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct UnitTotals {
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
-    pub cached_tokens: i64,
-    pub reasoning_tokens: i64,
-    pub input_text_tokens: i64,
-    pub input_audio_tokens: i64,
-    pub input_image_tokens: i64,
-    pub input_video_tokens: i64,
-    pub output_text_tokens: i64,
-    pub output_audio_tokens: i64,
-    pub images: i64,
-    pub video_seconds: f64,
-    pub audio_seconds: f64,
-    pub characters: i64,
-}
-
-impl UnitTotals {
-    /// Adds `other` unit by unit.
-    pub fn add(&mut self, other: &UnitTotals) {
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.total_tokens += other.total_tokens;
-        self.cached_tokens += other.cached_tokens;
-        self.reasoning_tokens += other.reasoning_tokens;
-        self.input_text_tokens += other.input_text_tokens;
-        self.input_audio_tokens += other.input_audio_tokens;
-        self.input_image_tokens += other.input_image_tokens;
-        self.input_video_tokens += other.input_video_tokens;
-        self.output_text_tokens += other.output_text_tokens;
-        self.output_audio_tokens += other.output_audio_tokens;
-        self.images += other.images;
-        self.video_seconds += other.video_seconds;
-        self.audio_seconds += other.audio_seconds;
-        self.characters += other.characters;
-    }
 }
 
 /// One point of the time series: the bucket starting at `bucket_ms` (UTC, granularity wide).

@@ -18,7 +18,7 @@ pub fn metric_value(
     let minutes = window_ms as f64 / 60_000.0;
     let share = |part: i64| (cell.requests > 0).then(|| part as f64 / cell.requests as f64 * 100.0);
     let average = |sum: i64, count: i64| (count > 0).then(|| sum as f64 / count as f64);
-    let [input, output, ..] = cell.units;
+    let (input, output) = (cell.units.input_tokens, cell.units.output_tokens);
     match metric {
         Metric::Requests => Some(cell.requests as f64),
         Metric::ErrorRate => share(cell.status_4xx + cell.status_5xx),
@@ -62,9 +62,11 @@ mod tests {
         for ms in 1..=100 {
             latency.add(f64::from(ms) * 10.0);
         }
-        let mut units = [0; 13];
-        units[0] = 9_000;
-        units[1] = 1_000;
+        let units = app::model::UnitTotals {
+            input_tokens: 9_000,
+            output_tokens: 1_000,
+            ..Default::default()
+        };
         Cell {
             requests: 100,
             status_2xx: 90,

@@ -9,10 +9,12 @@
 
 use std::io::Write;
 
+use app::model::{Amount, UNITS};
+
 use super::{timestamp, ExportRow};
 
-/// The columns, in order.
-pub const COLUMNS: [&str; 33] = [
+/// The columns before the usage units, the units (from the units table), and the rest.
+const HEAD: [&str; 8] = [
     "request_id",
     "timestamp",
     "model",
@@ -21,21 +23,8 @@ pub const COLUMNS: [&str; 33] = [
     "status",
     "error_type",
     "error_message",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cached_tokens",
-    "reasoning_tokens",
-    "input_text_tokens",
-    "input_audio_tokens",
-    "input_image_tokens",
-    "input_video_tokens",
-    "output_text_tokens",
-    "output_audio_tokens",
-    "images",
-    "video_seconds",
-    "audio_seconds",
-    "characters",
+];
+const TAIL: [&str; 10] = [
     "usage_other",
     "latency_ms",
     "ttft_ms",
@@ -48,9 +37,17 @@ pub const COLUMNS: [&str; 33] = [
     "metadata",
 ];
 
+/// The header line's names, in order.
+pub fn columns() -> Vec<&'static str> {
+    HEAD.into_iter()
+        .chain(UNITS.iter().map(|spec| spec.key))
+        .chain(TAIL)
+        .collect()
+}
+
 /// The header line.
 pub fn header(out: &mut Vec<u8>) {
-    out.extend_from_slice(COLUMNS.join(",").as_bytes());
+    out.extend_from_slice(columns().join(",").as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 
@@ -124,25 +121,13 @@ pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
     out.push(b',');
     optional_text(out, call.error_type.as_deref());
     optional_text(out, call.error_message.as_deref());
-    for value in [
-        usage.input_tokens,
-        usage.output_tokens,
-        usage.total_tokens,
-        usage.cached_tokens,
-        usage.reasoning_tokens,
-        usage.input_text_tokens,
-        usage.input_audio_tokens,
-        usage.input_image_tokens,
-        usage.input_video_tokens,
-        usage.output_text_tokens,
-        usage.output_audio_tokens,
-        usage.images,
-    ] {
-        optional_int(out, value);
+    for spec in &UNITS {
+        match usage.get(spec.unit) {
+            Some(Amount::Count(count)) => optional_int(out, Some(count)),
+            Some(Amount::Seconds(seconds)) => optional_float(out, Some(seconds)),
+            None => out.push(b','),
+        }
     }
-    optional_float(out, usage.video_seconds);
-    optional_float(out, usage.audio_seconds);
-    optional_int(out, usage.characters);
     optional_text(out, call.usage_other.as_deref());
     optional_int(out, call.latency_ms);
     optional_int(out, call.ttft_ms);
@@ -202,6 +187,9 @@ mod tests {
         header(&mut out);
         let line = String::from_utf8(out).expect("utf-8");
         assert!(line.ends_with("\r\n"));
-        assert_eq!(line.trim_end().split(',').count(), COLUMNS.len());
+        assert_eq!(line.trim_end().split(',').count(), columns().len());
+        assert!(line.starts_with("request_id,timestamp,model,model_kind,operation,status,"));
+        assert!(line.contains(",error_message,input_tokens,output_tokens,total_tokens,"));
+        assert!(line.contains(",images,video_seconds,audio_seconds,characters,usage_other,"));
     }
 }

@@ -1,9 +1,10 @@
 //! How request rows are stored compactly (every byte counts at millions of rows): canonical
-//! UUID request ids as 16-byte blobs, kind and source as small integer codes, and the SQL that
-//! reads them back as text.
+//! UUID request ids as 16-byte blobs, kind and source as small integer codes, usage amounts by
+//! their unit's measure, and the SQL that reads ids back as text.
 
-use app::model::ModelKind;
+use app::model::{Amount, Measure, ModelKind};
 
+use super::StoreError;
 use crate::domain::record::Source;
 
 /// SQL giving the stored `request_id` back as text (a blob is a canonical lowercase UUID).
@@ -104,6 +105,31 @@ pub fn source_code(source: Source) -> i64 {
     }
 }
 
+/// A usage amount as the value bound to its column (NULL when unknown).
+pub fn amount_value(amount: Option<Amount>) -> rusqlite::types::Value {
+    match amount {
+        None => rusqlite::types::Value::Null,
+        Some(Amount::Count(count)) => rusqlite::types::Value::Integer(count),
+        Some(Amount::Seconds(seconds)) => rusqlite::types::Value::Real(seconds),
+    }
+}
+
+/// A stored usage amount of a unit measured by `measure` (`None` for NULL).
+pub fn read_amount(
+    value: rusqlite::types::ValueRef<'_>,
+    measure: Measure,
+) -> Result<Option<Amount>, StoreError> {
+    use rusqlite::types::ValueRef;
+    Ok(Some(match (measure, value) {
+        (_, ValueRef::Null) => return Ok(None),
+        (Measure::Count, ValueRef::Integer(count)) => Amount::Count(count),
+        (Measure::Count, ValueRef::Real(count)) => Amount::Count(count as i64),
+        (Measure::Seconds, ValueRef::Integer(seconds)) => Amount::Seconds(seconds as f64),
+        (Measure::Seconds, ValueRef::Real(seconds)) => Amount::Seconds(seconds),
+        _ => return Err(StoreError::Corrupt("a usage amount is not a number".into())),
+    }))
+}
+
 /// The 32-bit FNV-1a hash of a request id, as a signed value SQLite stores in 4 bytes: the
 /// indexed lookup key. Exact ids are compared on the rows it finds, so collisions never drop
 /// a record.
@@ -165,6 +191,25 @@ mod tests {
             assert_eq!(kind_from_code(kind_code(kind)), kind);
         }
         assert_eq!(kind_code(ModelKind::Llm), 0);
+    }
+
+    #[test]
+    fn amounts_are_stored_by_their_measure_and_read_back() {
+        use rusqlite::types::{Value, ValueRef};
+        assert_eq!(amount_value(Some(Amount::Count(7))), Value::Integer(7));
+        assert_eq!(amount_value(Some(Amount::Seconds(1.5))), Value::Real(1.5));
+        assert_eq!(amount_value(None), Value::Null);
+        let read = |value, measure| read_amount(value, measure).expect("a number");
+        assert_eq!(
+            read(ValueRef::Integer(5), Measure::Seconds),
+            Some(Amount::Seconds(5.0))
+        );
+        assert_eq!(
+            read(ValueRef::Integer(5), Measure::Count),
+            Some(Amount::Count(5))
+        );
+        assert_eq!(read(ValueRef::Null, Measure::Count), None);
+        assert!(read_amount(ValueRef::Text(b"5"), Measure::Count).is_err());
     }
 
     #[test]

@@ -24,27 +24,9 @@ struct Totals {
     added: usize,
 }
 
-/// A cell's units as named totals (the columns are in `rollup::UNIT_COLUMNS` order).
+/// A cell's units as named totals.
 pub fn unit_totals(cell: &Cell) -> UnitTotals {
-    let [input_tokens, output_tokens, total_tokens, cached_tokens, reasoning_tokens, input_text_tokens, input_audio_tokens, input_image_tokens, input_video_tokens, output_text_tokens, output_audio_tokens, images, characters] =
-        cell.units;
-    UnitTotals {
-        input_tokens,
-        output_tokens,
-        total_tokens,
-        cached_tokens,
-        reasoning_tokens,
-        input_text_tokens,
-        input_audio_tokens,
-        input_image_tokens,
-        input_video_tokens,
-        output_text_tokens,
-        output_audio_tokens,
-        images,
-        video_seconds: cell.video_seconds,
-        audio_seconds: cell.audio_seconds,
-        characters,
-    }
+    cell.units.clone()
 }
 
 fn ratio(sum: i64, count: i64) -> Option<f64> {
@@ -143,8 +125,8 @@ pub fn series(
         point.errors += cell.requests - cell.status_2xx;
         point.status_4xx += cell.status_4xx;
         point.status_5xx += cell.status_5xx;
-        point.input_tokens += cell.units[0];
-        point.output_tokens += cell.units[1];
+        point.input_tokens += cell.units.input_tokens;
+        point.output_tokens += cell.units.output_tokens;
         match &mut bucket.latency {
             Some(latency) => latency.merge(&stored.cell.latency),
             None => bucket.latency = Some(stored.cell.latency),
@@ -250,9 +232,9 @@ mod tests {
             latency_count: latencies.len() as i64,
             ..Cell::default()
         };
-        cell.units[0] = 10 * requests;
-        cell.units[1] = 3 * requests;
-        cell.units[2] = 13 * requests;
+        cell.units.input_tokens = 10 * requests;
+        cell.units.output_tokens = 3 * requests;
+        cell.units.total_tokens = 13 * requests;
         for latency in latencies {
             cell.latency.add(*latency);
         }

@@ -1,13 +1,14 @@
 //! Reading rollup cells for analytics (never raw rows): the cells of a query plan's segments,
 //! and the workspace's models. The arithmetic over them lives in `query::analytics`.
 
-use app::model::{ModelKind, ModelOption};
+use app::model::{Amount, ModelKind, ModelOption, UnitTotals, UNITS, UNIT_COUNT};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
 use super::StoreError;
 use crate::rollup::plan::Segment;
-use crate::rollup::{Cell, Level, Sketch, UNIT_COLUMNS};
+use crate::rollup::{Cell, Level, Sketch};
+use crate::store::encoding::read_amount;
 use crate::store::reads::{Cells, Sketches, StoredCell, WorkspaceModel};
 
 /// Every model the workspace has seen, by name.
@@ -35,7 +36,7 @@ pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel
 }
 
 /// How many columns [`cell_columns`] selects.
-pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COLUMNS.len() + 12;
+pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COUNT + 10;
 
 /// The columns [`read_cell`] expects, for a table of `level`.
 pub fn cell_columns(level: Level) -> String {
@@ -45,9 +46,9 @@ pub fn cell_columns(level: Level) -> String {
     };
     format!(
         "bucket_ms, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
-         streamed, {units}, video_seconds, audio_seconds, cost, cost_count, latency_sum, \
-         latency_count, ttft_sum, ttft_count, latency_sketch, ttft_sketch, {peaks}",
-        units = UNIT_COLUMNS.join(", "),
+         streamed, {units}, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
+         latency_sketch, ttft_sketch, {peaks}",
+        units = UNITS.map(|spec| spec.column).join(", "),
     )
 }
 
@@ -70,13 +71,14 @@ pub fn read_cell(
     row: &Row<'_>,
     sketches: Sketches,
 ) -> Result<StoredCell, StoreError> {
-    let mut units = [0_i64; 13];
-    for (offset, unit) in units.iter_mut().enumerate() {
-        *unit = row.get(8 + offset)?;
+    let mut units = UnitTotals::default();
+    for (offset, spec) in UNITS.iter().enumerate() {
+        let amount = read_amount(row.get_ref(8 + offset)?, spec.measure)?;
+        units.set(spec.unit, amount.unwrap_or(Amount::Count(0)));
     }
-    let next = 8 + units.len();
-    let peak_requests: Option<i64> = row.get(next + 10)?;
-    let peak_tokens: Option<i64> = row.get(next + 11)?;
+    let next = 8 + UNIT_COUNT;
+    let peak_requests: Option<i64> = row.get(next + 8)?;
+    let peak_tokens: Option<i64> = row.get(next + 9)?;
     Ok(StoredCell {
         level,
         bucket_ms: row.get(0)?,
@@ -89,20 +91,18 @@ pub fn read_cell(
             status_5xx: row.get(6)?,
             streamed: row.get(7)?,
             units,
-            video_seconds: row.get(next)?,
-            audio_seconds: row.get(next + 1)?,
-            cost: row.get(next + 2)?,
-            cost_count: row.get(next + 3)?,
-            latency_sum: row.get(next + 4)?,
-            latency_count: row.get(next + 5)?,
-            ttft_sum: row.get(next + 6)?,
-            ttft_count: row.get(next + 7)?,
+            cost: row.get(next)?,
+            cost_count: row.get(next + 1)?,
+            latency_sum: row.get(next + 2)?,
+            latency_count: row.get(next + 3)?,
+            ttft_sum: row.get(next + 4)?,
+            ttft_count: row.get(next + 5)?,
             latency: match sketches {
                 Sketches::Neither => Sketch::new(),
-                Sketches::LatencyOnly | Sketches::LatencyAndTtft => sketch(row, next + 8)?,
+                Sketches::LatencyOnly | Sketches::LatencyAndTtft => sketch(row, next + 6)?,
             },
             ttft: match sketches {
-                Sketches::LatencyAndTtft => sketch(row, next + 9)?,
+                Sketches::LatencyAndTtft => sketch(row, next + 7)?,
                 Sketches::Neither | Sketches::LatencyOnly => Sketch::new(),
             },
         },

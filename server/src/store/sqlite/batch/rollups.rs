@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use app::model::UNITS;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
-use crate::rollup::{Cell, CellKey, Level, Sketch, ALL_MODELS, UNIT_COLUMNS};
+use crate::rollup::{Cell, CellKey, Level, Sketch, ALL_MODELS};
+use crate::store::encoding::amount_value;
 use crate::store::StoreError;
 
 /// Every summed column, in bind order after the key.
@@ -19,10 +21,8 @@ fn summed_columns() -> Vec<&'static str> {
         "status_5xx",
         "streamed",
     ];
-    columns.extend(UNIT_COLUMNS);
+    columns.extend(UNITS.iter().map(|spec| spec.column));
     columns.extend([
-        "video_seconds",
-        "audio_seconds",
         "cost",
         "cost_count",
         "latency_sum",
@@ -165,10 +165,12 @@ pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<
             cell.status_5xx.into(),
             cell.streamed.into(),
         ];
-        values.extend(cell.units.iter().map(|unit| Value::Integer(*unit)));
+        values.extend(
+            UNITS
+                .iter()
+                .map(|spec| amount_value(Some(cell.units.get(spec.unit)))),
+        );
         values.extend([
-            cell.video_seconds.into(),
-            cell.audio_seconds.into(),
             cell.cost.into(),
             cell.cost_count.into(),
             cell.latency_sum.into(),

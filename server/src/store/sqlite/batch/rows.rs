@@ -1,6 +1,8 @@
 //! One raw row (and its bodies) per call.
 
-use app::model::ModelKind;
+use std::sync::LazyLock;
+
+use app::model::{ModelKind, UNITS, UNIT_COUNT};
 use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Transaction};
 
@@ -8,15 +10,49 @@ use super::Pending;
 use crate::store::encoding::{self, request_key};
 use crate::store::StoreError;
 
-const INSERT_ROW: &str = "INSERT INTO requests (id, workspace_id, request_id, request_key, ts_ms, \
-     model_id, kind, operation, status, error_type, error_message, input_tokens, output_tokens, \
-     total_tokens, cached_tokens, reasoning_tokens, input_text_tokens, input_audio_tokens, \
-     input_image_tokens, input_video_tokens, output_text_tokens, output_audio_tokens, images, \
-     video_seconds, audio_seconds, characters, usage_other, latency_ms, ttft_ms, first_byte_ms, \
-     cost, source, stream, api_key, ingest_key_id, metadata, upstream_request_id, has_body) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-     ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, \
-     ?37, ?38)";
+/// The columns before the usage units, the units (from the units table), and the rest.
+const HEAD_COLUMNS: [&str; 11] = [
+    "id",
+    "workspace_id",
+    "request_id",
+    "request_key",
+    "ts_ms",
+    "model_id",
+    "kind",
+    "operation",
+    "status",
+    "error_type",
+    "error_message",
+];
+const TAIL_COLUMNS: [&str; 12] = [
+    "usage_other",
+    "latency_ms",
+    "ttft_ms",
+    "first_byte_ms",
+    "cost",
+    "source",
+    "stream",
+    "api_key",
+    "ingest_key_id",
+    "metadata",
+    "upstream_request_id",
+    "has_body",
+];
+const COLUMN_COUNT: usize = HEAD_COLUMNS.len() + UNIT_COUNT + TAIL_COLUMNS.len();
+
+static INSERT_ROW: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<&str> = HEAD_COLUMNS
+        .into_iter()
+        .chain(UNITS.iter().map(|spec| spec.column))
+        .chain(TAIL_COLUMNS)
+        .collect();
+    let placeholders: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
+    format!(
+        "INSERT INTO requests ({}) VALUES ({})",
+        columns.join(", "),
+        placeholders.join(", ")
+    )
+});
 
 const INSERT_BODIES: &str =
     "INSERT INTO request_bodies (request_row_id, request_body, response_body) VALUES (?1, ?2, ?3)";
@@ -30,7 +66,7 @@ pub struct RowInserts<'conn> {
 impl<'conn> RowInserts<'conn> {
     pub fn prepare(tx: &'conn Transaction<'_>) -> Result<Self, StoreError> {
         Ok(Self {
-            row: tx.prepare_cached(INSERT_ROW)?,
+            row: tx.prepare_cached(&INSERT_ROW)?,
             bodies: tx.prepare_cached(INSERT_BODIES)?,
         })
     }
@@ -60,46 +96,39 @@ pub fn insert_row(
     let usage_other = (!usage.other.is_empty())
         .then(|| serde_json::Value::Object(usage.other.clone()).to_string());
     let has_body = record.request_body.is_some() || record.response_body.is_some();
-    let params: [&dyn ToSql; 38] = [
-        &row_id,
+    let key = request_key(&record.request_id);
+    let kind_code = encoding::kind_code(kind);
+    let source_code = encoding::source_code(record.source);
+    let units = UNITS.map(|spec| encoding::amount_value(usage.get(spec.unit)));
+    let mut params: Vec<&dyn ToSql> = Vec::with_capacity(COLUMN_COUNT);
+    params.extend([
+        &row_id as &dyn ToSql,
         &pending.workspace_id,
         request_id,
-        &request_key(&record.request_id),
+        &key,
         &record.ts_ms,
         &model_id,
-        &encoding::kind_code(kind),
+        &kind_code,
         &operation,
         &record.status,
         &record.error_type,
         &record.error_message,
-        &usage.input_tokens,
-        &usage.output_tokens,
-        &usage.total_tokens,
-        &usage.cached_tokens,
-        &usage.reasoning_tokens,
-        &usage.input_text_tokens,
-        &usage.input_audio_tokens,
-        &usage.input_image_tokens,
-        &usage.input_video_tokens,
-        &usage.output_text_tokens,
-        &usage.output_audio_tokens,
-        &usage.images,
-        &usage.video_seconds,
-        &usage.audio_seconds,
-        &usage.characters,
-        &usage_other,
+    ]);
+    params.extend(units.iter().map(|value| value as &dyn ToSql));
+    params.extend([
+        &usage_other as &dyn ToSql,
         &record.latency_ms,
         &record.ttft_ms,
         &record.first_byte_ms,
         &cost,
-        &encoding::source_code(record.source),
+        &source_code,
         &record.stream,
         &record.api_key,
         &pending.ingest_key_id,
         &record.metadata,
         &record.upstream_request_id,
         &has_body,
-    ];
+    ]);
     inserts.row.execute(&params[..])?;
     if has_body {
         inserts

@@ -1,21 +1,40 @@
 //! One stored call as the Logs tab and the export read it back: the columns selected and the
 //! typed reading of a row.
 
-use app::model::Usage;
+use std::fmt;
+use std::sync::LazyLock;
+
+use app::model::{Usage, UNITS, UNIT_COUNT};
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
-use super::super::encoding::{kind_from_code, request_id_text};
+use super::super::encoding::{kind_from_code, read_amount, request_id_text};
 use super::super::StoreError;
 use crate::store::reads::StoredCall;
 
-/// The columns [`read_call`] expects.
-pub(super) const CALL_COLUMNS: &str = "id, ts_ms, request_id, model_id, kind, operation, status, \
-     error_type, error_message, input_tokens, output_tokens, total_tokens, cached_tokens, \
-     reasoning_tokens, input_text_tokens, input_audio_tokens, input_image_tokens, \
-     input_video_tokens, output_text_tokens, output_audio_tokens, images, video_seconds, \
-     audio_seconds, characters, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, \
-     stream, api_key, metadata, upstream_request_id, has_body";
+/// The columns [`read_call`] expects (the usage units from the units table), built once.
+pub(super) static CALL_COLUMNS: CallColumns = CallColumns(LazyLock::new(|| {
+    let units: Vec<&str> = UNITS.iter().map(|spec| spec.column).collect();
+    format!(
+        "id, ts_ms, request_id, model_id, kind, operation, status, error_type, error_message, \
+         {}, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, stream, api_key, \
+         metadata, upstream_request_id, has_body",
+        units.join(", ")
+    )
+}));
+
+/// The column list, written into SQL with `{}`.
+pub(super) struct CallColumns(LazyLock<String>);
+
+impl fmt::Display for CallColumns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where the usage units start in [`CALL_COLUMNS`], and the column after them.
+const FIRST_UNIT: usize = 9;
+const AFTER_UNITS: usize = FIRST_UNIT + UNIT_COUNT;
 
 fn int(row: &Row<'_>, index: usize) -> Result<Option<i64>, StoreError> {
     match row.get_ref(index)? {
@@ -64,34 +83,24 @@ pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
         status: required(6)?,
         error_type: text(row, 7)?,
         error_message: text(row, 8)?,
-        usage: Usage {
-            input_tokens: int(row, 9)?,
-            output_tokens: int(row, 10)?,
-            total_tokens: int(row, 11)?,
-            cached_tokens: int(row, 12)?,
-            reasoning_tokens: int(row, 13)?,
-            input_text_tokens: int(row, 14)?,
-            input_audio_tokens: int(row, 15)?,
-            input_image_tokens: int(row, 16)?,
-            input_video_tokens: int(row, 17)?,
-            output_text_tokens: int(row, 18)?,
-            output_audio_tokens: int(row, 19)?,
-            images: int(row, 20)?,
-            video_seconds: real(row, 21)?,
-            audio_seconds: real(row, 22)?,
-            characters: int(row, 23)?,
-            other: serde_json::Map::new(),
+        usage: {
+            let mut usage = Usage::default();
+            for (offset, spec) in UNITS.iter().enumerate() {
+                let value = row.get_ref(FIRST_UNIT + offset)?;
+                usage.set(spec.unit, read_amount(value, spec.measure)?);
+            }
+            usage
         },
-        usage_other: text(row, 24)?,
-        latency_ms: int(row, 25)?,
-        ttft_ms: int(row, 26)?,
-        first_byte_ms: int(row, 27)?,
-        cost: real(row, 28)?,
-        source: required(29)?,
-        stream: required(30)? != 0,
-        api_key: text(row, 31)?,
-        metadata: text(row, 32)?,
-        upstream_request_id: text(row, 33)?,
-        has_body: required(34)? != 0,
+        usage_other: text(row, AFTER_UNITS)?,
+        latency_ms: int(row, AFTER_UNITS + 1)?,
+        ttft_ms: int(row, AFTER_UNITS + 2)?,
+        first_byte_ms: int(row, AFTER_UNITS + 3)?,
+        cost: real(row, AFTER_UNITS + 4)?,
+        source: required(AFTER_UNITS + 5)?,
+        stream: required(AFTER_UNITS + 6)? != 0,
+        api_key: text(row, AFTER_UNITS + 7)?,
+        metadata: text(row, AFTER_UNITS + 8)?,
+        upstream_request_id: text(row, AFTER_UNITS + 9)?,
+        has_body: required(AFTER_UNITS + 10)? != 0,
     })
 }
