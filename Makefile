@@ -35,7 +35,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
 
 
 .PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
-        build-server-dev build-wasm-dev release dev e2e-dev site run serve test lint fmt-check check-cycles clippy clippy-server clippy-wasm unit e2e clean-site
+        build-server-dev build-wasm-dev release dev e2e-dev site run serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit e2e clean-site
 
 help:
 	@echo "make run   - set up, build a release and start the dashboard on http://$(ADDR)"
@@ -177,12 +177,16 @@ bench-abuse: build-server
 
 test: setup lint unit release e2e
 
-lint: fmt-check check-cycles clippy
+lint: fmt-check check-cycles check-ids clippy
 
 # No two modules of the server crate may depend on each other, directly or round about
 # (ARCHITECTURE.md, layers).
 check-cycles:
 	python3 .ci/module-cycles.py
+
+# Only the access checks and storage may turn a number into a `WorkspaceId` (ARCHITECTURE.md).
+check-ids:
+	python3 .ci/workspace-ids.py
 
 fmt-check:
 	$(CARGO) fmt --all --check

@@ -32,4 +32,4 @@ pub use time::{Granularity, RangePreset, TimeRange, MAX_POINTS, MIN_POINTS};
 pub use usage::{
     Amount, Measure, Shown, Side, Unit, UnitSpec, UnitTotals, Usage, UNITS, UNIT_COUNT,
 };
-pub use workspace::WorkspaceInfo;
+pub use workspace::{WorkspaceId, WorkspaceInfo};

@@ -41,7 +41,11 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", db_path.display());
     let storage = store::open(&url).await?;
     let key = storage
-        .create_key(1, "bench", chrono::Utc::now().timestamp_millis())
+        .create_key(
+            crate::query::DEFAULT_WORKSPACE_ID,
+            "bench",
+            chrono::Utc::now().timestamp_millis(),
+        )
         .await?;
     let (ingest, writer_task) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;

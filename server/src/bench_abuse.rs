@@ -110,7 +110,10 @@ pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", dir.path().join("abuse.db").display());
     let storage = store::open(&url).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    let key = storage.create_key(1, "bench", now).await?.key;
+    let key = storage
+        .create_key(crate::query::DEFAULT_WORKSPACE_ID, "bench", now)
+        .await?
+        .key;
     let hash = crate::auth::password::hash("the right password".into()).await?;
     storage.create_user(EMAIL, &hash, false, now).await?;
     storage.close().await;

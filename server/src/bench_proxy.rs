@@ -56,7 +56,11 @@ pub async fn run(args: &BenchProxyArgs) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", temp.path().join("bench.db").display());
     let storage = store::open(&url).await?;
     let key = storage
-        .create_key(1, "bench", chrono::Utc::now().timestamp_millis())
+        .create_key(
+            crate::query::DEFAULT_WORKSPACE_ID,
+            "bench",
+            chrono::Utc::now().timestamp_millis(),
+        )
         .await?;
     let (ingest, _writer) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;

@@ -1,5 +1,6 @@
 //! The engine's answers to the UI: implements `app`'s `Backend` trait over the store.
 
+use app::model::WorkspaceId;
 pub mod analytics;
 mod backend;
 pub mod logs;
@@ -15,7 +16,7 @@ use app::model::{AnalyticsReport, LogDetail, LogPage, WorkspaceInfo};
 use app::url_state::{AnalyticsFilter, LogsFilter};
 
 /// The workspace every dashboard user sees until accounts and sessions land.
-pub const DEFAULT_WORKSPACE_ID: i64 = 1;
+pub const DEFAULT_WORKSPACE_ID: WorkspaceId = WorkspaceId::trusted(1);
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -92,7 +93,7 @@ impl Engine {
             .await
     }
 
-    async fn workspace(&self, workspace_id: i64) -> Result<WorkspaceInfo, StoreError> {
+    async fn workspace(&self, workspace_id: WorkspaceId) -> Result<WorkspaceInfo, StoreError> {
         self.storage
             .workspace_by_id(workspace_id)
             .await?
@@ -102,7 +103,7 @@ impl Engine {
     /// The editor's preview of `spec` in `workspace_id` at `now_ms`.
     pub async fn rule_preview(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         spec: app::model::RuleSpec,
         now_ms: i64,
     ) -> Result<app::model::RulePreview, StoreError> {
@@ -124,7 +125,7 @@ impl Engine {
     /// The resolved Logs question of `workspace_id` for `filter` at `now_ms`.
     pub async fn log_scope(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &LogsFilter,
         now_ms: i64,
     ) -> Result<(logs::LogScope, u32), StoreError> {
@@ -143,7 +144,7 @@ impl Engine {
     /// the page search and the count run in parallel.
     pub async fn logs_page(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &LogsFilter,
         now_ms: i64,
     ) -> Result<LogPage, StoreError> {
@@ -180,7 +181,7 @@ impl Engine {
     /// retention keeps at `now_ms`.
     pub async fn log_detail(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         request_id: String,
         now_ms: i64,
     ) -> Result<Option<LogDetail>, StoreError> {
@@ -210,7 +211,7 @@ impl Engine {
     /// The Analytics report of `workspace_id` for `filter`, with presets ending at `now_ms`.
     pub async fn analytics_report(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &AnalyticsFilter,
         now_ms: i64,
     ) -> Result<AnalyticsReport, StoreError> {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::backend::BackendError;
-use crate::model::{Role, Viewer};
+use crate::model::{Role, Viewer, WorkspaceId};
 
 /// Sets the status of the server function's HTTP answer.
 pub fn answer_status(status: http::StatusCode) {
@@ -22,7 +22,7 @@ pub fn refuse<T>(status: http::StatusCode, reason: impl Into<String>) -> Result<
 /// What a call may do in the workspace it names.
 #[derive(Clone, Debug)]
 pub struct Access {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub role: Role,
     pub viewer: Viewer,
 }
@@ -51,7 +51,7 @@ pub fn access(ws: Option<i64>, needed: Role) -> Result<Access, ServerFnError> {
         );
     }
     Ok(Access {
-        workspace_id: membership.workspace.id,
+        workspace_id: WorkspaceId::trusted(membership.workspace.id),
         role: membership.role,
         viewer: viewer.clone(),
     })

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use crate::model::{
     AddedMember, AlertChannel, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey, Delivery,
     EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
+    WorkspaceId,
 };
 use crate::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter};
 
@@ -35,77 +36,85 @@ pub trait Backend: Send + Sync + 'static {
     /// The Analytics report for `filter` in workspace `ws`; presets end now.
     async fn analytics(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         filter: AnalyticsFilter,
     ) -> Result<AnalyticsReport, BackendError>;
 
     /// One page of the Logs table for `filter`; presets end now.
-    async fn logs(&self, ws: i64, filter: LogsFilter) -> Result<LogPage, BackendError>;
+    async fn logs(&self, ws: WorkspaceId, filter: LogsFilter) -> Result<LogPage, BackendError>;
 
     /// Everything stored about the newest call with `request_id` that retention still keeps.
-    async fn log(&self, ws: i64, request_id: String) -> Result<LogDetail, BackendError>;
+    async fn log(&self, ws: WorkspaceId, request_id: String) -> Result<LogDetail, BackendError>;
 
     /// The alert rules.
-    async fn alert_rules(&self, ws: i64) -> Result<Vec<AlertRule>, BackendError>;
+    async fn alert_rules(&self, ws: WorkspaceId) -> Result<Vec<AlertRule>, BackendError>;
 
     /// Stores a validated rule: a new one (`id` `None`) or over rule `id`; returns its id.
     /// Channels must be the workspace's own.
     async fn save_alert_rule(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         id: Option<i64>,
         spec: RuleSpec,
     ) -> Result<i64, BackendError>;
 
     /// Deletes rule `id` (its history stays).
-    async fn delete_alert_rule(&self, ws: i64, id: i64) -> Result<(), BackendError>;
+    async fn delete_alert_rule(&self, ws: WorkspaceId, id: i64) -> Result<(), BackendError>;
 
     /// The rule's metric over the last 24 hours, for the editor's preview.
     async fn preview_alert_rule(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         spec: RuleSpec,
     ) -> Result<RulePreview, BackendError>;
 
     /// The webhook channels.
-    async fn alert_channels(&self, ws: i64) -> Result<Vec<AlertChannel>, BackendError>;
+    async fn alert_channels(&self, ws: WorkspaceId) -> Result<Vec<AlertChannel>, BackendError>;
 
     /// Stores a validated channel; returns its id.
     async fn create_alert_channel(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         name: String,
         url: String,
         format: ChannelFormat,
     ) -> Result<i64, BackendError>;
 
     /// Deletes channel `id`.
-    async fn delete_alert_channel(&self, ws: i64, id: i64) -> Result<(), BackendError>;
+    async fn delete_alert_channel(&self, ws: WorkspaceId, id: i64) -> Result<(), BackendError>;
 
     /// Sends a test notification to channel `id` now and says how it went.
-    async fn send_test_alert(&self, ws: i64, channel_id: i64) -> Result<Delivery, BackendError>;
+    async fn send_test_alert(
+        &self,
+        ws: WorkspaceId,
+        channel_id: i64,
+    ) -> Result<Delivery, BackendError>;
 
     /// The webhook deliveries of these events.
     async fn alert_deliveries(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         event_ids: Vec<i64>,
     ) -> Result<Vec<Delivery>, BackendError>;
 
     /// One page of alert events matching `filter`, newest first.
-    async fn alert_events(&self, ws: i64, filter: HistoryFilter)
-        -> Result<EventPage, BackendError>;
+    async fn alert_events(
+        &self,
+        ws: WorkspaceId,
+        filter: HistoryFilter,
+    ) -> Result<EventPage, BackendError>;
 
     /// Members, keys, models and prices, as seen by a user with `role`.
-    async fn settings(&self, ws: i64, role: Role) -> Result<SettingsOverview, BackendError>;
+    async fn settings(&self, ws: WorkspaceId, role: Role)
+        -> Result<SettingsOverview, BackendError>;
 
     /// Sets the raw-data retention in days (1 to 3,650).
-    async fn set_retention(&self, ws: i64, days: u32) -> Result<(), BackendError>;
+    async fn set_retention(&self, ws: WorkspaceId, days: u32) -> Result<(), BackendError>;
 
     /// Adds `email` with `role`; a new account gets a password shown once.
     async fn add_member(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         email: String,
         role: Role,
     ) -> Result<AddedMember, BackendError>;
@@ -113,21 +122,25 @@ pub trait Backend: Send + Sync + 'static {
     /// Changes a member's role, or removes them (`None`); a workspace keeps one admin.
     async fn change_member(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         user_id: i64,
         role: Option<Role>,
     ) -> Result<(), BackendError>;
 
     /// Creates an ingest key named `name`; its secret is returned once.
-    async fn create_api_key(&self, ws: i64, name: String) -> Result<CreatedKey, BackendError>;
+    async fn create_api_key(
+        &self,
+        ws: WorkspaceId,
+        name: String,
+    ) -> Result<CreatedKey, BackendError>;
 
     /// Revokes key `id`.
-    async fn revoke_api_key(&self, ws: i64, id: i64) -> Result<(), BackendError>;
+    async fn revoke_api_key(&self, ws: WorkspaceId, id: i64) -> Result<(), BackendError>;
 
     /// Sets the prices of model `model_id` (checked already).
     async fn set_model_prices(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         model_id: i64,
         prices: Prices,
     ) -> Result<(), BackendError>;

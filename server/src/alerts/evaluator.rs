@@ -2,6 +2,7 @@
 //! (and the baseline window), steps its state machine, stores the new state with the event of
 //! any transition, and publishes the events that notify.
 
+use app::model::WorkspaceId;
 use std::sync::Arc;
 
 use app::model::{AlertEvent, AlertRule, Condition, Verdict};
@@ -15,7 +16,7 @@ use crate::store::{NewEvent, SharedStorage, StoreError};
 const DAY_MS: i64 = 86_400_000;
 
 /// An alert event and the workspace it belongs to, as published to open dashboards.
-pub type WorkspaceEvent = (i64, AlertEvent);
+pub type WorkspaceEvent = (WorkspaceId, AlertEvent);
 
 /// The evaluator: reads cells in read snapshots, writes states and events through the storage.
 #[derive(Clone)]
@@ -60,7 +61,7 @@ impl Evaluator {
     /// Evaluates one rule at `now_ms`.
     pub async fn evaluate_rule(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         rule: &AlertRule,
         now_ms: i64,
     ) -> Result<Vec<AlertEvent>, StoreError> {

@@ -1,6 +1,7 @@
 //! Measuring a rule's targets over a window from rollup cells (raw rows only for a status
 //! count rollups do not keep).
 
+use app::model::WorkspaceId;
 use std::collections::{BTreeMap, HashMap};
 
 use app::model::{Metric, RuleScope, RuleSpec, StatusFilter};
@@ -34,7 +35,7 @@ impl Measured {
 
 /// A rule's targets in one workspace: '' for the rule as a whole, else each model's name.
 pub struct Targets<'a> {
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     spec: &'a RuleSpec,
     /// Model names by id.
     names: HashMap<i64, String>,
@@ -46,7 +47,7 @@ impl<'a> Targets<'a> {
     /// Reads the workspace's models once for any number of windows.
     pub fn resolve(
         snapshot: &dyn Snapshot,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         spec: &'a RuleSpec,
     ) -> Result<Self, StoreError> {
         let models = snapshot.models(workspace_id)?;

@@ -1,6 +1,7 @@
 //! The editor's preview: a rule's metric over the last 24 hours, measured the way the
 //! evaluator measures it, at every point of `app::model::preview_times`.
 
+use app::model::WorkspaceId;
 use std::collections::BTreeMap;
 
 use crate::store::reads::Snapshot;
@@ -14,7 +15,7 @@ use crate::store::StoreError;
 /// The preview of `spec` in `workspace_id` at `now_ms`.
 pub fn preview(
     snapshot: &dyn Snapshot,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     spec: &RuleSpec,
     now_ms: i64,
     minute_cutoff: i64,

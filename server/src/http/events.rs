@@ -8,6 +8,7 @@
 //! user is no longer a member of the workspace. A user keeps at most
 //! [`streams::EVENT_STREAMS_PER_USER`] streams open.
 
+use app::model::WorkspaceId;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ struct Open {
     recheck: tokio::time::Interval,
     storage: crate::store::SharedStorage,
     token_hash: Vec<u8>,
-    workspace: i64,
+    workspace: WorkspaceId,
     _slot: StreamSlot,
 }
 
@@ -45,7 +46,7 @@ impl Open {
             .session_viewer(&self.token_hash, now_ms())
             .await
         {
-            Ok(Some(viewer)) => viewer.membership(Some(self.workspace)).is_some(),
+            Ok(Some(viewer)) => viewer.membership(Some(self.workspace.get())).is_some(),
             Ok(None) => false,
             Err(error) => {
                 // The browser reconnects and is checked afresh then.
@@ -79,7 +80,7 @@ impl Open {
                 },
                 _ = self.recheck.tick() => {
                     if !self.still_allowed().await {
-                        tracing::info!(workspace_id = self.workspace, "event stream ended: permission gone");
+                        tracing::info!(workspace_id = %self.workspace, "event stream ended: permission gone");
                         return None;
                     }
                 }

@@ -103,13 +103,16 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 /// The workspace a machine-readable dashboard endpoint (export, events) may read for
 /// `viewer`: the query's `ws`, or their default; 400 for a malformed `ws`, 403 for a
 /// workspace that is not theirs.
-pub fn readable_workspace(viewer: &Viewer, query: &str) -> Result<i64, crate::error::ApiError> {
+pub fn readable_workspace(
+    viewer: &Viewer,
+    query: &str,
+) -> Result<app::model::WorkspaceId, crate::error::ApiError> {
     use crate::error::ApiError;
     let ws = app::url_state::workspace_param(query)
         .map_err(|error| ApiError::bad_request(error.to_string()))?;
     viewer
         .membership(ws)
-        .map(|membership| membership.workspace.id)
+        .map(|membership| app::model::WorkspaceId::trusted(membership.workspace.id))
         .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "ws: not a workspace of yours"))
 }
 

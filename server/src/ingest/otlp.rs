@@ -190,7 +190,7 @@ async fn export(
     let summary = mapped.summary();
     if !mapped.refused.is_empty() {
         tracing::debug!(
-            workspace_id = owner.workspace_id,
+            workspace_id = %owner.workspace_id,
             accepted = mapped.records.len(),
             rejected = mapped.refused.len(),
             "otlp export partly rejected"

@@ -39,7 +39,7 @@ pub fn spawn(
                         let now_ms = crate::clock::now_ms();
                         for (workspace_id, retention_days) in workspaces {
                             engine.request_ids().forget_before(
-                                workspace_id,
+                                workspace_id.get(),
                                 hour_of(now_ms - retention_days * DAY_MS),
                             );
                         }

@@ -8,6 +8,7 @@
 //! notifications. A delivery is claimed in the database for longer than an attempt can take
 //! before it is sent, so a pass never picks up one that is still in flight.
 
+use app::model::WorkspaceId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub struct Deliverer {
     storage: SharedStorage,
     client: WebhookClient,
     all: Arc<Semaphore>,
-    workspaces: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    workspaces: Arc<Mutex<HashMap<WorkspaceId, Arc<Semaphore>>>>,
     /// Notified whenever a delivery finishes (its slots are free again).
     finished: Arc<Notify>,
 }
@@ -97,7 +98,7 @@ impl Deliverer {
     }
 
     /// The slots of `workspace_id` (workspaces with nothing in flight are forgotten).
-    fn slots_of(&self, workspace_id: i64) -> Arc<Semaphore> {
+    fn slots_of(&self, workspace_id: WorkspaceId) -> Arc<Semaphore> {
         let mut workspaces = self
             .workspaces
             .lock()
@@ -144,7 +145,7 @@ impl Deliverer {
         if status != "delivered" {
             tracing::warn!(
                 delivery = delivery.id,
-                workspace = delivery.workspace_id,
+                workspace = %delivery.workspace_id,
                 attempts,
                 http_status = outcome.http_status(),
                 error = outcome.error(),

@@ -3,6 +3,7 @@
 //! unfinished (the client went away), as a 499. Finishing hands the record to the batch writer
 //! in the background: the client's answer never waits for storage.
 
+use app::model::WorkspaceId;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
@@ -15,7 +16,7 @@ use crate::store::Pending;
 /// What is known about a call before it is forwarded.
 pub struct Call {
     writer: IngestHandle,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     key_id: i64,
     pub request_id: String,
     ts_ms: i64,
@@ -63,7 +64,7 @@ impl Outcome {
 /// Who made the call and what it asked for.
 pub struct CallStart {
     pub writer: IngestHandle,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub key_id: i64,
     pub model: String,
     pub kind: Option<&'static str>,

@@ -1,6 +1,7 @@
 //! The Analytics report's reads: which rollup cells answer the chart, the per-model table and
 //! the previous period, read on a read connection and added up by `aggregate`.
 
+use app::model::WorkspaceId;
 pub mod aggregate;
 
 pub use aggregate::{kpis, per_model, series, unit_totals};
@@ -20,7 +21,7 @@ use crate::store::StoreError;
 /// [`chart`], [`table`] and [`previous`], which the engine runs in parallel.
 #[derive(Clone, Debug)]
 pub struct Scope {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub from_ms: i64,
     pub to_ms: i64,
     pub granularity: Granularity,
@@ -35,7 +36,7 @@ impl Scope {
     /// Resolves `filter` for `workspace_id`; also returns the workspace's models by name.
     pub fn resolve(
         snapshot: &dyn Snapshot,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &AnalyticsFilter,
         now_ms: i64,
         minute_cutoff_ms: i64,

@@ -2,6 +2,7 @@
 //! workspace it names (the server function checked the user's access first).
 
 use app::api::backend::{Backend, BackendError};
+use app::model::WorkspaceId;
 use app::model::{
     AddedMember, AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey,
     Delivery, EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
@@ -24,7 +25,7 @@ fn internal(error: StoreError) -> BackendError {
 impl Backend for Engine {
     async fn analytics(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         filter: AnalyticsFilter,
     ) -> Result<AnalyticsReport, BackendError> {
         self.analytics_report(ws, &filter, now_ms())
@@ -32,19 +33,19 @@ impl Backend for Engine {
             .map_err(internal)
     }
 
-    async fn logs(&self, ws: i64, filter: LogsFilter) -> Result<LogPage, BackendError> {
+    async fn logs(&self, ws: WorkspaceId, filter: LogsFilter) -> Result<LogPage, BackendError> {
         self.logs_page(ws, &filter, now_ms())
             .await
             .map_err(internal)
     }
 
-    async fn alert_rules(&self, ws: i64) -> Result<Vec<AlertRule>, BackendError> {
+    async fn alert_rules(&self, ws: WorkspaceId) -> Result<Vec<AlertRule>, BackendError> {
         self.storage.rules(ws).await.map_err(internal)
     }
 
     async fn save_alert_rule(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         id: Option<i64>,
         spec: RuleSpec,
     ) -> Result<i64, BackendError> {
@@ -80,7 +81,7 @@ impl Backend for Engine {
         }
     }
 
-    async fn delete_alert_rule(&self, ws: i64, id: i64) -> Result<(), BackendError> {
+    async fn delete_alert_rule(&self, ws: WorkspaceId, id: i64) -> Result<(), BackendError> {
         let deleted = self.storage.delete_rule(ws, id).await.map_err(internal)?;
         if deleted {
             Ok(())
@@ -91,7 +92,7 @@ impl Backend for Engine {
 
     async fn alert_events(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         filter: HistoryFilter,
     ) -> Result<EventPage, BackendError> {
         let query = EventQuery {
@@ -108,7 +109,7 @@ impl Backend for Engine {
 
     async fn preview_alert_rule(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         spec: RuleSpec,
     ) -> Result<RulePreview, BackendError> {
         self.rule_preview(ws, spec, now_ms())
@@ -116,13 +117,13 @@ impl Backend for Engine {
             .map_err(internal)
     }
 
-    async fn alert_channels(&self, ws: i64) -> Result<Vec<AlertChannel>, BackendError> {
+    async fn alert_channels(&self, ws: WorkspaceId) -> Result<Vec<AlertChannel>, BackendError> {
         self.storage.channels(ws).await.map_err(internal)
     }
 
     async fn create_alert_channel(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         name: String,
         url: String,
         format: ChannelFormat,
@@ -133,7 +134,7 @@ impl Backend for Engine {
             .map_err(internal)
     }
 
-    async fn delete_alert_channel(&self, ws: i64, id: i64) -> Result<(), BackendError> {
+    async fn delete_alert_channel(&self, ws: WorkspaceId, id: i64) -> Result<(), BackendError> {
         match self.storage.delete_channel(ws, id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(BackendError::NotFound),
@@ -141,7 +142,11 @@ impl Backend for Engine {
         }
     }
 
-    async fn send_test_alert(&self, ws: i64, channel_id: i64) -> Result<Delivery, BackendError> {
+    async fn send_test_alert(
+        &self,
+        ws: WorkspaceId,
+        channel_id: i64,
+    ) -> Result<Delivery, BackendError> {
         let channels = self.storage.channels(ws).await.map_err(internal)?;
         let channel = channels
             .into_iter()
@@ -193,7 +198,7 @@ impl Backend for Engine {
 
     async fn alert_deliveries(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         event_ids: Vec<i64>,
     ) -> Result<Vec<Delivery>, BackendError> {
         self.storage
@@ -202,24 +207,28 @@ impl Backend for Engine {
             .map_err(internal)
     }
 
-    async fn log(&self, ws: i64, request_id: String) -> Result<LogDetail, BackendError> {
+    async fn log(&self, ws: WorkspaceId, request_id: String) -> Result<LogDetail, BackendError> {
         self.log_detail(ws, request_id, now_ms())
             .await
             .map_err(internal)?
             .ok_or(BackendError::NotFound)
     }
 
-    async fn settings(&self, ws: i64, role: Role) -> Result<SettingsOverview, BackendError> {
+    async fn settings(
+        &self,
+        ws: WorkspaceId,
+        role: Role,
+    ) -> Result<SettingsOverview, BackendError> {
         self.settings_overview(ws, role).await.map_err(internal)
     }
 
-    async fn set_retention(&self, ws: i64, days: u32) -> Result<(), BackendError> {
+    async fn set_retention(&self, ws: WorkspaceId, days: u32) -> Result<(), BackendError> {
         self.storage.set_retention(ws, days).await.map_err(internal)
     }
 
     async fn add_member(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         email: String,
         role: Role,
     ) -> Result<AddedMember, BackendError> {
@@ -233,7 +242,7 @@ impl Backend for Engine {
 
     async fn change_member(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         user_id: i64,
         role: Option<Role>,
     ) -> Result<(), BackendError> {
@@ -244,7 +253,11 @@ impl Backend for Engine {
         }
     }
 
-    async fn create_api_key(&self, ws: i64, name: String) -> Result<CreatedKey, BackendError> {
+    async fn create_api_key(
+        &self,
+        ws: WorkspaceId,
+        name: String,
+    ) -> Result<CreatedKey, BackendError> {
         let key = self
             .storage
             .create_key(ws, &name, now_ms())
@@ -264,7 +277,7 @@ impl Backend for Engine {
         })
     }
 
-    async fn revoke_api_key(&self, ws: i64, id: i64) -> Result<(), BackendError> {
+    async fn revoke_api_key(&self, ws: WorkspaceId, id: i64) -> Result<(), BackendError> {
         match self.storage.revoke_key_by_id(ws, id, now_ms()).await {
             Ok(true) => {
                 self.keys().forget(id);
@@ -277,7 +290,7 @@ impl Backend for Engine {
 
     async fn set_model_prices(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         model_id: i64,
         prices: Prices,
     ) -> Result<(), BackendError> {

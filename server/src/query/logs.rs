@@ -6,6 +6,7 @@
 //! is spent: then the page says how far back it looked and its "older" link continues from
 //! there. So the first page answers quickly for any combination of filters.
 
+use app::model::WorkspaceId;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -47,7 +48,7 @@ impl LogScope {
     /// are never shown, even before the purge job has removed them.
     pub fn resolve(
         snapshot: &dyn Snapshot,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         filter: &LogsFilter,
         now_ms: i64,
         retention_days: u32,
@@ -285,7 +286,7 @@ pub fn by_request_id(
     let last_ms = filter.to_ms.saturating_sub(1).max(filter.from_ms);
     let mut found = Vec::new();
     for hour in ids.hours_with(
-        filter.workspace_id,
+        filter.workspace_id.get(),
         key,
         hour_of(filter.from_ms),
         hour_of(last_ms),

@@ -1,5 +1,6 @@
 //! The Settings page's reads and the member operations that need more than one store call.
 
+use app::model::WorkspaceId;
 use app::model::{AddedMember, CatalogModel, Member, Role, SettingsOverview};
 
 use super::Engine;
@@ -9,7 +10,7 @@ impl Engine {
     /// Members, keys and models of `ws`, as seen with `role`.
     pub async fn settings_overview(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         role: Role,
     ) -> Result<SettingsOverview, StoreError> {
         let workspace = self.workspace(ws).await?;
@@ -40,7 +41,7 @@ impl Engine {
     /// once) when there is none.
     pub async fn add_workspace_member(
         &self,
-        ws: i64,
+        ws: WorkspaceId,
         email: &str,
         role: Role,
     ) -> anyhow::Result<AddedMember> {

@@ -1,6 +1,7 @@
 //! Users, their memberships in workspaces, login sessions and the workspaces themselves.
 //! Passwords arrive already hashed (`auth::password`); session tokens only as their SHA-256.
 
+use app::model::WorkspaceId;
 use app::model::{Member, Membership, Role, Viewer, WorkspaceInfo};
 
 use super::StoreError;
@@ -43,7 +44,7 @@ pub trait Accounts: Send + Sync {
     /// Gives `user_id` `role` in `workspace_id` (replacing any role it had there).
     async fn set_membership(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         user_id: i64,
         role: Role,
     ) -> Result<(), StoreError>;
@@ -53,13 +54,13 @@ pub trait Accounts: Send + Sync {
     /// refusals come back as `Ok(Err(reason))`.
     async fn change_membership(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         user_id: i64,
         role: Option<Role>,
     ) -> Result<Result<(), &'static str>, StoreError>;
 
     /// The members of `workspace_id`, by address.
-    async fn members(&self, workspace_id: i64) -> Result<Vec<Member>, StoreError>;
+    async fn members(&self, workspace_id: WorkspaceId) -> Result<Vec<Member>, StoreError>;
 
     /// Stores a new session for `user_id`.
     async fn create_session(
@@ -100,17 +101,21 @@ pub trait Accounts: Send + Sync {
     ) -> Result<Option<i64>, StoreError>;
 
     /// Sets the raw-data retention of `workspace_id`.
-    async fn set_retention(&self, workspace_id: i64, days: u32) -> Result<(), StoreError>;
+    async fn set_retention(&self, workspace_id: WorkspaceId, days: u32) -> Result<(), StoreError>;
 
     /// The workspace with this id, if it exists.
-    async fn workspace_by_id(&self, id: i64) -> Result<Option<WorkspaceInfo>, StoreError>;
+    async fn workspace_by_id(&self, id: WorkspaceId) -> Result<Option<WorkspaceInfo>, StoreError>;
 
     /// The id of the workspace named `name`, created (with default retention) when missing.
-    async fn find_or_create_workspace(&self, name: &str, now_ms: i64) -> Result<i64, StoreError>;
+    async fn find_or_create_workspace(
+        &self,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<WorkspaceId, StoreError>;
 
     /// Every workspace with its raw-data retention in days.
-    async fn retention_by_workspace(&self) -> Result<Vec<(i64, i64)>, StoreError>;
+    async fn retention_by_workspace(&self) -> Result<Vec<(WorkspaceId, i64)>, StoreError>;
 
     /// The id of the workspace named `name`.
-    async fn find_workspace_id(&self, name: &str) -> Result<Option<i64>, StoreError>;
+    async fn find_workspace_id(&self, name: &str) -> Result<Option<WorkspaceId>, StoreError>;
 }

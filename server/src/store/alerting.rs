@@ -2,6 +2,7 @@
 //! with the state in one transaction), the history read back, webhook channels and the queue of
 //! deliveries.
 
+use app::model::WorkspaceId;
 use std::collections::HashMap;
 
 use app::model::{
@@ -14,7 +15,7 @@ use crate::domain::alert_state::{EventKind, TargetState};
 
 /// An event about to be stored.
 pub struct NewEvent<'a> {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub rule: &'a AlertRule,
     pub target: &'a str,
     pub kind: EventKind,
@@ -41,7 +42,7 @@ pub struct EventQuery {
 #[derive(Clone, Debug)]
 pub struct DueDelivery {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub event_id: i64,
     pub attempts: i64,
     pub url: String,
@@ -52,18 +53,22 @@ pub struct DueDelivery {
 #[async_trait::async_trait]
 pub trait AlertRules: Send + Sync {
     /// The rules of `workspace_id`, oldest first.
-    async fn rules(&self, workspace_id: i64) -> Result<Vec<AlertRule>, StoreError>;
+    async fn rules(&self, workspace_id: WorkspaceId) -> Result<Vec<AlertRule>, StoreError>;
 
     /// One rule of `workspace_id`.
-    async fn rule(&self, workspace_id: i64, id: i64) -> Result<Option<AlertRule>, StoreError>;
+    async fn rule(
+        &self,
+        workspace_id: WorkspaceId,
+        id: i64,
+    ) -> Result<Option<AlertRule>, StoreError>;
 
     /// Every enabled rule of every workspace: what the evaluator runs.
-    async fn enabled_rules(&self) -> Result<Vec<(i64, AlertRule)>, StoreError>;
+    async fn enabled_rules(&self) -> Result<Vec<(WorkspaceId, AlertRule)>, StoreError>;
 
     /// Stores a new rule (already validated); returns its id.
     async fn create_rule(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         spec: &RuleSpec,
         now_ms: i64,
     ) -> Result<i64, StoreError>;
@@ -72,14 +77,14 @@ pub trait AlertRules: Send + Sync {
     /// `false` when the rule does not exist in `workspace_id`.
     async fn update_rule(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         spec: &RuleSpec,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
 
     /// Deletes a rule and its states (its events stay in the history).
-    async fn delete_rule(&self, workspace_id: i64, id: i64) -> Result<bool, StoreError>;
+    async fn delete_rule(&self, workspace_id: WorkspaceId, id: i64) -> Result<bool, StoreError>;
 
     /// The stored states of a rule's targets.
     async fn states(&self, rule_id: i64) -> Result<HashMap<String, TargetState>, StoreError>;
@@ -101,19 +106,23 @@ pub trait AlertHistory: Send + Sync {
     async fn event_by_id(&self, id: i64) -> Result<Option<AlertEvent>, StoreError>;
 
     /// One page of `workspace_id`'s events matching `query`, newest first.
-    async fn events(&self, workspace_id: i64, query: &EventQuery) -> Result<EventPage, StoreError>;
+    async fn events(
+        &self,
+        workspace_id: WorkspaceId,
+        query: &EventQuery,
+    ) -> Result<EventPage, StoreError>;
 }
 
 /// Webhook channels and the deliveries of events to them.
 #[async_trait::async_trait]
 pub trait Deliveries: Send + Sync {
     /// The channels of `workspace_id`.
-    async fn channels(&self, workspace_id: i64) -> Result<Vec<AlertChannel>, StoreError>;
+    async fn channels(&self, workspace_id: WorkspaceId) -> Result<Vec<AlertChannel>, StoreError>;
 
     /// Stores a channel (already validated); returns its id.
     async fn create_channel(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         name: &str,
         url: &str,
         format: ChannelFormat,
@@ -121,13 +130,13 @@ pub trait Deliveries: Send + Sync {
     ) -> Result<i64, StoreError>;
 
     /// Deletes a channel (and its pending deliveries).
-    async fn delete_channel(&self, workspace_id: i64, id: i64) -> Result<bool, StoreError>;
+    async fn delete_channel(&self, workspace_id: WorkspaceId, id: i64) -> Result<bool, StoreError>;
 
     /// Queues a delivery of event `event_id` to each of `channel_ids` that belongs to
     /// `workspace_id`, due at once.
     async fn queue_deliveries(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         event_id: i64,
         channel_ids: &[i64],
         now_ms: i64,
@@ -167,7 +176,7 @@ pub trait Deliveries: Send + Sync {
     /// status, attempts, http status, error)`.
     async fn deliveries(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         event_ids: &[i64],
     ) -> Result<Vec<Delivery>, StoreError>;
 }

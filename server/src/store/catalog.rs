@@ -2,6 +2,7 @@
 //! calls after a price change.
 
 use app::model::ModelKind;
+use app::model::WorkspaceId;
 
 use super::StoreError;
 use crate::cost::Prices;
@@ -28,7 +29,7 @@ pub trait ModelCatalog: Send + Sync {
     /// Creates or updates a model's kind and prices; returns its id.
     async fn upsert_model(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         name: &str,
         kind: ModelKind,
         prices: &Prices,
@@ -38,13 +39,13 @@ pub trait ModelCatalog: Send + Sync {
     /// The catalog of `workspace_id` by name: (id, name, kind and prices).
     async fn list_models(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
     ) -> Result<Vec<(i64, String, CatalogModel)>, StoreError>;
 
     /// Sets the prices of model `model_id` of `workspace_id`; false when there is no such model.
     async fn set_prices(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         model_id: i64,
         prices: &Prices,
     ) -> Result<bool, StoreError>;
@@ -53,7 +54,7 @@ pub trait ModelCatalog: Send + Sync {
     /// transaction.
     async fn recompute(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         since_ms: i64,
     ) -> Result<RecomputeReport, StoreError>;
 }

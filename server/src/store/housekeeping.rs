@@ -4,6 +4,7 @@
 //! whole partitions.
 
 use super::StoreError;
+use app::model::WorkspaceId;
 
 /// The times before which a workspace's data goes (each exclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,11 +46,11 @@ pub trait Housekeeping: Send + Sync {
     /// statement, pausing between statements so the batch writer gets the database in between.
     async fn purge_workspace(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         cutoffs: Cutoffs,
         batch: i64,
     ) -> Result<Purged, StoreError>;
 
     /// Whether the workspace has any stored call.
-    async fn has_requests(&self, workspace_id: i64) -> Result<bool, StoreError>;
+    async fn has_requests(&self, workspace_id: WorkspaceId) -> Result<bool, StoreError>;
 }

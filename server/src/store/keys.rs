@@ -2,6 +2,7 @@
 //! lives here so that every storage implementation makes and checks the same keys.
 
 use app::model::ApiKeyInfo;
+use app::model::WorkspaceId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -17,7 +18,7 @@ pub const SHOWN_CHARS: usize = KEY_PREFIX.len() + 8;
 #[derive(Debug)]
 pub struct NewKey {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub key: String,
 }
 
@@ -25,7 +26,7 @@ pub struct NewKey {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyOwner {
     pub key_id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
 }
 
 /// How a key is stored: its SHA-256.
@@ -47,7 +48,7 @@ pub trait Keys: Send + Sync {
     /// Creates a key named `name` for `workspace_id`.
     async fn create_key(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         name: &str,
         now_ms: i64,
     ) -> Result<NewKey, StoreError>;
@@ -56,12 +57,12 @@ pub trait Keys: Send + Sync {
     async fn verify_key(&self, key: &str) -> Result<Option<KeyOwner>, StoreError>;
 
     /// The keys of `workspace_id`, newest first (revoked ones too, marked).
-    async fn list_keys(&self, workspace_id: i64) -> Result<Vec<ApiKeyInfo>, StoreError>;
+    async fn list_keys(&self, workspace_id: WorkspaceId) -> Result<Vec<ApiKeyInfo>, StoreError>;
 
     /// Revokes key `id` of `workspace_id`; false when it is not that workspace's live key.
     async fn revoke_key_by_id(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError>;

@@ -4,6 +4,7 @@
 //! These run on blocking threads (the engine's searches are synchronous loops with deadlines),
 //! so [`Snapshot`] is a synchronous interface; [`Reads`] hands one out on a blocking thread.
 
+use app::model::WorkspaceId;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -55,7 +56,7 @@ pub enum Cells<'a> {
 /// Which calls a query keeps (all bounds already resolved: ids, not names).
 #[derive(Clone, Debug)]
 pub struct CallFilter {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     /// `[from_ms, to_ms)`.
     pub from_ms: i64,
     pub to_ms: i64,
@@ -132,13 +133,13 @@ impl StoredCall {
 /// Rollup cells and the models they belong to.
 pub trait CellReads {
     /// Every model the workspace has seen, by name.
-    fn models(&self, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError>;
+    fn models(&self, workspace_id: WorkspaceId) -> Result<Vec<WorkspaceModel>, StoreError>;
 
     /// The cells of `which` models in `segments` (each segment one level and range), decoding
     /// only `sketches`.
     fn cells(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         segments: &[Segment],
         which: Cells<'_>,
         sketches: Sketches,
@@ -148,7 +149,12 @@ pub trait CellReads {
 /// Raw calls: pages, counts, lookups by request ID, bodies and the export's stream.
 pub trait CallReads {
     /// The error codes in `[low, high)` (both 400 or above) that `workspace_id` has calls with.
-    fn error_codes(&self, workspace_id: i64, low: i64, high: i64) -> Result<Vec<i64>, StoreError>;
+    fn error_codes(
+        &self,
+        workspace_id: WorkspaceId,
+        low: i64,
+        high: i64,
+    ) -> Result<Vec<i64>, StoreError>;
 
     /// Up to `limit` calls of `filter` in `window` (`[from, to)`) past `cursor` (`(ts_ms,
     /// row)`, exclusive) in `order`; `None` when `deadline` passed first.
@@ -188,7 +194,7 @@ pub trait CallReads {
     /// to)`) whose status lies in `statuses` (`[low, high]`, both included).
     fn status_times(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         window: (i64, i64),
         statuses: (i64, i64),
         each: &mut dyn FnMut(i64, i64),

@@ -2,6 +2,7 @@
 //! its data ends, how much there is, and real request IDs to look up.
 
 use super::StoreError;
+use app::model::WorkspaceId;
 
 /// Facts about stored data for the benchmark commands.
 #[async_trait::async_trait]
@@ -10,12 +11,12 @@ pub trait Samples: Send + Sync {
     async fn newest_cell_ms(&self) -> Result<Option<i64>, StoreError>;
 
     /// The time of the newest call of `workspace_id`.
-    async fn newest_call_ms(&self, workspace_id: i64) -> Result<Option<i64>, StoreError>;
+    async fn newest_call_ms(&self, workspace_id: WorkspaceId) -> Result<Option<i64>, StoreError>;
 
     /// The time of the `n`-th newest call of `workspace_id` (0: the newest).
     async fn nth_newest_call_ms(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         n: i64,
     ) -> Result<Option<i64>, StoreError>;
 
@@ -37,7 +38,7 @@ pub trait Samples: Send + Sync {
 /// The names of the models of `workspace_id`, oldest first.
 pub async fn model_names(
     storage: &dyn super::Storage,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<String>, StoreError> {
     let mut models = storage.list_models(workspace_id).await?;
     models.sort_by_key(|(id, _, _)| *id);

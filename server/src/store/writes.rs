@@ -3,11 +3,12 @@
 //! models) and says which records were new. Acknowledgements follow the commit.
 
 use super::StoreError;
+use app::model::WorkspaceId;
 
 /// A record on its way into storage, with who sent it.
 #[derive(Clone, Debug)]
 pub struct Pending {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub ingest_key_id: Option<i64>,
     pub record: crate::domain::record::NewRequest,
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    now_ms, record, signed_in, spawn_app, TestApp, TestResponse, HOST, ORIGIN, PASSWORD,
+    now_ms, record, signed_in, spawn_app, TestApp, TestResponse, HOST, ORIGIN, PASSWORD, WS,
 };
 
 async fn login(app: &TestApp, email: &str, password: &str, extra: &[(&str, &str)]) -> TestResponse {
@@ -158,7 +158,7 @@ async fn cross_site_requests_are_refused() {
 #[tokio::test]
 async fn expired_and_revoked_sessions_are_refused() {
     let app = spawn_app().await;
-    let other = signed_in(app.storage.as_ref(), "admin@test.local", 1, Role::Admin).await;
+    let other = signed_in(app.storage.as_ref(), "admin@test.local", WS, Role::Admin).await;
     sqlx::query("UPDATE sessions SET expires_at_ms = ? WHERE token_hash = ?")
         .bind(now_ms() - 1)
         .bind(server::auth::token_hash(&other))
@@ -171,7 +171,7 @@ async fn expired_and_revoked_sessions_are_refused() {
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
 
     // "Sign out everywhere" ends this session and every other one of the user.
-    let second = signed_in(app.storage.as_ref(), "admin@test.local", 1, Role::Admin).await;
+    let second = signed_in(app.storage.as_ref(), "admin@test.local", WS, Role::Admin).await;
     let ended = form(&app, &app.session, "/api/sign_out_everywhere", "").await;
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
     for session in [&app.session, &second] {

@@ -7,7 +7,7 @@ use app::model::{
 use server::query::Engine;
 
 use crate::alerts::{calls, error_rate_rule, ingest};
-use crate::helpers::{now_ms, spawn_app};
+use crate::helpers::{now_ms, spawn_app, WS};
 
 const MINUTE: i64 = 60_000;
 
@@ -21,7 +21,7 @@ async fn each_point_is_the_window_ending_there_and_the_last_is_now() {
     ingest(&app, calls("good", "alpha", now - 3 * MINUTE, 40, 0)).await;
     let spec = error_rate_rule();
     let preview = Engine::new(app.storage.clone())
-        .rule_preview(1, spec.clone(), now)
+        .rule_preview(WS, spec.clone(), now)
         .await
         .expect("preview");
     assert_eq!(preview.now_ms, now);
@@ -50,7 +50,7 @@ async fn each_point_is_the_window_ending_there_and_the_last_is_now() {
 
     // The evaluator measures the same window the same way.
     let events = crate::alerts::evaluator(&app)
-        .evaluate_rule(1, &stored(&app, &spec, now).await, now - PREVIEW_STEP_MS)
+        .evaluate_rule(WS, &stored(&app, &spec, now).await, now - PREVIEW_STEP_MS)
         .await
         .expect("evaluates");
     assert_eq!(events[0].value, earlier.value);
@@ -61,7 +61,7 @@ async fn stored(
     spec: &app::model::RuleSpec,
     now: i64,
 ) -> app::model::AlertRule {
-    let id = app.storage.create_rule(1, spec, now).await.expect("rule");
+    let id = app.storage.create_rule(WS, spec, now).await.expect("rule");
     app::model::AlertRule {
         id,
         spec: spec.clone(),
@@ -83,7 +83,7 @@ async fn each_model_previews_show_the_highest_first_and_count_the_rest() {
         ..error_rate_rule()
     };
     let preview = Engine::new(app.storage.clone())
-        .rule_preview(1, spec, now)
+        .rule_preview(WS, spec, now)
         .await
         .expect("preview");
     assert_eq!(preview.series.len(), PREVIEW_TARGETS);
@@ -116,7 +116,7 @@ async fn baseline_previews_carry_the_earlier_window() {
         ..error_rate_rule()
     };
     let preview = Engine::new(app.storage.clone())
-        .rule_preview(1, spec.clone(), now)
+        .rule_preview(WS, spec.clone(), now)
         .await
         .expect("preview");
     let latest = &preview.series[0].points[96];
@@ -146,7 +146,7 @@ async fn status_codes_rollups_do_not_count_are_counted_from_calls_per_window() {
         ..error_rate_rule()
     };
     let preview = Engine::new(app.storage.clone())
-        .rule_preview(1, spec.clone(), now)
+        .rule_preview(WS, spec.clone(), now)
         .await
         .expect("preview");
     let alpha = &preview.series[0];
@@ -161,7 +161,7 @@ async fn status_codes_rollups_do_not_count_are_counted_from_calls_per_window() {
 
     // The evaluator counts the same window call by call and agrees.
     let events = crate::alerts::evaluator(&app)
-        .evaluate_rule(1, &stored(&app, &spec, now).await, now - PREVIEW_STEP_MS)
+        .evaluate_rule(WS, &stored(&app, &spec, now).await, now - PREVIEW_STEP_MS)
         .await
         .expect("evaluates");
     assert_eq!(events.len(), 1, "{events:?}");

@@ -12,7 +12,7 @@ use server::alerts::evaluator::Evaluator;
 use server::alerts::webhook::client::WebhookClient;
 use server::alerts::webhook::policy::WebhookPolicy;
 
-use crate::helpers::{now_ms, spawn_app, TestApp};
+use crate::helpers::{now_ms, spawn_app, TestApp, WS};
 
 const MINUTE: i64 = 60_000;
 
@@ -78,7 +78,7 @@ async fn a_rule_fires_once_and_resolves_when_the_errors_stop() {
     ingest(&app, calls("good", "alpha", now - 8 * MINUTE, 40, 0)).await;
     let rule_id = app
         .storage
-        .create_rule(1, &error_rate_rule(), now)
+        .create_rule(WS, &error_rate_rule(), now)
         .await
         .expect("rule");
     let mut dashboard = app.alert_events.subscribe();
@@ -154,7 +154,7 @@ async fn too_few_calls_never_fire_and_each_model_fires_on_its_own() {
         consecutive: 2,
         ..error_rate_rule()
     };
-    app.storage.create_rule(1, &spec, now).await.expect("rule");
+    app.storage.create_rule(WS, &spec, now).await.expect("rule");
     let evaluator = evaluator(&app);
     let first = evaluator.evaluate_all(now).await.expect("evaluates");
     let summary: Vec<(String, String)> = first
@@ -184,7 +184,7 @@ async fn open_dashboards_hear_alerts_over_server_sent_events() {
     let now = now_ms();
     ingest(&app, calls("bad", "alpha", now - 2 * MINUTE, 40, 2)).await;
     app.storage
-        .create_rule(1, &error_rate_rule(), now)
+        .create_rule(WS, &error_rate_rule(), now)
         .await
         .expect("rule");
     let fired = evaluator(&app).evaluate_all(now).await.expect("evaluates");
@@ -261,14 +261,14 @@ async fn a_webhook_gets_exactly_one_firing_payload_and_one_when_resolved() {
     ingest(&app, calls("good", "alpha", now - 8 * MINUTE, 40, 0)).await;
     let channel = app
         .storage
-        .create_channel(1, "receiver", &url, app::model::ChannelFormat::Json, now)
+        .create_channel(WS, "receiver", &url, app::model::ChannelFormat::Json, now)
         .await
         .expect("channel");
     let spec = RuleSpec {
         channels: vec![channel],
         ..error_rate_rule()
     };
-    app.storage.create_rule(1, &spec, now).await.expect("rule");
+    app.storage.create_rule(WS, &spec, now).await.expect("rule");
     let evaluator = evaluator(&app);
     let deliverer = local_deliverer(&app);
     let deliver = || deliverer.run_once(now_ms());
@@ -317,7 +317,7 @@ async fn a_webhook_gets_exactly_one_firing_payload_and_one_when_resolved() {
     assert_eq!(kinds, ["firing", "resolved"]);
     let deliveries = app
         .storage
-        .deliveries(1, &[resolved[0].id])
+        .deliveries(WS, &[resolved[0].id])
         .await
         .expect("deliveries");
     assert_eq!(deliveries[0].status, "delivered");
@@ -332,20 +332,20 @@ async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
     ingest(&app, calls("bad", "alpha", now - 2 * MINUTE, 40, 2)).await;
     let channel = app
         .storage
-        .create_channel(1, "flaky", &url, app::model::ChannelFormat::Slack, now)
+        .create_channel(WS, "flaky", &url, app::model::ChannelFormat::Slack, now)
         .await
         .expect("channel");
     let spec = RuleSpec {
         channels: vec![channel],
         ..error_rate_rule()
     };
-    app.storage.create_rule(1, &spec, now).await.expect("rule");
+    app.storage.create_rule(WS, &spec, now).await.expect("rule");
     let fired = evaluator(&app).evaluate_all(now).await.expect("evaluates");
     let deliverer = local_deliverer(&app);
     assert_eq!(deliverer.run_once(now_ms()).await.expect("runs"), 1);
     let first = app
         .storage
-        .deliveries(1, &[fired[0].id])
+        .deliveries(WS, &[fired[0].id])
         .await
         .expect("deliveries");
     assert_eq!(
@@ -363,7 +363,7 @@ async fn a_failed_delivery_is_retried_with_backoff_and_recorded() {
     assert_eq!(deliverer.run_once(now_ms() + 2_500).await.expect("runs"), 1);
     let second = app
         .storage
-        .deliveries(1, &[fired[0].id])
+        .deliveries(WS, &[fired[0].id])
         .await
         .expect("deliveries");
     assert_eq!(

@@ -5,7 +5,7 @@ use server::rollup::plan::plan;
 use server::rollup::Level;
 use server::store::reads::{CellReads, Cells, Sketches};
 
-use crate::helpers::{now_ms, spawn_app};
+use crate::helpers::{now_ms, spawn_app, WS};
 
 /// KPIs of the per-model cells of `segments` (all models, or only `models`).
 async fn kpis_of(
@@ -20,7 +20,7 @@ async fn kpis_of(
         None => Cells::EachModel,
     };
     let cells = conn
-        .cells(1, segments, which, Sketches::LatencyOnly)
+        .cells(WS, segments, which, Sketches::LatencyOnly)
         .expect("cells");
     server::query::analytics::kpis(cells)
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use server::cost::Prices;
 use server::rollup::Level;
 
-use crate::helpers::{now_ms, spawn_app, TestApp};
+use crate::helpers::{now_ms, spawn_app, TestApp, WS};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -63,7 +63,7 @@ async fn the_report_of_known_calls_has_exact_numbers() {
         ..Prices::default()
     };
     app.storage
-        .upsert_model(1, "alpha", ModelKind::Llm, &prices, now_ms())
+        .upsert_model(WS, "alpha", ModelKind::Llm, &prices, now_ms())
         .await
         .expect("price");
 

@@ -4,7 +4,7 @@ use app::model::ModelKind;
 use serde_json::json;
 use server::cost::Prices;
 
-use crate::helpers::{now_ms, record, spawn_app};
+use crate::helpers::{now_ms, record, spawn_app, WS};
 
 async fn costs(app: &crate::helpers::TestApp) -> Vec<Option<f64>> {
     sqlx::query_scalar("SELECT cost FROM requests ORDER BY request_id")
@@ -22,7 +22,7 @@ async fn cost_is_priced_at_ingest_unknown_without_a_price_and_recomputed_after_a
         ..Prices::default()
     };
     app.storage
-        .upsert_model(1, "priced", ModelKind::Llm, &prices, now_ms())
+        .upsert_model(WS, "priced", ModelKind::Llm, &prices, now_ms())
         .await
         .expect("price");
 
@@ -55,16 +55,16 @@ async fn cost_is_priced_at_ingest_unknown_without_a_price_and_recomputed_after_a
         ..Prices::default()
     };
     app.storage
-        .upsert_model(1, "priced", ModelKind::Llm, &doubled, now_ms())
+        .upsert_model(WS, "priced", ModelKind::Llm, &doubled, now_ms())
         .await
         .expect("price");
     app.storage
-        .upsert_model(1, "unpriced", ModelKind::Llm, &prices, now_ms())
+        .upsert_model(WS, "unpriced", ModelKind::Llm, &prices, now_ms())
         .await
         .expect("price");
     let report = app
         .storage
-        .recompute(1, now - 60_000)
+        .recompute(WS, now - 60_000)
         .await
         .expect("recompute");
     assert_eq!(report.requests, 2);

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 
-use crate::helpers::{now_ms, signed_in, spawn_app, TestApp, HOST};
+use crate::helpers::{now_ms, signed_in, spawn_app, TestApp, HOST, WS};
 
 /// Opens `/api/v1/events` as the holder of `session`.
 async fn open_stream(app: &TestApp, session: &str) -> axum::response::Response {
@@ -47,13 +47,13 @@ async fn user_id(app: &TestApp, email: &str) -> i64 {
 #[tokio::test]
 async fn a_stream_ends_within_seconds_once_its_user_is_removed_from_the_workspace() {
     let app = spawn_app().await;
-    let session = signed_in(app.storage.as_ref(), "viewer@test.local", 1, Role::Viewer).await;
+    let session = signed_in(app.storage.as_ref(), "viewer@test.local", WS, Role::Viewer).await;
     let stream = open_stream(&app, &session).await;
     assert_eq!(stream.status(), StatusCode::OK);
     let user = user_id(&app, "viewer@test.local").await;
     let kept = open_stream(&app, &app.session).await;
     app.storage
-        .change_membership(1, user, None)
+        .change_membership(WS, user, None)
         .await
         .expect("store")
         .expect("removed");
@@ -88,7 +88,7 @@ async fn one_user_keeps_at_most_sixteen_streams_open() {
     }
     let refused = open_stream(&app, &app.session).await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    let other = signed_in(app.storage.as_ref(), "other@test.local", 1, Role::Viewer).await;
+    let other = signed_in(app.storage.as_ref(), "other@test.local", WS, Role::Viewer).await;
     assert_eq!(open_stream(&app, &other).await.status(), StatusCode::OK);
     // A closed tab frees its place.
     open.pop();

@@ -30,6 +30,9 @@ pub struct TestApp {
 }
 
 /// The host requests are addressed to, and the origin the dashboard's own requests carry.
+/// The default workspace every test database starts with.
+pub const WS: app::model::WorkspaceId = app::model::WorkspaceId::trusted(1);
+
 pub const HOST: &str = "modelwatch.test";
 pub const ORIGIN: &str = "http://modelwatch.test";
 
@@ -63,7 +66,7 @@ pub async fn spawn_app_configured(
     let (ingest, _writer) =
         server::ingest::writer::spawn(storage.as_ref(), config).expect("writer starts");
     let key = storage
-        .create_key(1, "test", now_ms())
+        .create_key(WS, "test", now_ms())
         .await
         .expect("key")
         .key;
@@ -78,7 +81,7 @@ pub async fn spawn_app_configured(
     let session = signed_in(
         storage.as_ref(),
         "admin@test.local",
-        1,
+        WS,
         app::model::Role::Admin,
     )
     .await;
@@ -99,7 +102,7 @@ pub async fn spawn_app_configured(
 pub async fn signed_in(
     storage: &dyn server::store::Storage,
     email: &str,
-    ws: i64,
+    ws: app::model::WorkspaceId,
     role: app::model::Role,
 ) -> String {
     let hash = server::auth::password::hash(PASSWORD.into())

@@ -258,7 +258,7 @@ async fn each_dashboard_hears_only_its_workspace() {
     assert_eq!(response.status(), StatusCode::OK);
     let event = |id, ws: i64| {
         (
-            ws,
+            app::model::WorkspaceId::trusted(ws),
             app::model::AlertEvent {
                 id,
                 rule_id: 1,

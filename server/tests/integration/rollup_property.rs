@@ -64,7 +64,7 @@ fn to_pending(index: usize, call: &Call, now_ms: i64) -> Pending {
         value["ttft_ms"] = serde_json::json!(call.latency_ms / 2);
     }
     Pending {
-        workspace_id: 1,
+        workspace_id: crate::helpers::WS,
         ingest_key_id: None,
         record: validate(index, value, now_ms, Source::Api).expect("generated records are valid"),
     }

@@ -13,7 +13,9 @@ use serde_json::json;
 use server::alerts::webhook::client::{Outcome, WebhookClient};
 use server::alerts::webhook::policy::WebhookPolicy;
 
-use crate::helpers::{now_ms, signed_in, spawn_app, spawn_app_configured, TestApp, HOST, ORIGIN};
+use crate::helpers::{
+    now_ms, signed_in, spawn_app, spawn_app_configured, TestApp, HOST, ORIGIN, WS,
+};
 
 /// A policy allowing what the tests' local endpoints listen on.
 fn local_policy() -> WebhookPolicy {
@@ -96,7 +98,7 @@ async fn redirects_are_not_followed() {
 
 async fn channel(app: &TestApp, name: &str, url: &str) -> i64 {
     app.storage
-        .create_channel(1, name, url, ChannelFormat::Json, now_ms())
+        .create_channel(WS, name, url, ChannelFormat::Json, now_ms())
         .await
         .expect("channel")
 }
@@ -202,7 +204,7 @@ async fn viewers_see_webhook_urls_masked_and_admins_see_them_whole() {
     let app = spawn_app().await;
     let secret = "https://hooks.slack.com/services/T000/B000/s3cr3t-t0ken";
     channel(&app, "slack", secret).await;
-    let viewer = signed_in(app.storage.as_ref(), "viewer@test.local", 1, Role::Viewer).await;
+    let viewer = signed_in(app.storage.as_ref(), "viewer@test.local", WS, Role::Viewer).await;
 
     let as_admin = app.get_json("/api/list_alert_channels?ws=1").await;
     assert_eq!(as_admin.status, StatusCode::OK, "{}", as_admin.body);

@@ -12,7 +12,7 @@ use crate::helpers::{now_ms, record};
 fn pending(count: usize, prefix: &str) -> Vec<Pending> {
     (0..count)
         .map(|i| Pending {
-            workspace_id: 1,
+            workspace_id: crate::helpers::WS,
             ingest_key_id: None,
             record: validate(
                 i,

@@ -210,7 +210,7 @@ pub async fn save_step(
                  target, models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
-            .bind(event.workspace_id)
+            .bind(event.workspace_id.get())
             .bind(rule_id)
             .bind(&event.rule.spec.name)
             .bind(event.rule.spec.severity.as_str())

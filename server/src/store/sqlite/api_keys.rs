@@ -1,6 +1,6 @@
 //! Ingest API keys: random, shown once, stored as a SHA-256 hash, revocable.
 
-use app::model::ApiKeyInfo;
+use app::model::{ApiKeyInfo, WorkspaceId};
 use sqlx::SqlitePool;
 
 use crate::store::keys::{hash, random_key, KeyOwner, NewKey, KEY_PREFIX, SHOWN_CHARS};
@@ -27,7 +27,7 @@ pub async fn create_key(
     .await?;
     Ok(NewKey {
         id,
-        workspace_id,
+        workspace_id: WorkspaceId::trusted(workspace_id),
         key,
     })
 }
@@ -66,7 +66,7 @@ pub async fn verify_key(pool: &SqlitePool, key: &str) -> Result<Option<KeyOwner>
     }
     Ok(Some(KeyOwner {
         key_id,
-        workspace_id,
+        workspace_id: WorkspaceId::trusted(workspace_id),
     }))
 }
 

@@ -59,11 +59,11 @@ fn find_duplicates(tx: &Transaction<'_>, batch: &[Pending]) -> Result<Vec<bool>,
     for pending in batch {
         let id = pending.record.request_id.as_str();
         let hour = dedup_hour(pending.record.ts_ms);
-        if !seen.insert((pending.workspace_id, hour, id)) {
+        if !seen.insert((pending.workspace_id.get(), hour, id)) {
             duplicates.push(true);
             continue;
         }
-        let mut candidates = lookup.query((pending.workspace_id, hour, request_key(id)))?;
+        let mut candidates = lookup.query((pending.workspace_id.get(), hour, request_key(id)))?;
         let mut stored = false;
         while let Some(row) = candidates.next()? {
             if row.get_ref(0)?.as_str().ok() == Some(id) {
@@ -133,12 +133,18 @@ pub fn insert_batch(
             continue;
         }
         let record = &pending.record;
-        let model = catalog.get(tx, pending.workspace_id, &record.model, record.kind, now_ms)?;
+        let model = catalog.get(
+            tx,
+            pending.workspace_id.get(),
+            &record.model,
+            record.kind,
+            now_ms,
+        )?;
         let kind = record.kind.unwrap_or(model.kind);
         let cost = cost::cost(&model.prices, &record.usage);
         rows::insert_row(&mut inserts, next_row_id, pending, model.id, kind, cost)?;
         observations.push(Observation {
-            workspace_id: pending.workspace_id,
+            workspace_id: pending.workspace_id.get(),
             model_id: model.id,
             ts_ms: record.ts_ms,
             status: record.status,

@@ -1,6 +1,6 @@
 //! Webhook channels and the deliveries of alert events to them.
 
-use app::model::{AlertChannel, ChannelFormat, WEBHOOK_NO_ANSWER, WEBHOOK_REFUSED};
+use app::model::{AlertChannel, ChannelFormat, WorkspaceId, WEBHOOK_NO_ANSWER, WEBHOOK_REFUSED};
 use sqlx::SqlitePool;
 
 use super::StoreError;
@@ -124,7 +124,7 @@ pub async fn due_deliveries(
         .map(|(id, workspace_id, event_id, attempts, url, format)| {
             Ok(DueDelivery {
                 id,
-                workspace_id,
+                workspace_id: WorkspaceId::trusted(workspace_id),
                 event_id,
                 attempts,
                 url,

@@ -128,7 +128,11 @@ pub fn calls_in_window(
         "SELECT {} FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3",
         CALL_COLUMNS
     );
-    let mut values: Vec<Value> = vec![filter.workspace_id.into(), window.0.into(), window.1.into()];
+    let mut values: Vec<Value> = vec![
+        filter.workspace_id.get().into(),
+        window.0.into(),
+        window.1.into(),
+    ];
     if let Some((ts_ms, row)) = cursor {
         values.push(ts_ms.into());
         let ts_mark = values.len();
@@ -189,7 +193,11 @@ pub fn count_calls(
     let mut sql = "SELECT count(*) FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 \
                    AND ts_ms < ?3"
         .to_owned();
-    let mut values: Vec<Value> = vec![filter.workspace_id.into(), window.0.into(), window.1.into()];
+    let mut values: Vec<Value> = vec![
+        filter.workspace_id.get().into(),
+        window.0.into(),
+        window.1.into(),
+    ];
     push_conditions(filter, &mut sql, &mut values);
     let mut statement = conn.prepare_cached(&sql)?;
     Ok(statement.query_row(rusqlite::params_from_iter(values), |row| row.get(0))?)
@@ -209,7 +217,7 @@ pub fn calls_by_key(
         CALL_COLUMNS
     );
     let mut values: Vec<Value> = vec![
-        filter.workspace_id.into(),
+        filter.workspace_id.get().into(),
         filter.from_ms.into(),
         filter.to_ms.into(),
         hour.into(),

@@ -1,5 +1,7 @@
 //! The benchmark commands' questions, in SQLite.
 
+use app::model::WorkspaceId;
+
 use super::encoding::REQUEST_ID_TEXT;
 use super::SqliteStore;
 use crate::store::samples::Samples;
@@ -13,10 +15,10 @@ impl Samples for SqliteStore {
             .await?)
     }
 
-    async fn newest_call_ms(&self, workspace_id: i64) -> Result<Option<i64>, StoreError> {
+    async fn newest_call_ms(&self, workspace_id: WorkspaceId) -> Result<Option<i64>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT max(ts_ms) FROM requests WHERE workspace_id = ?")
-                .bind(workspace_id)
+                .bind(workspace_id.get())
                 .fetch_one(self.pool())
                 .await?,
         )
@@ -24,13 +26,13 @@ impl Samples for SqliteStore {
 
     async fn nth_newest_call_ms(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         n: i64,
     ) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT ts_ms FROM requests WHERE workspace_id = ? ORDER BY ts_ms DESC LIMIT 1 OFFSET ?",
         )
-        .bind(workspace_id)
+        .bind(workspace_id.get())
         .bind(n)
         .fetch_optional(self.pool())
         .await?)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use app::model::{
     AlertChannel, AlertEvent, AlertRule, ApiKeyInfo, ChannelFormat, Delivery, EventPage, Member,
-    Membership, ModelKind, Role, RuleSpec, Viewer, WorkspaceInfo,
+    Membership, ModelKind, Role, RuleSpec, Viewer, WorkspaceId, WorkspaceInfo,
 };
 
 use super::{
@@ -51,24 +51,24 @@ impl Accounts for SqliteStore {
 
     async fn set_membership(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         user_id: i64,
         role: Role,
     ) -> Result<(), StoreError> {
-        accounts::set_membership(&self.pool, workspace_id, user_id, role).await
+        accounts::set_membership(&self.pool, workspace_id.get(), user_id, role).await
     }
 
     async fn change_membership(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         user_id: i64,
         role: Option<Role>,
     ) -> Result<Result<(), &'static str>, StoreError> {
-        accounts::change_membership(&self.pool, workspace_id, user_id, role).await
+        accounts::change_membership(&self.pool, workspace_id.get(), user_id, role).await
     }
 
-    async fn members(&self, workspace_id: i64) -> Result<Vec<Member>, StoreError> {
-        accounts::members(&self.pool, workspace_id).await
+    async fn members(&self, workspace_id: WorkspaceId) -> Result<Vec<Member>, StoreError> {
+        accounts::members(&self.pool, workspace_id.get()).await
     }
 
     async fn create_session(
@@ -114,24 +114,35 @@ impl Accounts for SqliteStore {
         accounts::create_workspace(&self.pool, name, admin_user, now_ms).await
     }
 
-    async fn set_retention(&self, workspace_id: i64, days: u32) -> Result<(), StoreError> {
-        accounts::set_retention(&self.pool, workspace_id, days).await
+    async fn set_retention(&self, workspace_id: WorkspaceId, days: u32) -> Result<(), StoreError> {
+        accounts::set_retention(&self.pool, workspace_id.get(), days).await
     }
 
-    async fn workspace_by_id(&self, id: i64) -> Result<Option<WorkspaceInfo>, StoreError> {
-        workspaces::workspace_by_id(&self.pool, id).await
+    async fn workspace_by_id(&self, id: WorkspaceId) -> Result<Option<WorkspaceInfo>, StoreError> {
+        workspaces::workspace_by_id(&self.pool, id.get()).await
     }
 
-    async fn find_or_create_workspace(&self, name: &str, now_ms: i64) -> Result<i64, StoreError> {
-        workspaces::find_or_create_workspace(&self.pool, name, now_ms).await
+    async fn find_or_create_workspace(
+        &self,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<WorkspaceId, StoreError> {
+        workspaces::find_or_create_workspace(&self.pool, name, now_ms)
+            .await
+            .map(WorkspaceId::trusted)
     }
 
-    async fn retention_by_workspace(&self) -> Result<Vec<(i64, i64)>, StoreError> {
-        workspaces::retention_by_workspace(&self.pool).await
+    async fn retention_by_workspace(&self) -> Result<Vec<(WorkspaceId, i64)>, StoreError> {
+        let workspaces = workspaces::retention_by_workspace(&self.pool).await?;
+        Ok(workspaces
+            .into_iter()
+            .map(|(id, days)| (WorkspaceId::trusted(id), days))
+            .collect())
     }
 
-    async fn find_workspace_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        workspaces::find_workspace_id(&self.pool, name).await
+    async fn find_workspace_id(&self, name: &str) -> Result<Option<WorkspaceId>, StoreError> {
+        let id = workspaces::find_workspace_id(&self.pool, name).await?;
+        Ok(id.map(WorkspaceId::trusted))
     }
 }
 
@@ -139,28 +150,28 @@ impl Accounts for SqliteStore {
 impl Keys for SqliteStore {
     async fn create_key(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         name: &str,
         now_ms: i64,
     ) -> Result<NewKey, StoreError> {
-        api_keys::create_key(&self.pool, workspace_id, name, now_ms).await
+        api_keys::create_key(&self.pool, workspace_id.get(), name, now_ms).await
     }
 
     async fn verify_key(&self, key: &str) -> Result<Option<KeyOwner>, StoreError> {
         api_keys::verify_key(&self.pool, key).await
     }
 
-    async fn list_keys(&self, workspace_id: i64) -> Result<Vec<ApiKeyInfo>, StoreError> {
-        api_keys::list_keys(&self.pool, workspace_id).await
+    async fn list_keys(&self, workspace_id: WorkspaceId) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        api_keys::list_keys(&self.pool, workspace_id.get()).await
     }
 
     async fn revoke_key_by_id(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        api_keys::revoke_key_by_id(&self.pool, workspace_id, id, now_ms).await
+        api_keys::revoke_key_by_id(&self.pool, workspace_id.get(), id, now_ms).await
     }
 
     async fn revoke_key(&self, key_or_prefix: &str, now_ms: i64) -> Result<u64, StoreError> {
@@ -170,39 +181,47 @@ impl Keys for SqliteStore {
 
 #[async_trait::async_trait]
 impl AlertRules for SqliteStore {
-    async fn rules(&self, workspace_id: i64) -> Result<Vec<AlertRule>, StoreError> {
-        alerts::rules(&self.pool, workspace_id).await
+    async fn rules(&self, workspace_id: WorkspaceId) -> Result<Vec<AlertRule>, StoreError> {
+        alerts::rules(&self.pool, workspace_id.get()).await
     }
 
-    async fn rule(&self, workspace_id: i64, id: i64) -> Result<Option<AlertRule>, StoreError> {
-        alerts::rule(&self.pool, workspace_id, id).await
+    async fn rule(
+        &self,
+        workspace_id: WorkspaceId,
+        id: i64,
+    ) -> Result<Option<AlertRule>, StoreError> {
+        alerts::rule(&self.pool, workspace_id.get(), id).await
     }
 
-    async fn enabled_rules(&self) -> Result<Vec<(i64, AlertRule)>, StoreError> {
-        alerts::enabled_rules(&self.pool).await
+    async fn enabled_rules(&self) -> Result<Vec<(WorkspaceId, AlertRule)>, StoreError> {
+        let rules = alerts::enabled_rules(&self.pool).await?;
+        Ok(rules
+            .into_iter()
+            .map(|(id, rule)| (WorkspaceId::trusted(id), rule))
+            .collect())
     }
 
     async fn create_rule(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         spec: &RuleSpec,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        alerts::create_rule(&self.pool, workspace_id, spec, now_ms).await
+        alerts::create_rule(&self.pool, workspace_id.get(), spec, now_ms).await
     }
 
     async fn update_rule(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         id: i64,
         spec: &RuleSpec,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        alerts::update_rule(&self.pool, workspace_id, id, spec, now_ms).await
+        alerts::update_rule(&self.pool, workspace_id.get(), id, spec, now_ms).await
     }
 
-    async fn delete_rule(&self, workspace_id: i64, id: i64) -> Result<bool, StoreError> {
-        alerts::delete_rule(&self.pool, workspace_id, id).await
+    async fn delete_rule(&self, workspace_id: WorkspaceId, id: i64) -> Result<bool, StoreError> {
+        alerts::delete_rule(&self.pool, workspace_id.get(), id).await
     }
 
     async fn states(&self, rule_id: i64) -> Result<HashMap<String, TargetState>, StoreError> {
@@ -226,40 +245,51 @@ impl AlertHistory for SqliteStore {
         alert_history::event_by_id(&self.pool, id).await
     }
 
-    async fn events(&self, workspace_id: i64, query: &EventQuery) -> Result<EventPage, StoreError> {
-        alert_history::events(&self.pool, workspace_id, query).await
+    async fn events(
+        &self,
+        workspace_id: WorkspaceId,
+        query: &EventQuery,
+    ) -> Result<EventPage, StoreError> {
+        alert_history::events(&self.pool, workspace_id.get(), query).await
     }
 }
 
 #[async_trait::async_trait]
 impl Deliveries for SqliteStore {
-    async fn channels(&self, workspace_id: i64) -> Result<Vec<AlertChannel>, StoreError> {
-        channels::channels(&self.pool, workspace_id).await
+    async fn channels(&self, workspace_id: WorkspaceId) -> Result<Vec<AlertChannel>, StoreError> {
+        channels::channels(&self.pool, workspace_id.get()).await
     }
 
     async fn create_channel(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         name: &str,
         url: &str,
         format: ChannelFormat,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        channels::create_channel(&self.pool, workspace_id, name, url, format, now_ms).await
+        channels::create_channel(&self.pool, workspace_id.get(), name, url, format, now_ms).await
     }
 
-    async fn delete_channel(&self, workspace_id: i64, id: i64) -> Result<bool, StoreError> {
-        channels::delete_channel(&self.pool, workspace_id, id).await
+    async fn delete_channel(&self, workspace_id: WorkspaceId, id: i64) -> Result<bool, StoreError> {
+        channels::delete_channel(&self.pool, workspace_id.get(), id).await
     }
 
     async fn queue_deliveries(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         event_id: i64,
         channel_ids: &[i64],
         now_ms: i64,
     ) -> Result<u64, StoreError> {
-        channels::queue_deliveries(&self.pool, workspace_id, event_id, channel_ids, now_ms).await
+        channels::queue_deliveries(
+            &self.pool,
+            workspace_id.get(),
+            event_id,
+            channel_ids,
+            now_ms,
+        )
+        .await
     }
 
     async fn due_deliveries(
@@ -303,10 +333,10 @@ impl Deliveries for SqliteStore {
 
     async fn deliveries(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         event_ids: &[i64],
     ) -> Result<Vec<Delivery>, StoreError> {
-        channels::deliveries(&self.pool, workspace_id, event_ids).await
+        channels::deliveries(&self.pool, workspace_id.get(), event_ids).await
     }
 }
 
@@ -314,38 +344,38 @@ impl Deliveries for SqliteStore {
 impl ModelCatalog for SqliteStore {
     async fn upsert_model(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         name: &str,
         kind: ModelKind,
         prices: &Prices,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        catalog::upsert_model(&mut conn, workspace_id, name, kind, prices, now_ms).await
+        catalog::upsert_model(&mut conn, workspace_id.get(), name, kind, prices, now_ms).await
     }
 
     async fn list_models(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
     ) -> Result<Vec<(i64, String, CatalogModel)>, StoreError> {
-        catalog::list_models(&self.pool, workspace_id).await
+        catalog::list_models(&self.pool, workspace_id.get()).await
     }
 
     async fn set_prices(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         model_id: i64,
         prices: &Prices,
     ) -> Result<bool, StoreError> {
-        catalog::set_prices(&self.pool, workspace_id, model_id, prices).await
+        catalog::set_prices(&self.pool, workspace_id.get(), model_id, prices).await
     }
 
     async fn recompute(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         since_ms: i64,
     ) -> Result<RecomputeReport, StoreError> {
-        costs::recompute(&self.pool, workspace_id, since_ms).await
+        costs::recompute(&self.pool, workspace_id.get(), since_ms).await
     }
 }
 
@@ -353,14 +383,14 @@ impl ModelCatalog for SqliteStore {
 impl Housekeeping for SqliteStore {
     async fn purge_workspace(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         cutoffs: Cutoffs,
         batch: i64,
     ) -> Result<Purged, StoreError> {
-        retention::purge_workspace(&self.pool, workspace_id, cutoffs, batch).await
+        retention::purge_workspace(&self.pool, workspace_id.get(), cutoffs, batch).await
     }
 
-    async fn has_requests(&self, workspace_id: i64) -> Result<bool, StoreError> {
-        requests::has_requests(&self.pool, workspace_id).await
+    async fn has_requests(&self, workspace_id: WorkspaceId) -> Result<bool, StoreError> {
+        requests::has_requests(&self.pool, workspace_id.get()).await
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use app::model::WorkspaceId;
 use rusqlite::Connection;
 
 use super::{analytics, logs};
@@ -14,24 +15,29 @@ use crate::store::reads::{
 use crate::store::StoreError;
 
 impl CellReads for Connection {
-    fn models(&self, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError> {
-        analytics::models(self, workspace_id)
+    fn models(&self, workspace_id: WorkspaceId) -> Result<Vec<WorkspaceModel>, StoreError> {
+        analytics::models(self, workspace_id.get())
     }
 
     fn cells(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         segments: &[Segment],
         which: Cells<'_>,
         sketches: Sketches,
     ) -> Result<Vec<StoredCell>, StoreError> {
-        analytics::cells(self, workspace_id, segments, which, sketches)
+        analytics::cells(self, workspace_id.get(), segments, which, sketches)
     }
 }
 
 impl CallReads for Connection {
-    fn error_codes(&self, workspace_id: i64, low: i64, high: i64) -> Result<Vec<i64>, StoreError> {
-        logs::error_codes(self, workspace_id, low, high)
+    fn error_codes(
+        &self,
+        workspace_id: WorkspaceId,
+        low: i64,
+        high: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        logs::error_codes(self, workspace_id.get(), low, high)
     }
 
     fn calls_in_window(
@@ -73,12 +79,12 @@ impl CallReads for Connection {
 
     fn status_times(
         &self,
-        workspace_id: i64,
+        workspace_id: WorkspaceId,
         window: (i64, i64),
         statuses: (i64, i64),
         each: &mut dyn FnMut(i64, i64),
     ) -> Result<(), StoreError> {
-        logs::status_times(self, workspace_id, window, statuses, each)
+        logs::status_times(self, workspace_id.get(), window, statuses, each)
     }
 
     fn id_entries_after(

@@ -5,7 +5,9 @@ use app::model::Role;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{now_ms, record, signed_in, spawn_app, TestApp, TestResponse, HOST, ORIGIN};
+use crate::helpers::{
+    now_ms, record, signed_in, spawn_app, TestApp, TestResponse, HOST, ORIGIN, WS,
+};
 
 /// What the suite needs of two workspaces: ids of things that belong to the second.
 pub(super) struct World {
@@ -29,13 +31,14 @@ pub(super) async fn world() -> World {
     let app = spawn_app().await;
     let storage = app.storage.clone();
     let pool = app.pool.clone();
-    let other_ws = storage
+    let other = storage
         .find_or_create_workspace("other", now_ms())
         .await
         .expect("workspace");
-    let alice = signed_in(storage.as_ref(), "alice@test.local", 1, Role::Admin).await;
-    let victor = signed_in(storage.as_ref(), "victor@test.local", 1, Role::Viewer).await;
-    let bob = signed_in(storage.as_ref(), "bob@test.local", other_ws, Role::Admin).await;
+    let other_ws = other.get();
+    let alice = signed_in(storage.as_ref(), "alice@test.local", WS, Role::Admin).await;
+    let victor = signed_in(storage.as_ref(), "victor@test.local", WS, Role::Viewer).await;
+    let bob = signed_in(storage.as_ref(), "bob@test.local", other, Role::Admin).await;
     let bob_id = storage
         .user_by_email("bob@test.local")
         .await
@@ -44,7 +47,7 @@ pub(super) async fn world() -> World {
         .id;
     // Calls in both workspaces, each through its own key.
     let other_key = storage
-        .create_key(other_ws, "theirs", now_ms())
+        .create_key(other, "theirs", now_ms())
         .await
         .expect("key");
     let theirs = app
@@ -65,12 +68,12 @@ pub(super) async fn world() -> World {
         .await
         .expect("model");
     let other_rule = storage
-        .create_rule(other_ws, &crate::alerts::error_rate_rule(), now_ms())
+        .create_rule(other, &crate::alerts::error_rate_rule(), now_ms())
         .await
         .expect("rule");
     let other_channel = storage
         .create_channel(
-            other_ws,
+            other,
             "their hook",
             "http://127.0.0.1:9/hook",
             app::model::ChannelFormat::Json,

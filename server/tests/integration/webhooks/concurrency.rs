@@ -14,7 +14,7 @@ use crate::helpers::{now_ms, spawn_app, TestApp};
 
 /// A channel of `ws` to `url` and `count` firing events of a rule there, each queued for
 /// delivery to it; returns the channel.
-async fn queue(app: &TestApp, ws: i64, url: &str, count: usize) -> i64 {
+async fn queue(app: &TestApp, ws: app::model::WorkspaceId, url: &str, count: usize) -> i64 {
     let channel = app
         .storage
         .create_channel(ws, "hook", url, app::model::ChannelFormat::Slack, now_ms())
@@ -32,7 +32,7 @@ async fn queue(app: &TestApp, ws: i64, url: &str, count: usize) -> i64 {
              VALUES (?, ?, 'errors', 'critical', 'error_rate', '', '[]', 'firing', 50, 20, 0, 1, ?) \
              RETURNING id",
         )
-        .bind(ws)
+        .bind(ws.get())
         .bind(rule)
         .bind(now_ms())
         .fetch_one(&app.pool)
@@ -75,7 +75,13 @@ async fn a_slow_endpoint_of_one_workspace_does_not_delay_another_workspace() {
     let quick = endpoints::answering(StatusCode::OK, None, Some(quick_arrived)).await;
 
     // Workspace 1 has more deliveries to the endpoint that never answers than it has slots.
-    let slow_channel = queue(&app, 1, &format!("{}/hook", slow.base), PER_WORKSPACE + 2).await;
+    let slow_channel = queue(
+        &app,
+        crate::helpers::WS,
+        &format!("{}/hook", slow.base),
+        PER_WORKSPACE + 2,
+    )
+    .await;
     let wake = Arc::new(Notify::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let client = WebhookClient::with_timeout(local_policy(), Duration::from_secs(600));

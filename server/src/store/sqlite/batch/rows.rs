@@ -100,10 +100,11 @@ pub fn insert_row(
     let kind_code = encoding::kind_code(kind);
     let source_code = encoding::source_code(record.source);
     let units = UNITS.map(|spec| encoding::amount_value(usage.get(spec.unit)));
+    let workspace_id = pending.workspace_id.get();
     let mut params: Vec<&dyn ToSql> = Vec::with_capacity(COLUMN_COUNT);
     params.extend([
         &row_id as &dyn ToSql,
-        &pending.workspace_id,
+        &workspace_id,
         request_id,
         &key,
         &record.ts_ms,

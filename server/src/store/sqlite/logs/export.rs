@@ -35,7 +35,7 @@ pub fn each_call(
             "SELECT ts_ms, id FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3"
                 .to_owned();
         let mut values: Vec<Value> = vec![
-            filter.workspace_id.into(),
+            filter.workspace_id.get().into(),
             filter.from_ms.into(),
             filter.to_ms.into(),
         ];
