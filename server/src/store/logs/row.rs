@@ -8,8 +8,9 @@ use app::model::{ModelKind, Usage, UNITS, UNIT_COUNT};
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
-use super::super::encoding::{kind_from_code, read_amount, request_id_text};
+use super::super::encoding::{read_amount, request_id_text};
 use super::super::StoreError;
+use crate::domain::record::Source;
 
 /// A stored call as read back (the model is still an id).
 #[derive(Clone, Debug)]
@@ -31,8 +32,7 @@ pub struct StoredCall {
     pub ttft_ms: Option<i64>,
     pub first_byte_ms: Option<i64>,
     pub cost: Option<f64>,
-    /// 0 api, 1 otlp, 2 proxy.
-    pub source: i64,
+    pub source: Source,
     pub stream: bool,
     pub api_key: Option<String>,
     /// A JSON object text.
@@ -44,11 +44,7 @@ pub struct StoredCall {
 impl StoredCall {
     /// The source's name.
     pub fn source_name(&self) -> &'static str {
-        match self.source {
-            1 => "otlp",
-            2 => "proxy",
-            _ => "api",
-        }
+        self.source.as_str()
     }
 
     /// The operation, with the kind's default filled in.
@@ -125,7 +121,7 @@ pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
         request_id: request_id_text(row.get_ref(2)?)
             .ok_or_else(|| StoreError::Corrupt("a request id is neither text nor a uuid".into()))?,
         model_id: required(3)?,
-        kind: kind_from_code(required(4)?),
+        kind: ModelKind::from_code(required(4)?).unwrap_or(ModelKind::Llm),
         operation: text(row, 5)?,
         status: required(6)?,
         error_type: text(row, 7)?,
@@ -143,7 +139,7 @@ pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
         ttft_ms: int(row, AFTER_UNITS + 2)?,
         first_byte_ms: int(row, AFTER_UNITS + 3)?,
         cost: real(row, AFTER_UNITS + 4)?,
-        source: required(AFTER_UNITS + 5)?,
+        source: Source::from_code(required(AFTER_UNITS + 5)?).unwrap_or(Source::Api),
         stream: required(AFTER_UNITS + 6)? != 0,
         api_key: text(row, AFTER_UNITS + 7)?,
         metadata: text(row, AFTER_UNITS + 8)?,
