@@ -1,7 +1,15 @@
-//! A request record as the engine stores it: what every ingest path (the API, OTLP, the proxy,
-//! the demo) produces once a record is validated, and what the batch writer takes.
+//! A request record: what every ingest path (the API, OTLP, the proxy, the demo) hands in
+//! ([`RecordInput`]), the checks it passes ([`RecordInput::validate`]), and what they produce,
+//! the [`NewRequest`] the batch writer stores.
+
+mod input;
+pub mod limits;
+mod validate;
 
 use app::model::{ModelKind, Usage};
+
+pub use input::RecordInput;
+pub use validate::{checked_text, checked_usage, mask_secret, status_range, FieldError, Step};
 
 /// Where a record came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
