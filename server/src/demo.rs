@@ -8,8 +8,8 @@ mod catalog;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde_json::Value;
 
+use crate::domain::record::RecordInput;
 use calls::{minute_of_traffic, Incidents};
 pub use catalog::{DemoModel, MODELS};
 
@@ -24,7 +24,7 @@ pub async fn generate<F, Fut>(
     mut sink: F,
 ) -> anyhow::Result<u64>
 where
-    F: FnMut(Vec<Value>) -> Fut,
+    F: FnMut(Vec<RecordInput>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -34,7 +34,7 @@ where
     let mut minute = start_ms.div_euclid(60_000) * 60_000;
     while minute < end_ms {
         minute_of_traffic(&mut rng, minute, calls_per_minute, &incidents, &mut buffer);
-        buffer.retain(|record| record["timestamp"].as_i64().is_some_and(|ts| ts < end_ms));
+        buffer.retain(|record| record.timestamp_ms.is_some_and(|ts| ts < end_ms));
         if buffer.len() >= chunk {
             total += buffer.len() as u64;
             sink(std::mem::take(&mut buffer)).await?;
@@ -54,7 +54,7 @@ pub async fn run(
     writer: &crate::ingest::writer::IngestHandle,
     args: &crate::config::DemoArgs,
 ) -> anyhow::Result<u64> {
-    use crate::ingest::record::{validate, Source};
+    use crate::ingest::record::Source;
     use crate::store::Pending;
 
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -66,9 +66,8 @@ pub async fn run(
         return Ok(0);
     }
     for model in &MODELS {
-        let kind = app::model::ModelKind::parse(model.kind).unwrap_or(app::model::ModelKind::Llm);
         storage
-            .upsert_model(workspace_id, model.name, kind, &model.prices, now_ms)
+            .upsert_model(workspace_id, model.name, model.kind, &model.prices, now_ms)
             .await?;
     }
 
@@ -83,8 +82,9 @@ pub async fn run(
             let now_ms = chrono::Utc::now().timestamp_millis();
             let mut pending = Vec::with_capacity(records.len());
             for (index, record) in records.into_iter().enumerate() {
-                let record = validate(index, record, now_ms, Source::Api)
-                    .map_err(|rejection| anyhow::anyhow!("demo record rejected: {rejection:?}"))?;
+                let record = record
+                    .validate(now_ms, Source::Api)
+                    .map_err(|error| anyhow::anyhow!("demo record {index} rejected: {error:?}"))?;
                 pending.push(Pending {
                     workspace_id,
                     ingest_key_id: None,

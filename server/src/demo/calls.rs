@@ -1,11 +1,13 @@
 //! One demo call: status (with the incidents), latency, TTFT, usage in the kind's own units,
-//! and request/response bodies, as an ingest API record.
+//! and request/response bodies, as a typed record.
 
+use app::model::{ModelKind, Usage};
 use rand::rngs::StdRng;
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::catalog::{DemoModel, MODELS};
+use crate::domain::record::RecordInput;
 
 const PROMPTS: [&str; 6] = [
     "Summarise this support ticket in two sentences and suggest a next step.",
@@ -74,13 +76,13 @@ impl Incidents {
     }
 }
 
-/// Generates the calls of one minute starting at `minute_ms`, as ingest API JSON records.
+/// Generates the calls of one minute starting at `minute_ms`, as typed records.
 pub fn minute_of_traffic(
     rng: &mut StdRng,
     minute_ms: i64,
     calls_per_minute: f64,
     incidents: &Incidents,
-    out: &mut Vec<Value>,
+    out: &mut Vec<RecordInput>,
 ) {
     let expected = calls_per_minute * rhythm(minute_ms) / 0.65;
     let count = (expected + rng.random::<f64>()).floor() as usize;
@@ -121,7 +123,7 @@ fn status_for(rng: &mut StdRng, model: &DemoModel, ts_ms: i64, incidents: &Incid
     }
 }
 
-fn call(rng: &mut StdRng, model: &DemoModel, ts_ms: i64, incidents: &Incidents) -> Value {
+fn call(rng: &mut StdRng, model: &DemoModel, ts_ms: i64, incidents: &Incidents) -> RecordInput {
     let status = status_for(rng, model, ts_ms, incidents);
     let ok = status == 200;
     let slow =
@@ -144,63 +146,74 @@ fn call(rng: &mut StdRng, model: &DemoModel, ts_ms: i64, incidents: &Incidents) 
     });
     let prompt = PROMPTS[rng.random_range(0..PROMPTS.len())];
     let answer = ANSWERS[rng.random_range(0..ANSWERS.len())];
-    let mut record = json!({
-        "request_id": format!("req_{}", uuid::Uuid::from_u128(rng.random::<u128>()).simple()),
-        "timestamp": ts_ms,
-        "model": model.name,
-        "model_kind": model.kind,
-        "operation": model.operation,
-        "status": status,
-        "latency_ms": latency.round(),
-        "stream": stream,
-        "metadata": {
-            "user": format!("user_{}", rng.random_range(1..400)),
-            "app": APPS[rng.random_range(0..APPS.len())],
-            "tags": ["prod"],
+    let request_id = format!(
+        "req_{}",
+        uuid::Uuid::from_u128(rng.random::<u128>()).simple()
+    );
+    let metadata = Map::from_iter([
+        (
+            "user".to_owned(),
+            Value::from(format!("user_{}", rng.random_range(1..400))),
+        ),
+        (
+            "app".to_owned(),
+            Value::from(APPS[rng.random_range(0..APPS.len())]),
+        ),
+        ("tags".to_owned(), json!(["prod"])),
+    ]);
+    let (error_type, error_message) = match (ok, status) {
+        (true, _) => (None, None),
+        (false, 400) => (
+            Some("invalid_request_error"),
+            Some("the input contains unsupported content"),
+        ),
+        (false, 429) => (
+            Some("rate_limit_exceeded"),
+            Some("requests per minute limit reached for this model"),
+        ),
+        (false, 499) => (
+            Some("client_cancelled"),
+            Some("the client closed the connection before the answer was complete"),
+        ),
+        (false, 503) => (
+            Some("service_unavailable"),
+            Some("upstream model service is overloaded, try again later"),
+        ),
+        (false, 504) => (
+            Some("timeout"),
+            Some("the upstream model did not answer within 60 s"),
+        ),
+        (false, _) => (Some("internal_error"), Some("the upstream model failed")),
+    };
+    RecordInput {
+        request_id: Some(request_id),
+        timestamp_ms: Some(ts_ms),
+        model: Some(model.name.to_owned()),
+        model_kind: Some(model.kind),
+        operation: Some(model.operation.to_owned()),
+        status: Some(status),
+        error_type: error_type.map(str::to_owned),
+        error_message: error_message.map(str::to_owned),
+        usage: if ok || status == 499 {
+            usage(rng, model)
+        } else {
+            Usage::default()
         },
-    });
-    if let Some(ttft) = ttft {
-        record["ttft_ms"] = json!(ttft.round());
+        latency_ms: Some(latency.round()),
+        ttft_ms: ttft.map(f64::round),
+        stream,
+        metadata: Some(metadata),
+        request_body: Some(request_body(model, prompt, stream).to_string()),
+        response_body: ok.then(|| response_body(model, answer).to_string()),
+        ..RecordInput::default()
     }
-    if !ok {
-        let (error_type, message) = match status {
-            400 => (
-                "invalid_request_error",
-                "the input contains unsupported content",
-            ),
-            429 => (
-                "rate_limit_exceeded",
-                "requests per minute limit reached for this model",
-            ),
-            499 => (
-                "client_cancelled",
-                "the client closed the connection before the answer was complete",
-            ),
-            503 => (
-                "service_unavailable",
-                "upstream model service is overloaded, try again later",
-            ),
-            504 => ("timeout", "the upstream model did not answer within 60 s"),
-            _ => ("internal_error", "the upstream model failed"),
-        };
-        record["error_type"] = json!(error_type);
-        record["error_message"] = json!(message);
-    }
-    if ok || status == 499 {
-        record["usage"] = usage(rng, model);
-    }
-    record["request_body"] = request_body(model, prompt, stream);
-    if ok {
-        record["response_body"] = response_body(model, answer);
-    }
-    record
 }
 
-fn usage(rng: &mut StdRng, model: &DemoModel) -> Value {
+fn usage(rng: &mut StdRng, model: &DemoModel) -> Usage {
     let tokens =
         |rng: &mut StdRng, median: f64| lognormal(rng, median, 0.6).round().max(1.0) as i64;
     match model.kind {
-        "llm" => {
+        ModelKind::Llm => {
             let input = tokens(
                 rng,
                 if model.name == "qwen-vl-plus" {
@@ -222,49 +235,64 @@ fn usage(rng: &mut StdRng, model: &DemoModel) -> Value {
                     280.0
                 },
             );
-            let mut usage =
-                json!({ "input_tokens": input, "output_tokens": output, "cached_tokens": cached });
-            if model.name == "qwq-plus" {
-                usage["reasoning_tokens"] = json!(output * 3 / 4);
+            Usage {
+                input_tokens: Some(input),
+                output_tokens: Some(output),
+                cached_tokens: Some(cached),
+                reasoning_tokens: (model.name == "qwq-plus").then_some(output * 3 / 4),
+                ..Usage::default()
             }
-            usage
         }
-        "omni" => {
+        ModelKind::Omni => {
             let text_in = tokens(rng, 300.0);
             let audio_in = tokens(rng, 600.0);
             let text_out = tokens(rng, 150.0);
             let audio_out = tokens(rng, 500.0);
-            json!({
-                "input_tokens": text_in + audio_in, "output_tokens": text_out + audio_out,
-                "input_text_tokens": text_in, "input_audio_tokens": audio_in,
-                "output_text_tokens": text_out, "output_audio_tokens": audio_out,
-            })
+            Usage {
+                input_tokens: Some(text_in + audio_in),
+                output_tokens: Some(text_out + audio_out),
+                input_text_tokens: Some(text_in),
+                input_audio_tokens: Some(audio_in),
+                output_text_tokens: Some(text_out),
+                output_audio_tokens: Some(audio_out),
+                ..Usage::default()
+            }
         }
-        "image" => json!({ "images": rng.random_range(1..=4) }),
-        "video" => {
-            let seconds = [5.0, 5.0, 10.0][rng.random_range(0..3)];
-            json!({ "video_seconds": seconds })
-        }
-        "speech" if model.operation == "tts" => json!({ "characters": rng.random_range(40..600) }),
-        "speech" => {
-            json!({ "audio_seconds": (rng.random_range(3.0..300.0_f64) * 10.0).round() / 10.0 })
-        }
-        _ => json!({ "input_tokens": tokens(rng, 400.0) }),
+        ModelKind::Image => Usage {
+            images: Some(rng.random_range(1..=4)),
+            ..Usage::default()
+        },
+        ModelKind::Video => Usage {
+            video_seconds: Some([5.0, 5.0, 10.0][rng.random_range(0..3)]),
+            ..Usage::default()
+        },
+        ModelKind::Speech if model.operation == "tts" => Usage {
+            characters: Some(rng.random_range(40..600)),
+            ..Usage::default()
+        },
+        ModelKind::Speech => Usage {
+            audio_seconds: Some((rng.random_range(3.0..300.0_f64) * 10.0).round() / 10.0),
+            ..Usage::default()
+        },
+        ModelKind::Embedding => Usage {
+            input_tokens: Some(tokens(rng, 400.0)),
+            ..Usage::default()
+        },
     }
 }
 
 fn request_body(model: &DemoModel, prompt: &str, stream: bool) -> Value {
     match model.kind {
-        "image" | "video" => {
+        ModelKind::Image | ModelKind::Video => {
             json!({ "model": model.name, "input": { "prompt": "A lighthouse on a cliff at dawn, watercolour" } })
         }
-        "speech" if model.operation == "tts" => {
+        ModelKind::Speech if model.operation == "tts" => {
             json!({ "model": model.name, "input": { "text": prompt }, "voice": "longxiaochun" })
         }
-        "speech" => {
+        ModelKind::Speech => {
             json!({ "model": model.name, "input": { "file_url": "s3://calls/2026/11/recording.wav" } })
         }
-        "embedding" => json!({ "model": model.name, "input": [prompt] }),
+        ModelKind::Embedding => json!({ "model": model.name, "input": [prompt] }),
         _ => json!({ "model": model.name, "stream": stream, "messages": [
             { "role": "system", "content": "You are a helpful assistant." },
             { "role": "user", "content": prompt },
@@ -274,17 +302,17 @@ fn request_body(model: &DemoModel, prompt: &str, stream: bool) -> Value {
 
 fn response_body(model: &DemoModel, answer: &str) -> Value {
     match model.kind {
-        "image" => {
+        ModelKind::Image => {
             json!({ "output": { "results": [{ "url": "https://assets.example/generated/7f3a.png" }] } })
         }
-        "video" => {
+        ModelKind::Video => {
             json!({ "output": { "video_url": "https://assets.example/generated/clip.mp4" } })
         }
-        "speech" if model.operation == "tts" => {
+        ModelKind::Speech if model.operation == "tts" => {
             json!({ "output": { "audio": { "format": "mp3", "bytes": 48_213 } } })
         }
-        "speech" => json!({ "output": { "text": answer } }),
-        "embedding" => json!({ "data": [{ "index": 0, "embedding": "[1024 floats]" }] }),
+        ModelKind::Speech => json!({ "output": { "text": answer } }),
+        ModelKind::Embedding => json!({ "data": [{ "index": 0, "embedding": "[1024 floats]" }] }),
         _ => {
             json!({ "choices": [{ "index": 0, "finish_reason": "stop", "message": { "role": "assistant", "content": answer } }] })
         }
@@ -296,7 +324,7 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::ingest::record::{validate, Source};
+    use crate::ingest::record::Source;
 
     #[test]
     fn every_demo_record_passes_ingest_validation() {
@@ -314,14 +342,17 @@ mod tests {
             );
         }
         assert!(records.len() > 5_000, "{}", records.len());
-        let kinds: std::collections::HashSet<String> = records
+        let kinds: std::collections::HashSet<ModelKind> = records
             .iter()
-            .map(|record| record["model_kind"].as_str().unwrap_or("").to_owned())
+            .filter_map(|record| record.model_kind)
             .collect();
         assert_eq!(kinds.len(), 6, "{kinds:?}");
         for (index, record) in records.into_iter().enumerate() {
-            let checked = validate(index, record.clone(), end, Source::Api);
-            assert!(checked.is_ok(), "{checked:?} for {record}");
+            let checked = record.clone().validate(end, Source::Api);
+            assert!(
+                checked.is_ok(),
+                "{checked:?} for record {index}: {record:?}"
+            );
         }
     }
 

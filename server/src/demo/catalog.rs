@@ -1,11 +1,13 @@
 //! The demo catalog: a dozen models of every kind, with realistic latency and prices.
 
+use app::model::ModelKind;
+
 use crate::cost::Prices;
 
 /// One demo model and how its traffic looks.
 pub struct DemoModel {
     pub name: &'static str,
-    pub kind: &'static str,
+    pub kind: ModelKind,
     pub operation: &'static str,
     /// Share of traffic (relative).
     pub weight: f64,
@@ -42,7 +44,7 @@ const fn tokens(input: f64, cached: f64, output: f64) -> Prices {
 pub const MODELS: [DemoModel; 12] = [
     DemoModel {
         name: "qwen-max",
-        kind: "llm",
+        kind: ModelKind::Llm,
         operation: "chat",
         weight: 8.0,
         latency_median_ms: 2600.0,
@@ -53,7 +55,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "qwen-plus",
-        kind: "llm",
+        kind: ModelKind::Llm,
         operation: "chat",
         weight: 20.0,
         latency_median_ms: 1500.0,
@@ -64,7 +66,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "qwen-turbo",
-        kind: "llm",
+        kind: ModelKind::Llm,
         operation: "chat",
         weight: 18.0,
         latency_median_ms: 700.0,
@@ -75,7 +77,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "qwq-plus",
-        kind: "llm",
+        kind: ModelKind::Llm,
         operation: "chat",
         weight: 5.0,
         latency_median_ms: 9000.0,
@@ -86,7 +88,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "deepseek-v3",
-        kind: "llm",
+        kind: ModelKind::Llm,
         operation: "chat",
         weight: 7.0,
         latency_median_ms: 2200.0,
@@ -97,7 +99,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "qwen-vl-plus",
-        kind: "llm",
+        kind: ModelKind::Llm,
         operation: "chat",
         weight: 4.0,
         latency_median_ms: 2400.0,
@@ -108,7 +110,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "qwen-omni-turbo",
-        kind: "omni",
+        kind: ModelKind::Omni,
         operation: "chat",
         weight: 4.0,
         latency_median_ms: 1800.0,
@@ -119,7 +121,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "wan2.2-t2i",
-        kind: "image",
+        kind: ModelKind::Image,
         operation: "image_generation",
         weight: 3.0,
         latency_median_ms: 6000.0,
@@ -133,7 +135,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "wan2.2-t2v",
-        kind: "video",
+        kind: ModelKind::Video,
         operation: "video_generation",
         weight: 0.6,
         latency_median_ms: 90_000.0,
@@ -147,7 +149,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "cosyvoice-v2",
-        kind: "speech",
+        kind: ModelKind::Speech,
         operation: "tts",
         weight: 4.0,
         latency_median_ms: 900.0,
@@ -161,7 +163,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "paraformer-v2",
-        kind: "speech",
+        kind: ModelKind::Speech,
         operation: "asr",
         weight: 3.0,
         latency_median_ms: 1200.0,
@@ -175,7 +177,7 @@ pub const MODELS: [DemoModel; 12] = [
     },
     DemoModel {
         name: "text-embedding-v4",
-        kind: "embedding",
+        kind: ModelKind::Embedding,
         operation: "embedding",
         weight: 25.0,
         latency_median_ms: 120.0,

@@ -1,7 +1,15 @@
-//! A request record as the engine stores it: what every ingest path (the API, OTLP, the proxy,
-//! the demo) produces once a record is validated, and what the batch writer takes.
+//! A request record: what every ingest path (the API, OTLP, the proxy, the demo) hands in
+//! ([`RecordInput`]), the checks it passes ([`RecordInput::validate`]), and what they produce,
+//! the [`NewRequest`] the batch writer stores.
+
+mod input;
+pub mod limits;
+mod validate;
 
 use app::model::{ModelKind, Usage};
+
+pub use input::RecordInput;
+pub use validate::{checked_text, checked_usage, mask_secret, status_range, FieldError, Step};
 
 /// Where a record came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,13 +19,36 @@ pub enum Source {
     Proxy,
 }
 
+/// Every source with its name and its stored code: the one mapping between them. Codes are
+/// stored in every request row and never change (0 costs no bytes in SQLite, so the common
+/// `api` is free).
+const SOURCES: [(Source, &str, i64); 3] = [
+    (Source::Api, "api", 0),
+    (Source::Otlp, "otlp", 1),
+    (Source::Proxy, "proxy", 2),
+];
+
 impl Source {
+    fn row(self) -> &'static (Source, &'static str, i64) {
+        &SOURCES[self as usize]
+    }
+
+    /// The name shown and exported.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Api => "api",
-            Source::Otlp => "otlp",
-            Source::Proxy => "proxy",
-        }
+        self.row().1
+    }
+
+    /// The code stored in request rows.
+    pub fn code(self) -> i64 {
+        self.row().2
+    }
+
+    /// The source of a stored code.
+    pub fn from_code(code: i64) -> Option<Source> {
+        SOURCES
+            .iter()
+            .find(|(_, _, known)| *known == code)
+            .map(|(source, _, _)| *source)
     }
 }
 
@@ -47,4 +78,20 @@ pub struct NewRequest {
     pub request_body: Option<String>,
     pub response_body: Option<String>,
     pub source: Source,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_round_trips_through_its_code_and_sits_at_its_place() {
+        for (source, name, code) in SOURCES {
+            assert_eq!(source.as_str(), name);
+            assert_eq!(Source::from_code(code), Some(source));
+            assert_eq!(source.row().0, source, "the table is in enum order");
+        }
+        assert_eq!(Source::Api.code(), 0);
+        assert_eq!(Source::from_code(7), None);
+    }
 }

@@ -8,7 +8,7 @@ use axum::{Extension, Json, Router};
 use serde::Serialize;
 
 use super::parse::{self, ParseError};
-use super::record::{self, Rejection, Source};
+use super::record::{Rejection, Source};
 use super::slots::DecodeSlots;
 use super::writer::{IngestHandle, SubmitError};
 use crate::error::ApiError;
@@ -117,7 +117,11 @@ async fn decode(
                     field: String::new(),
                     message,
                 })
-                .and_then(|value| record::validate(index, value, now_ms, Source::Api));
+                .and_then(|record| {
+                    record
+                        .validate(now_ms, Source::Api)
+                        .map_err(|error| Rejection::new(index, error))
+                });
             match outcome {
                 Ok(record) => pending.push(Pending {
                     workspace_id: owner.workspace_id,

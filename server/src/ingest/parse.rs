@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::json_budget::{self, BudgetError};
+use super::record::wire::{self, WireRecord};
 
 /// Most records one call may carry.
 pub const MAX_RECORDS: usize = 10_000;
@@ -37,9 +38,9 @@ fn within_budget(text: &str) -> Result<(), ParseError> {
     }
 }
 
-/// One line of NDJSON or one element of an array: a record to validate, or a line that is not
-/// JSON (rejected on its own, so the other lines still count).
-pub type Item = Result<Value, String>;
+/// One line of NDJSON or one element of an array: a record read into its typed form, to be
+/// checked, or a line that is not JSON (rejected on its own, so the other lines still count).
+pub type Item = Result<WireRecord, String>;
 
 /// Splits `body` into records. `ndjson` is true when the client said so in `Content-Type`.
 pub fn split(body: &[u8], ndjson: bool) -> Result<Vec<Item>, ParseError> {
@@ -67,9 +68,9 @@ pub fn split(body: &[u8], ndjson: bool) -> Result<Vec<Item>, ParseError> {
 
 fn array(text: &str) -> Result<Vec<Item>, ParseError> {
     within_budget(text)?;
-    let values: Vec<Value> =
+    let records: Vec<WireRecord> =
         serde_json::from_str(text).map_err(|error| ParseError::Json(error.to_string()))?;
-    Ok(values.into_iter().map(Ok).collect())
+    Ok(records.into_iter().map(Ok).collect())
 }
 
 /// A body starting with `{` is either one wrapper object or NDJSON: it is one document when the
@@ -88,9 +89,12 @@ fn wrapped(text: &str) -> Result<Vec<Item>, ParseError> {
     let mut value: Value =
         serde_json::from_str(text).map_err(|error| ParseError::Json(error.to_string()))?;
     match value.get_mut("requests").map(Value::take) {
-        Some(Value::Array(values)) => Ok(values.into_iter().map(Ok).collect()),
+        Some(Value::Array(values)) => Ok(values
+            .into_iter()
+            .map(|value| Ok(wire::from_value(value)))
+            .collect()),
         // A lone record object: treat it as a one-line NDJSON body.
-        None if value.get("model").is_some() => Ok(vec![Ok(value)]),
+        None if value.get("model").is_some() => Ok(vec![Ok(wire::from_value(value))]),
         _ => Err(ParseError::NoRequestsArray),
     }
 }
@@ -112,7 +116,7 @@ fn lines(text: &str) -> Result<Vec<Item>, ParseError> {
         let item = match json_budget::take(line, &mut left) {
             Err(BudgetError::TooManyValues) => return Err(ParseError::TooManyValues),
             Err(BudgetError::Json(reason)) => Err(format!("invalid JSON: {reason}")),
-            Ok(()) => serde_json::from_str::<Value>(line)
+            Ok(()) => serde_json::from_str::<WireRecord>(line)
                 .map_err(|error| format!("invalid JSON: {error}")),
         };
         items.push(item);

@@ -6,10 +6,13 @@
 use app::model::WorkspaceId;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
+use app::model::{ModelKind, Usage, UNITS};
+use serde_json::{Map, Value};
 
 use super::observe::Observer;
-use crate::ingest::record::{self, Source};
+use crate::domain::record::checked_usage;
+use crate::ingest::record::usage::usage_from_json;
+use crate::ingest::record::{self, FieldError, RecordInput, Source};
 use crate::ingest::writer::IngestHandle;
 use crate::store::Pending;
 
@@ -22,12 +25,12 @@ pub struct Call {
     ts_ms: i64,
     started: Instant,
     model: String,
-    kind: Option<&'static str>,
+    kind: Option<ModelKind>,
     operation: &'static str,
     stream: bool,
     request_body: Option<String>,
     /// Usage known from the request itself (characters of a speech input).
-    request_usage: Map<String, Value>,
+    request_usage: Usage,
     metadata: Map<String, Value>,
     upstream_request_id: Option<String>,
     first_byte: Option<Duration>,
@@ -67,11 +70,11 @@ pub struct CallStart {
     pub workspace_id: WorkspaceId,
     pub key_id: i64,
     pub model: String,
-    pub kind: Option<&'static str>,
+    pub kind: Option<ModelKind>,
     pub operation: &'static str,
     pub stream: bool,
     pub request_body: Option<String>,
-    pub request_usage: Map<String, Value>,
+    pub request_usage: Usage,
     /// What the client said about the call (see `tags`).
     pub metadata: Map<String, Value>,
     pub upstream: String,
@@ -153,19 +156,20 @@ impl Call {
             observer,
             mut usage_note,
         } = outcome;
-        let mut usage = self.request_usage.clone();
+        let mut usage: Result<Usage, FieldError> = Ok(self.request_usage.clone());
         let mut status = status;
         if let Some(observer) = &observer {
             if let Some(reported) = &observer.usage {
-                usage.extend(normalised_usage(reported));
+                usage = usage_from_json(normalised_usage(reported))
+                    .map(|reported| with_request_units(reported, &self.request_usage));
                 usage_note = None;
             } else if usage_note.is_none() && status < 400 && self.request_usage.is_empty() {
                 usage_note = Some("unknown: the upstream reported no usage");
             }
-            if self.kind == Some("image") && status < 400 {
+            if self.kind == Some(ModelKind::Image) && status < 400 {
                 // An image answer lists the images it generated; their number is the unit billed.
-                if let Some(images) = observer.data_items {
-                    usage.entry("images").or_insert_with(|| images.into());
+                if let (Some(images), Ok(usage)) = (observer.data_items, &mut usage) {
+                    usage.images = usage.images.or(i64::try_from(images).ok());
                     usage_note = None;
                 }
             }
@@ -188,56 +192,46 @@ impl Call {
                     .insert("response_text".into(), "truncated at 1 MiB".into());
             }
         }
+        let usage = usage.and_then(checked_usage).unwrap_or_else(|rejection| {
+            self.metadata.insert(
+                "usage".into(),
+                format!(
+                    "unknown: the upstream's usage was not valid ({}: {})",
+                    rejection.field, rejection.message
+                )
+                .into(),
+            );
+            Usage::default()
+        });
         if let Some(note) = usage_note {
             self.metadata
                 .insert("usage".into(), Value::String(note.into()));
         }
         let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
-        let ttft = self.ttft.filter(|ttft| *ttft <= latency).map(ms);
-        let first_byte = self.first_byte.filter(|first| *first <= latency).map(ms);
-        let mut value = json!({
-            "request_id": self.request_id,
-            "timestamp": self.ts_ms,
-            "model": self.model,
-            "operation": self.operation,
-            "status": status,
-            "error_type": error_type.and_then(|text| label(&text)),
-            "error_message": error_message
+        let input = RecordInput {
+            request_id: Some(self.request_id.clone()),
+            timestamp_ms: Some(self.ts_ms),
+            model: Some(self.model.clone()),
+            model_kind: self.kind,
+            operation: Some(self.operation.to_owned()),
+            status: Some(status),
+            error_type: error_type.and_then(|text| label(&text)),
+            error_message: error_message
                 .filter(|text| !text.trim().is_empty())
                 .map(|text| clip(&text, record::limits::ERROR_MESSAGE_CHARS)),
-            "latency_ms": ms(latency),
-            "ttft_ms": ttft,
-            "first_byte_ms": first_byte,
-            "stream": self.stream,
-            "upstream_request_id": self.upstream_request_id.as_deref().and_then(label),
-            "request_body": self.request_body.take(),
-            "response_body": response_body,
-            "metadata": Value::Object(self.metadata.clone()),
-            "usage": Value::Object(usage),
-        });
-        if let (Some(kind), Some(fields)) = (self.kind, value.as_object_mut()) {
-            fields.insert("model_kind".into(), kind.into());
-        }
+            usage,
+            latency_ms: Some(ms(latency)),
+            ttft_ms: self.ttft.filter(|ttft| *ttft <= latency).map(ms),
+            first_byte_ms: self.first_byte.filter(|first| *first <= latency).map(ms),
+            stream: self.stream,
+            api_key: None,
+            metadata: Some(std::mem::take(&mut self.metadata)),
+            upstream_request_id: self.upstream_request_id.as_deref().and_then(label),
+            request_body: self.request_body.take(),
+            response_body,
+        };
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let checked =
-            record::validate(0, value.clone(), now_ms, Source::Proxy).or_else(|rejection| {
-                let Some(fields) = value.as_object_mut() else {
-                    return Err(rejection);
-                };
-                fields.remove("usage");
-                if let Some(Value::Object(metadata)) = fields.get_mut("metadata") {
-                    metadata.insert(
-                        "usage".into(),
-                        format!(
-                            "unknown: the upstream's usage was not valid ({}: {})",
-                            rejection.field, rejection.message
-                        )
-                        .into(),
-                    );
-                }
-                record::validate(0, value, now_ms, Source::Proxy)
-            });
-        match checked {
+        match input.validate(now_ms, Source::Proxy) {
             Ok(record) => Some(Pending {
                 workspace_id: self.workspace_id,
                 ingest_key_id: Some(self.key_id),
@@ -261,6 +255,16 @@ impl Drop for Call {
             ));
         }
     }
+}
+
+/// The units the upstream did not report, taken from what the request itself said.
+fn with_request_units(mut reported: Usage, request: &Usage) -> Usage {
+    for spec in &UNITS {
+        if reported.get(spec.unit).is_none() {
+            reported.set(spec.unit, request.get(spec.unit));
+        }
+    }
+    reported
 }
 
 /// The upstream's usage with units it reports under other names brought to ours: a

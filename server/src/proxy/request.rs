@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use app::model::Usage;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -29,7 +30,8 @@ pub(super) struct Prepared {
     pub body: Bytes,
     /// The proxy added `stream_options.include_usage`: leave the usage chunk out.
     pub strip_usage_chunk: bool,
-    pub request_usage: Map<String, Value>,
+    /// Usage known from the request itself (the characters of a speech input).
+    pub request_usage: Usage,
     /// The body as the client sent it, when it is JSON text.
     pub text: Option<String>,
     /// The end user the body names: OpenAI's `user`, or `safety_identifier`, which replaces it.
@@ -103,7 +105,7 @@ pub(super) fn prepare(
         original: body.clone(),
         body,
         strip_usage_chunk: false,
-        request_usage: Map::new(),
+        request_usage: Usage::default(),
         text: None,
         user: None,
     };
@@ -142,9 +144,7 @@ pub(super) fn prepare(
                 .input
                 .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
             if let Some(characters) = input.map(|text| text.chars().count()) {
-                prepared
-                    .request_usage
-                    .insert("characters".into(), characters.into());
+                prepared.request_usage.characters = i64::try_from(characters).ok();
             }
         }
         if original.len() <= limits::BODY_BYTES {
@@ -306,10 +306,7 @@ mod tests {
         let endpoint = Endpoint::of(&Method::POST, "/audio/speech");
         let body = r#"{"model":"tts-1","input":"h\u00e9llo","voice":"alloy"}"#;
         let prepared = prepare_json(&endpoint, body).expect("valid");
-        assert_eq!(
-            prepared.request_usage.get("characters"),
-            Some(&Value::from(5))
-        );
+        assert_eq!(prepared.request_usage.characters, Some(5));
 
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--XyZ--\r\n";
         let endpoint = Endpoint::of(&Method::POST, "/audio/transcriptions");

@@ -7,25 +7,41 @@
 //! model list are forwarded; any other path only to an upstream that opts in with
 //! `"pass_through": true`, so a workspace key cannot quietly use the provider key elsewhere.
 
+use app::model::ModelKind;
 use axum::http::Method;
 
 /// The paths (after `/proxy/v1`) recorded as model calls, all `POST`: the path, the kind of
 /// model, the operation, and whether its streams report usage only when asked.
-const RECORDED: [(&str, Option<&str>, &str, bool); 9] = [
+const RECORDED: [(&str, Option<ModelKind>, &str, bool); 9] = [
     ("/chat/completions", None, "chat", true),
     ("/completions", None, "completion", true),
     ("/responses", None, "responses", false),
-    ("/embeddings", Some("embedding"), "embedding", false),
+    (
+        "/embeddings",
+        Some(ModelKind::Embedding),
+        "embedding",
+        false,
+    ),
     (
         "/images/generations",
-        Some("image"),
+        Some(ModelKind::Image),
         "image_generation",
         false,
     ),
-    ("/images/edits", Some("image"), "image_edit", false),
-    ("/audio/speech", Some("speech"), "tts", false),
-    ("/audio/transcriptions", Some("speech"), "asr", false),
-    ("/audio/translations", Some("speech"), "translation", false),
+    ("/images/edits", Some(ModelKind::Image), "image_edit", false),
+    ("/audio/speech", Some(ModelKind::Speech), "tts", false),
+    (
+        "/audio/transcriptions",
+        Some(ModelKind::Speech),
+        "asr",
+        false,
+    ),
+    (
+        "/audio/translations",
+        Some(ModelKind::Speech),
+        "translation",
+        false,
+    ),
 ];
 
 /// How the proxy treats a path.
@@ -43,7 +59,7 @@ pub(super) enum Scope {
 #[derive(Clone, Copy)]
 pub(super) struct Endpoint {
     pub scope: Scope,
-    pub kind: Option<&'static str>,
+    pub kind: Option<ModelKind>,
     pub operation: &'static str,
     /// Streams of this endpoint report usage only when asked (`stream_options`).
     pub asks_for_usage: bool,

@@ -1,11 +1,11 @@
 //! How request rows are stored compactly (every byte counts at millions of rows): canonical
-//! UUID request ids as 16-byte blobs, kind and source as small integer codes, usage amounts by
-//! their unit's measure, and the SQL that reads ids back as text.
+//! UUID request ids as 16-byte blobs (kind and source as small integer codes, from their tables:
+//! `ModelKind::code`, `Source::code`), usage amounts by their unit's measure, and the SQL that
+//! reads ids back as text.
 
-use app::model::{Amount, Measure, ModelKind};
+use app::model::{Amount, Measure};
 
 use super::StoreError;
-use crate::domain::record::Source;
 
 /// SQL giving the stored `request_id` back as text (a blob is a canonical lowercase UUID).
 pub const REQUEST_ID_TEXT: &str = "CASE typeof(request_id) WHEN 'blob' THEN lower(\
@@ -77,31 +77,6 @@ pub fn uuid_prefix_range(prefix: &str) -> Option<(Vec<u8>, Vec<u8>)> {
             return Some((low, high));
         }
         high[byte] &= !(0x0f << shift);
-    }
-}
-
-/// The stored code of a model kind.
-pub fn kind_code(kind: ModelKind) -> i64 {
-    ModelKind::ALL
-        .iter()
-        .position(|candidate| *candidate == kind)
-        .unwrap_or(0) as i64
-}
-
-/// The model kind of a stored code.
-pub fn kind_from_code(code: i64) -> ModelKind {
-    usize::try_from(code)
-        .ok()
-        .and_then(|index| ModelKind::ALL.get(index).copied())
-        .unwrap_or(ModelKind::Llm)
-}
-
-/// The stored code of a source (0 costs no bytes in SQLite, so the common `api` is free).
-pub fn source_code(source: Source) -> i64 {
-    match source {
-        Source::Api => 0,
-        Source::Otlp => 1,
-        Source::Proxy => 2,
     }
 }
 
@@ -183,14 +158,6 @@ mod tests {
         );
         let (low, high) = uuid_prefix_range("0192f1a4-7").expect("prefix");
         assert_eq!((low[4], high[4]), (0x70, 0x80));
-    }
-
-    #[test]
-    fn kind_codes_round_trip() {
-        for kind in ModelKind::ALL {
-            assert_eq!(kind_from_code(kind_code(kind)), kind);
-        }
-        assert_eq!(kind_code(ModelKind::Llm), 0);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::Instant;
 use app::model::{ModelKind, ModelOption, Usage};
 
 use super::StoreError;
+use crate::domain::record::Source;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level};
 
@@ -102,8 +103,7 @@ pub struct StoredCall {
     pub ttft_ms: Option<i64>,
     pub first_byte_ms: Option<i64>,
     pub cost: Option<f64>,
-    /// 0 api, 1 otlp, 2 proxy.
-    pub source: i64,
+    pub source: Source,
     pub stream: bool,
     pub api_key: Option<String>,
     /// A JSON object text.
@@ -115,11 +115,7 @@ pub struct StoredCall {
 impl StoredCall {
     /// The source's name.
     pub fn source_name(&self) -> &'static str {
-        match self.source {
-            1 => "otlp",
-            2 => "proxy",
-            _ => "api",
-        }
+        self.source.as_str()
     }
 
     /// The operation, with the kind's default filled in.

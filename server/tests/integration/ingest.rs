@@ -191,8 +191,8 @@ async fn units_of_every_kind_bodies_and_unknown_usage_keys_are_kept() {
     assert_eq!(other["vendor_special_units"], 7);
     assert_eq!(row.8, "sk-…1234", "secrets are masked");
     assert_eq!(
-        server::store::encoding::kind_from_code(row.9),
-        app::model::ModelKind::Omni
+        app::model::ModelKind::from_code(row.9),
+        Some(app::model::ModelKind::Omni)
     );
     let (request_body, response_body): (String, String) = sqlx::query_as(
         "SELECT b.request_body, b.response_body FROM request_bodies b JOIN requests r ON r.id = b.request_row_id \

@@ -5,7 +5,7 @@
 //!
 //! When a span carries several names for the same field, the first one in this table wins.
 
-use app::model::ModelKind;
+use app::model::{ModelKind, Unit as UsageUnit};
 
 /// A record field an attribute can feed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,18 @@ pub enum Field {
 }
 
 impl Field {
+    /// The usage unit a token count feeds.
+    pub fn unit(self) -> Option<UsageUnit> {
+        match self {
+            Field::InputTokens => Some(UsageUnit::InputTokens),
+            Field::OutputTokens => Some(UsageUnit::OutputTokens),
+            Field::TotalTokens => Some(UsageUnit::TotalTokens),
+            Field::CachedTokens => Some(UsageUnit::CachedTokens),
+            Field::ReasoningTokens => Some(UsageUnit::ReasoningTokens),
+            _ => None,
+        }
+    }
+
     /// Where the value lands in an ingest record (a dotted path inside objects).
     pub fn record_path(self) -> &'static str {
         match self {

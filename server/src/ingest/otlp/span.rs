@@ -1,6 +1,7 @@
 //! One span to one request record: the alias table picks the attributes, the span's times and
-//! status give timing and outcome, and the record is then checked by the same
-//! [`record::validate`](crate::ingest::record::validate) as an ingest-API record, so both paths accept exactly the same data.
+//! status give timing and outcome, all filled into a typed
+//! [`RecordInput`](crate::domain::record::RecordInput), which is then checked like an
+//! ingest-API record, so both paths accept exactly the same data.
 //!
 //! Two rules are the receiver's own. A failed span without a model attribute is still a call
 //! when its name has the conventions' `{operation} {model}` form (`failure.rs`): failed calls are
@@ -14,7 +15,6 @@ use std::fmt::Write as _;
 use opentelemetry_proto::tonic::common::v1::AnyValue;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use serde_json::Value;
 
 use super::aliases::{Field, ALIASES};
 use super::value::{clip, convert};
@@ -87,7 +87,7 @@ pub fn to_record(
     }
     if let Some(call) = named {
         let origin = Origin::Span("name");
-        builder.put("model", origin, Value::from(call.model));
+        builder.model(call.model.to_owned(), origin);
         if !builder.has(Field::Operation) {
             builder.operation(call.operation, origin);
         }
@@ -97,11 +97,7 @@ pub fn to_record(
         return Err(Refusal::Invalid("the span has no start time".into()));
     }
     let start_ms = i64::try_from(span.start_time_unix_nano / 1_000_000).unwrap_or(i64::MAX);
-    builder.put(
-        "timestamp",
-        Origin::Span("startTimeUnixNano"),
-        Value::from(start_ms),
-    );
+    builder.timestamp(start_ms, Origin::Span("startTimeUnixNano"));
     let mut latency_ms = None;
     if span.end_time_unix_nano != 0 {
         let Some(nanos) = span
@@ -112,11 +108,7 @@ pub fn to_record(
         };
         let ms = nanos as f64 / 1_000_000.0;
         latency_ms = Some(ms);
-        builder.put(
-            "latency_ms",
-            Origin::Span("endTimeUnixNano - startTimeUnixNano"),
-            Value::from(ms),
-        );
+        builder.latency(ms, Origin::Span("endTimeUnixNano - startTimeUnixNano"));
     }
     builder.ttft_of_streams_only(latency_ms);
     builder.outcome(span);

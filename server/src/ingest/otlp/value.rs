@@ -18,19 +18,6 @@ pub enum Converted {
     Status(u16),
 }
 
-impl Converted {
-    /// The value as it goes into an ingest record.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Converted::Text(text) => serde_json::Value::from(text.as_str()),
-            Converted::Count(count) => serde_json::Value::from(*count),
-            Converted::Millis(ms) => serde_json::Value::from(*ms),
-            Converted::Flag(flag) => serde_json::Value::from(*flag),
-            Converted::Status(status) => serde_json::Value::from(*status),
-        }
-    }
-}
-
 /// Converts `value` by `unit`, or says why it cannot be (the caller names the attribute).
 pub fn convert(unit: Unit, value: Option<&AnyValue>) -> Result<Converted, String> {
     let value = value.and_then(|value| value.value.as_ref());

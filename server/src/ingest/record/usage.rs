@@ -1,135 +1,218 @@
-//! The `usage` object of a record: provider names mapped onto our columns, limits checked,
-//! unknown keys kept as sent.
+//! A `usage` JSON object (the ingest API's, or a provider's answer in the proxy) read into a
+//! typed [`Usage`]: provider names mapped onto our units by the units table (`UNITS`: keys,
+//! aliases, `*_tokens_details` breakdowns), each value checked, unknown keys kept as sent.
 
-use app::model::Usage;
+use app::model::{Amount, Measure, Side, Unit, UnitSpec, Usage, UNITS};
 use serde_json::{Map, Value};
 
-use super::{limits, type_name, wrong, FieldResult};
+use crate::domain::record::{limits, FieldError, Step};
 
-/// Usage keys under the names providers use, mapped onto our columns.
-pub(super) fn usage(map: Map<String, Value>) -> FieldResult<Usage> {
+type Checked<T> = Result<T, FieldError>;
+
+fn wrong(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError::new(Step::Usage, field, message)
+}
+
+/// The unit a top-level usage key names (its own name or a provider's alias).
+fn unit_named(key: &str) -> Option<&'static UnitSpec> {
+    UNITS
+        .iter()
+        .find(|spec| spec.key == key || spec.aliases.contains(&key))
+}
+
+/// The side whose breakdown a usage key holds (`prompt_tokens_details`).
+fn breakdown_of(key: &str) -> Option<Side> {
+    [Side::Input, Side::Output]
+        .into_iter()
+        .find(|side| side.detail_keys().contains(&key))
+}
+
+/// Reads a `usage` object; a value that is not an amount of its unit is named
+/// `usage.<key>` (`usage.<breakdown>.<key>` inside a breakdown).
+pub fn usage_from_json(map: Map<String, Value>) -> Checked<Usage> {
     let mut usage = Usage::default();
     for (key, value) in map {
-        let field = format!("usage.{key}");
-        match key.as_str() {
-            "input_tokens" | "prompt_tokens" => usage.input_tokens = count(&field, &value)?,
-            "output_tokens" | "completion_tokens" => usage.output_tokens = count(&field, &value)?,
-            "total_tokens" => usage.total_tokens = count(&field, &value)?,
-            "cached_tokens" => usage.cached_tokens = count(&field, &value)?,
-            "reasoning_tokens" => usage.reasoning_tokens = count(&field, &value)?,
-            "input_text_tokens" => usage.input_text_tokens = count(&field, &value)?,
-            "input_audio_tokens" => usage.input_audio_tokens = count(&field, &value)?,
-            "input_image_tokens" => usage.input_image_tokens = count(&field, &value)?,
-            "input_video_tokens" => usage.input_video_tokens = count(&field, &value)?,
-            "output_text_tokens" => usage.output_text_tokens = count(&field, &value)?,
-            "output_audio_tokens" => usage.output_audio_tokens = count(&field, &value)?,
-            "images" => usage.images = count(&field, &value)?,
-            "characters" => usage.characters = count(&field, &value)?,
-            "video_seconds" => usage.video_seconds = seconds(&field, &value)?,
-            "audio_seconds" => usage.audio_seconds = seconds(&field, &value)?,
-            // OpenAI-style breakdowns: the parts we have columns for, the rest kept as sent.
-            "prompt_tokens_details" | "input_tokens_details" if value.is_object() => {
-                details(&field, &value, &mut usage, Direction::Input)?;
+        if let Some(spec) = unit_named(&key) {
+            let amount = amount(spec.measure, &value, || format!("usage.{key}"))?;
+            usage.set(spec.unit, amount);
+            continue;
+        }
+        match (breakdown_of(&key), &value) {
+            // The parts we have units for; the whole breakdown is also kept as sent.
+            (Some(side), Value::Object(parts)) => {
+                breakdown(&key, side, parts, &mut usage)?;
                 usage.other.insert(key, value);
             }
-            "completion_tokens_details" | "output_tokens_details" if value.is_object() => {
-                details(&field, &value, &mut usage, Direction::Output)?;
-                usage.other.insert(key, value);
-            }
+            (_, Value::Null) => {}
             _ => {
-                if !matches!(value, Value::Null) {
-                    usage.other.insert(key, value);
-                }
+                usage.other.insert(key, value);
             }
         }
-    }
-    if let (Some(cached), Some(input)) = (usage.cached_tokens, usage.input_tokens) {
-        if cached > input {
-            return Err(wrong("usage.cached_tokens", "must not exceed input_tokens"));
-        }
-    }
-    if let (Some(reasoning), Some(output)) = (usage.reasoning_tokens, usage.output_tokens) {
-        if reasoning > output {
-            return Err(wrong(
-                "usage.reasoning_tokens",
-                "must not exceed output_tokens",
-            ));
-        }
-    }
-    if usage.total_tokens.is_none()
-        && (usage.input_tokens.is_some() || usage.output_tokens.is_some())
-    {
-        usage.total_tokens =
-            Some(usage.input_tokens.unwrap_or(0) + usage.output_tokens.unwrap_or(0));
     }
     Ok(usage)
 }
 
-enum Direction {
-    Input,
-    Output,
-}
-
-fn details(field: &str, value: &Value, usage: &mut Usage, direction: Direction) -> FieldResult<()> {
-    let Value::Object(parts) = value else {
-        return Ok(());
-    };
-    for (key, part) in parts {
-        let field = format!("{field}.{key}");
-        let slot = match (&direction, key.as_str()) {
-            (Direction::Input, "cached_tokens") => &mut usage.cached_tokens,
-            (Direction::Input, "text_tokens") => &mut usage.input_text_tokens,
-            (Direction::Input, "audio_tokens") => &mut usage.input_audio_tokens,
-            (Direction::Input, "image_tokens") => &mut usage.input_image_tokens,
-            (Direction::Input, "video_tokens") => &mut usage.input_video_tokens,
-            (Direction::Output, "reasoning_tokens") => &mut usage.reasoning_tokens,
-            (Direction::Output, "text_tokens") => &mut usage.output_text_tokens,
-            (Direction::Output, "audio_tokens") => &mut usage.output_audio_tokens,
-            _ => continue,
-        };
-        if slot.is_none() {
-            *slot = count(&field, part)?;
+/// Fills the units of `side`'s breakdown the top level did not report.
+fn breakdown(key: &str, side: Side, parts: &Map<String, Value>, usage: &mut Usage) -> Checked<()> {
+    for (part, value) in parts {
+        let unit: Option<Unit> = UNITS
+            .iter()
+            .find(|spec| spec.detail == Some((side, part.as_str())))
+            .map(|spec| spec.unit);
+        let Some(unit) = unit else { continue };
+        if usage.get(unit).is_none() {
+            let amount = amount(unit.spec().measure, value, || format!("usage.{key}.{part}"))?;
+            usage.set(unit, amount);
         }
     }
     Ok(())
 }
 
-fn count(field: &str, value: &Value) -> FieldResult<Option<i64>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Number(number) => match number.as_i64() {
-            Some(n) if (0..=limits::MAX_COUNT).contains(&n) => Ok(Some(n)),
+/// `value` as an amount of a unit measured by `measure` (`None` for null); `field` names it
+/// in the refusal.
+fn amount(
+    measure: Measure,
+    value: &Value,
+    field: impl FnOnce() -> String,
+) -> Checked<Option<Amount>> {
+    let number = match value {
+        Value::Null => return Ok(None),
+        Value::Number(number) => number,
+        other => {
+            return Err(wrong(
+                &field(),
+                format!("must be a number, got {}", type_name(other)),
+            ))
+        }
+    };
+    match measure {
+        Measure::Count => match number.as_i64() {
+            Some(count) if (0..=limits::MAX_COUNT).contains(&count) => {
+                Ok(Some(Amount::Count(count)))
+            }
             Some(_) => Err(wrong(
-                field,
+                &field(),
                 format!("must be between 0 and {}", limits::MAX_COUNT),
             )),
-            None => Err(wrong(field, "must be a whole number")),
+            None => Err(wrong(&field(), "must be a whole number")),
         },
-        other => Err(wrong(
-            field,
-            format!("must be a number, got {}", type_name(other)),
-        )),
-    }
-}
-
-fn seconds(field: &str, value: &Value) -> FieldResult<Option<f64>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Number(number) => match number.as_f64() {
-            Some(s) if s.is_finite() && (0.0..=limits::MAX_MEDIA_SECONDS).contains(&s) => {
-                Ok(Some(s))
+        Measure::Seconds => match number.as_f64() {
+            Some(seconds)
+                if seconds.is_finite() && (0.0..=limits::MAX_MEDIA_SECONDS).contains(&seconds) =>
+            {
+                Ok(Some(Amount::Seconds(seconds)))
             }
             _ => Err(wrong(
-                field,
+                &field(),
                 format!(
                     "must be between 0 and {} seconds",
                     limits::MAX_MEDIA_SECONDS
                 ),
             )),
         },
-        other => Err(wrong(
-            field,
-            format!("must be a number, got {}", type_name(other)),
-        )),
+    }
+}
+
+/// `a string`, `an object`...: what a JSON value is, for refusals.
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(value: Value) -> Checked<Usage> {
+        match value {
+            Value::Object(map) => usage_from_json(map),
+            _ => panic!("test usage must be an object"),
+        }
+    }
+
+    #[test]
+    fn provider_names_and_breakdowns_land_on_our_units_and_the_rest_is_kept() {
+        let usage = read(json!({
+            "prompt_tokens": 100,
+            "completion_tokens": 20,
+            "prompt_tokens_details": { "cached_tokens": 40, "audio_tokens": 5 },
+            "completion_tokens_details": { "reasoning_tokens": 8, "rejected_prediction_tokens": 1 },
+            "audio_seconds": 1.5,
+            "credits": 3,
+            "ignored": null,
+        }))
+        .expect("valid");
+        assert_eq!(usage.input_tokens, Some(100));
+        assert_eq!(usage.output_tokens, Some(20));
+        assert_eq!(usage.cached_tokens, Some(40));
+        assert_eq!(usage.input_audio_tokens, Some(5));
+        assert_eq!(usage.reasoning_tokens, Some(8));
+        assert_eq!(usage.audio_seconds, Some(1.5));
+        assert_eq!(usage.total_tokens, None, "totals are the validation's job");
+        let kept: Vec<&str> = usage.other.keys().map(String::as_str).collect();
+        assert_eq!(
+            kept,
+            [
+                "completion_tokens_details",
+                "credits",
+                "prompt_tokens_details"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_top_level_unit_beats_its_breakdown() {
+        let usage = read(json!({
+            "cached_tokens": 3,
+            "input_tokens_details": { "cached_tokens": 9 },
+        }))
+        .expect("valid");
+        assert_eq!(usage.cached_tokens, Some(3));
+    }
+
+    #[test]
+    fn wrong_values_are_named_by_their_path() {
+        for (value, field, message) in [
+            (
+                json!({ "images": "three" }),
+                "usage.images",
+                "must be a number, got a string",
+            ),
+            (
+                json!({ "input_tokens": -1 }),
+                "usage.input_tokens",
+                "must be between 0 and 1000000000",
+            ),
+            (
+                json!({ "output_tokens": 1.5 }),
+                "usage.output_tokens",
+                "must be a whole number",
+            ),
+            (
+                json!({ "video_seconds": 90_000 }),
+                "usage.video_seconds",
+                "must be between 0 and 86400 seconds",
+            ),
+            (
+                json!({ "prompt_tokens_details": { "cached_tokens": "x" } }),
+                "usage.prompt_tokens_details.cached_tokens",
+                "must be a number, got a string",
+            ),
+        ] {
+            let error = read(value).expect_err("refused");
+            assert_eq!(
+                (error.field.as_str(), error.message.as_str()),
+                (field, message)
+            );
+            assert_eq!(error.step, Step::Usage);
+        }
     }
 }

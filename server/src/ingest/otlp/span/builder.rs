@@ -2,13 +2,14 @@
 //! validation failure names the attribute that fed the field). The status and error rules of
 //! failed calls and the TTFT rule live here.
 
+use app::model::Amount;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::{Map, Value};
 
 use super::super::aliases::{self, Field};
 use super::super::value::{clip, Converted};
 use super::{failed, failure, Refusal};
-use crate::ingest::record::{self, limits, NewRequest, Source};
+use crate::ingest::record::{limits, NewRequest, RecordInput, Source};
 
 /// Where a record field came from: an attribute, or a part of the span itself.
 #[derive(Clone, Copy, Debug)]
@@ -17,13 +18,14 @@ pub(super) enum Origin {
     Span(&'static str),
 }
 
-/// The ingest record being built, and where each of its fields came from.
+/// The record being built, and where each of its fields came from.
 #[derive(Default)]
 pub(super) struct Builder {
-    record: Map<String, Value>,
-    usage: Map<String, Value>,
+    input: RecordInput,
     metadata: Map<String, Value>,
-    /// Record field path -> the attribute (or span part) that gave it.
+    /// The stream flag, when the span said.
+    stream: Option<bool>,
+    /// Record field path (as a refusal names it) -> the attribute (or span part) that gave it.
     origin: Vec<(&'static str, Origin)>,
     fields: Vec<Field>,
     http_status: Option<(u16, &'static str)>,
@@ -37,37 +39,71 @@ impl Builder {
         self.fields.contains(&field)
     }
 
+    /// Notes that the record field at `path` came from `origin`.
+    fn from(&mut self, path: &'static str, origin: Origin) {
+        self.origin.push((path, origin));
+    }
+
     pub(super) fn set(&mut self, field: Field, attribute: &'static str, value: Converted) {
         self.fields.push(field);
+        let origin = Origin::Attribute(attribute);
         match (field, value) {
             (Field::HttpStatus, Converted::Status(code)) => {
                 self.http_status = Some((code, attribute));
+                return;
             }
             (Field::Operation, Converted::Text(name)) => {
-                self.operation(&name, Origin::Attribute(attribute));
+                self.operation(&name, origin);
+                return;
             }
             (Field::ErrorType, Converted::Text(name)) => {
                 self.error_type = Some((name.clone(), attribute));
-                self.put(
-                    "error_type",
-                    Origin::Attribute(attribute),
-                    Value::from(name),
-                );
+                self.input.error_type = Some(name);
             }
-            (field, value) => self.put(
-                field.record_path(),
-                Origin::Attribute(attribute),
-                value.to_json(),
-            ),
+            (Field::Model, Converted::Text(name)) => self.input.model = Some(name),
+            (Field::UpstreamRequestId, Converted::Text(id)) => {
+                self.input.upstream_request_id = Some(id);
+            }
+            (Field::Ttft, Converted::Millis(ms)) => self.input.ttft_ms = Some(ms),
+            (Field::Stream, Converted::Flag(flag)) => self.stream = Some(flag),
+            (Field::Provider, Converted::Text(name)) => {
+                self.metadata
+                    .insert("provider".to_owned(), Value::from(name));
+            }
+            (field, Converted::Count(count)) => match field.unit() {
+                Some(unit) => self.input.usage.set(unit, Some(Amount::Count(count))),
+                None => return,
+            },
+            // The alias table gives every field the conversion it takes (see its tests).
+            _ => return,
         }
+        self.from(field.record_path(), origin);
+    }
+
+    /// The model named by the span rather than an attribute.
+    pub(super) fn model(&mut self, model: String, origin: Origin) {
+        self.input.model = Some(model);
+        self.from("model", origin);
+    }
+
+    pub(super) fn timestamp(&mut self, ts_ms: i64, origin: Origin) {
+        self.input.timestamp_ms = Some(ts_ms);
+        self.from("timestamp", origin);
+    }
+
+    pub(super) fn latency(&mut self, ms: f64, origin: Origin) {
+        self.input.latency_ms = Some(ms);
+        self.from("latency_ms", origin);
     }
 
     /// The operation named `name`, and the model kind it implies.
     pub(super) fn operation(&mut self, name: &str, origin: Origin) {
         if let Some((operation, kind)) = aliases::operation(name.trim()) {
-            self.put("operation", origin, Value::from(operation));
+            self.input.operation = Some(operation);
+            self.from("operation", origin);
             if let Some(kind) = kind {
-                self.put("model_kind", origin, Value::from(kind.as_str()));
+                self.input.model_kind = Some(kind);
+                self.from("model_kind", origin);
             }
         }
     }
@@ -84,15 +120,15 @@ impl Builder {
     /// streamed when a stream flag says so; without a flag, only a TTFT attribute that just
     /// streamed calls carry (the Vercel AI SDK's) says so, and sets the flag.
     pub(super) fn ttft_of_streams_only(&mut self, latency_ms: Option<f64>) {
-        let Some(ttft) = self.record.get("ttft_ms").and_then(Value::as_f64) else {
+        let Some(ttft) = self.input.ttft_ms else {
             return;
         };
-        let ttft_origin = self.origin_of("ttft_ms");
-        let streamed = match self.record.get("stream").and_then(Value::as_bool) {
+        let streamed = match self.stream {
             Some(flag) => flag,
-            None => match ttft_origin {
+            None => match self.origin_of("ttft_ms") {
                 Some(origin @ Origin::Attribute(name)) if aliases::STREAM_ONLY.contains(&name) => {
-                    self.put("stream", origin, Value::from(true));
+                    self.stream = Some(true);
+                    self.from("stream", origin);
                     true
                 }
                 _ => false,
@@ -100,20 +136,8 @@ impl Builder {
         };
         let before_the_end = latency_ms.is_none_or(|latency| ttft < latency);
         if !(streamed && before_the_end) {
-            self.record.remove("ttft_ms");
+            self.input.ttft_ms = None;
             self.origin.retain(|(path, _)| *path != "ttft_ms");
-        }
-    }
-
-    /// Puts `value` at `path` (`usage.x`, `metadata.x` or a top-level field).
-    pub(super) fn put(&mut self, path: &'static str, origin: Origin, value: Value) {
-        self.origin.push((path, origin));
-        if let Some(key) = path.strip_prefix("usage.") {
-            self.usage.insert(key.to_owned(), value);
-        } else if let Some(key) = path.strip_prefix("metadata.") {
-            self.metadata.insert(key.to_owned(), value);
-        } else {
-            self.record.insert(path.to_owned(), value);
         }
     }
 
@@ -133,7 +157,8 @@ impl Builder {
                 Some((code, attribute)) => (code, Origin::Attribute(attribute)),
                 None => (200, Origin::Span("status.code")),
             };
-            self.put("status", origin, Value::from(code));
+            self.input.status = Some(code);
+            self.from("status", origin);
             return;
         }
         let exception = failure::exception(span);
@@ -169,7 +194,8 @@ impl Builder {
                     .map(|code| (code, Origin::Span("exception.type")))
             })
             .unwrap_or((500, Origin::Span("status.code")));
-        self.put("status", origin, Value::from(code));
+        self.input.status = Some(code);
+        self.from("status", origin);
 
         let described = match message {
             Some(message) => Some((message, Origin::Span("status.message"))),
@@ -179,31 +205,23 @@ impl Builder {
         };
         if let Some((message, origin)) = described {
             let message = clip(message, limits::ERROR_MESSAGE_CHARS - 1);
-            self.put("error_message", origin, Value::from(message));
+            self.input.error_message = Some(message);
+            self.from("error_message", origin);
         }
         if let (None, Some(kind)) = (&self.error_type, exception.kind) {
             let kind = clip(kind, limits::SHORT_TEXT_CHARS - 1);
-            self.put(
-                "error_type",
-                Origin::Span("exception.type"),
-                Value::from(kind),
-            );
+            self.input.error_type = Some(kind);
+            self.from("error_type", Origin::Span("exception.type"));
         }
     }
 
     pub(super) fn finish(mut self, now_ms: i64) -> Result<NewRequest, Refusal> {
-        self.record
-            .insert("request_id".to_owned(), Value::from(self.request_id));
-        if !self.usage.is_empty() {
-            self.record
-                .insert("usage".to_owned(), Value::Object(self.usage));
-        }
-        self.record
-            .insert("metadata".to_owned(), Value::Object(self.metadata));
+        self.input.request_id = Some(self.request_id);
+        self.input.stream = self.stream.unwrap_or(false);
+        self.input.metadata = Some(self.metadata);
         let origin = self.origin;
-        record::validate(0, Value::Object(self.record), now_ms, Source::Otlp).map_err(|rejection| {
-            let field = rejection.field;
-            let message = rejection.message;
+        self.input.validate(now_ms, Source::Otlp).map_err(|error| {
+            let (field, message) = (error.field, error.message);
             let reason = match origin.iter().find(|(path, _)| *path == field) {
                 Some((_, Origin::Attribute(name))) => {
                     format!("attribute {name} ({field}): {message}")

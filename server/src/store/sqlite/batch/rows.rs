@@ -97,8 +97,8 @@ pub fn insert_row(
         .then(|| serde_json::Value::Object(usage.other.clone()).to_string());
     let has_body = record.request_body.is_some() || record.response_body.is_some();
     let key = request_key(&record.request_id);
-    let kind_code = encoding::kind_code(kind);
-    let source_code = encoding::source_code(record.source);
+    let kind_code = kind.code();
+    let source_code = record.source.code();
     let units = UNITS.map(|spec| encoding::amount_value(usage.get(spec.unit)));
     let workspace_id = pending.workspace_id.get();
     let mut params: Vec<&dyn ToSql> = Vec::with_capacity(COLUMN_COUNT);

@@ -4,12 +4,13 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use app::model::{Usage, UNITS, UNIT_COUNT};
+use app::model::{ModelKind, Usage, UNITS, UNIT_COUNT};
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
-use super::super::encoding::{kind_from_code, read_amount, request_id_text};
+use super::super::encoding::{read_amount, request_id_text};
 use super::super::StoreError;
+use crate::domain::record::Source;
 use crate::store::reads::StoredCall;
 
 /// The columns [`read_call`] expects (the usage units from the units table), built once.
@@ -78,7 +79,7 @@ pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
         request_id: request_id_text(row.get_ref(2)?)
             .ok_or_else(|| StoreError::Corrupt("a request id is neither text nor a uuid".into()))?,
         model_id: required(3)?,
-        kind: kind_from_code(required(4)?),
+        kind: ModelKind::from_code(required(4)?).unwrap_or(ModelKind::Llm),
         operation: text(row, 5)?,
         status: required(6)?,
         error_type: text(row, 7)?,
@@ -96,7 +97,7 @@ pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
         ttft_ms: int(row, AFTER_UNITS + 2)?,
         first_byte_ms: int(row, AFTER_UNITS + 3)?,
         cost: real(row, AFTER_UNITS + 4)?,
-        source: required(AFTER_UNITS + 5)?,
+        source: Source::from_code(required(AFTER_UNITS + 5)?).unwrap_or(Source::Api),
         stream: required(AFTER_UNITS + 6)? != 0,
         api_key: text(row, AFTER_UNITS + 7)?,
         metadata: text(row, AFTER_UNITS + 8)?,
