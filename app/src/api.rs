@@ -1,4 +1,5 @@
-//! Server functions, one file per area. Each body asks `backend()` one question and returns.
+//! Server functions, one file per area. Each checks access, asks `backend()` one question and
+//! answers; every failure is an [`AppError`].
 
 #[cfg(feature = "ssr")]
 pub mod access;
@@ -6,12 +7,14 @@ mod alerts;
 mod analytics;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod error;
 mod logs;
 mod settings;
 mod workspace;
 
 pub use alerts::*;
 pub use analytics::*;
+pub use error::AppError;
 pub use logs::*;
 pub use settings::*;
 pub use workspace::*;

@@ -4,6 +4,7 @@ pub mod channels;
 pub mod chart;
 pub mod custom_range;
 pub mod empty_state;
+pub mod error_note;
 pub mod filter_bar;
 pub mod get_form;
 pub mod header;

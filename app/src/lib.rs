@@ -9,6 +9,7 @@ pub mod api;
 pub mod charts;
 pub mod components;
 pub mod format;
+pub mod hooks;
 pub mod model;
 pub mod pages;
 pub mod url_state;

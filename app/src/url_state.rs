@@ -8,9 +8,11 @@ use crate::model::{Granularity, RangePreset, TimeRange};
 mod codec;
 mod history;
 mod logs;
+#[cfg(test)]
+mod repeated_keys;
 
 pub use crate::model::StatusFilter;
-pub use codec::{encode_value, query_pairs, with_params};
+pub use codec::{encode_value, link, query_pairs, with_params, QueryParams};
 pub use history::{HistoryFilter, HISTORY_PAGE};
 pub use logs::{LogsFilter, PageAt, RequestIdFilter, MAX_REQUEST_ID_CHARS};
 
@@ -37,6 +39,29 @@ pub struct FilterError {
     pub message: String,
 }
 
+/// A filter that lives in the URL: read from a page's query string and written back in its
+/// canonical form (defaults left out, keys in one order), so equal filters give equal queries.
+pub trait UrlFilter: Sized {
+    /// Reads the filter from a raw query string (without `?`).
+    fn from_query(query: &str) -> Result<Self, FilterError>;
+    /// The canonical query string (without `?`) of the filter.
+    fn to_query(&self) -> String;
+}
+
+macro_rules! url_filter {
+    ($($filter:ty),*) => {$(
+        impl UrlFilter for $filter {
+            fn from_query(query: &str) -> Result<Self, FilterError> {
+                <$filter>::from_query(query)
+            }
+            fn to_query(&self) -> String {
+                <$filter>::to_query(self)
+            }
+        }
+    )*};
+}
+url_filter!(AnalyticsFilter, LogsFilter, HistoryFilter);
+
 pub(crate) fn invalid(parameter: &'static str, message: impl Into<String>) -> FilterError {
     FilterError {
         parameter,
@@ -46,10 +71,10 @@ pub(crate) fn invalid(parameter: &'static str, message: impl Into<String>) -> Fi
 
 /// The workspace a query string names (`ws=`), if any.
 pub fn workspace_param(query: &str) -> Result<Option<i64>, FilterError> {
-    match query_pairs(query).into_iter().find(|(key, _)| key == "ws") {
+    match QueryParams::parse(query).get("ws") {
         None => Ok(None),
-        Some((_, value)) if value.trim().is_empty() => Ok(None),
-        Some((_, value)) => value
+        Some(value) if value.trim().is_empty() => Ok(None),
+        Some(value) => value
             .trim()
             .parse::<i64>()
             .ok()
@@ -83,57 +108,43 @@ pub fn format_time(ms: i64) -> String {
     }
 }
 
-/// The time-range parameters (`range`, or `from` and `to`) as they are read.
-#[derive(Default)]
-pub(crate) struct RangeParams {
-    preset: Option<RangePreset>,
-    from: Option<i64>,
-    to: Option<i64>,
-}
-
-impl RangeParams {
-    /// Reads `key` when it is a time-range parameter; `Ok(false)` for any other key.
-    pub(crate) fn take(&mut self, key: &str, value: &str) -> Result<bool, FilterError> {
-        match key {
-            "range" => {
-                self.preset =
-                    Some(RangePreset::parse(value).ok_or_else(|| {
-                        invalid("range", "must be one of 1h, 6h, 24h, 7d, 14d, 30d")
-                    })?)
+/// The time range the parameters name (`range`, or `from` and `to`), each the query's first
+/// value of its key; `None` when none is given. `from` and `to` win over `range`.
+pub(crate) fn time_range(
+    range: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<TimeRange>, FilterError> {
+    let preset = range
+        .map(|value| {
+            RangePreset::parse(value)
+                .ok_or_else(|| invalid("range", "must be one of 1h, 6h, 24h, 7d, 14d, 30d"))
+        })
+        .transpose()?;
+    let from = from
+        .map(|value| {
+            parse_time(value)
+                .ok_or_else(|| invalid("from", "must be a time like 2026-11-20T00:00Z"))
+        })
+        .transpose()?;
+    let to = to
+        .map(|value| {
+            parse_time(value).ok_or_else(|| invalid("to", "must be a time like 2026-11-21T00:00Z"))
+        })
+        .transpose()?;
+    match (from, to) {
+        (Some(from_ms), Some(to_ms)) => {
+            if from_ms >= to_ms {
+                return Err(invalid("from", "must be before to"));
             }
-            "from" => {
-                self.from = Some(
-                    parse_time(value)
-                        .ok_or_else(|| invalid("from", "must be a time like 2026-11-20T00:00Z"))?,
-                )
+            if to_ms - from_ms > MAX_RANGE_MS {
+                return Err(invalid("to", "a range is at most 400 days"));
             }
-            "to" => {
-                self.to = Some(
-                    parse_time(value)
-                        .ok_or_else(|| invalid("to", "must be a time like 2026-11-21T00:00Z"))?,
-                )
-            }
-            _ => return Ok(false),
+            Ok(Some(TimeRange::Custom { from_ms, to_ms }))
         }
-        Ok(true)
-    }
-
-    /// The range the parameters describe (the default preset when none is given).
-    pub(crate) fn finish(self) -> Result<TimeRange, FilterError> {
-        match (self.from, self.to) {
-            (Some(from_ms), Some(to_ms)) => {
-                if from_ms >= to_ms {
-                    return Err(invalid("from", "must be before to"));
-                }
-                if to_ms - from_ms > MAX_RANGE_MS {
-                    return Err(invalid("to", "a range is at most 400 days"));
-                }
-                Ok(TimeRange::Custom { from_ms, to_ms })
-            }
-            (Some(_), None) => Err(invalid("to", "is required with from")),
-            (None, Some(_)) => Err(invalid("from", "is required with to")),
-            (None, None) => Ok(self.preset.map(TimeRange::Preset).unwrap_or_default()),
-        }
+        (Some(_), None) => Err(invalid("to", "is required with from")),
+        (None, Some(_)) => Err(invalid("from", "is required with to")),
+        (None, None) => Ok(preset.map(TimeRange::Preset)),
     }
 }
 
@@ -184,37 +195,27 @@ pub(crate) fn models_param(key: &str, models: &[String], parts: &mut Vec<String>
 impl AnalyticsFilter {
     /// Reads a filter from a raw query string (without `?`).
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
-        let pairs = query_pairs(query);
-        Self::from_pairs(
-            pairs
-                .iter()
-                .map(|(key, value)| (key.as_str(), value.as_str())),
-        )
+        Self::from_params(&QueryParams::parse(query))
     }
 
-    /// Reads a filter from decoded query pairs. Unknown parameters are ignored (other views
-    /// share the URL); known ones must be valid.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, FilterError> {
-        let (mut range, mut granularity, mut models) = (RangeParams::default(), None, Vec::new());
-        for (key, value) in pairs {
-            if range.take(key, value)? {
-                continue;
-            }
-            match key {
-                "gran" => {
-                    granularity = Some(
-                        Granularity::parse(value)
-                            .ok_or_else(|| invalid("gran", "must be one of 1m, 5m, 1h, 1d"))?,
-                    )
-                }
-                "models" => add_models("models", value, &mut models)?,
-                _ => {}
-            }
+    /// Reads a filter from decoded query parameters. Unknown parameters are ignored (other
+    /// views share the URL); known ones must be valid. A repeated key counts once, by its first
+    /// value, except `models`, whose values add up.
+    pub fn from_params(params: &QueryParams) -> Result<Self, FilterError> {
+        let range = time_range(params.get("range"), params.get("from"), params.get("to"))?;
+        let granularity = params
+            .get("gran")
+            .map(|value| {
+                Granularity::parse(value)
+                    .ok_or_else(|| invalid("gran", "must be one of 1m, 5m, 1h, 1d"))
+            })
+            .transpose()?;
+        let mut models = Vec::new();
+        for value in params.get_all("models") {
+            add_models("models", value, &mut models)?;
         }
         Ok(Self {
-            range: range.finish()?,
+            range: range.unwrap_or_default(),
             granularity,
             models,
         })
@@ -243,6 +244,10 @@ impl AnalyticsFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn from_pairs(pairs: &[(&str, &str)]) -> Result<AnalyticsFilter, FilterError> {
+        AnalyticsFilter::from_params(&pairs.iter().copied().collect())
+    }
 
     fn round_trip(filter: &AnalyticsFilter) -> AnalyticsFilter {
         AnalyticsFilter::from_query(&filter.to_query()).expect("parses back")
@@ -274,7 +279,7 @@ mod tests {
 
     #[test]
     fn the_design_documents_example_url_parses() {
-        let filter = AnalyticsFilter::from_pairs([
+        let filter = from_pairs(&[
             ("range", "24h"),
             ("gran", "1h"),
             ("models", "qwen-plus,qwen-max"),
@@ -284,11 +289,8 @@ mod tests {
         assert_eq!(filter.range, TimeRange::Preset(RangePreset::Last24Hours));
         assert_eq!(filter.effective_granularity(), Granularity::Hour);
         assert_eq!(filter.models, vec!["qwen-plus", "qwen-max"]);
-        let custom = AnalyticsFilter::from_pairs([
-            ("from", "2026-11-20T00:00Z"),
-            ("to", "2026-11-21T00:00Z"),
-        ])
-        .expect("valid");
+        let custom = from_pairs(&[("from", "2026-11-20T00:00Z"), ("to", "2026-11-21T00:00Z")])
+            .expect("valid");
         assert_eq!(
             custom.to_query(),
             "from=2026-11-20T00:00Z&to=2026-11-21T00:00Z"
@@ -297,11 +299,7 @@ mod tests {
 
     #[test]
     fn invalid_parameters_are_named() {
-        let error = |pairs: &[(&str, &str)]| {
-            AnalyticsFilter::from_pairs(pairs.iter().copied())
-                .expect_err("invalid")
-                .parameter
-        };
+        let error = |pairs: &[(&str, &str)]| from_pairs(pairs).expect_err("invalid").parameter;
         assert_eq!(error(&[("range", "2h")]), "range");
         assert_eq!(error(&[("gran", "10s")]), "gran");
         assert_eq!(
@@ -351,8 +349,7 @@ mod tests {
 
     #[test]
     fn a_granularity_the_range_does_not_offer_falls_back_to_the_default() {
-        let filter =
-            AnalyticsFilter::from_pairs([("range", "30d"), ("gran", "1m")]).expect("valid");
+        let filter = from_pairs(&[("range", "30d"), ("gran", "1m")]).expect("valid");
         assert_eq!(filter.effective_granularity(), Granularity::Day);
     }
 }

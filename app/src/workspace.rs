@@ -2,18 +2,13 @@
 //! read reactively inside the router, and links that keep it.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
-use crate::url_state::{with_params, workspace_param};
+use crate::url_state::{link, with_params, workspace_param};
 
 /// The workspace the current URL names (`None`: the user's default).
 pub fn use_ws() -> Memo<Option<i64>> {
-    let location = use_location();
-    Memo::new(move |_| {
-        workspace_param(location.search.get().trim_start_matches('?'))
-            .ok()
-            .flatten()
-    })
+    let query = crate::hooks::use_query();
+    Memo::new(move |_| workspace_param(&query.get()).ok().flatten())
 }
 
 /// `path` in workspace `ws` (unchanged for the default).
@@ -21,8 +16,7 @@ pub fn ws_path(path: &str, ws: Option<i64>) -> String {
     match ws {
         Some(ws) => {
             let (base, query) = path.split_once('?').unwrap_or((path, ""));
-            let query = with_params(query, &[("ws", Some(&ws.to_string()))]);
-            format!("{base}?{query}")
+            link(base, query, &[("ws", Some(&ws.to_string()))])
         }
         None => path.to_owned(),
     }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::backend::BackendError;
+use crate::api::AppError;
 use crate::model::{Role, Viewer, WorkspaceId};
 
 /// Sets the status of the server function's HTTP answer.
@@ -13,10 +14,29 @@ pub fn answer_status(status: http::StatusCode) {
     }
 }
 
-/// A refusal with `status` and a reason.
-pub fn refuse<T>(status: http::StatusCode, reason: impl Into<String>) -> Result<T, ServerFnError> {
-    answer_status(status);
-    Err(ServerFnError::new(reason.into()))
+/// The status a refusal is answered with; `None` leaves it to Leptos (500 for a server
+/// function, the page's own status while a page renders).
+pub fn status_of(error: &AppError) -> Option<http::StatusCode> {
+    match error {
+        AppError::Unauthorized => Some(http::StatusCode::UNAUTHORIZED),
+        AppError::Forbidden(_) => Some(http::StatusCode::FORBIDDEN),
+        AppError::NotFound(_) => Some(http::StatusCode::NOT_FOUND),
+        AppError::Invalid(_) => Some(http::StatusCode::BAD_REQUEST),
+        AppError::Internal | AppError::Transport(_) => None,
+    }
+}
+
+/// Refuses the call with `error`, answered with its status.
+pub fn refuse<T>(error: AppError) -> Result<T, AppError> {
+    if let Some(status) = status_of(&error) {
+        answer_status(status);
+    }
+    Err(error)
+}
+
+/// A 400 refusal: `reason` says which field is wrong and why (`field: reason`).
+pub fn invalid<T>(reason: impl Into<String>) -> Result<T, AppError> {
+    refuse(AppError::Invalid(reason.into()))
 }
 
 /// What a call may do in the workspace it names.
@@ -28,27 +48,26 @@ pub struct Access {
 }
 
 /// The signed-in user (401 without one).
-pub fn viewer() -> Result<Viewer, ServerFnError> {
+pub fn viewer() -> Result<Viewer, AppError> {
     let viewer = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Viewer>().cloned());
     match viewer {
         Some(viewer) => Ok(viewer),
-        None => refuse(http::StatusCode::UNAUTHORIZED, "sign in first"),
+        None => refuse(AppError::Unauthorized),
     }
 }
 
 /// Access to workspace `ws` (the user's default when `None`) with at least `needed`: 403 for
 /// a workspace the user is not a member of, or a role that is not enough.
-pub fn access(ws: Option<i64>, needed: Role) -> Result<Access, ServerFnError> {
+pub fn access(ws: Option<i64>, needed: Role) -> Result<Access, AppError> {
     let viewer = viewer()?;
     let Some(membership) = viewer.membership(ws) else {
-        return refuse(http::StatusCode::FORBIDDEN, "ws: not a workspace of yours");
+        return refuse(AppError::Forbidden("ws: not a workspace of yours".into()));
     };
     if !membership.role.allows(needed) {
-        return refuse(
-            http::StatusCode::FORBIDDEN,
-            "only an admin of this workspace may do this",
-        );
+        return refuse(AppError::Forbidden(
+            "only an admin of this workspace may do this".into(),
+        ));
     }
     Ok(Access {
         workspace_id: WorkspaceId::trusted(membership.workspace.id),
@@ -58,20 +77,51 @@ pub fn access(ws: Option<i64>, needed: Role) -> Result<Access, ServerFnError> {
 }
 
 /// Access for a call whose page query string names the workspace (`ws=`).
-pub fn access_for_query(query: &str, needed: Role) -> Result<Access, ServerFnError> {
+pub fn access_for_query(query: &str, needed: Role) -> Result<Access, AppError> {
     match crate::url_state::workspace_param(query) {
         Ok(ws) => access(ws, needed),
-        Err(error) => refuse(http::StatusCode::BAD_REQUEST, error.to_string()),
+        Err(error) => refuse(error.into()),
     }
 }
 
 /// The engine's answer with its status: 404 for what does not exist, 400 for what cannot be
-/// done as asked.
-pub fn answer<T>(result: Result<T, BackendError>) -> Result<T, ServerFnError> {
-    match result {
-        Ok(value) => Ok(value),
-        Err(BackendError::NotFound) => refuse(http::StatusCode::NOT_FOUND, "not found"),
-        Err(BackendError::Invalid(reason)) => refuse(http::StatusCode::BAD_REQUEST, reason),
-        Err(error) => Err(error.into()),
+/// done as asked; an internal failure (logged by the engine) stays generic.
+pub fn answer<T>(result: Result<T, BackendError>) -> Result<T, AppError> {
+    result.or_else(|error| match error {
+        BackendError::NotFound => refuse(AppError::NotFound("not found".into())),
+        BackendError::Invalid(reason) => invalid(reason),
+        BackendError::Internal => Err(AppError::Internal),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_keep_the_statuses_they_always_had() {
+        let status = |error: AppError| status_of(&error).map(|status| status.as_u16());
+        assert_eq!(status(AppError::Unauthorized), Some(401));
+        assert_eq!(status(AppError::Forbidden("no".into())), Some(403));
+        assert_eq!(status(AppError::NotFound("gone".into())), Some(404));
+        assert_eq!(status(AppError::Invalid("a: b".into())), Some(400));
+        assert_eq!(status(AppError::Internal), None);
+    }
+
+    #[test]
+    fn the_engines_errors_map_to_their_variants() {
+        assert_eq!(
+            answer::<()>(Err(BackendError::NotFound)),
+            Err(AppError::NotFound("not found".into()))
+        );
+        assert_eq!(
+            answer::<()>(Err(BackendError::Invalid("channels: not yours".into()))),
+            Err(AppError::Invalid("channels: not yours".into()))
+        );
+        assert_eq!(
+            answer::<()>(Err(BackendError::Internal)),
+            Err(AppError::Internal)
+        );
+        assert_eq!(answer(Ok(7)), Ok(7));
     }
 }

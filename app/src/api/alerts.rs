@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
+use crate::api::AppError;
 use crate::model::{AlertChannel, AlertRule, Delivery, EventPage, RuleDraft, RulePreview};
 
 /// Most events one call asks deliveries for.
@@ -12,7 +13,7 @@ pub const MAX_EVENTS: u32 = 500;
 
 /// The workspace's alert rules.
 #[server(input = GetUrl, endpoint = "list_alert_rules")]
-pub async fn list_alert_rules(ws: Option<i64>) -> Result<Vec<AlertRule>, ServerFnError> {
+pub async fn list_alert_rules(ws: Option<i64>) -> Result<Vec<AlertRule>, AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Viewer)?;
     answer(
@@ -29,7 +30,7 @@ pub async fn save_alert_rule(
     ws: Option<i64>,
     id: Option<i64>,
     draft: RuleDraft,
-) -> Result<i64, ServerFnError> {
+) -> Result<i64, AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Admin)?;
     let spec = validated(draft)?;
@@ -46,7 +47,7 @@ pub async fn save_alert_rule(
 pub async fn preview_alert_rule(
     ws: Option<i64>,
     draft: RuleDraft,
-) -> Result<RulePreview, ServerFnError> {
+) -> Result<RulePreview, AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Viewer)?;
     let spec = validated(draft)?;
@@ -59,19 +60,19 @@ pub async fn preview_alert_rule(
 
 /// The rule a draft describes, or 400 naming every wrong field (`field: reason; ...`).
 #[cfg(feature = "ssr")]
-fn validated(draft: RuleDraft) -> Result<crate::model::RuleSpec, ServerFnError> {
+fn validated(draft: RuleDraft) -> Result<crate::model::RuleSpec, AppError> {
     draft.validate().or_else(|problems| {
         let reasons: Vec<String> = problems
             .iter()
             .map(|problem| format!("{}: {}", problem.field, problem.message))
             .collect();
-        crate::api::access::refuse(http::StatusCode::BAD_REQUEST, reasons.join("; "))
+        crate::api::access::invalid(reasons.join("; "))
     })
 }
 
 /// Deletes rule `id`; its events stay in the history.
 #[server(endpoint = "delete_alert_rule")]
-pub async fn delete_alert_rule(ws: Option<i64>, id: i64) -> Result<(), ServerFnError> {
+pub async fn delete_alert_rule(ws: Option<i64>, id: i64) -> Result<(), AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Admin)?;
     answer(
@@ -85,12 +86,12 @@ pub async fn delete_alert_rule(ws: Option<i64>, id: i64) -> Result<(), ServerFnE
 /// string, without `?`), newest first. An invalid filter is answered with 400 and the
 /// parameter at fault.
 #[server(input = GetUrl, endpoint = "list_alert_events")]
-pub async fn list_alert_events(query: String) -> Result<EventPage, ServerFnError> {
+pub async fn list_alert_events(query: String) -> Result<EventPage, AppError> {
     use crate::api::access::{access_for_query, answer, refuse};
     let access = access_for_query(&query, crate::model::Role::Viewer)?;
     let filter = match crate::url_state::HistoryFilter::from_query(&query) {
         Ok(filter) => filter,
-        Err(error) => return refuse(http::StatusCode::BAD_REQUEST, error.to_string()),
+        Err(error) => return refuse(error.into()),
     };
     answer(
         crate::api::backend::backend()?
@@ -102,7 +103,7 @@ pub async fn list_alert_events(query: String) -> Result<EventPage, ServerFnError
 /// The workspace's webhook channels; their URLs whole only for an admin (they carry secrets),
 /// a viewer sees scheme and host.
 #[server(input = GetUrl, endpoint = "list_alert_channels")]
-pub async fn list_alert_channels(ws: Option<i64>) -> Result<Vec<AlertChannel>, ServerFnError> {
+pub async fn list_alert_channels(ws: Option<i64>) -> Result<Vec<AlertChannel>, AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Viewer)?;
     let channels = answer(
@@ -123,17 +124,14 @@ pub async fn create_alert_channel(
     name: String,
     url: String,
     format: String,
-) -> Result<i64, ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+) -> Result<i64, AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     let Some(format) = crate::model::ChannelFormat::parse(&format) else {
-        return refuse(http::StatusCode::BAD_REQUEST, "format: json or slack");
+        return invalid("format: json or slack");
     };
     if let Err(problem) = crate::model::validate_channel(&name, &url) {
-        return refuse(
-            http::StatusCode::BAD_REQUEST,
-            format!("{}: {}", problem.field, problem.message),
-        );
+        return invalid(format!("{}: {}", problem.field, problem.message));
     }
     answer(
         crate::api::backend::backend()?
@@ -144,7 +142,7 @@ pub async fn create_alert_channel(
 
 /// Deletes webhook channel `id`.
 #[server(endpoint = "delete_alert_channel")]
-pub async fn delete_alert_channel(ws: Option<i64>, id: i64) -> Result<(), ServerFnError> {
+pub async fn delete_alert_channel(ws: Option<i64>, id: i64) -> Result<(), AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Admin)?;
     answer(
@@ -157,7 +155,7 @@ pub async fn delete_alert_channel(ws: Option<i64>, id: i64) -> Result<(), Server
 /// Sends a test notification to channel `id` and returns how the delivery went
 /// (`Delivery::outcome` says it in one of four fixed forms, nothing more).
 #[server(endpoint = "send_test_alert")]
-pub async fn send_test_alert(ws: Option<i64>, id: i64) -> Result<Delivery, ServerFnError> {
+pub async fn send_test_alert(ws: Option<i64>, id: i64) -> Result<Delivery, AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Admin)?;
     answer(
@@ -172,8 +170,8 @@ pub async fn send_test_alert(ws: Option<i64>, id: i64) -> Result<Delivery, Serve
 pub async fn list_alert_deliveries(
     ws: Option<i64>,
     event_ids: String,
-) -> Result<Vec<Delivery>, ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+) -> Result<Vec<Delivery>, AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Viewer)?;
     let ids: Result<Vec<i64>, _> = event_ids
         .split(',')
@@ -187,9 +185,6 @@ pub async fn list_alert_deliveries(
                 .alert_deliveries(access.workspace_id, ids)
                 .await,
         ),
-        _ => refuse(
-            http::StatusCode::BAD_REQUEST,
-            "event_ids: up to 500 event ids, comma-separated",
-        ),
+        _ => invalid("event_ids: up to 500 event ids, comma-separated"),
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::api::AppError;
 use crate::model::{
     AddedMember, AlertChannel, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey, Delivery,
     EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
@@ -15,8 +16,8 @@ use crate::model::{
 };
 use crate::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter};
 
-/// A failure inside the engine. The engine logs the details; the UI gets only this generic text
-/// (it converts into `ServerFnError` through `?`).
+/// A failure inside the engine. The engine logs the details; server functions turn it into an
+/// [`AppError`] with `api::access::answer`.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The thing asked for does not exist (in this workspace).
@@ -155,8 +156,11 @@ pub trait Backend: Send + Sync + 'static {
 /// How the engine is shared with server functions (as Leptos context).
 pub type SharedBackend = Arc<dyn Backend>;
 
-/// The engine, as provided by the server for this request.
-pub fn backend() -> Result<SharedBackend, ServerFnError> {
-    use_context::<SharedBackend>()
-        .ok_or_else(|| ServerFnError::new("the engine is not available in this context"))
+/// The engine, as provided by the server for this request (an internal error, logged, when the
+/// server did not provide it).
+pub fn backend() -> Result<SharedBackend, AppError> {
+    use_context::<SharedBackend>().ok_or_else(|| {
+        leptos::logging::error!("the engine is not available in this context");
+        AppError::Internal
+    })
 }

@@ -4,11 +4,12 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
+use crate::api::AppError;
 use crate::model::{AddedMember, CreatedKey, Prices, SettingsOverview};
 
 /// Members, keys, retention and the model catalog of workspace `ws`.
 #[server(input = GetUrl, endpoint = "get_settings")]
-pub async fn get_settings(ws: Option<i64>) -> Result<SettingsOverview, ServerFnError> {
+pub async fn get_settings(ws: Option<i64>) -> Result<SettingsOverview, AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Viewer)?;
     answer(
@@ -20,8 +21,8 @@ pub async fn get_settings(ws: Option<i64>) -> Result<SettingsOverview, ServerFnE
 
 /// Sets how many days raw calls are kept (1 to 3,650).
 #[server(endpoint = "set_retention")]
-pub async fn set_retention(ws: Option<i64>, days: String) -> Result<(), ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+pub async fn set_retention(ws: Option<i64>, days: String) -> Result<(), AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     let Some(days) = days
         .trim()
@@ -29,10 +30,7 @@ pub async fn set_retention(ws: Option<i64>, days: String) -> Result<(), ServerFn
         .ok()
         .filter(|days| (1..=3_650).contains(days))
     else {
-        return refuse(
-            http::StatusCode::BAD_REQUEST,
-            "days: a whole number of days from 1 to 3,650",
-        );
+        return invalid("days: a whole number of days from 1 to 3,650");
     };
     answer(
         crate::api::backend::backend()?
@@ -48,15 +46,15 @@ pub async fn add_member(
     ws: Option<i64>,
     email: String,
     role: String,
-) -> Result<AddedMember, ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+) -> Result<AddedMember, AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     let email = email.trim().to_lowercase();
     if let Err(reason) = crate::model::validate_email(&email) {
-        return refuse(http::StatusCode::BAD_REQUEST, reason);
+        return invalid(reason);
     }
     let Some(role) = crate::model::Role::parse(&role) else {
-        return refuse(http::StatusCode::BAD_REQUEST, "role: admin or viewer");
+        return invalid("role: admin or viewer");
     };
     answer(
         crate::api::backend::backend()?
@@ -67,23 +65,14 @@ pub async fn add_member(
 
 /// Gives member `user_id` role `role` (`admin`, `viewer`), or removes them (`remove`).
 #[server(endpoint = "change_member")]
-pub async fn change_member(
-    ws: Option<i64>,
-    user_id: i64,
-    role: String,
-) -> Result<(), ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+pub async fn change_member(ws: Option<i64>, user_id: i64, role: String) -> Result<(), AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     let role = match role.as_str() {
         "remove" => None,
         other => match crate::model::Role::parse(other) {
             Some(role) => Some(role),
-            None => {
-                return refuse(
-                    http::StatusCode::BAD_REQUEST,
-                    "role: admin, viewer or remove",
-                )
-            }
+            None => return invalid("role: admin, viewer or remove"),
         },
     };
     answer(
@@ -95,11 +84,11 @@ pub async fn change_member(
 
 /// Creates an ingest API key named `name`; the secret is in the answer and nowhere else.
 #[server(endpoint = "create_api_key")]
-pub async fn create_api_key(ws: Option<i64>, name: String) -> Result<CreatedKey, ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+pub async fn create_api_key(ws: Option<i64>, name: String) -> Result<CreatedKey, AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     if let Err(reason) = crate::model::validate_name("name", &name) {
-        return refuse(http::StatusCode::BAD_REQUEST, reason);
+        return invalid(reason);
     }
     answer(
         crate::api::backend::backend()?
@@ -110,7 +99,7 @@ pub async fn create_api_key(ws: Option<i64>, name: String) -> Result<CreatedKey,
 
 /// Revokes key `id`: it is refused from then on.
 #[server(endpoint = "revoke_api_key")]
-pub async fn revoke_api_key(ws: Option<i64>, id: i64) -> Result<(), ServerFnError> {
+pub async fn revoke_api_key(ws: Option<i64>, id: i64) -> Result<(), AppError> {
     use crate::api::access::{access, answer};
     let access = access(ws, crate::model::Role::Admin)?;
     answer(
@@ -126,11 +115,11 @@ pub async fn set_model_prices(
     ws: Option<i64>,
     model_id: i64,
     prices: Prices,
-) -> Result<(), ServerFnError> {
-    use crate::api::access::{access, answer, refuse};
+) -> Result<(), AppError> {
+    use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     if let Err(reason) = prices.check() {
-        return refuse(http::StatusCode::BAD_REQUEST, reason);
+        return invalid(reason);
     }
     answer(
         crate::api::backend::backend()?
@@ -142,17 +131,16 @@ pub async fn set_model_prices(
 /// Creates workspace `name` with the signed-in user as its admin (server administrators
 /// only); returns its id.
 #[server(endpoint = "create_workspace")]
-pub async fn create_workspace(name: String) -> Result<i64, ServerFnError> {
-    use crate::api::access::{answer, refuse, viewer};
+pub async fn create_workspace(name: String) -> Result<i64, AppError> {
+    use crate::api::access::{answer, invalid, refuse, viewer};
     let viewer = viewer()?;
     if !viewer.is_admin {
-        return refuse(
-            http::StatusCode::FORBIDDEN,
-            "only a server administrator may create workspaces",
-        );
+        return refuse(AppError::Forbidden(
+            "only a server administrator may create workspaces".into(),
+        ));
     }
     if let Err(reason) = crate::model::validate_name("name", &name) {
-        return refuse(http::StatusCode::BAD_REQUEST, reason);
+        return invalid(reason);
     }
     answer(
         crate::api::backend::backend()?
@@ -163,7 +151,7 @@ pub async fn create_workspace(name: String) -> Result<i64, ServerFnError> {
 
 /// Ends every session of the signed-in user, this one included.
 #[server(endpoint = "sign_out_everywhere")]
-pub async fn sign_out_everywhere() -> Result<u64, ServerFnError> {
+pub async fn sign_out_everywhere() -> Result<u64, AppError> {
     use crate::api::access::{answer, viewer};
     let viewer = viewer()?;
     answer(

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::{CreateAlertChannel, DeleteAlertChannel, SendTestAlert};
+use crate::components::error_note::ErrorNote;
 use crate::model::{validate_channel, AlertChannel};
 
 /// The channels panel.
@@ -32,8 +33,10 @@ pub fn ChannelsPanel(
     });
     let test_result = move || {
         test.value().get().map(|result| match result {
-            Ok(delivery) => format!("Test to {}: {}", delivery.channel, delivery.outcome()),
-            Err(error) => error.to_string(),
+            Ok(delivery) => {
+                format!("Test to {}: {}", delivery.channel, delivery.outcome()).into_any()
+            }
+            Err(error) => view! { <ErrorNote error /> }.into_any(),
         })
     };
     let rows = channels

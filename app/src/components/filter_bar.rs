@@ -9,7 +9,7 @@ use crate::components::custom_range::CustomRange;
 use crate::components::model_picker::ModelPicker;
 
 use crate::model::{Granularity, ModelOption, RangePreset, TimeRange};
-use crate::url_state::{query_pairs, with_params, AnalyticsFilter};
+use crate::url_state::{link, query_pairs, AnalyticsFilter, QueryParams};
 
 /// Auto-refresh choices: URL value, label, seconds.
 pub const REFRESH_CHOICES: [(&str, &str, u64); 3] = [
@@ -20,26 +20,23 @@ pub const REFRESH_CHOICES: [(&str, &str, u64); 3] = [
 
 /// The refresh interval in the query (`refresh=30s`); `None` when off or unknown.
 pub fn refresh_seconds(query: &str) -> Option<u64> {
-    let pairs = query_pairs(query);
-    let value = pairs
-        .iter()
-        .rev()
-        .find(|(key, _)| key == "refresh")?
-        .1
-        .clone();
+    let value = current_refresh(query);
     REFRESH_CHOICES
         .iter()
         .find(|(key, _, _)| *key == value)
         .map(|(_, _, seconds)| *seconds)
 }
 
+/// The `refresh` parameter as written (empty when absent).
+fn current_refresh(query: &str) -> String {
+    QueryParams::parse(query)
+        .get("refresh")
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn page_link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
-    let query = with_params(query, changes);
-    if query.is_empty() {
-        "/analytics".to_owned()
-    } else {
-        format!("/analytics?{query}")
-    }
+    link("/analytics", query, changes)
 }
 
 /// Hidden inputs carrying every parameter of `query` except `except`, so a form changes only
@@ -160,15 +157,6 @@ fn filter_gran(query: &str) -> Option<Granularity> {
         .and_then(|filter| filter.granularity)
 }
 
-fn current_refresh(query: &str) -> String {
-    query_pairs(query)
-        .into_iter()
-        .rev()
-        .find(|(key, _)| key == "refresh")
-        .map(|(_, value)| value)
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +167,6 @@ mod tests {
         assert_eq!(refresh_seconds("range=1h&refresh=30s"), Some(30));
         assert_eq!(refresh_seconds("refresh=1m"), Some(60));
         assert_eq!(refresh_seconds("refresh=5s"), None);
+        assert_eq!(refresh_seconds("refresh=10s&refresh=1m"), Some(10));
     }
 }

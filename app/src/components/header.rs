@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use crate::api::AppError;
 use crate::components::notifications::Bell;
 use crate::components::theme_toggle::ThemeToggle;
 use crate::model::Viewer;
@@ -14,7 +15,7 @@ use crate::workspace::{use_ws, ws_path};
 #[component]
 pub fn Header(
     /// The signed-in user, loaded once by the application.
-    viewer: Resource<Result<Option<Viewer>, ServerFnError>>,
+    viewer: Resource<Result<Option<Viewer>, AppError>>,
 ) -> impl IntoView {
     let ws = use_ws();
     let link = move |path: &'static str| move || ws_path(path, ws.get());

@@ -6,25 +6,16 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
+use crate::api::AppError;
+use crate::components::error_note::ErrorNote;
 use crate::components::json_view::JsonView;
 use crate::format::{amount_exact, millis, money, utc_second};
 use crate::model::{status_class, LogDetail, UNITS};
-use crate::url_state::with_params;
+use crate::url_state::{link, QueryParams};
 
 /// The panel's two views (`view=json` in the URL picks the JSON view).
 pub fn json_chosen(query: &str) -> bool {
-    crate::url_state::query_pairs(query)
-        .iter()
-        .any(|(key, value)| key == "view" && value == "json")
-}
-
-fn link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
-    let query = with_params(query, changes);
-    if query.is_empty() {
-        "/logs".to_owned()
-    } else {
-        format!("/logs?{query}")
-    }
+    QueryParams::parse(query).get("view") == Some("json")
 }
 
 /// One `label: value` line of the List view; nothing when the value is unknown.
@@ -135,12 +126,12 @@ fn ListView(detail: LogDetail) -> impl IntoView {
 #[component]
 pub fn LogDetailsPanel(
     /// The call, or why it is not shown.
-    detail: Result<LogDetail, String>,
+    detail: Result<LogDetail, AppError>,
     /// The page's query string (the panel's links change only `id` and `view`).
     #[prop(into)]
     query: Signal<String>,
 ) -> impl IntoView {
-    let close_href = move || link(&query.get(), &[("id", None), ("view", None)]);
+    let close_href = move || link("/logs", &query.get(), &[("id", None), ("view", None)]);
     let navigate = use_navigate();
     let handle = window_event_listener(leptos::ev::keydown, move |event| {
         if event.key() == "Escape" {
@@ -150,7 +141,13 @@ pub fn LogDetailsPanel(
     on_cleanup(move || handle.remove());
     let json = move || json_chosen(&query.get());
     let tab = move |label: &'static str, is_json: bool| {
-        let href = move || link(&query.get(), &[("view", is_json.then_some("json"))]);
+        let href = move || {
+            link(
+                "/logs",
+                &query.get(),
+                &[("view", is_json.then_some("json"))],
+            )
+        };
         let active = move || json() == is_json;
         view! {
             <A
@@ -185,12 +182,12 @@ pub fn LogDetailsPanel(
             }
             .into_any()
         }
-        Err(message) => view! {
+        Err(error) => view! {
             <header class="panel-head">
                 <h2>"Call details"</h2>
                 <A href=close_href attr:class="close" attr:aria-label="Close details">"×"</A>
             </header>
-            <p role="alert" data-testid="detail-error">{message}</p>
+            <p role="alert" data-testid="detail-error"><ErrorNote error /></p>
         }
         .into_any(),
     };
@@ -198,5 +195,18 @@ pub fn LogDetailsPanel(
         <aside class="side-panel" role="dialog" aria-label="Call details" data-testid="log-details">
             {content}
         </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_chosen;
+
+    #[test]
+    fn the_json_view_is_chosen_by_the_first_view_in_the_query() {
+        assert!(json_chosen("id=a&view=json"));
+        assert!(!json_chosen("id=a&view=list&view=json"));
+        assert!(json_chosen("view=json&view=list"));
+        assert!(!json_chosen("id=a"));
     }
 }

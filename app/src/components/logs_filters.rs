@@ -10,7 +10,7 @@ use crate::components::filter_bar::carried;
 use crate::components::get_form::GetForm;
 use crate::components::model_picker::ModelPicker;
 use crate::model::{ModelOption, RangePreset, TimeRange};
-use crate::url_state::{with_params, LogsFilter};
+use crate::url_state::{link, LogsFilter};
 
 /// Parameters that only say where the user is, not what is filtered.
 const POSITION: [(&str, Option<&str>); 4] = [
@@ -24,12 +24,7 @@ const POSITION: [(&str, Option<&str>); 4] = [
 pub fn logs_link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
     let mut all: Vec<(&str, Option<&str>)> = POSITION.to_vec();
     all.extend_from_slice(changes);
-    let query = with_params(query, &all);
-    if query.is_empty() {
-        "/logs".to_owned()
-    } else {
-        format!("/logs?{query}")
-    }
+    link("/logs", query, &all)
 }
 
 /// The filter bar of the Logs tab.
@@ -77,11 +72,11 @@ pub fn LogsFilterBar(
     // The export reads the same workspace as the page.
     let export_query = crate::workspace::keep_ws(filter.filter_query(), &query.get_untracked());
     let export_href = move |format: &str| {
-        if export_query.is_empty() {
-            format!("/api/v1/logs/export?format={format}")
-        } else {
-            format!("/api/v1/logs/export?format={format}&{export_query}")
-        }
+        link(
+            "/api/v1/logs/export",
+            &export_query,
+            &[("format", Some(format))],
+        )
     };
 
     view! {

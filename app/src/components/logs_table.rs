@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::format::{call_time, call_usage, millis, utc_second};
 use crate::model::{status_class, LogRow};
-use crate::url_state::with_params;
+use crate::url_state::link;
 
 /// The browser's offset from UTC in minutes east; `None` on the server and before hydration,
 /// so both render the same UTC text first.
@@ -28,7 +28,7 @@ pub fn use_local_offset() -> ReadSignal<Option<i32>> {
 
 /// The URL of the page at `query` with the details of `request_id` open.
 pub fn details_link(query: &str, request_id: &str) -> String {
-    format!("/logs?{}", with_params(query, &[("id", Some(request_id))]))
+    link("/logs", query, &[("id", Some(request_id))])
 }
 
 /// The table of calls.

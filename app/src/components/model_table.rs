@@ -9,7 +9,7 @@ use leptos_router::components::A;
 
 use crate::format::{count, millis, money, other_units, percent, rate};
 use crate::model::{ModelRow, TimeRange};
-use crate::url_state::{encode_value, format_time, query_pairs, with_params};
+use crate::url_state::{format_time, link, QueryParams};
 
 /// A sortable column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,18 +111,12 @@ impl ModelColumn {
 
 /// The table's order: from `sort` and `dir` in the query, busiest first by default.
 pub fn sort_from_query(query: &str) -> (ModelColumn, bool) {
-    let pairs = query_pairs(query);
-    let value = |key: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value.clone())
-    };
-    let column = value("sort")
-        .and_then(|key| ModelColumn::parse(&key))
+    let params = QueryParams::parse(query);
+    let column = params
+        .get("sort")
+        .and_then(ModelColumn::parse)
         .unwrap_or(ModelColumn::Calls);
-    let descending = match value("dir").as_deref() {
+    let descending = match params.get("dir") {
         Some("asc") => false,
         Some("desc") => true,
         _ => !column.is_text(),
@@ -178,17 +172,26 @@ pub fn sort_rows(rows: &mut [ModelRow], column: ModelColumn, descending: bool) {
     });
 }
 
-/// The Logs tab's URL for one model over `range`.
-pub fn logs_link(range: TimeRange, model: &str) -> String {
-    let range_part = match range {
-        TimeRange::Preset(preset) => format!("range={}", preset.as_str()),
-        TimeRange::Custom { from_ms, to_ms } => format!(
-            "from={}&to={}",
-            encode_value(&format_time(from_ms)),
-            encode_value(&format_time(to_ms))
-        ),
+/// The Logs tab's URL for one model over `range`, in workspace `ws` (`None`: the default).
+pub fn logs_link(range: TimeRange, model: &str, ws: Option<i64>) -> String {
+    let ws = ws.map(|ws| ws.to_string());
+    let (range_key, from, to) = match range {
+        TimeRange::Preset(preset) => (Some(preset.as_str()), None, None),
+        TimeRange::Custom { from_ms, to_ms } => {
+            (None, Some(format_time(from_ms)), Some(format_time(to_ms)))
+        }
     };
-    format!("/logs?{range_part}&model={}", encode_value(model))
+    link(
+        "/logs",
+        "",
+        &[
+            ("range", range_key),
+            ("from", from.as_deref()),
+            ("to", to.as_deref()),
+            ("model", Some(model)),
+            ("ws", ws.as_deref()),
+        ],
+    )
 }
 
 fn optional(value: Option<i64>) -> String {
@@ -206,6 +209,7 @@ pub fn ModelTable(
     /// The report's time range, for the Logs links.
     range: TimeRange,
 ) -> impl IntoView {
+    let ws = crate::workspace::use_ws();
     let sorted = Memo::new(move |_| {
         let (column, descending) = sort_from_query(&query.get());
         let mut rows = rows.clone();
@@ -222,12 +226,10 @@ pub fn ModelTable(
                 !column.is_text()
             };
             let dir = if next_descending { "desc" } else { "asc" };
-            format!(
-                "/analytics?{}",
-                with_params(
-                    &current,
-                    &[("sort", Some(column.key())), ("dir", Some(dir))]
-                )
+            link(
+                "/analytics",
+                &current,
+                &[("sort", Some(column.key())), ("dir", Some(dir))],
             )
         };
         let aria_sort = move || {
@@ -264,14 +266,10 @@ pub fn ModelTable(
                         key=|row| row.model.clone()
                         children=move |row| {
                             let model = row.model.clone();
-                            let logs_href = logs_link(range, &row.model);
+                            let logs_href = logs_link(range, &row.model, ws.get_untracked());
                             let label = row.model.clone();
                             let filter_href = move || {
-                                let current = query.get();
-                                format!(
-                                    "/analytics?{}",
-                                    with_params(&current, &[("models", Some(&model))]),
-                                )
+                                link("/analytics", &query.get(), &[("models", Some(&model))])
                             };
                             view! {
                                 <tr data-model=row.model.clone()>
@@ -366,6 +364,10 @@ mod tests {
         );
         assert_eq!(sort_from_query("sort=model"), (ModelColumn::Model, false));
         assert_eq!(sort_from_query("sort=nonsense"), (ModelColumn::Calls, true));
+        assert_eq!(
+            sort_from_query("sort=p99&dir=asc&sort=model&dir=desc"),
+            (ModelColumn::LatencyP99, false)
+        );
         for column in ModelColumn::ALL {
             assert_eq!(ModelColumn::parse(column.key()), Some(column));
         }
@@ -374,8 +376,13 @@ mod tests {
     #[test]
     fn logs_links_keep_the_time_range_and_name_the_model() {
         assert_eq!(
-            logs_link(TimeRange::Preset(RangePreset::Last7Days), "qwen plus"),
+            logs_link(TimeRange::Preset(RangePreset::Last7Days), "qwen plus", None),
             "/logs?range=7d&model=qwen%20plus"
+        );
+        assert_eq!(
+            logs_link(TimeRange::Preset(RangePreset::Last7Days), "m", Some(2)),
+            "/logs?range=7d&model=m&ws=2",
+            "the link stays in the page's workspace"
         );
         assert_eq!(
             logs_link(
@@ -383,7 +390,8 @@ mod tests {
                     from_ms: 1_763_596_800_000,
                     to_ms: 1_763_683_200_000
                 },
-                "m"
+                "m",
+                None
             ),
             "/logs?from=2025-11-20T00:00Z&to=2025-11-21T00:00Z&model=m"
         );

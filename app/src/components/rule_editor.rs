@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::api::AppError;
+use crate::components::error_note::ErrorNote;
 use crate::model::{AlertChannel, Comparator, FieldProblem, Metric, RuleDraft, Severity};
 
 /// A draft for a new rule (see [`RuleDraft::new_rule`]).
@@ -110,7 +112,7 @@ pub fn RuleEditor(
     on_cancel: Callback<()>,
     /// Why the last save failed, if it did.
     #[prop(into)]
-    save_error: Signal<Option<String>>,
+    save_error: Signal<Option<AppError>>,
     /// The webhook channels a rule may notify.
     #[prop(into)]
     channels: Signal<Vec<AlertChannel>>,
@@ -297,7 +299,9 @@ pub fn RuleEditor(
                         <span>"Enabled"</span>
                     </label>
                 </div>
-                <p class="field-problem" role="alert" data-testid="save-error">{move || save_error.get()}</p>
+                <p class="field-problem" role="alert" data-testid="save-error">
+                    {move || save_error.get().map(|error| view! { <ErrorNote error /> })}
+                </p>
                 <div class="editor-actions">
                     <button type="submit" class="primary" prop:disabled=move || !problems.with(Vec::is_empty)>
                         "Save rule"

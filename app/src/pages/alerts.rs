@@ -3,18 +3,19 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
 mod history;
 mod preview;
 
 use crate::api::{
-    list_alert_channels, list_alert_rules, CreateAlertChannel, DeleteAlertChannel, DeleteAlertRule,
-    SaveAlertRule,
+    list_alert_channels, list_alert_rules, AppError, CreateAlertChannel, DeleteAlertChannel,
+    DeleteAlertRule, SaveAlertRule,
 };
 use crate::components::channels::ChannelsPanel;
+use crate::components::error_note::ErrorNote;
 use crate::components::notifications::use_notifications;
 use crate::components::rule_editor::{new_draft, RuleEditor};
+use crate::hooks::use_query;
 use crate::model::{AlertRule, Condition, RuleDraft, RuleScope};
 
 /// One line describing what a rule watches.
@@ -50,8 +51,7 @@ fn rule_summary(rule: &AlertRule) -> String {
 /// `/alerts`
 #[component]
 pub fn AlertsPage() -> impl IntoView {
-    let location = use_location();
-    let page_query = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
+    let page_query = use_query();
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
     let notifications = use_notifications();
@@ -77,7 +77,7 @@ pub fn AlertsPage() -> impl IntoView {
         Signal::derive(move || channels.get().and_then(Result::ok).unwrap_or_default());
     let draft = RwSignal::new(new_draft());
     let editing = RwSignal::new(None::<i64>);
-    let save_error = RwSignal::new(None::<String>);
+    let save_error = RwSignal::new(None::<AppError>);
     // After a save: start a new draft, or show why it failed.
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => {
@@ -85,12 +85,7 @@ pub fn AlertsPage() -> impl IntoView {
             editing.set(None);
             save_error.set(None);
         }
-        Some(Err(error)) => save_error.set(Some(
-            error
-                .to_string()
-                .trim_start_matches("error running server function: ")
-                .to_owned(),
-        )),
+        Some(Err(error)) => save_error.set(Some(error)),
         None => {}
     });
     // Opening the page reads the notifications.
@@ -121,7 +116,7 @@ pub fn AlertsPage() -> impl IntoView {
                     <Transition fallback=|| view! { <p class="loading">"Loading rules…"</p> }>
                         {move || Suspend::new(async move {
                             match rules.await {
-                                Err(error) => view! { <p role="alert">{error.to_string()}</p> }.into_any(),
+                                Err(error) => view! { <p role="alert"><ErrorNote error /></p> }.into_any(),
                                 Ok(rules) if rules.is_empty() => view! {
                                     <p class="muted" data-testid="no-rules">
                                         "No alert rules yet. Create one with the editor: a metric, a threshold or a baseline, and a window."

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
-use crate::api::get_analytics;
+use crate::api::{get_analytics, AppError};
 use crate::charts::{latency_chart, requests_chart, tokens_chart};
 use crate::components::chart::EChart;
 use crate::components::empty_state::EmptyState;
+use crate::components::error_note::ErrorState;
 use crate::components::filter_bar::{refresh_seconds, FilterBar};
 use crate::components::kind_usage::KindUsageCards;
 use crate::components::kpi_card::KpiCard;
@@ -16,30 +16,16 @@ use crate::components::model_table::ModelTable;
 use crate::format::{
     count, millis, money, percent, point_change, relative_change, utc_clock, utc_minute, Polarity,
 };
+use crate::hooks::{use_query, use_query_resource};
 use crate::model::AnalyticsReport;
 use crate::url_state::AnalyticsFilter;
 
 /// `/analytics`
 #[component]
 pub fn AnalyticsPage() -> impl IntoView {
-    let location = use_location();
-    let query = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
-    // The report depends only on the filter's canonical form: sorting or refresh settings
-    // change the URL without fetching again.
-    let key = Memo::new(move |_| {
-        AnalyticsFilter::from_query(&query.get())
-            .map(|filter| crate::workspace::keep_ws(filter.to_query(), &query.get()))
-            .map_err(|error| error.to_string())
-    });
-    let report = Resource::new(
-        move || key.get(),
-        |key| async move {
-            match key {
-                Ok(canonical) => get_analytics(canonical).await,
-                Err(message) => Err(ServerFnError::new(message)),
-            }
-        },
-    );
+    let query = use_query();
+    // Sorting or refresh settings change the URL without fetching again.
+    let report = use_query_resource::<AnalyticsFilter, _, _>(query, get_analytics);
     auto_refresh(query, report);
     let pending = RwSignal::new(false);
 
@@ -58,7 +44,15 @@ pub fn AnalyticsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Ok(report) => view! { <Report report query /> }.into_any(),
-                    Err(error) => view! { <ReportError error=error.to_string() /> }.into_any(),
+                    Err(error) => view! {
+                        <ErrorState
+                            title="This view could not be loaded"
+                            error
+                            reset="/analytics"
+                            testid="analytics-error"
+                        />
+                    }
+                    .into_any(),
                 }
             })}
         </Transition>
@@ -66,7 +60,7 @@ pub fn AnalyticsPage() -> impl IntoView {
 }
 
 /// Refetches `report` every few seconds while the URL asks for it (`refresh=10s|30s|1m`).
-fn auto_refresh(query: Memo<String>, report: Resource<Result<AnalyticsReport, ServerFnError>>) {
+fn auto_refresh(query: Memo<String>, report: Resource<Result<AnalyticsReport, AppError>>) {
     let seconds = Memo::new(move |_| refresh_seconds(&query.get()));
     let timer: StoredValue<Option<IntervalHandle>> = StoredValue::new(None);
     let stop = move || {
@@ -87,24 +81,6 @@ fn auto_refresh(query: Memo<String>, report: Resource<Result<AnalyticsReport, Se
         }
     });
     on_cleanup(stop);
-}
-
-/// Why there is no report: an invalid URL names its parameter; anything else is generic.
-#[component]
-fn ReportError(error: String) -> impl IntoView {
-    let message = error
-        .trim_start_matches("error running server function: ")
-        .to_owned();
-    view! {
-        <section class="error-state" role="alert" data-testid="analytics-error">
-            <h2>"This view could not be loaded"</h2>
-            <p>{message}</p>
-            <p>
-                <a href="/analytics">"Reset all filters"</a>
-                " or try again in a moment."
-            </p>
-        </section>
-    }
 }
 
 /// Everything below the page title for one report.

@@ -3,25 +3,22 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
 
-use crate::url_state::query_pairs;
+use crate::url_state::QueryParams;
 
-/// The value of `key` in the page's query.
+/// The value of `key` in the page's query (empty when absent).
 fn param(query: &str, key: &str) -> String {
-    query_pairs(query)
-        .into_iter()
-        .find(|(name, _)| name == key)
-        .map(|(_, value)| value)
+    QueryParams::parse(query)
+        .get(key)
         .unwrap_or_default()
+        .to_owned()
 }
 
 /// `/login`
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let location = use_location();
-    let query = location.search.get_untracked();
-    let query = query.trim_start_matches('?');
+    let query = crate::hooks::use_query().get_untracked();
+    let query = query.as_str();
     let error = match param(query, "error").as_str() {
         "" => None,
         "invalid" => Some("Wrong e-mail address or password."),

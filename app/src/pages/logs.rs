@@ -5,58 +5,40 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
 use crate::api::{get_log, list_logs};
 use crate::components::empty_state::EmptyState;
+use crate::components::error_note::ErrorState;
 use crate::components::log_details::LogDetailsPanel;
 use crate::components::logs_filters::{logs_link, LogsFilterBar};
 use crate::components::logs_table::LogsTable;
 use crate::format::{grouped, utc_minute};
+use crate::hooks::{use_query, use_query_resource};
 use crate::model::{Cursor, LogPage};
-use crate::url_state::{query_pairs, with_params, LogsFilter};
+use crate::url_state::{LogsFilter, QueryParams};
 
 /// The request ID whose details the URL asks for (`id=`).
 fn opened_id(query: &str) -> Option<String> {
-    query_pairs(query)
-        .into_iter()
-        .rev()
-        .find(|(key, _)| key == "id")
-        .map(|(_, value)| value.trim().to_owned())
+    QueryParams::parse(query)
+        .get("id")
+        .map(str::trim)
         .filter(|value| !value.is_empty())
+        .map(str::to_owned)
 }
 
 /// `/logs`
 #[component]
 pub fn LogsPage() -> impl IntoView {
-    let location = use_location();
-    let query = Memo::new(move |_| location.search.get().trim_start_matches('?').to_owned());
+    let query = use_query();
     // The page depends only on the filter and page position, not on the open panel.
-    let key = Memo::new(move |_| {
-        LogsFilter::from_query(&query.get())
-            .map(|filter| crate::workspace::keep_ws(filter.to_query(), &query.get()))
-            .map_err(|error| error.to_string())
-    });
-    let page = Resource::new(
-        move || key.get(),
-        |key| async move {
-            match key {
-                Ok(canonical) => list_logs(canonical).await,
-                Err(message) => Err(ServerFnError::new(message)),
-            }
-        },
-    );
+    let page = use_query_resource::<LogsFilter, _, _>(query, list_logs);
     let opened = Memo::new(move |_| opened_id(&query.get()));
     let ws = crate::workspace::use_ws();
     let detail = Resource::new(
         move || (opened.get(), ws.get()),
         |(id, ws)| async move {
             match id {
-                Some(id) => Some(
-                    get_log(id, ws)
-                        .await
-                        .map_err(|error| clean(&error.to_string())),
-                ),
+                Some(id) => Some(get_log(id, ws).await),
                 None => None,
             }
         },
@@ -80,7 +62,15 @@ pub fn LogsPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match page.await {
                             Ok(page) => view! { <Page page query selected=opened /> }.into_any(),
-                            Err(error) => view! { <PageError error=error.to_string() /> }.into_any(),
+                            Err(error) => view! {
+                                <ErrorState
+                                    title="These logs could not be loaded"
+                                    error
+                                    reset="/logs"
+                                    testid="logs-error"
+                                />
+                            }
+                            .into_any(),
                         }
                     })}
                 </Transition>
@@ -96,42 +86,9 @@ pub fn LogsPage() -> impl IntoView {
     }
 }
 
-fn clean(error: &str) -> String {
-    error
-        .trim_start_matches("error running server function: ")
-        .to_owned()
-}
-
-/// Why there is no page: an invalid URL names its parameter; anything else is generic.
-#[component]
-fn PageError(error: String) -> impl IntoView {
-    view! {
-        <section class="error-state" role="alert" data-testid="logs-error">
-            <h2>"These logs could not be loaded"</h2>
-            <p>{clean(&error)}</p>
-            <p>
-                <a href="/logs">"Reset all filters"</a>
-                " or try again in a moment."
-            </p>
-        </section>
-    }
-}
-
+/// The newer (`after`) or older (`before`) page next to `cursor`.
 fn page_link(query: &str, key: &'static str, cursor: Cursor) -> String {
-    let cursor = cursor.to_param();
-    format!(
-        "/logs?{}",
-        with_params(
-            query,
-            &[
-                ("before", None),
-                ("after", None),
-                ("id", None),
-                ("view", None),
-                (key, Some(&cursor)),
-            ],
-        )
-    )
+    logs_link(query, &[(key, Some(&cursor.to_param()))])
 }
 
 /// Everything below the title for one page.
@@ -239,4 +196,26 @@ fn Page(page: LogPage, query: Memo<String>, selected: Memo<Option<String>>) -> i
         {pager}
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_opened_call_is_the_first_id_in_the_query() {
+        assert_eq!(opened_id("id=a&id=b"), Some("a".to_owned()));
+        assert_eq!(opened_id("range=1h&id=+x+"), Some("x".to_owned()));
+        assert_eq!(opened_id("id=&id=b"), None);
+        assert_eq!(opened_id(""), None);
+    }
+
+    #[test]
+    fn page_links_leave_the_panel_and_the_other_direction_behind() {
+        let cursor = Cursor { ts_ms: 5, row: 7 };
+        assert_eq!(
+            page_link("range=1h&before=1.2&id=x&view=json", "after", cursor),
+            format!("/logs?range=1h&after={}", cursor.to_param())
+        );
+    }
 }

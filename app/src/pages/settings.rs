@@ -9,17 +9,10 @@ use crate::api::{
     get_settings, AddMember, ChangeMember, CreateApiKey, CreateWorkspace, RevokeApiKey,
     SetModelPrices, SetRetention, SignOutEverywhere,
 };
+use crate::components::error_note::ErrorNote;
 use crate::format::utc_second;
 use crate::model::{CatalogModel, Prices, Role, SettingsOverview, PRICE_FIELDS};
 use crate::workspace::use_ws;
-
-/// A server function's error as the page shows it.
-fn said(error: &ServerFnError) -> String {
-    error
-        .to_string()
-        .trim_start_matches("error running server function: ")
-        .to_owned()
-}
 
 /// `/settings`
 #[component]
@@ -61,7 +54,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Err(error) => view! { <p role="alert" data-testid="settings-error">{said(&error)}</p> }.into_any(),
+                    Err(error) => view! { <p role="alert" data-testid="settings-error"><ErrorNote error /></p> }.into_any(),
                     Ok(overview) => view! { <Sections overview actions /> }.into_any(),
                 }
             })}
@@ -90,7 +83,7 @@ macro_rules! failure {
                 .value()
                 .get()
                 .and_then(|result| result.err())
-                .map(|error| said(&error))
+                .map(|error| view! { <ErrorNote error /> })
         }
     };
 }
@@ -360,7 +353,7 @@ fn AccountPanel() -> impl IntoView {
                 <p role="status">"Created. " <a href=format!("/settings?ws={id}") rel="external">"Open it"</a></p>
             }
             .into_any(),
-            Err(error) => view! { <p class="field-problem" role="alert">{said(&error)}</p> }.into_any(),
+            Err(error) => view! { <p class="field-problem" role="alert"><ErrorNote error /></p> }.into_any(),
         })
     };
     // Signed out everywhere, this browser too: back to the login page.

@@ -1,7 +1,7 @@
 //! The Alerts page's history filter: which events (`rule`, `kind`, `severity`, `model`), when
 //! (`range`, or `from` and `to`; none: all kept), and the page (`before`).
 
-use super::{encode_value, invalid, query_pairs, range_params, FilterError, RangeParams};
+use super::{encode_value, invalid, range_params, time_range, FilterError, QueryParams};
 use crate::model::{Cursor, Severity, TimeRange, EVENT_KINDS};
 
 /// Events one page shows.
@@ -25,67 +25,64 @@ pub struct HistoryFilter {
 impl HistoryFilter {
     /// Reads the filter from a raw query string (without `?`); unknown parameters are ignored.
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
-        let mut filter = HistoryFilter::default();
-        let mut range = RangeParams::default();
-        let mut any_range = false;
-        for (key, value) in query_pairs(query) {
-            let value = value.trim();
-            // The form's "all kept" choice sends an empty range.
-            if matches!(key.as_str(), "range" | "from" | "to") && value.is_empty() {
-                continue;
-            }
-            if range.take(&key, value)? {
-                any_range = true;
-                continue;
-            }
-            match key.as_str() {
-                "rule" if value.is_empty() => {}
-                "rule" => {
-                    filter.rule = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|id: &i64| *id > 0)
-                            .ok_or_else(|| invalid("rule", "must be a rule's number"))?,
-                    )
+        Self::from_params(&QueryParams::parse(query))
+    }
+
+    /// Reads the filter from decoded query parameters. A repeated key counts once, by its first
+    /// value, except `kind`, whose values add up. The form sends empty fields for "any" and
+    /// "all kept": an empty value is no filter.
+    pub fn from_params(params: &QueryParams) -> Result<Self, FilterError> {
+        let given = |key: &str| {
+            params
+                .get(key)
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+        };
+        let mut filter = HistoryFilter {
+            range: time_range(given("range"), given("from"), given("to"))?,
+            ..HistoryFilter::default()
+        };
+        if let Some(value) = given("rule") {
+            filter.rule = Some(
+                value
+                    .parse()
+                    .ok()
+                    .filter(|id: &i64| *id > 0)
+                    .ok_or_else(|| invalid("rule", "must be a rule's number"))?,
+            );
+        }
+        for value in params.get_all("kind") {
+            for kind in value.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                if !EVENT_KINDS.contains(&kind) {
+                    return Err(invalid(
+                        "kind",
+                        format!("must be one of {}", EVENT_KINDS.join(", ")),
+                    ));
                 }
-                "kind" => {
-                    for kind in value.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-                        if !EVENT_KINDS.contains(&kind) {
-                            return Err(invalid(
-                                "kind",
-                                format!("must be one of {}", EVENT_KINDS.join(", ")),
-                            ));
-                        }
-                        if !filter.kinds.iter().any(|known| known == kind) {
-                            filter.kinds.push(kind.to_owned());
-                        }
-                    }
+                if !filter.kinds.iter().any(|known| known == kind) {
+                    filter.kinds.push(kind.to_owned());
                 }
-                "severity" if value.is_empty() => {}
-                "severity" => {
-                    filter.severity = Some(Severity::parse(value).ok_or_else(|| {
-                        invalid("severity", "must be one of info, warning, critical")
-                    })?)
-                }
-                "model" if value.is_empty() => {}
-                "model" if value.chars().count() > 200 => {
-                    return Err(invalid("model", "a model name is at most 200 characters"))
-                }
-                "model" => filter.model = Some(value.to_owned()),
-                "before" => {
-                    filter.before = Some(Cursor::parse(value).ok_or_else(|| {
-                        invalid(
-                        "before",
-                        "must be a position from an \"Older events\" link, like 1764201600000.42",
-                    )
-                    })?)
-                }
-                _ => {}
             }
         }
-        if any_range {
-            filter.range = Some(range.finish()?);
+        if let Some(value) = given("severity") {
+            filter.severity =
+                Some(Severity::parse(value).ok_or_else(|| {
+                    invalid("severity", "must be one of info, warning, critical")
+                })?);
+        }
+        if let Some(value) = given("model") {
+            if value.chars().count() > 200 {
+                return Err(invalid("model", "a model name is at most 200 characters"));
+            }
+            filter.model = Some(value.to_owned());
+        }
+        if let Some(value) = params.get("before").map(str::trim) {
+            filter.before = Some(Cursor::parse(value).ok_or_else(|| {
+                invalid(
+                    "before",
+                    "must be a position from an \"Older events\" link, like 1764201600000.42",
+                )
+            })?);
         }
         Ok(filter)
     }

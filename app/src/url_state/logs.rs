@@ -2,8 +2,8 @@
 //! position. The side panel's `id` is not part of the filter (it opens one call on any page).
 
 use super::{
-    add_models, encode_value, invalid, models_param, query_pairs, range_params, FilterError,
-    RangeParams,
+    add_models, encode_value, invalid, models_param, range_params, time_range, FilterError,
+    QueryParams,
 };
 use crate::model::{Cursor, StatusFilter, TimeRange};
 
@@ -53,45 +53,44 @@ pub struct LogsFilter {
 impl LogsFilter {
     /// Reads a filter from a raw query string (without `?`).
     pub fn from_query(query: &str) -> Result<Self, FilterError> {
-        let pairs = query_pairs(query);
-        Self::from_pairs(
-            pairs
-                .iter()
-                .map(|(key, value)| (key.as_str(), value.as_str())),
-        )
+        Self::from_params(&QueryParams::parse(query))
     }
 
-    /// Reads a filter from decoded query pairs. Unknown parameters are ignored; known ones must
-    /// be valid. `model` and `models` both name models (Analytics links use either).
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, FilterError> {
-        let mut range = RangeParams::default();
-        let mut filter = LogsFilter::default();
-        let (mut before, mut after) = (None, None);
-        for (key, value) in pairs {
-            if range.take(key, value)? {
-                continue;
-            }
-            match key {
-                "model" => add_models("model", value, &mut filter.models)?,
-                "models" => add_models("models", value, &mut filter.models)?,
-                "status" if value.trim().is_empty() => filter.status = None,
-                "status" => {
-                    filter.status = Some(StatusFilter::parse(value).ok_or_else(|| {
-                        invalid(
-                            "status",
-                            "must be an HTTP status such as 429 or a class such as 4xx",
-                        )
-                    })?)
-                }
-                "request_id" => filter.request_id = request_id(value)?,
-                "before" => before = Some(cursor("before", value)?),
-                "after" => after = Some(cursor("after", value)?),
-                _ => {}
+    /// Reads a filter from decoded query parameters. Unknown parameters are ignored; known ones
+    /// must be valid. A repeated key counts once, by its first value, except the model names:
+    /// `model` and `models` both name models (Analytics links use either) and add up.
+    pub fn from_params(params: &QueryParams) -> Result<Self, FilterError> {
+        let mut filter = LogsFilter {
+            range: time_range(params.get("range"), params.get("from"), params.get("to"))?
+                .unwrap_or_default(),
+            ..LogsFilter::default()
+        };
+        for key in ["model", "models"] {
+            for value in params.get_all(key) {
+                add_models(key, value, &mut filter.models)?;
             }
         }
-        filter.range = range.finish()?;
+        filter.status = match params.get("status").map(str::trim) {
+            None | Some("") => None,
+            Some(value) => Some(StatusFilter::parse(value).ok_or_else(|| {
+                invalid(
+                    "status",
+                    "must be an HTTP status such as 429 or a class such as 4xx",
+                )
+            })?),
+        };
+        filter.request_id = match params.get("request_id") {
+            Some(value) => request_id(value)?,
+            None => None,
+        };
+        let before = params
+            .get("before")
+            .map(|value| cursor("before", value))
+            .transpose()?;
+        let after = params
+            .get("after")
+            .map(|value| cursor("after", value))
+            .transpose()?;
         filter.page = match (before, after) {
             (Some(_), Some(_)) => return Err(invalid("after", "use either before or after")),
             (Some(cursor), None) => PageAt::Before(cursor),

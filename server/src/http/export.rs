@@ -4,7 +4,7 @@
 //! through a small channel: a slow client slows the reader, and one that stops reading for
 //! [`AppState::export_stall`] ends the export.
 
-use app::url_state::{query_pairs, LogsFilter};
+use app::url_state::{LogsFilter, QueryParams};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
@@ -46,13 +46,9 @@ async fn export(
     let query = query.unwrap_or_default();
     let workspace_id = crate::http::session::readable_workspace(&viewer, &query)?;
     let slot = state.exports.open(viewer.user_id)?;
-    let format = match query_pairs(&query)
-        .into_iter()
-        .rev()
-        .find(|(key, _)| key == "format")
-    {
+    let format = match QueryParams::parse(&query).get("format") {
         None => Format::Csv,
-        Some((_, value)) => Format::parse(&value)
+        Some(value) => Format::parse(value)
             .ok_or_else(|| ApiError::bad_request("format: must be csv or jsonl"))?,
     };
     let filter =

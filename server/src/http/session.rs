@@ -116,6 +116,19 @@ pub fn readable_workspace(
         .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "ws: not a workspace of yours"))
 }
 
+/// The dashboard API's answer without a session: 401 with the wire form of
+/// `app::api::AppError::Unauthorized`, so a server function called after the session ended
+/// reaches the page as that variant (and the page offers to sign in again).
+fn signed_out() -> Response {
+    use leptos::prelude::FromServerFnError;
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "application/json")],
+        app::api::AppError::Unauthorized.ser(),
+    )
+        .into_response()
+}
+
 /// The middleware.
 pub async fn sessions(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
@@ -154,9 +167,7 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
             request.extensions_mut().insert(session);
         }
         None if is_public(&path) => {}
-        None if path.starts_with("/api/") => {
-            return (StatusCode::UNAUTHORIZED, "sign in first: no valid session").into_response();
-        }
+        None if path.starts_with("/api/") => return signed_out(),
         None if safe => {
             let wanted = request
                 .uri()

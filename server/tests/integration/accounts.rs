@@ -1,6 +1,7 @@
 //! Logging in and out: cookie flags, the login rate limit, expired and revoked sessions,
 //! cross-site requests, revoked keys, and what Settings changes.
 
+use app::api::AppError;
 use app::model::Role;
 use axum::http::StatusCode;
 use serde_json::json;
@@ -22,6 +23,12 @@ async fn login(app: &TestApp, email: &str, password: &str, extra: &[(&str, &str)
     ];
     headers.extend_from_slice(extra);
     app.raw("POST", "/login", &headers, body).await
+}
+
+/// A server function's error answer as the browser decodes it.
+fn app_error(response: &TestResponse) -> AppError {
+    use leptos::prelude::FromServerFnError;
+    AppError::de(response.body.clone().into())
 }
 
 fn session_of(response: &TestResponse) -> String {
@@ -169,6 +176,8 @@ async fn expired_and_revoked_sessions_are_refused() {
         .get_as("/api/current_viewer", "application/json", Some(&other))
         .await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    // The browser reads it as the typed error, and offers to sign in again.
+    assert_eq!(app_error(&expired), AppError::Unauthorized);
 
     // "Sign out everywhere" ends this session and every other one of the user.
     let second = signed_in(app.storage.as_ref(), "admin@test.local", WS, Role::Admin).await;
@@ -304,7 +313,11 @@ async fn members_roles_retention_and_prices_change_through_settings() {
     )
     .await;
     assert_eq!(last.status, StatusCode::BAD_REQUEST, "{}", last.body);
-    assert!(last.body.contains("at least one admin"), "{}", last.body);
+    assert!(
+        matches!(app_error(&last), AppError::Invalid(reason) if reason.contains("at least one admin")),
+        "{}",
+        last.body
+    );
 
     for (days, status) in [
         ("30", StatusCode::OK),

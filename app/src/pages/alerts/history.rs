@@ -6,23 +6,19 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::{list_alert_deliveries, list_alert_events};
+use crate::components::error_note::ErrorNote;
 use crate::components::filter_bar::carried;
 use crate::components::get_form::GetForm;
 use crate::format::{alert_summary, utc_second};
+use crate::hooks::{use_query_resource_with_options, QueryResourceOptions};
 use crate::model::{
     AlertEvent, Delivery, EventPage, RangePreset, Severity, TimeRange, EVENT_KINDS,
 };
-use crate::url_state::{encode_value, format_time, with_params, HistoryFilter};
-use crate::workspace::ws_path;
+use crate::url_state::{format_time, link, HistoryFilter};
 
 /// `/alerts` with `changes` applied to `query`.
 fn alerts_link(query: &str, changes: &[(&str, Option<&str>)]) -> String {
-    let query = with_params(query, changes);
-    if query.is_empty() {
-        "/alerts".to_owned()
-    } else {
-        format!("/alerts?{query}")
-    }
+    link("/alerts", query, changes)
 }
 
 /// The history section.
@@ -35,9 +31,10 @@ pub fn HistorySection(
     #[prop(into)]
     refresh: Signal<u64>,
 ) -> impl IntoView {
-    let events = Resource::new(
-        move || (query.get(), refresh.get()),
-        |(query, _)| list_alert_events(query),
+    let events = use_query_resource_with_options::<HistoryFilter, _, _>(
+        query,
+        QueryResourceOptions { version: refresh },
+        list_alert_events,
     );
     let filter = Memo::new(move |_| HistoryFilter::from_query(&query.get()).unwrap_or_default());
     view! {
@@ -56,9 +53,7 @@ pub fn HistorySection(
                 {move || Suspend::new(async move {
                     match events.await {
                         Err(error) => view! {
-                            <p role="alert" data-testid="history-error">
-                                {error.to_string().trim_start_matches("error running server function: ").to_owned()}
-                            </p>
+                            <p role="alert" data-testid="history-error"><ErrorNote error /></p>
                         }.into_any(),
                         Ok(page) if page.events.is_empty() => view! {
                             <p class="muted" data-testid="no-events">"No alert events match."</p>
@@ -152,30 +147,24 @@ fn HistoryFilters(query: String, filter: HistoryFilter) -> impl IntoView {
 
 /// Links to the event's scope and window in Analytics and Logs.
 fn event_links(event: &AlertEvent, ws: Option<i64>) -> (String, String) {
-    let from = encode_value(&format_time(event.window_from_ms));
-    let to = encode_value(&format_time(
-        event.window_to_ms.max(event.window_from_ms + 60_000),
-    ));
-    let models: Vec<String> = event
-        .scope_models()
-        .iter()
-        .map(|model| encode_value(model))
-        .collect();
-    let (analytics_models, logs_models) = if models.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (
-            format!("&models={}", models.join(",")),
-            format!("&model={}", models.join(",")),
+    let from = format_time(event.window_from_ms);
+    let to = format_time(event.window_to_ms.max(event.window_from_ms + 60_000));
+    let models = event.scope_models().join(",");
+    let models = (!models.is_empty()).then_some(models.as_str());
+    let ws = ws.map(|ws| ws.to_string());
+    let scope = |path: &str, models_key: &str| {
+        link(
+            path,
+            "",
+            &[
+                ("from", Some(&from)),
+                ("to", Some(&to)),
+                (models_key, models),
+                ("ws", ws.as_deref()),
+            ],
         )
     };
-    (
-        ws_path(
-            &format!("/analytics?from={from}&to={to}{analytics_models}"),
-            ws,
-        ),
-        ws_path(&format!("/logs?from={from}&to={to}{logs_models}"), ws),
-    )
+    (scope("/analytics", "models"), scope("/logs", "model"))
 }
 
 /// One page of events, newest first, each linking to its scope and window, with its webhook
@@ -251,5 +240,52 @@ fn event_row(event: AlertEvent, deliveries: &[Delivery], ws: Option<i64>) -> imp
                 <a href=logs>"Logs"</a>
             </td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Metric;
+
+    #[test]
+    fn an_events_links_name_its_window_models_and_workspace() {
+        let event = AlertEvent {
+            id: 1,
+            rule_id: 2,
+            rule_name: "Server errors".into(),
+            severity: Severity::Critical,
+            metric: Metric::ALL[0],
+            target: String::new(),
+            models: vec!["qwen plus".into(), "b".into()],
+            kind: "firing".into(),
+            value: None,
+            threshold: None,
+            window_from_ms: 1_764_201_600_000,
+            window_to_ms: 1_764_201_600_000,
+            at_ms: 1_764_201_600_000,
+        };
+        let (analytics, logs) = event_links(&event, Some(3));
+        assert_eq!(
+            analytics,
+            "/analytics?from=2025-11-27T00:00Z&to=2025-11-27T00:01Z&models=qwen%20plus%2Cb&ws=3"
+        );
+        assert_eq!(
+            logs,
+            "/logs?from=2025-11-27T00:00Z&to=2025-11-27T00:01Z&model=qwen%20plus%2Cb&ws=3"
+        );
+        let logs = crate::url_state::LogsFilter::from_query(&logs[6..]).expect("valid");
+        assert_eq!(logs.models, ["qwen plus", "b"]);
+        let (analytics, _) = event_links(
+            &AlertEvent {
+                models: vec![],
+                ..event
+            },
+            None,
+        );
+        assert_eq!(
+            analytics,
+            "/analytics?from=2025-11-27T00:00Z&to=2025-11-27T00:01Z"
+        );
     }
 }

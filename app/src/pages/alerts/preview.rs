@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api::preview_alert_rule;
 use crate::charts::{preview_chart, target_label};
 use crate::components::chart::EChart;
+use crate::components::error_note::ErrorNote;
 use crate::format::{grouped, metric_value};
 use crate::model::{Condition, RuleDraft, RulePreview, RuleSpec, Verdict};
 
@@ -105,11 +106,7 @@ pub fn RulePreviewPanel(
         let ws = ws.get();
         async move {
             match wanted {
-                Some(draft) => Some(
-                    preview_alert_rule(ws, draft)
-                        .await
-                        .map_err(|error| error.to_string()),
-                ),
+                Some(draft) => Some(preview_alert_rule(ws, draft).await),
                 None => None,
             }
         }
@@ -125,7 +122,7 @@ pub fn RulePreviewPanel(
             None => {
                 view! { <p class="loading small">"Measuring the last 24 hours…"</p> }.into_any()
             }
-            Some(Err(error)) => view! { <p role="alert">{error}</p> }.into_any(),
+            Some(Err(error)) => view! { <p role="alert"><ErrorNote error /></p> }.into_any(),
             Some(Ok(preview)) => view! { <PreviewBody preview spec /> }.into_any(),
         }
     };
