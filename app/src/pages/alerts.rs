@@ -132,7 +132,16 @@ pub fn AlertsPage() -> impl IntoView {
                 <history::HistorySection query=page_query refresh />
             </div>
             <div>
-                <RuleEditor draft editing on_save on_cancel save_error channels=channel_list />
+                // The editor lists the channels: it waits for them inside a Transition, so the
+                // resource is never read outside one (that would risk a hydration mismatch).
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let _ = channels.await;
+                        view! {
+                            <RuleEditor draft editing on_save on_cancel save_error channels=channel_list />
+                        }
+                    })}
+                </Transition>
                 <preview::RulePreviewPanel draft />
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
