@@ -20,7 +20,6 @@
 pub mod accounts;
 pub mod alerting;
 pub mod catalog;
-pub mod encoding;
 mod error;
 pub mod housekeeping;
 pub mod keys;

@@ -235,6 +235,23 @@ macro_rules! units {
                 }
             }
 
+            /// Totals read unit by unit in table order: `read(index, measure)` gives the amount
+            /// of the `index`-th unit (field by field, with no lookup per unit: rollup reads call
+            /// this for every cell).
+            #[allow(unused_assignments)]
+            pub fn try_from_each<E>(
+                mut read: impl FnMut(usize, Measure) -> Result<Amount, E>,
+            ) -> Result<Self, E> {
+                let mut index = 0;
+                Ok(Self {
+                    $($field: {
+                        let amount = read(index, <$number as Number>::MEASURE)?;
+                        index += 1;
+                        <$number as Number>::of(amount)
+                    },)*
+                })
+            }
+
             /// Adds `other` unit by unit.
             pub fn add(&mut self, other: &UnitTotals) {
                 $(self.$field += other.$field;)*

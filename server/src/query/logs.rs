@@ -15,7 +15,7 @@ use app::url_state::{LogsFilter, PageAt, RequestIdFilter, StatusFilter};
 
 use super::request_ids::{hour_of, RequestIds};
 
-use crate::store::encoding::request_key;
+use crate::store::reads::request_key;
 use crate::store::reads::{CallFilter, Order, Snapshot, StatusMatch, StoredCall};
 use crate::store::StoreError;
 

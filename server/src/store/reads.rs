@@ -255,3 +255,15 @@ impl dyn Reads {
 
 /// The read snapshots as the engine shares them.
 pub type SharedReads = Arc<dyn Reads>;
+
+/// The 32-bit FNV-1a hash of a request id (as a signed value, 4 bytes in SQLite): the key
+/// the engine's request-ID index and storage's lookups (`CallReads::calls_by_key`) share. Exact ids are compared on the rows it finds, so collisions never drop
+/// a record.
+pub fn request_key(request_id: &str) -> i64 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in request_id.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    i64::from(hash as i32)
+}

@@ -18,6 +18,7 @@ pub mod batch;
 pub mod catalog;
 pub mod channels;
 pub mod costs;
+pub mod encoding;
 pub mod logs;
 mod prices;
 pub mod reader;
@@ -37,7 +38,6 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub(crate) use super::encoding;
 pub use super::StoreError;
 use super::{url, BatchWriter, Reads, Storage};
 use reader::Reader;

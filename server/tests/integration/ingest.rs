@@ -110,7 +110,7 @@ async fn records_without_a_request_id_get_a_time_ordered_uuid() {
     assert_eq!(reply["accepted"], 2);
     let sql = format!(
         "SELECT {} FROM requests ORDER BY id",
-        server::store::encoding::REQUEST_ID_TEXT
+        server::store::sqlite::encoding::REQUEST_ID_TEXT
     );
     let ids: Vec<String> = sqlx::query_scalar(&sql)
         .fetch_all(&app.pool)
@@ -267,7 +267,7 @@ async fn uuid_and_number_like_ids_are_kept_exactly_and_deduplicated() {
     );
     let sql = format!(
         "SELECT {} FROM requests ORDER BY id",
-        server::store::encoding::REQUEST_ID_TEXT
+        server::store::sqlite::encoding::REQUEST_ID_TEXT
     );
     let stored: Vec<String> = sqlx::query_scalar(&sql)
         .fetch_all(&app.pool)

@@ -8,8 +8,8 @@ use rusqlite::{Connection, Row};
 use super::StoreError;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::encoding::read_amount;
 use crate::store::reads::{Cells, Sketches, StoredCell, WorkspaceModel};
+use crate::store::sqlite::encoding::read_amount;
 
 /// Every model the workspace has seen, by name.
 pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel>, StoreError> {
@@ -71,11 +71,11 @@ pub fn read_cell(
     row: &Row<'_>,
     sketches: Sketches,
 ) -> Result<StoredCell, StoreError> {
-    let mut units = UnitTotals::default();
-    for (offset, spec) in UNITS.iter().enumerate() {
-        let amount = read_amount(row.get_ref(8 + offset)?, spec.measure)?;
-        units.set(spec.unit, amount.unwrap_or(Amount::Count(0)));
-    }
+    let units = UnitTotals::try_from_each(|offset, measure| {
+        Ok::<_, StoreError>(
+            read_amount(row.get_ref(8 + offset)?, measure)?.unwrap_or(Amount::Count(0)),
+        )
+    })?;
     let next = 8 + UNIT_COUNT;
     let peak_requests: Option<i64> = row.get(next + 8)?;
     let peak_tokens: Option<i64> = row.get(next + 9)?;

@@ -8,7 +8,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
 use crate::rollup::{Cell, CellKey, Level, Sketch, ALL_MODELS};
-use crate::store::encoding::amount_value;
+use crate::store::sqlite::encoding::amount_value;
 use crate::store::StoreError;
 
 /// Every summed column, in bind order after the key.

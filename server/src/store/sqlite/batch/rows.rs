@@ -7,7 +7,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Transaction};
 
 use super::Pending;
-use crate::store::encoding::{self, request_key};
+use crate::store::sqlite::encoding::{self, request_key};
 use crate::store::StoreError;
 
 /// The columns before the usage units, the units (from the units table), and the rest.

@@ -6,6 +6,7 @@
 use app::model::{Amount, Measure};
 
 use super::StoreError;
+pub use crate::store::reads::request_key;
 
 /// SQL giving the stored `request_id` back as text (a blob is a canonical lowercase UUID).
 pub const REQUEST_ID_TEXT: &str = "CASE typeof(request_id) WHEN 'blob' THEN lower(\
@@ -103,18 +104,6 @@ pub fn read_amount(
         (Measure::Seconds, ValueRef::Real(seconds)) => Amount::Seconds(seconds),
         _ => return Err(StoreError::Corrupt("a usage amount is not a number".into())),
     }))
-}
-
-/// The 32-bit FNV-1a hash of a request id, as a signed value SQLite stores in 4 bytes: the
-/// indexed lookup key. Exact ids are compared on the rows it finds, so collisions never drop
-/// a record.
-pub fn request_key(request_id: &str) -> i64 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in request_id.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    i64::from(hash as i32)
 }
 
 #[cfg(test)]
