@@ -15,7 +15,7 @@ ALLOWED = [
     "app/src/model/workspace.rs",
     "app/src/api/access.rs",
     "server/src/http/session.rs",
-    "server/src/query.rs",
+    "server/src/engine.rs",
     "server/src/store/",
     "server/tests/",
 ]

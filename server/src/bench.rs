@@ -42,7 +42,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let storage = store::open(&url).await?;
     let key = storage
         .create_key(
-            crate::query::DEFAULT_WORKSPACE_ID,
+            crate::engine::DEFAULT_WORKSPACE_ID,
             "bench",
             chrono::Utc::now().timestamp_millis(),
         )

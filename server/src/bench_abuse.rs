@@ -111,7 +111,7 @@ pub async fn run(args: &BenchAbuseArgs) -> anyhow::Result<()> {
     let storage = store::open(&url).await?;
     let now = chrono::Utc::now().timestamp_millis();
     let key = storage
-        .create_key(crate::query::DEFAULT_WORKSPACE_ID, "bench", now)
+        .create_key(crate::engine::DEFAULT_WORKSPACE_ID, "bench", now)
         .await?
         .key;
     let hash = crate::auth::password::hash("the right password".into()).await?;

@@ -11,7 +11,7 @@ use app::model::{Granularity, RangePreset, TimeRange};
 use app::url_state::AnalyticsFilter;
 
 use crate::config::BenchAnalyticsArgs;
-use crate::query::{Engine, DEFAULT_WORKSPACE_ID};
+use crate::engine::{Engine, DEFAULT_WORKSPACE_ID};
 use crate::store;
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {

@@ -11,8 +11,8 @@ use app::url_state::{LogsFilter, PageAt, RequestIdFilter, StatusFilter};
 use rand::seq::IndexedRandom;
 
 use crate::config::BenchLogsArgs;
+use crate::engine::{Engine, DEFAULT_WORKSPACE_ID};
 use crate::export::Format;
-use crate::query::{Engine, DEFAULT_WORKSPACE_ID};
 use crate::store;
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {

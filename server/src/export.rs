@@ -10,8 +10,8 @@ use crate::store::reads::Snapshot;
 use app::url_state::RequestIdFilter;
 use chrono::{Datelike, Timelike};
 
-use crate::query::logs::{by_request_id, LogScope};
-use crate::query::request_ids::RequestIds;
+use crate::engine::logs::{by_request_id, LogScope};
+use crate::engine::request_ids::RequestIds;
 use crate::store::reads::StoredCall;
 use crate::store::StoreError;
 
@@ -132,7 +132,7 @@ impl<S: FnMut(Vec<u8>) -> bool> Chunker<'_, S> {
 /// Writes every call of `scope` in `format` to `sink` (see [`write_all`]) on a read connection
 /// of `engine`'s, in one snapshot; returns the calls read.
 pub async fn run(
-    engine: &crate::query::Engine,
+    engine: &crate::engine::Engine,
     scope: LogScope,
     format: Format,
     sink: impl FnMut(Vec<u8>) -> bool + Send + 'static,

@@ -22,8 +22,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::engine::Engine;
 use crate::ingest::writer::IngestHandle;
-use crate::query::Engine;
 
 /// What every handler can reach.
 #[derive(Clone, FromRef)]

@@ -84,7 +84,7 @@ impl Proxy {
 pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
-    crate::query::Engine: FromRef<S>,
+    crate::engine::Engine: FromRef<S>,
     crate::ingest::writer::IngestHandle: FromRef<S>,
     std::sync::Arc<Proxy>: FromRef<S>,
 {
@@ -94,7 +94,7 @@ where
 }
 
 async fn forward(
-    State(engine): State<crate::query::Engine>,
+    State(engine): State<crate::engine::Engine>,
     State(writer): State<crate::ingest::writer::IngestHandle>,
     State(proxy): State<std::sync::Arc<Proxy>>,
     method: Method,

@@ -14,9 +14,9 @@ use axum::{Extension, Router};
 
 use super::AppState;
 use crate::clock::now_ms;
+use crate::engine::logs::LogScope;
 use crate::error::ApiError;
 use crate::export::{Format, CHANNEL_CHUNKS};
-use crate::query::logs::LogScope;
 
 /// The export's route.
 pub fn router() -> Router<AppState> {

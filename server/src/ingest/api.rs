@@ -11,8 +11,8 @@ use super::parse::{self, ParseError};
 use super::record::{Rejection, Source};
 use super::slots::DecodeSlots;
 use super::writer::{IngestHandle, SubmitError};
+use crate::engine::Engine;
 use crate::error::ApiError;
-use crate::query::Engine;
 use crate::store::KeyOwner;
 use crate::store::Pending;
 

@@ -49,7 +49,7 @@ const REASONS_SHOWN: usize = 5;
 pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
-    crate::query::Engine: FromRef<S>,
+    crate::engine::Engine: FromRef<S>,
     IngestHandle: FromRef<S>,
 {
     Router::new()
@@ -154,7 +154,7 @@ pub fn read_export(
 }
 
 async fn export(
-    State(engine): State<crate::query::Engine>,
+    State(engine): State<crate::engine::Engine>,
     State(writer): State<IngestHandle>,
     Extension(slots): Extension<DecodeSlots>,
     headers: HeaderMap,

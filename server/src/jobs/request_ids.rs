@@ -1,4 +1,4 @@
-//! Keeps the in-memory request-ID index (`query::request_ids`) current: catches up with new
+//! Keeps the in-memory request-ID index (`engine::request_ids`) current: catches up with new
 //! rows every couple of seconds, so a lookup only has a few rows left to add, and forgets the
 //! hours whose calls retention has removed.
 
@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::query::request_ids::hour_of;
-use crate::query::Engine;
+use crate::engine::request_ids::hour_of;
+use crate::engine::Engine;
 
 const DAY_MS: i64 = 86_400_000;
 /// How often expired hours are forgotten.

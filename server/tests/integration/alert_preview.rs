@@ -4,7 +4,7 @@
 use app::model::{
     BaselineOffset, Condition, Direction, RuleScope, Verdict, PREVIEW_STEP_MS, PREVIEW_TARGETS,
 };
-use server::query::Engine;
+use server::engine::Engine;
 
 use crate::alerts::{calls, error_rate_rule, ingest};
 use crate::helpers::{now_ms, spawn_app, WS};

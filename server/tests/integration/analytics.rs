@@ -22,7 +22,7 @@ async fn kpis_of(
     let cells = conn
         .cells(WS, segments, which, Sketches::LatencyOnly)
         .expect("cells");
-    server::query::analytics::kpis(cells)
+    server::engine::analytics::kpis(cells)
 }
 
 const MINUTE: i64 = 60_000;

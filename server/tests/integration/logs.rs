@@ -320,7 +320,7 @@ async fn a_search_out_of_time_continues_where_it_stopped_and_misses_nothing() {
         .collect();
     ingest(&app, &calls).await;
     // No time at all: each answer searches only its first window of time.
-    let engine = server::query::Engine::new(app.storage.clone())
+    let engine = server::engine::Engine::new(app.storage.clone())
         .with_search_budget(std::time::Duration::ZERO);
     let mut filter = app::url_state::LogsFilter::from_query("range=24h&status=5xx").expect("valid");
     let mut seen = Vec::new();

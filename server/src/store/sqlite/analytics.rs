@@ -1,5 +1,5 @@
 //! Reading rollup cells for analytics (never raw rows): the cells of a query plan's segments,
-//! and the workspace's models. The arithmetic over them lives in `query::analytics`.
+//! and the workspace's models. The arithmetic over them lives in `engine::analytics`.
 
 use app::model::{Amount, ModelKind, ModelOption, UnitTotals, UNITS, UNIT_COUNT};
 use rusqlite::types::Value;

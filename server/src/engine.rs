@@ -1,4 +1,5 @@
-//! The engine's answers to the UI: implements `app`'s `Backend` trait over the store.
+//! The engine: every answer the UI and the machine endpoints get and every change they make
+//! (rules, members, keys, prices), over the storage seam; it implements `app`'s `Backend`.
 
 use app::model::WorkspaceId;
 pub mod analytics;
