@@ -23,6 +23,7 @@ pub mod catalog;
 mod error;
 pub mod housekeeping;
 pub mod keys;
+pub mod postgres;
 pub mod reads;
 pub mod samples;
 pub mod sqlite;

@@ -43,7 +43,7 @@ use super::{url, BatchWriter, Reads, Storage};
 use reader::Reader;
 
 /// The schema, embedded in the binary; migrations are numbered and never edited once landed.
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// One SQLite database: a sqlx pool, read connections, and the file the batch writer opens.
 pub struct SqliteStore {

@@ -4,7 +4,15 @@
 use super::StoreError;
 
 /// The schemes this build opens.
-const SUPPORTED: &str = "sqlite://PATH (for example sqlite://data/modelwatch.db)";
+const SUPPORTED: &str = "sqlite://PATH (for example sqlite://data/modelwatch.db) or \
+     postgres://USER:PASSWORD@HOST:PORT/DATABASE";
+
+/// The database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 /// `url` with any password replaced by `***`, for logs and error messages.
 pub fn redact(url: &str) -> String {
@@ -23,9 +31,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Refuses every URL this build cannot open, before anything is created: a URL that is not
-/// `sqlite:` would otherwise be taken for a file name.
-pub fn check(url: &str) -> Result<(), StoreError> {
+/// Which database `url` names; refuses every URL this build cannot open, before anything is
+/// created (a URL that is neither would otherwise be taken for a SQLite file name).
+pub fn check(url: &str) -> Result<Backend, StoreError> {
     let unsupported = |reason: String| StoreError::UnsupportedUrl {
         url: redact(url),
         reason,
@@ -41,17 +49,8 @@ pub fn check(url: &str) -> Result<(), StoreError> {
         });
     match scheme {
         // sqlx reads only the lowercase prefix; anything else would become a file name.
-        Some("sqlite") => Ok(()),
-        Some(scheme)
-            if matches!(
-                scheme.to_ascii_lowercase().as_str(),
-                "postgres" | "postgresql"
-            ) =>
-        {
-            Err(unsupported(format!(
-                "{scheme}: PostgreSQL is not supported by this build; use {SUPPORTED}"
-            )))
-        }
+        Some("sqlite") => Ok(Backend::Sqlite),
+        Some("postgres" | "postgresql") => Ok(Backend::Postgres),
         Some(scheme) => Err(unsupported(format!(
             "the scheme {scheme:?} is not supported; use {SUPPORTED}"
         ))),
@@ -79,18 +78,22 @@ mod tests {
     }
 
     #[test]
-    fn only_sqlite_urls_are_accepted() {
-        for good in [
-            "sqlite://data/x.db",
-            "sqlite:///tmp/x.db",
-            "sqlite::memory:",
+    fn sqlite_and_postgres_urls_are_accepted() {
+        for (good, backend) in [
+            ("sqlite://data/x.db", Backend::Sqlite),
+            ("sqlite:///tmp/x.db", Backend::Sqlite),
+            ("sqlite::memory:", Backend::Sqlite),
+            (
+                "postgres://user:s3cret@127.0.0.1:5432/db",
+                Backend::Postgres,
+            ),
+            ("postgresql://h/db", Backend::Postgres),
         ] {
-            assert!(check(good).is_ok(), "{good}");
+            assert_eq!(check(good).expect(good), backend, "{good}");
         }
         for bad in [
-            "postgres://user:s3cret@127.0.0.1:5432/db",
-            "postgresql://h/db",
             "mysql://h/db",
+            "mysql://user:s3cret@h/db",
             "SQLite://x.db",
             "data/modelwatch.db",
             "/tmp/x.db",

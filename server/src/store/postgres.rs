@@ -1,0 +1,69 @@
+//! The PostgreSQL implementation of the storage seam, for several Modelwatch servers on one
+//! database (ARCHITECTURE.md, "Several servers"). One driver, sqlx, for everything: the async
+//! questions run on the pool; the read snapshots and the batch writer run on blocking threads
+//! and drive their own pooled connection with the runtime's `block_on`.
+//!
+//! What differs from SQLite, and why:
+//! - raw calls and bodies are partitioned by day ([`partitions`]), so retention drops whole
+//!   partitions where every workspace's retention allows it;
+//! - deduplication is a unique index on (workspace, hour, request id), so two servers writing
+//!   the same record at once store it once;
+//! - the writer sends rows with COPY into a staging table and moves them with one
+//!   `INSERT ... ON CONFLICT DO NOTHING`, and merges rollup cells under row locks taken in one
+//!   order, so cells written by several servers at once stay exact ([`batch`]);
+//! - request ids are found through an index on their hash, not an in-memory index.
+
+mod accounts;
+mod alerting;
+mod catalog;
+mod keys;
+mod samples;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::url;
+pub use super::StoreError;
+
+/// The schema, embedded in the binary; migrations are numbered and never edited once landed.
+/// sqlx takes an advisory lock while migrating, so servers starting together apply each once.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per server: the pool serves the async questions and the read snapshots; the
+/// batch writer holds one more of its own.
+const POOL_CONNECTIONS: u32 = 16;
+
+/// One PostgreSQL database.
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        url::check(url)?;
+        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
+            url: url::redact(url),
+            source,
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.application_name("modelwatch"))
+            .await
+            .map_err(|source| StoreError::Open {
+                url: url::redact(url),
+                source,
+            })?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The sqlx pool (tests check stored rows through it).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
