@@ -66,5 +66,8 @@ pub type SharedStorage = Arc<dyn Storage>;
 
 /// Opens the database `url` names (creating it when missing) and applies pending migrations.
 pub async fn open(url: &str) -> Result<SharedStorage, StoreError> {
-    Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    Ok(match url::check(url)? {
+        url::Backend::Sqlite => Arc::new(sqlite::SqliteStore::open(url).await?),
+        url::Backend::Postgres => todo!(),
+    })
 }

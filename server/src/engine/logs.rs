@@ -281,6 +281,9 @@ pub fn by_request_id(
     ids: &RequestIds,
     request_id: &str,
 ) -> Result<Vec<StoredCall>, StoreError> {
+    if let Some(found) = snapshot.calls_with_request_id(filter, request_id)? {
+        return Ok(found);
+    }
     ids.catch_up(snapshot)?;
     let key = request_key(request_id);
     let last_ms = filter.to_ms.saturating_sub(1).max(filter.from_ms);

@@ -15,11 +15,16 @@
 
 mod accounts;
 mod alerting;
+mod batch;
 mod catalog;
+mod housekeeping;
 mod keys;
+pub mod partitions;
+mod reads;
 mod samples;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
@@ -39,6 +44,8 @@ const POOL_CONNECTIONS: u32 = 16;
 /// One PostgreSQL database.
 pub struct PgStore {
     pool: PgPool,
+    reads: Arc<reads::PgReads>,
+    partitions: Arc<partitions::Partitions>,
 }
 
 impl PgStore {
@@ -59,7 +66,11 @@ impl PgStore {
                 source,
             })?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            reads: Arc::new(reads::PgReads::new(pool.clone())),
+            partitions: Arc::new(partitions::Partitions::default()),
+            pool,
+        })
     }
 
     /// The sqlx pool (tests check stored rows through it).

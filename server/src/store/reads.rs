@@ -175,6 +175,15 @@ pub trait CallReads {
         request_key: i64,
     ) -> Result<Vec<StoredCall>, StoreError>;
 
+    /// The calls with exactly `request_id` that match `filter`, newest first, when this storage
+    /// finds request ids by itself (PostgreSQL indexes their hash); `None` leaves the search to
+    /// the engine's in-memory index and [`CallReads::calls_by_key`] (SQLite).
+    fn calls_with_request_id(
+        &self,
+        filter: &CallFilter,
+        request_id: &str,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError>;
+
     /// The request and response bodies of call `row`, when stored.
     fn bodies(&self, row: i64) -> Result<(Option<String>, Option<String>), StoreError>;
 

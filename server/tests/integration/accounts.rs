@@ -166,7 +166,7 @@ async fn cross_site_requests_are_refused() {
 async fn expired_and_revoked_sessions_are_refused() {
     let app = spawn_app().await;
     let other = signed_in(app.storage.as_ref(), "admin@test.local", WS, Role::Admin).await;
-    sqlx::query("UPDATE sessions SET expires_at_ms = ? WHERE token_hash = ?")
+    sqlx::query("UPDATE sessions SET expires_at_ms = $1 WHERE token_hash = $2")
         .bind(now_ms() - 1)
         .bind(server::auth::token_hash(&other))
         .execute(&app.pool)

@@ -38,7 +38,7 @@ async fn event(
     sqlx::query(
         "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, target, \
          models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
-         VALUES (1, ?, 'rule', ?, 'error_rate', ?, ?, ?, 50.0, 20.0, ?, ?, ?)",
+         VALUES (1, $1, 'rule', $2, 'error_rate', $3, $4, $5, 50.0, 20.0, $6, $7, $8)",
     )
     .bind(rule_id)
     .bind(severity)

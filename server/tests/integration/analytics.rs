@@ -9,18 +9,22 @@ use crate::helpers::{now_ms, spawn_app, WS};
 
 /// KPIs of the per-model cells of `segments` (all models, or only `models`).
 async fn kpis_of(
-    pool: &sqlx::SqlitePool,
+    storage: &server::store::SharedStorage,
     segments: &[server::rollup::plan::Segment],
     models: Option<&[i64]>,
 ) -> app::model::Kpis {
-    let path = pool.connect_options().get_filename().to_path_buf();
-    let conn = rusqlite::Connection::open(path).expect("read connection");
-    let which = match models {
-        Some(ids) => Cells::Models(ids),
-        None => Cells::EachModel,
-    };
-    let cells = conn
-        .cells(WS, segments, which, Sketches::LatencyOnly)
+    let segments = segments.to_vec();
+    let models = models.map(<[i64]>::to_vec);
+    let cells = storage
+        .reads()
+        .read(move |snapshot| {
+            let which = match &models {
+                Some(ids) => Cells::Models(ids),
+                None => Cells::EachModel,
+            };
+            snapshot.cells(WS, &segments, which, Sketches::LatencyOnly)
+        })
+        .await
         .expect("cells");
     server::engine::analytics::kpis(cells)
 }
@@ -64,14 +68,16 @@ async fn kpis_from_mixed_levels_equal_a_recount_of_raw_rows() {
         (start + 17 * MINUTE, start + 44 * MINUTE),
     ] {
         let segments = plan(from, to, Level::Day, 0);
-        let kpis = kpis_of(&app.pool, &segments, None).await;
+        let kpis = kpis_of(&app.storage, &segments, None).await;
         let (lo, hi) = (
             Level::Minute.bucket(from),
             Level::Minute.bucket(to + MINUTE - 1),
         );
         let exact: (i64, i64, i64, i64, i64, f64, f64) = sqlx::query_as(
-            "SELECT count(*), sum(status BETWEEN 200 AND 299), sum(total_tokens), sum(input_tokens), \
-             sum(output_tokens), avg(latency_ms), avg(ttft_ms) FROM requests WHERE ts_ms >= ? AND ts_ms < ?",
+            "SELECT count(*), CAST(sum(CASE WHEN status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(sum(total_tokens) AS BIGINT), CAST(sum(input_tokens) AS BIGINT), \
+             CAST(sum(output_tokens) AS BIGINT), CAST(avg(latency_ms) AS DOUBLE PRECISION), \
+             CAST(avg(ttft_ms) AS DOUBLE PRECISION) FROM requests WHERE ts_ms >= $1 AND ts_ms < $2",
         )
         .bind(lo)
         .bind(hi)
@@ -89,7 +95,7 @@ async fn kpis_from_mixed_levels_equal_a_recount_of_raw_rows() {
         assert_eq!(kpis.cost, None, "no prices, no cost");
 
         let mut latencies: Vec<i64> =
-            sqlx::query_scalar("SELECT latency_ms FROM requests WHERE ts_ms >= ? AND ts_ms < ?")
+            sqlx::query_scalar("SELECT latency_ms FROM requests WHERE ts_ms >= $1 AND ts_ms < $2")
                 .bind(lo)
                 .bind(hi)
                 .fetch_all(&app.pool)
@@ -106,8 +112,8 @@ async fn kpis_from_mixed_levels_equal_a_recount_of_raw_rows() {
         .await
         .expect("alpha");
     let segments = plan(start - HOUR, start + 3 * DAY, Level::Day, 0);
-    let only_alpha = kpis_of(&app.pool, &segments, Some(&[alpha])).await;
+    let only_alpha = kpis_of(&app.storage, &segments, Some(&[alpha])).await;
     assert_eq!(only_alpha.requests, 200);
-    let none = kpis_of(&app.pool, &segments, Some(&[])).await;
+    let none = kpis_of(&app.storage, &segments, Some(&[])).await;
     assert_eq!(none.requests, 0);
 }

@@ -41,7 +41,7 @@ async fn cost_is_priced_at_ingest_unknown_without_a_price_and_recomputed_after_a
     );
     assert_eq!(stored[1], None, "no price, no cost");
     let (cell_cost, cell_count): (f64, i64) =
-        sqlx::query_as("SELECT sum(cost), sum(cost_count) FROM rollup_1d")
+        sqlx::query_as("SELECT sum(cost), CAST(sum(cost_count) AS BIGINT) FROM rollup_1d")
             .fetch_one(&app.pool)
             .await
             .expect("cell");
@@ -78,7 +78,7 @@ async fn cost_is_priced_at_ingest_unknown_without_a_price_and_recomputed_after_a
         "{stored:?}"
     );
     for table in ["rollup_1m", "rollup_1h", "rollup_1d"] {
-        let sql = format!("SELECT sum(cost), sum(cost_count) FROM {table}");
+        let sql = format!("SELECT sum(cost), CAST(sum(cost_count) AS BIGINT) FROM {table}");
         let (cost, count): (f64, i64) = sqlx::query_as(&sql)
             .fetch_one(&app.pool)
             .await

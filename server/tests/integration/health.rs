@@ -1,5 +1,6 @@
 use axum::http::StatusCode;
 
+use crate::database::{backend, Backend, TestDatabase};
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -29,11 +30,15 @@ async fn healthz_is_unavailable_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn migrations_are_applied_once_and_reopening_is_harmless() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!(
-        "sqlite://{}",
-        dir.path().join("nested/deeper/m.db").display()
-    );
+    let database = TestDatabase::fresh().await;
+    let url = match backend() {
+        // A SQLite file in folders that do not exist yet.
+        Backend::Sqlite => format!(
+            "sqlite://{}",
+            database.dir().join("nested/deeper/m.db").display()
+        ),
+        Backend::Postgres => database.url.clone(),
+    };
     let first = server::store::open(&url)
         .await
         .expect("creates folder and db");
@@ -43,10 +48,11 @@ async fn migrations_are_applied_once_and_reopening_is_harmless() {
         .fetch_one(&second)
         .await
         .expect("count");
-    assert_eq!(
-        applied as usize,
-        server::store::sqlite::MIGRATOR.iter().count()
-    );
+    let migrations = match backend() {
+        Backend::Sqlite => server::store::sqlite::MIGRATOR.iter().count(),
+        Backend::Postgres => server::store::postgres::MIGRATOR.iter().count(),
+    };
+    assert_eq!(applied as usize, migrations);
     let workspaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
         .fetch_one(&second)
         .await
@@ -55,6 +61,9 @@ async fn migrations_are_applied_once_and_reopening_is_harmless() {
         workspaces, 1,
         "the default workspace is seeded exactly once"
     );
+    if backend() == Backend::Postgres {
+        return;
+    }
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&second)
         .await

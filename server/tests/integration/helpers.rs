@@ -1,4 +1,4 @@
-//! `spawn_app()`: a router over a fresh SQLite file, driven in-process.
+//! `spawn_app()`: a router over a fresh database of the backend under test, driven in-process.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -7,17 +7,18 @@ use http_body_util::BodyExt;
 use server::http::{router, AppState};
 use server::ingest::writer::WriterConfig;
 use server::store::SharedStorage;
-use sqlx::SqlitePool;
-use tempfile::TempDir;
+use sqlx::AnyPool;
+
+use crate::database::{rows_pool, TestDatabase};
 use tower::ServiceExt;
 
-/// One application under test with its own database file (removed on drop).
+/// One application under test with its own database.
 pub struct TestApp {
     pub router: Router,
     /// The storage every part of the server uses.
     pub storage: SharedStorage,
-    /// The SQLite pool under it, for checks on stored rows.
-    pub pool: SqlitePool,
+    /// A pool on the same database, for checks on stored rows (SQL both backends run).
+    pub pool: AnyPool,
     /// A valid ingest key of the default workspace.
     pub key: String,
     /// Where alert events are published to open dashboards.
@@ -26,7 +27,9 @@ pub struct TestApp {
     pub session: String,
     /// The state the router was built from (its limiter, engine and counters).
     pub state: AppState,
-    _dir: TempDir,
+    /// The database's URL.
+    pub url: String,
+    _database: TestDatabase,
 }
 
 /// The host requests are addressed to, and the origin the dashboard's own requests carry.
@@ -56,13 +59,8 @@ pub async fn spawn_app_configured(
     config: WriterConfig,
     configure: impl FnOnce(AppState) -> AppState,
 ) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let sqlite = server::store::sqlite::SqliteStore::open(&url)
-        .await
-        .expect("store opens");
-    let pool = sqlite.pool().clone();
-    let storage: SharedStorage = std::sync::Arc::new(sqlite);
+    let database = TestDatabase::fresh().await;
+    let (storage, pool) = open_store(&database.url).await;
     let (ingest, _writer) =
         server::ingest::writer::spawn(storage.as_ref(), config).expect("writer starts");
     let key = storage
@@ -93,7 +91,8 @@ pub async fn spawn_app_configured(
         pool,
         key,
         session,
-        _dir: dir,
+        url: database.url.clone(),
+        _database: database,
     }
 }
 
@@ -187,20 +186,17 @@ impl TestApp {
         self.send(request.body(body.into()).expect("request")).await
     }
 
-    /// Takes the database's write lock (`BEGIN IMMEDIATE`) until the connection is dropped,
-    /// so that the batch writer's next transaction waits and its queue fills.
-    pub async fn hold_write_lock(&self) -> sqlx::pool::PoolConnection<sqlx::Sqlite> {
-        let mut blocker = self.pool.acquire().await.expect("connection");
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *blocker)
-            .await
-            .expect("lock");
-        blocker
+    /// Holds a lock that stops the batch writer's next transaction until the connection is
+    /// dropped, so that its queue fills: SQLite's write lock (`BEGIN IMMEDIATE`), or in
+    /// PostgreSQL a SHARE lock on `requests`, which every insert waits for.
+    pub async fn hold_write_lock(&self) -> sqlx::pool::PoolConnection<sqlx::Any> {
+        crate::database::hold_write_lock(&self.pool).await
     }
 
-    /// How many rows `sql` (a `SELECT count(*) ...`) counts.
+    /// The one integer `sql` (a `SELECT count(*) ...`, `SELECT sum(...) ...`) answers, read as
+    /// a BIGINT on either backend (PostgreSQL sums integers to NUMERIC).
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
+        sqlx::query_scalar(&format!("SELECT CAST(({sql}) AS BIGINT)"))
             .fetch_one(&self.pool)
             .await
             .expect("count")
@@ -373,12 +369,9 @@ pub fn python() -> std::path::PathBuf {
     python
 }
 
-/// Opens the SQLite database at `url` (migrated) as the server's storage, with its pool for
-/// checks on stored rows.
-pub async fn open_store(url: &str) -> (SharedStorage, SqlitePool) {
-    let sqlite = server::store::sqlite::SqliteStore::open(url)
-        .await
-        .expect("store opens");
-    let pool = sqlite.pool().clone();
-    (std::sync::Arc::new(sqlite), pool)
+/// Opens the database at `url` (migrated) as the server's storage, with a pool for checks on
+/// stored rows.
+pub async fn open_store(url: &str) -> (SharedStorage, AnyPool) {
+    let storage = server::store::open(url).await.expect("store opens");
+    (storage, rows_pool(url).await)
 }

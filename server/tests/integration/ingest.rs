@@ -110,7 +110,7 @@ async fn records_without_a_request_id_get_a_time_ordered_uuid() {
     assert_eq!(reply["accepted"], 2);
     let sql = format!(
         "SELECT {} FROM requests ORDER BY id",
-        server::store::sqlite::encoding::REQUEST_ID_TEXT
+        crate::database::request_id_text()
     );
     let ids: Vec<String> = sqlx::query_scalar(&sql)
         .fetch_all(&app.pool)
@@ -139,7 +139,7 @@ async fn late_records_land_in_their_own_buckets() {
         ("rollup_1h", 3_600_000),
         ("rollup_1d", 86_400_000),
     ] {
-        let sql = format!("SELECT requests FROM {table} WHERE bucket_ms = ?");
+        let sql = format!("SELECT requests FROM {table} WHERE bucket_ms = $1");
         let late: i64 = sqlx::query_scalar(&sql)
             .bind(three_days_ago.div_euclid(width) * width)
             .fetch_one(&app.pool)
@@ -267,7 +267,7 @@ async fn uuid_and_number_like_ids_are_kept_exactly_and_deduplicated() {
     );
     let sql = format!(
         "SELECT {} FROM requests ORDER BY id",
-        server::store::sqlite::encoding::REQUEST_ID_TEXT
+        crate::database::request_id_text()
     );
     let stored: Vec<String> = sqlx::query_scalar(&sql)
         .fetch_all(&app.pool)

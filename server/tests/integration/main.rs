@@ -1,5 +1,6 @@
 //! Integration tests: the real router over a real SQLite file, and the real binary.
 
+mod database;
 mod helpers;
 
 mod accounts;

@@ -27,7 +27,11 @@ async fn expired_rows_bodies_and_minute_cells_go_hourly_and_daily_cells_stay() {
     assert_eq!(reply["accepted"], 26);
     // An hourly cell from beyond the 400-day horizon (written directly: ingest refuses such data).
     sqlx::query(
-        "INSERT INTO rollup_1h SELECT workspace_id, ?, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
+        "INSERT INTO rollup_1h (workspace_id, bucket_ms, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
+         streamed, input_tokens, output_tokens, total_tokens, cached_tokens, reasoning_tokens, input_text_tokens, \
+         input_audio_tokens, input_image_tokens, input_video_tokens, output_text_tokens, output_audio_tokens, images, \
+         video_seconds, audio_seconds, characters, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
+         latency_sketch, ttft_sketch, peak_minute_requests, peak_minute_tokens) SELECT workspace_id, $1, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
          streamed, input_tokens, output_tokens, total_tokens, cached_tokens, reasoning_tokens, input_text_tokens, \
          input_audio_tokens, input_image_tokens, input_video_tokens, output_text_tokens, output_audio_tokens, images, \
          video_seconds, audio_seconds, characters, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
@@ -56,7 +60,8 @@ async fn expired_rows_bodies_and_minute_cells_go_hourly_and_daily_cells_stay() {
     assert_eq!(app.count("SELECT count(*) FROM rollup_1m").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM rollup_all_1m").await, 1);
     assert_eq!(
-        app.count("SELECT sum(requests) FROM rollup_1h").await,
+        app.count("SELECT CAST(sum(requests) AS BIGINT) FROM rollup_1h")
+            .await,
         26,
         "hourly cells within 400 days stay"
     );
@@ -106,7 +111,7 @@ async fn alert_history_goes_after_400_days_with_its_webhook_deliveries() {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO alert_channels (id, workspace_id, name, url, format, created_at_ms) \
-         VALUES (1, 1, 'ops', 'http://127.0.0.1:9/hook', 'json', ?)",
+         VALUES (1, 1, 'ops', 'http://127.0.0.1:9/hook', 'json', $1)",
     )
     .bind(now)
     .execute(&app.pool)
@@ -117,7 +122,7 @@ async fn alert_history_goes_after_400_days_with_its_webhook_deliveries() {
         sqlx::query(
             "INSERT INTO alert_events (id, workspace_id, rule_id, rule_name, severity, metric, \
              target, models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
-             VALUES (?, 1, 7, 'errors', 'critical', 'error_rate', '', '[]', 'firing', 0.5, 0.1, ?, ?, ?)",
+             VALUES ($1, 1, 7, 'errors', 'critical', 'error_rate', '', '[]', 'firing', 0.5, 0.1, $2, $3, $4)",
         )
         .bind(id)
         .bind(at - 300_000)
@@ -128,7 +133,7 @@ async fn alert_history_goes_after_400_days_with_its_webhook_deliveries() {
         .expect("event");
         sqlx::query(
             "INSERT INTO alert_deliveries (event_id, channel_id, status, attempts, updated_at_ms) \
-             VALUES (?, 1, 'delivered', 1, ?)",
+             VALUES ($1, 1, 'delivered', 1, $2)",
         )
         .bind(id)
         .bind(at)

@@ -8,7 +8,7 @@ use server::ingest::record::{validate, Source};
 use server::ingest::writer::{self, WriterConfig};
 use server::rollup::{Level, Sketch};
 use server::store::Pending;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 #[derive(Clone, Debug)]
 struct Call {
@@ -70,16 +70,21 @@ fn to_pending(index: usize, call: &Call, now_ms: i64) -> Pending {
     }
 }
 
-const COUNTED: &str =
-    "count(*), sum(status BETWEEN 200 AND 299), sum(status BETWEEN 400 AND 499), \
-     sum(status = 429), sum(status BETWEEN 500 AND 599), sum(input_tokens), sum(output_tokens), \
-     sum(latency_ms), count(latency_ms), coalesce(sum(ttft_ms), 0), count(ttft_ms)";
+/// The recount, in SQL both backends run (sums of conditions spelled out, integer sums cast).
+const COUNTED: &str = "count(*), \
+     CAST(sum(CASE WHEN status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS BIGINT), \
+     CAST(sum(CASE WHEN status BETWEEN 400 AND 499 THEN 1 ELSE 0 END) AS BIGINT), \
+     CAST(sum(CASE WHEN status = 429 THEN 1 ELSE 0 END) AS BIGINT), \
+     CAST(sum(CASE WHEN status BETWEEN 500 AND 599 THEN 1 ELSE 0 END) AS BIGINT), \
+     CAST(sum(input_tokens) AS BIGINT), CAST(sum(output_tokens) AS BIGINT), \
+     CAST(sum(latency_ms) AS BIGINT), count(latency_ms), CAST(coalesce(sum(ttft_ms), 0) AS BIGINT), \
+     count(ttft_ms)";
 const ROLLED: &str = "requests, status_2xx, status_4xx, status_429, status_5xx, input_tokens, \
      output_tokens, latency_sum, latency_count, ttft_sum, ttft_count";
 
 type Counts = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
-async fn check(pool: &SqlitePool) {
+async fn check(pool: &AnyPool) {
     for level in Level::ALL {
         let width = level.width_ms();
         let recount_sql = format!(
@@ -145,7 +150,7 @@ async fn check(pool: &SqlitePool) {
     }
     for (model_id, sketch) in merged {
         let mut exact: Vec<i64> = sqlx::query_scalar(
-            "SELECT latency_ms FROM requests WHERE model_id = ? ORDER BY latency_ms",
+            "SELECT latency_ms FROM requests WHERE model_id = $1 ORDER BY latency_ms",
         )
         .bind(model_id)
         .fetch_all(pool)
@@ -164,7 +169,7 @@ async fn check(pool: &SqlitePool) {
     }
 }
 
-async fn rows(pool: &SqlitePool, sql: &str) -> Vec<(i64, i64, Counts)> {
+async fn rows(pool: &AnyPool, sql: &str) -> Vec<(i64, i64, Counts)> {
     use sqlx::Row;
     let raw = sqlx::query(sql).fetch_all(pool).await.expect("rows");
     raw.iter()
@@ -201,9 +206,8 @@ proptest! {
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         runtime.block_on(async {
-            let dir = tempfile::tempdir().expect("dir");
-            let url = format!("sqlite://{}", dir.path().join("p.db").display());
-            let (storage, pool) = crate::helpers::open_store(&url).await;
+            let database = crate::database::TestDatabase::fresh().await;
+            let (storage, pool) = crate::helpers::open_store(&database.url).await;
             let (handle, task) = writer::spawn(storage.as_ref(), WriterConfig::default()).expect("writer");
             let now_ms = chrono::Utc::now().timestamp_millis();
             let all: Vec<Pending> = calls.iter().enumerate().map(|(i, call)| to_pending(i, call, now_ms)).collect();

@@ -5,7 +5,6 @@ use std::time::Duration;
 use server::ingest::record::{validate, Source};
 use server::ingest::writer::{self, SubmitError, WriterConfig};
 use server::store::Pending;
-use sqlx::Connection;
 
 use crate::helpers::{now_ms, record};
 
@@ -25,24 +24,18 @@ fn pending(count: usize, prefix: &str) -> Vec<Pending> {
         .collect()
 }
 
-async fn open(dir: &tempfile::TempDir) -> (String, server::store::SharedStorage, sqlx::SqlitePool) {
-    let url = format!("sqlite://{}", dir.path().join("w.db").display());
-    let (storage, pool) = crate::helpers::open_store(&url).await;
-    (url, storage, pool)
+async fn open(
+    database: &crate::database::TestDatabase,
+) -> (server::store::SharedStorage, sqlx::AnyPool) {
+    crate::helpers::open_store(&database.url).await
 }
 
 #[tokio::test]
 async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (url, storage, pool) = open(&dir).await;
+    let database = crate::database::TestDatabase::fresh().await;
+    let (storage, pool) = open(&database).await;
     // Hold the write lock so the writer's first transaction waits.
-    let mut blocker = sqlx::SqliteConnection::connect(&url)
-        .await
-        .expect("connect");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut blocker)
-        .await
-        .expect("lock");
+    let mut blocker = crate::database::hold_write_lock(&pool).await;
 
     let config = WriterConfig {
         queue_records: 100,
@@ -67,7 +60,7 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     );
 
     sqlx::query("ROLLBACK")
-        .execute(&mut blocker)
+        .execute(&mut *blocker)
         .await
         .expect("unlock");
     let stored = first.await.expect("join").expect("stored");
@@ -93,8 +86,8 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
 
 #[tokio::test]
 async fn shutdown_drains_every_queued_submission() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (_, storage, pool) = open(&dir).await;
+    let database = crate::database::TestDatabase::fresh().await;
+    let (storage, pool) = open(&database).await;
     let (handle, task) = writer::spawn(storage.as_ref(), WriterConfig::default()).expect("writer");
     let mut submissions = Vec::new();
     for batch in 0..20 {

@@ -65,6 +65,15 @@ impl CallReads for Connection {
         logs::calls_by_key(self, filter, hour, request_key)
     }
 
+    fn calls_with_request_id(
+        &self,
+        _filter: &CallFilter,
+        _request_id: &str,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        // The table has no index on request ids; the engine's in-memory index finds the hours.
+        Ok(None)
+    }
+
     fn bodies(&self, row: i64) -> Result<(Option<String>, Option<String>), StoreError> {
         logs::bodies(self, row)
     }

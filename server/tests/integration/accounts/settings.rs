@@ -195,7 +195,7 @@ async fn members_roles_retention_and_prices_change_through_settings() {
 #[tokio::test]
 async fn server_administrators_create_workspaces_and_lead_them() {
     let app = spawn_app().await;
-    sqlx::query("UPDATE users SET is_admin = 1 WHERE email = 'admin@test.local'")
+    sqlx::query("UPDATE users SET is_admin = TRUE WHERE email = 'admin@test.local'")
         .execute(&app.pool)
         .await
         .expect("admin");

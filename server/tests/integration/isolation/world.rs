@@ -62,7 +62,7 @@ pub(super) async fn world() -> World {
         .ingest(json!([record("our-call", "our-model", now_ms() - 60_000)]).to_string())
         .await;
     assert_eq!(ours.status, StatusCode::OK, "{}", ours.body);
-    let other_model: i64 = sqlx::query_scalar("SELECT id FROM models WHERE workspace_id = ?")
+    let other_model: i64 = sqlx::query_scalar("SELECT id FROM models WHERE workspace_id = $1")
         .bind(other_ws)
         .fetch_one(&pool)
         .await
@@ -84,7 +84,7 @@ pub(super) async fn world() -> World {
     let other_event: i64 = sqlx::query_scalar(
         "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, target, \
          models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
-         VALUES (?, ?, 'theirs', 'critical', 'error_rate', '', '[]', 'firing', 50, 20, 0, 1, ?) \
+         VALUES ($1, $2, 'theirs', 'critical', 'error_rate', '', '[]', 'firing', 50, 20, 0, 1, $3) \
          RETURNING id",
     )
     .bind(other_ws)
@@ -253,11 +253,11 @@ pub(super) async fn snapshot(world: &World) -> serde_json::Value {
             .expect("snapshot")
     };
     json!({
-        "rules": one("SELECT group_concat(id || ':' || spec) FROM alert_rules WHERE workspace_id = ?").await,
-        "channels": one("SELECT group_concat(id || ':' || url) FROM alert_channels WHERE workspace_id = ?").await,
-        "keys": one("SELECT group_concat(id || ':' || coalesce(revoked_at_ms, '-')) FROM api_keys WHERE workspace_id = ?").await,
-        "members": one("SELECT group_concat(user_id || ':' || role) FROM memberships WHERE workspace_id = ?").await,
-        "retention": one("SELECT CAST(retention_days AS TEXT) FROM workspaces WHERE id = ?").await,
-        "prices": one("SELECT group_concat(id || ':' || coalesce(price_input_per_mtok, '-')) FROM models WHERE workspace_id = ?").await,
+        "rules": one("SELECT string_agg(id || ':' || spec, ',' ORDER BY id) FROM alert_rules WHERE workspace_id = $1").await,
+        "channels": one("SELECT string_agg(id || ':' || url, ',' ORDER BY id) FROM alert_channels WHERE workspace_id = $1").await,
+        "keys": one("SELECT string_agg(id || ':' || coalesce(CAST(revoked_at_ms AS TEXT), '-'), ',' ORDER BY id) FROM api_keys WHERE workspace_id = $1").await,
+        "members": one("SELECT string_agg(user_id || ':' || role, ',' ORDER BY user_id) FROM memberships WHERE workspace_id = $1").await,
+        "retention": one("SELECT CAST(retention_days AS TEXT) FROM workspaces WHERE id = $1").await,
+        "prices": one("SELECT string_agg(id || ':' || coalesce(CAST(price_input_per_mtok AS TEXT), '-'), ',' ORDER BY id) FROM models WHERE workspace_id = $1").await,
     })
 }

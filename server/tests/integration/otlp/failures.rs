@@ -35,7 +35,7 @@ async fn an_error_span_with_nothing_but_a_name_is_stored_as_a_429() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(json_answer(&response), json!({}), "nothing rejected");
 
-    let rows = stored_where(&app, "r.status = ?", "429").await;
+    let rows = stored_where(&app, "CAST(r.status AS TEXT) = $1", "429").await;
     assert_eq!(rows.len(), 1, "the failed call is found by its status");
     let failed = &rows[0];
     assert_eq!(failed.model, "gpt-4o-mini");

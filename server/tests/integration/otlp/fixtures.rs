@@ -149,7 +149,7 @@ pub async fn stored_where(app: &TestApp, condition: &str, value: &str) -> Vec<St
     let sql = format!(
         "SELECT r.workspace_id, r.ts_ms, m.name AS model, r.kind, r.operation, r.status, \
          r.error_type, r.error_message, r.input_tokens, r.output_tokens, r.total_tokens, \
-         r.cached_tokens, r.reasoning_tokens, r.latency_ms, r.ttft_ms, r.source, r.stream, \
+         r.cached_tokens, r.reasoning_tokens, r.latency_ms, r.ttft_ms, r.source, CASE WHEN r.stream THEN 1 ELSE 0 END AS stream, \
          r.ingest_key_id, r.metadata, r.upstream_request_id \
          FROM requests r JOIN models m ON m.id = r.model_id WHERE {condition} ORDER BY r.ts_ms"
     );
@@ -176,7 +176,7 @@ pub async fn stored_where(app: &TestApp, condition: &str, value: &str) -> Vec<St
             latency_ms: row.get("latency_ms"),
             ttft_ms: row.get("ttft_ms"),
             source: row.get("source"),
-            stream: row.get("stream"),
+            stream: row.get::<i64, _>("stream") != 0,
             ingest_key_id: row.get("ingest_key_id"),
             metadata: serde_json::from_str(
                 row.get::<Option<String>, _>("metadata")
@@ -190,7 +190,7 @@ pub async fn stored_where(app: &TestApp, condition: &str, value: &str) -> Vec<St
 }
 
 pub async fn stored(app: &TestApp, request_id: &str) -> Stored {
-    let mut rows = stored_where(app, "r.request_id = ?", request_id).await;
+    let mut rows = stored_where(app, "r.request_id = $1", request_id).await;
     assert_eq!(rows.len(), 1, "exactly one row for {request_id}");
     rows.remove(0)
 }

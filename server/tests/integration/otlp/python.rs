@@ -64,7 +64,10 @@ async fn the_opentelemetry_python_sdk_exports_in_both_encodings() {
     assert_eq!(app.count("SELECT count(*) FROM requests").await, 6);
     let key_id = key_id(&app).await;
     for encoding in ["protobuf", "json"] {
-        let by_span = "json_extract(r.metadata, '$.span_name') = ?";
+        let by_span = &format!(
+            "{} = $1",
+            crate::database::json_text("r.metadata", "span_name")
+        );
         let chat = stored_where(&app, by_span, &format!("chat {encoding}")).await;
         assert_eq!(chat.len(), 1, "{encoding}: {chat:?}");
         let chat = &chat[0];
@@ -121,7 +124,10 @@ async fn deflate_compressed_exports_from_the_python_sdk_are_read() {
     }
     assert_eq!(app.count("SELECT count(*) FROM requests").await, 6);
     for encoding in ["protobuf", "json"] {
-        let by_span = "json_extract(r.metadata, '$.span_name') = ?";
+        let by_span = &format!(
+            "{} = $1",
+            crate::database::json_text("r.metadata", "span_name")
+        );
         let chat = stored_where(&app, by_span, &format!("chat {encoding}")).await;
         assert_eq!(chat.len(), 1, "{encoding}: {chat:?}");
         assert_eq!(chat[0].output_tokens, Some(45), "{encoding}");

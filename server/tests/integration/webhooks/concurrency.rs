@@ -29,7 +29,7 @@ async fn queue(app: &TestApp, ws: app::model::WorkspaceId, url: &str, count: usi
         let event: i64 = sqlx::query_scalar(
             "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, \
              target, models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
-             VALUES (?, ?, 'errors', 'critical', 'error_rate', '', '[]', 'firing', 50, 20, 0, 1, ?) \
+             VALUES ($1, $2, 'errors', 'critical', 'error_rate', '', '[]', 'firing', 50, 20, 0, 1, $3) \
              RETURNING id",
         )
         .bind(ws.get())
@@ -48,11 +48,13 @@ async fn queue(app: &TestApp, ws: app::model::WorkspaceId, url: &str, count: usi
 
 /// `(status, attempts)` of every delivery to `channel`.
 async fn deliveries_to(app: &TestApp, channel: i64) -> Vec<(String, i64)> {
-    sqlx::query_as("SELECT status, attempts FROM alert_deliveries WHERE channel_id = ? ORDER BY id")
-        .bind(channel)
-        .fetch_all(&app.pool)
-        .await
-        .expect("deliveries")
+    sqlx::query_as(
+        "SELECT status, attempts FROM alert_deliveries WHERE channel_id = $1 ORDER BY id",
+    )
+    .bind(channel)
+    .fetch_all(&app.pool)
+    .await
+    .expect("deliveries")
 }
 
 /// The next request an endpoint reports (the test fails rather than hangs without one).

@@ -1,0 +1,99 @@
+//! Read snapshots in PostgreSQL: a pooled connection inside one `REPEATABLE READ READ ONLY`
+//! transaction, driven from a blocking thread with the runtime's `block_on` (the engine's
+//! searches are synchronous loops with deadlines). Every question of the seam's [`Snapshot`]
+//! sees the database as it was when the snapshot began, whatever other servers write
+//! meanwhile.
+
+mod calls;
+mod cells;
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgPool;
+use sqlx::Postgres;
+use tokio::runtime::Handle;
+
+use crate::store::reads::ReadWork;
+use crate::store::StoreError;
+
+/// The storage's [`crate::store::Reads`] on PostgreSQL.
+pub struct PgReads {
+    pool: PgPool,
+    running: Arc<AtomicUsize>,
+}
+
+impl PgReads {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            running: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}
+
+/// Counts a read as running until it is dropped.
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One snapshot: the connection and the runtime that drives it.
+pub struct PgSnapshot {
+    runtime: Handle,
+    conn: RefCell<PoolConnection<Postgres>>,
+}
+
+impl PgSnapshot {
+    /// Runs `future` (a query on the snapshot's connection) to its end on this thread.
+    fn run<T>(
+        &self,
+        query: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .try_borrow_mut()
+            .map_err(|_| StoreError::Task("a snapshot was used from inside itself".into()))?;
+        self.runtime.block_on(query(&mut **conn))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::Reads for PgReads {
+    async fn read_boxed(&self, work: ReadWork) -> Result<(), StoreError> {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let running = Running(Arc::clone(&self.running));
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *conn)
+            .await?;
+        let runtime = Handle::current();
+        let (result, conn) = tokio::task::spawn_blocking(move || {
+            let _running = running;
+            let snapshot = PgSnapshot {
+                runtime,
+                conn: RefCell::new(conn),
+            };
+            let result = work(&snapshot);
+            (result, snapshot.conn.into_inner())
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?;
+        let mut conn = conn;
+        // Read only: ending it either way changes nothing. A connection whose transaction
+        // cannot be ended is not given back to the pool.
+        if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+            conn.close_on_drop();
+        }
+        result
+    }
+
+    fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,387 @@
+//! Raw calls in a PostgreSQL snapshot: Logs pages, counts, lookups by request id, bodies and
+//! the export's chunks.
+
+use std::time::Instant;
+
+use app::model::{Amount, Measure, ModelKind, Usage, WorkspaceId, UNITS, UNIT_COUNT};
+use futures_util::TryStreamExt;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, QueryBuilder, Row};
+
+use super::PgSnapshot;
+use crate::domain::record::Source;
+use crate::store::reads::{request_key, CallFilter, CallReads, Order, StatusMatch, StoredCall};
+use crate::store::StoreError;
+
+/// Calls fetched per round of the export.
+const EXPORT_CHUNK: i64 = 5_000;
+
+fn call_columns() -> String {
+    let units: Vec<&str> = UNITS.iter().map(|spec| spec.column).collect();
+    format!(
+        "id, ts_ms, request_id, model_id, kind, operation, status, error_type, error_message, \
+         {}, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, stream, api_key, \
+         metadata, upstream_request_id, has_body",
+        units.join(", ")
+    )
+}
+
+const FIRST_UNIT: usize = 9;
+const AFTER_UNITS: usize = FIRST_UNIT + UNIT_COUNT;
+
+fn read_call(row: &PgRow) -> Result<StoredCall, StoreError> {
+    let mut usage = Usage::default();
+    for (offset, spec) in UNITS.iter().enumerate() {
+        let amount = match spec.measure {
+            Measure::Count => row
+                .try_get::<Option<i64>, _>(FIRST_UNIT + offset)?
+                .map(Amount::Count),
+            Measure::Seconds => row
+                .try_get::<Option<f64>, _>(FIRST_UNIT + offset)?
+                .map(Amount::Seconds),
+        };
+        usage.set(spec.unit, amount);
+    }
+    Ok(StoredCall {
+        row: row.try_get(0)?,
+        ts_ms: row.try_get(1)?,
+        request_id: row.try_get(2)?,
+        model_id: row.try_get(3)?,
+        kind: ModelKind::from_code(i64::from(row.try_get::<i16, _>(4)?)).unwrap_or(ModelKind::Llm),
+        operation: row.try_get(5)?,
+        status: i64::from(row.try_get::<i32, _>(6)?),
+        error_type: row.try_get(7)?,
+        error_message: row.try_get(8)?,
+        usage,
+        usage_other: row.try_get(AFTER_UNITS)?,
+        latency_ms: row.try_get(AFTER_UNITS + 1)?,
+        ttft_ms: row.try_get(AFTER_UNITS + 2)?,
+        first_byte_ms: row.try_get(AFTER_UNITS + 3)?,
+        cost: row.try_get(AFTER_UNITS + 4)?,
+        source: Source::from_code(i64::from(row.try_get::<i16, _>(AFTER_UNITS + 5)?))
+            .unwrap_or(Source::Api),
+        stream: row.try_get(AFTER_UNITS + 6)?,
+        api_key: row.try_get(AFTER_UNITS + 7)?,
+        metadata: row.try_get(AFTER_UNITS + 8)?,
+        upstream_request_id: row.try_get(AFTER_UNITS + 9)?,
+        has_body: row.try_get(AFTER_UNITS + 10)?,
+    })
+}
+
+/// `SELECT <what> FROM requests WHERE` the workspace and `[from, to)`.
+fn select<'a>(
+    what: &str,
+    workspace_id: WorkspaceId,
+    (from, to): (i64, i64),
+) -> QueryBuilder<'a, Postgres> {
+    let mut query = QueryBuilder::new(format!("SELECT {what} FROM requests WHERE workspace_id = "));
+    query
+        .push_bind(workspace_id.get())
+        .push(" AND ts_ms >= ")
+        .push_bind(from)
+        .push(" AND ts_ms < ")
+        .push_bind(to);
+    query
+}
+
+/// Adds the filter's models, statuses and id prefix.
+fn push_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>) {
+    if let Some(models) = &filter.models {
+        query
+            .push(" AND model_id = ANY(")
+            .push_bind(models.clone())
+            .push(")");
+    }
+    match &filter.status {
+        None => {}
+        Some(StatusMatch::Codes(codes)) => {
+            let codes: Vec<i32> = codes
+                .iter()
+                .map(|code| i32::try_from(*code).unwrap_or(i32::MAX))
+                .collect();
+            query
+                .push(" AND status = ANY(")
+                .push_bind(codes)
+                .push(") AND status >= 400");
+        }
+        Some(StatusMatch::Range(low, high)) => {
+            let clamp = |value: i64| value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            query
+                .push(" AND status >= ")
+                .push_bind(clamp(*low))
+                .push(" AND status < ")
+                .push_bind(clamp(*high));
+        }
+    }
+    if let Some(prefix) = &filter.id_prefix {
+        // request_id is in the "C" collation: a prefix is the byte range [prefix, prefix + 1).
+        query
+            .push(" AND starts_with(request_id, ")
+            .push_bind(prefix.clone())
+            .push(")");
+    }
+}
+
+fn push_keyset(query: &mut QueryBuilder<'_, Postgres>, cursor: Option<(i64, i64)>, order: Order) {
+    if let Some((ts_ms, row)) = cursor {
+        let comparison = match order {
+            Order::NewestFirst => "<",
+            Order::OldestFirst => ">",
+        };
+        query
+            .push(format!(" AND (ts_ms, id) {comparison} ("))
+            .push_bind(ts_ms)
+            .push(", ")
+            .push_bind(row)
+            .push(")");
+    }
+    query.push(match order {
+        Order::NewestFirst => " ORDER BY ts_ms DESC, id DESC",
+        Order::OldestFirst => " ORDER BY ts_ms ASC, id ASC",
+    });
+}
+
+/// Whether an error is PostgreSQL cancelling a statement at its `statement_timeout`.
+fn timed_out(error: &StoreError) -> bool {
+    matches!(error, StoreError::Query(error)
+        if error.as_database_error().and_then(|error| error.code()).as_deref() == Some("57014"))
+}
+
+impl PgSnapshot {
+    fn fetch_calls(
+        &self,
+        mut query: QueryBuilder<'_, Postgres>,
+    ) -> Result<Vec<StoredCall>, StoreError> {
+        self.run(async move |conn| {
+            let mut rows = query.build().fetch(conn);
+            let mut calls = Vec::new();
+            while let Some(row) = rows.try_next().await? {
+                calls.push(read_call(&row)?);
+            }
+            Ok(calls)
+        })
+    }
+
+    fn execute(&self, sql: &'static str) -> Result<(), StoreError> {
+        self.run(async move |conn| {
+            sqlx::raw_sql(sql).execute(conn).await?;
+            Ok(())
+        })
+    }
+}
+
+impl CallReads for PgSnapshot {
+    fn error_codes(
+        &self,
+        workspace_id: WorkspaceId,
+        low: i64,
+        high: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        // One index probe per distinct code, as in SQLite (a loose index scan).
+        let mut codes = Vec::new();
+        let mut from = low;
+        while from < high {
+            let code: Option<i32> = self.run(async move |conn| {
+                Ok(sqlx::query_scalar(
+                    "SELECT min(status) FROM requests WHERE workspace_id = $1 \
+                         AND status >= $2 AND status < $3 AND status >= 400",
+                )
+                .bind(workspace_id.get())
+                .bind(from.clamp(0, i64::from(i32::MAX)) as i32)
+                .bind(high.clamp(0, i64::from(i32::MAX)) as i32)
+                .fetch_one(conn)
+                .await?)
+            })?;
+            match code {
+                Some(code) => {
+                    codes.push(i64::from(code));
+                    from = i64::from(code) + 1;
+                }
+                None => break,
+            }
+        }
+        Ok(codes)
+    }
+
+    fn calls_in_window(
+        &self,
+        filter: &CallFilter,
+        window: (i64, i64),
+        cursor: Option<(i64, i64)>,
+        order: Order,
+        limit: usize,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        let mut query = select(&call_columns(), filter.workspace_id, window);
+        push_conditions(filter, &mut query);
+        push_keyset(&mut query, cursor, order);
+        query.push(" LIMIT ").push_bind(limit as i64);
+        let Some(deadline) = deadline else {
+            return self.fetch_calls(query).map(Some);
+        };
+        let left_ms = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis();
+        if left_ms == 0 {
+            return Ok(None);
+        }
+        // A statement cancelled at its timeout ends the transaction unless it ran inside a
+        // savepoint; the snapshot then goes on as before.
+        self.execute("SAVEPOINT deadline")?;
+        let timeout = format!("SET LOCAL statement_timeout = {}", left_ms.max(1));
+        self.run(async move |conn| {
+            sqlx::raw_sql(&timeout).execute(conn).await?;
+            Ok(())
+        })?;
+        match self.fetch_calls(query) {
+            Ok(calls) => {
+                self.execute("SET LOCAL statement_timeout = 0; RELEASE SAVEPOINT deadline")?;
+                Ok(Some(calls))
+            }
+            Err(error) if timed_out(&error) => {
+                self.execute("ROLLBACK TO SAVEPOINT deadline")?;
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn count_calls(&self, filter: &CallFilter, window: (i64, i64)) -> Result<i64, StoreError> {
+        if window.0 >= window.1 {
+            return Ok(0);
+        }
+        let mut query = select("count(*)", filter.workspace_id, window);
+        push_conditions(filter, &mut query);
+        self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
+    }
+
+    fn calls_by_key(
+        &self,
+        filter: &CallFilter,
+        hour: i64,
+        request_key: i64,
+    ) -> Result<Vec<StoredCall>, StoreError> {
+        let mut query = select(
+            &call_columns(),
+            filter.workspace_id,
+            (filter.from_ms, filter.to_ms),
+        );
+        query
+            .push(" AND hour = ")
+            .push_bind(hour)
+            .push(" AND request_key = ")
+            .push_bind(request_key as i32);
+        push_conditions(filter, &mut query);
+        query.push(" ORDER BY ts_ms DESC, id DESC");
+        self.fetch_calls(query)
+    }
+
+    fn calls_with_request_id(
+        &self,
+        filter: &CallFilter,
+        request_id: &str,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        let mut query = select(
+            &call_columns(),
+            filter.workspace_id,
+            (filter.from_ms, filter.to_ms),
+        );
+        query
+            .push(" AND request_key = ")
+            .push_bind(request_key(request_id) as i32)
+            .push(" AND request_id = ")
+            .push_bind(request_id.to_owned());
+        push_conditions(filter, &mut query);
+        query.push(" ORDER BY ts_ms DESC, id DESC");
+        self.fetch_calls(query).map(Some)
+    }
+
+    fn bodies(&self, row: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+        let found: Option<(Option<String>, Option<String>)> = self.run(async move |conn| {
+            Ok(sqlx::query_as(
+                "SELECT request_body, response_body FROM request_bodies \
+                     WHERE request_row_id = $1",
+            )
+            .bind(row)
+            .fetch_optional(conn)
+            .await?)
+        })?;
+        Ok(found.unwrap_or((None, None)))
+    }
+
+    fn each_call(
+        &self,
+        filter: &CallFilter,
+        each: &mut dyn FnMut(Vec<StoredCall>) -> Result<bool, StoreError>,
+    ) -> Result<u64, StoreError> {
+        let mut count = 0;
+        let mut cursor = None;
+        let columns = call_columns();
+        loop {
+            let mut query = select(
+                &columns,
+                filter.workspace_id,
+                (filter.from_ms, filter.to_ms),
+            );
+            push_conditions(filter, &mut query);
+            push_keyset(&mut query, cursor, Order::NewestFirst);
+            query.push(" LIMIT ").push_bind(EXPORT_CHUNK);
+            let calls = self.fetch_calls(query)?;
+            let Some(last) = calls.last() else {
+                return Ok(count);
+            };
+            cursor = Some((last.ts_ms, last.row));
+            let full = calls.len() as i64 == EXPORT_CHUNK;
+            count += calls.len() as u64;
+            if !each(calls)? || !full {
+                return Ok(count);
+            }
+        }
+    }
+
+    fn status_times(
+        &self,
+        workspace_id: WorkspaceId,
+        window: (i64, i64),
+        (low, high): (i64, i64),
+        each: &mut dyn FnMut(i64, i64),
+    ) -> Result<(), StoreError> {
+        let clamp = |value: i64| value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        let mut query = select("ts_ms, model_id", workspace_id, window);
+        query
+            .push(" AND status BETWEEN ")
+            .push_bind(clamp(low))
+            .push(" AND ")
+            .push_bind(clamp(high));
+        self.run(async move |conn| {
+            let mut rows = query.build_query_as::<(i64, i64)>().fetch(conn);
+            while let Some((ts_ms, model_id)) = rows.try_next().await? {
+                each(ts_ms, model_id);
+            }
+            Ok(())
+        })
+    }
+
+    // This storage finds request ids through its own index (`calls_with_request_id`): the
+    // engine's in-memory index is never filled, so it reads nothing here.
+
+    fn id_entries_after(
+        &self,
+        _after_row: i64,
+        _limit: i64,
+    ) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    fn id_entries_upto(
+        &self,
+        _last_row: i64,
+        _each: &mut dyn FnMut(i64, i64, i64),
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn last_row(&self) -> Result<i64, StoreError> {
+        Ok(0)
+    }
+}

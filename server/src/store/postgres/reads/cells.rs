@@ -1,0 +1,135 @@
+//! Rollup cells and models in a PostgreSQL snapshot.
+
+use app::model::{Amount, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT};
+use futures_util::TryStreamExt;
+use sqlx::postgres::PgRow;
+use sqlx::{QueryBuilder, Row};
+
+use super::PgSnapshot;
+use crate::rollup::plan::Segment;
+use crate::rollup::{Cell, Level, Sketch};
+use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, WorkspaceModel};
+use crate::store::StoreError;
+
+/// The columns [`read_cell`] expects, for a table of `level` (the same as SQLite's).
+fn cell_columns(level: Level) -> String {
+    crate::store::sqlite::analytics::cell_columns(level)
+}
+
+fn sketch(row: &PgRow, index: usize) -> Result<Sketch, StoreError> {
+    match row.try_get::<Option<&[u8]>, _>(index)? {
+        Some(bytes) => {
+            Sketch::decode(bytes).map_err(|error| StoreError::Corrupt(error.to_string()))
+        }
+        None => Ok(Sketch::new()),
+    }
+}
+
+fn read_cell(level: Level, row: &PgRow, sketches: Sketches) -> Result<StoredCell, StoreError> {
+    let units = UnitTotals::try_from_each(|offset, measure| {
+        Ok::<_, StoreError>(match measure {
+            Measure::Count => Amount::Count(row.try_get(8 + offset)?),
+            Measure::Seconds => Amount::Seconds(row.try_get(8 + offset)?),
+        })
+    })?;
+    let next = 8 + UNIT_COUNT;
+    let peak_requests: Option<i64> = row.try_get(next + 8)?;
+    let peak_tokens: Option<i64> = row.try_get(next + 9)?;
+    Ok(StoredCell {
+        level,
+        bucket_ms: row.try_get(0)?,
+        model_id: row.try_get(1)?,
+        cell: Cell {
+            requests: row.try_get(2)?,
+            status_2xx: row.try_get(3)?,
+            status_4xx: row.try_get(4)?,
+            status_429: row.try_get(5)?,
+            status_5xx: row.try_get(6)?,
+            streamed: row.try_get(7)?,
+            units,
+            cost: row.try_get(next)?,
+            cost_count: row.try_get(next + 1)?,
+            latency_sum: row.try_get(next + 2)?,
+            latency_count: row.try_get(next + 3)?,
+            ttft_sum: row.try_get(next + 4)?,
+            ttft_count: row.try_get(next + 5)?,
+            latency: match sketches {
+                Sketches::Neither => Sketch::new(),
+                Sketches::LatencyOnly | Sketches::LatencyAndTtft => sketch(row, next + 6)?,
+            },
+            ttft: match sketches {
+                Sketches::LatencyAndTtft => sketch(row, next + 7)?,
+                Sketches::Neither | Sketches::LatencyOnly => Sketch::new(),
+            },
+        },
+        peak_minute: peak_requests.zip(peak_tokens),
+    })
+}
+
+impl CellReads for PgSnapshot {
+    fn models(&self, workspace_id: WorkspaceId) -> Result<Vec<WorkspaceModel>, StoreError> {
+        let rows: Vec<(i64, String, String)> = self.run(async move |conn| {
+            Ok(sqlx::query_as(
+                "SELECT id, name, kind FROM models WHERE workspace_id = $1 ORDER BY name",
+            )
+            .bind(workspace_id.get())
+            .fetch_all(conn)
+            .await?)
+        })?;
+        rows.into_iter()
+            .map(|(id, name, kind)| {
+                let kind = ModelKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown model kind {kind}")))?;
+                Ok(WorkspaceModel {
+                    id,
+                    option: ModelOption { name, kind },
+                })
+            })
+            .collect()
+    }
+
+    fn cells(
+        &self,
+        workspace_id: WorkspaceId,
+        segments: &[Segment],
+        which: Cells<'_>,
+        sketches: Sketches,
+    ) -> Result<Vec<StoredCell>, StoreError> {
+        if matches!(which, Cells::Models(ids) if ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let mut cells = Vec::new();
+        for segment in segments {
+            let table = match which {
+                Cells::AllModels => segment.level.all_models_table(),
+                Cells::EachModel | Cells::Models(_) => segment.level.table(),
+            };
+            let mut query = QueryBuilder::new(format!(
+                "SELECT {} FROM {table} WHERE workspace_id = ",
+                cell_columns(segment.level)
+            ));
+            query
+                .push_bind(workspace_id.get())
+                .push(" AND bucket_ms >= ")
+                .push_bind(segment.from_ms)
+                .push(" AND bucket_ms < ")
+                .push_bind(segment.to_ms);
+            if let Cells::Models(ids) = which {
+                query
+                    .push(" AND model_id = ANY(")
+                    .push_bind(ids.to_vec())
+                    .push(")");
+            }
+            let level = segment.level;
+            let cells = &mut cells;
+            self.run(async move |conn| {
+                let mut rows = query.build().fetch(conn);
+                while let Some(row) = rows.try_next().await? {
+                    cells.push(read_cell(level, &row, sketches)?);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(cells)
+    }
+}
