@@ -57,11 +57,13 @@ tools-wasm-bindgen:
 	fi
 
 # A C toolchain (SQLite is compiled in), Debian's Chromium for the browser tests (never a
-# downloaded browser) and Python's venv for the client tests. apt runs only when something is
+# downloaded browser), PostgreSQL's server binaries (the tests start a private cluster; nothing
+# uses a system server) and Python's venv for the client tests. apt runs only when something is
 # missing.
 APT_NEEDED = $(strip $(if $(shell command -v cc),,build-essential) \
                      $(if $(shell command -v pkg-config),,pkg-config) \
                      $(if $(shell command -v chromium),,chromium chromium-driver) \
+                     $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
                      $(if $(shell python3 -c 'import ensurepip, venv' 2>/dev/null && echo ok),,python3 python3-venv))
 tools-apt:
 	@if [ -n "$(APT_NEEDED)" ]; then \
@@ -205,8 +207,13 @@ clippy-wasm:
 # rendering uses one process-wide executor; a page rendered while another test's runtime shut
 # down could wait forever (seen as a rare hang of the page tests, never in the server itself,
 # which has one runtime). Serial, the whole suite takes ~8 s.
+#
+# The integration suite then runs again on PostgreSQL: the same test bodies, on a private
+# cluster that scripts/with-postgres creates in a temporary folder and removes afterwards.
 unit:
 	$(CARGO) test -p app -p server --features app/ssr -- --test-threads=1
+	MODELWATCH_TEST_BACKEND=postgres scripts/with-postgres \
+	  $(CARGO) test -p server --features app/ssr --test integration -- --test-threads=1
 
 e2e:
 	cd end2end && npx playwright test

@@ -68,6 +68,6 @@ pub type SharedStorage = Arc<dyn Storage>;
 pub async fn open(url: &str) -> Result<SharedStorage, StoreError> {
     Ok(match url::check(url)? {
         url::Backend::Sqlite => Arc::new(sqlite::SqliteStore::open(url).await?),
-        url::Backend::Postgres => todo!(),
+        url::Backend::Postgres => Arc::new(postgres::PgStore::open(url).await?),
     })
 }

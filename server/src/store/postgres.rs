@@ -30,8 +30,8 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::url;
 pub use super::StoreError;
+use super::{url, BatchWriter, Reads, Storage};
 
 /// The schema, embedded in the binary; migrations are numbered and never edited once landed.
 /// sqlx takes an advisory lock while migrating, so servers starting together apply each once.
@@ -76,5 +76,28 @@ impl PgStore {
     /// The sqlx pool (tests check stored rows through it).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+#[async_trait::async_trait]
+impl Storage for PgStore {
+    fn reads(&self) -> Arc<dyn Reads> {
+        Arc::clone(&self.reads) as Arc<dyn Reads>
+    }
+
+    fn batch_writer(&self) -> Result<Box<dyn BatchWriter>, StoreError> {
+        Ok(Box::new(batch::PgBatchWriter::new(
+            self.pool.clone(),
+            Arc::clone(&self.partitions),
+        )?))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }

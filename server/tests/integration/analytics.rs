@@ -3,7 +3,7 @@
 use serde_json::json;
 use server::rollup::plan::plan;
 use server::rollup::Level;
-use server::store::reads::{CellReads, Cells, Sketches};
+use server::store::reads::{Cells, Sketches};
 
 use crate::helpers::{now_ms, spawn_app, WS};
 

@@ -226,11 +226,14 @@ impl CallReads for PgSnapshot {
             return Ok(None);
         }
         // A statement cancelled at its timeout ends the transaction unless it ran inside a
-        // savepoint; the snapshot then goes on as before.
-        self.execute("SAVEPOINT deadline")?;
-        let timeout = format!("SET LOCAL statement_timeout = {}", left_ms.max(1));
+        // savepoint; the snapshot then goes on as before. Setting up and tearing down are one
+        // round trip each.
+        let arm = format!(
+            "SAVEPOINT deadline; SET LOCAL statement_timeout = {}",
+            left_ms.max(1)
+        );
         self.run(async move |conn| {
-            sqlx::raw_sql(&timeout).execute(conn).await?;
+            sqlx::raw_sql(&arm).execute(conn).await?;
             Ok(())
         })?;
         match self.fetch_calls(query) {
@@ -239,7 +242,7 @@ impl CallReads for PgSnapshot {
                 Ok(Some(calls))
             }
             Err(error) if timed_out(&error) => {
-                self.execute("ROLLBACK TO SAVEPOINT deadline")?;
+                self.execute("ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline")?;
                 Ok(None)
             }
             Err(error) => Err(error),
