@@ -27,8 +27,6 @@ pub struct TestApp {
     pub session: String,
     /// The state the router was built from (its limiter, engine and counters).
     pub state: AppState,
-    /// The database's URL.
-    pub url: String,
     _database: TestDatabase,
 }
 
@@ -91,7 +89,6 @@ pub async fn spawn_app_configured(
         pool,
         key,
         session,
-        url: database.url.clone(),
         _database: database,
     }
 }

@@ -207,6 +207,43 @@ fn total_tokens(cell: &Cell) -> i64 {
     }
 }
 
+/// What a locked cell holds before the batch is added: calls and total tokens (for the busiest
+/// minute), and its sketches.
+struct Held {
+    requests: i64,
+    tokens: i64,
+    latency: Option<Vec<u8>>,
+    ttft: Option<Vec<u8>>,
+}
+
+/// Locks the cells at `keys` (workspace, bucket and model columns, in key order), creating the
+/// missing ones empty, and reads what they hold.
+async fn lock_cells(
+    conn: &mut PgConnection,
+    sql: &str,
+    keys: [&Vec<i64>; 3],
+) -> Result<HashMap<(i64, i64, i64), Held>, StoreError> {
+    let rows = sqlx::query(sql)
+        .bind(keys[0])
+        .bind(keys[1])
+        .bind(keys[2])
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut held = HashMap::with_capacity(rows.len());
+    for row in rows {
+        held.insert(
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?),
+            Held {
+                requests: row.try_get(3)?,
+                tokens: row.try_get(4)?,
+                latency: row.try_get(5)?,
+                ttft: row.try_get(6)?,
+            },
+        );
+    }
+    Ok(held)
+}
+
 /// Adds `cells` to the stored rollups inside the caller's transaction on `conn`.
 pub async fn add_cells(
     conn: &mut PgConnection,
@@ -233,36 +270,21 @@ pub async fn add_cells(
             keys(|key| key.bucket_ms),
             keys(|key| key.model_id),
         );
-        let stored = sqlx::query(&statements.lock)
-            .bind(&workspaces)
-            .bind(&buckets)
-            .bind(&models)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut held: HashMap<(i64, i64, i64), (i64, i64, Option<Vec<u8>>, Option<Vec<u8>>)> =
-            HashMap::with_capacity(stored.len());
-        for row in stored {
-            held.insert(
-                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?),
-                (
-                    row.try_get(3)?,
-                    row.try_get(4)?,
-                    row.try_get(5)?,
-                    row.try_get(6)?,
-                ),
-            );
-        }
+        let mut held = lock_cells(conn, &statements.lock, [&workspaces, &buckets, &models]).await?;
         let mut columns: Vec<Vec<Value>> = SUMMED.iter().map(|_| Vec::new()).collect();
         let (mut latency, mut ttft) = (Vec::new(), Vec::new());
         let (mut peak_requests, mut peak_tokens) = (Vec::new(), Vec::new());
         for (key, cell) in &mut group {
-            let (requests, tokens, stored_latency, stored_ttft) = held
+            let stored = held
                 .remove(&(key.workspace_id, key.bucket_ms, key.model_id))
                 .ok_or_else(|| {
                     StoreError::Corrupt("a locked rollup cell was not returned".into())
                 })?;
             if *level == Level::Minute {
-                let totals = (requests + cell.requests, tokens + total_tokens(cell));
+                let totals = (
+                    stored.requests + cell.requests,
+                    stored.tokens + total_tokens(cell),
+                );
                 raise_peaks(&mut peaks, key, totals);
             } else {
                 let (requests, tokens) = peaks.get(key).copied().unwrap_or_default();
@@ -272,8 +294,8 @@ pub async fn add_cells(
             for (column, value) in columns.iter_mut().zip(cell_values(cell)) {
                 column.push(value);
             }
-            cell.latency.merge(&decode(stored_latency)?);
-            cell.ttft.merge(&decode(stored_ttft)?);
+            cell.latency.merge(&decode(stored.latency)?);
+            cell.ttft.merge(&decode(stored.ttft)?);
             latency.push(encoded(&cell.latency));
             ttft.push(encoded(&cell.ttft));
         }
