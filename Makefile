@@ -35,7 +35,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
 
 
 .PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
-        build-server-dev build-wasm-dev release dev e2e-dev site run serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit e2e clean-site
+        build-server-dev build-wasm-dev release dev e2e-dev site run serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit unit-on-both e2e clean-site
 
 help:
 	@echo "make run   - set up, build a release and start the dashboard on http://$(ADDR)"
@@ -208,11 +208,15 @@ clippy-wasm:
 # down could wait forever (seen as a rare hang of the page tests, never in the server itself,
 # which has one runtime). Serial, the whole suite takes ~8 s.
 #
-# The integration suite then runs again on PostgreSQL: the same test bodies, on a private
-# cluster that scripts/with-postgres creates in a temporary folder and removes afterwards.
+# Everything runs beside a private PostgreSQL cluster (scripts/with-postgres: created in a
+# temporary folder, removed afterwards): the multi-server tests start real servers on it, and
+# the integration suite runs a second time on it, the same test bodies on the other backend.
 unit:
+	scripts/with-postgres $(MAKE) --no-print-directory unit-on-both
+
+unit-on-both:
 	$(CARGO) test -p app -p server --features app/ssr -- --test-threads=1
-	MODELWATCH_TEST_BACKEND=postgres scripts/with-postgres \
+	MODELWATCH_TEST_BACKEND=postgres \
 	  $(CARGO) test -p server --features app/ssr --test integration -- --test-threads=1
 
 e2e:

@@ -63,11 +63,26 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let server = crate::jobs::server_name();
+    let schedule = |job, secs| crate::jobs::slots::Schedule {
+        job,
+        server: server.clone(),
+        interval: Duration::from_secs(secs),
+    };
     let retention = crate::jobs::retention::spawn(
         storage.clone(),
-        Duration::from_secs(args.retention_interval_secs),
+        schedule("retention", args.retention_interval_secs),
         jobs_stopped,
     );
+    let signals = crate::jobs::signals::spawn(
+        storage.clone(),
+        server.clone(),
+        state.engine.clone(),
+        state.alert_events.clone(),
+        stop_jobs.subscribe(),
+    )
+    .await
+    .context("cannot listen for other servers' signals")?;
     let request_ids = crate::jobs::request_ids::spawn(
         state.engine.clone(),
         Duration::from_secs(2),
@@ -84,9 +99,11 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
         stop_jobs.subscribe(),
     );
     let alerts = crate::jobs::alerts::spawn(
+        storage.clone(),
         crate::alerts::evaluator::Evaluator::new(storage.clone(), state.alert_events.clone())
-            .with_webhook_wake(webhook_wake),
-        Duration::from_secs(args.alert_interval_secs),
+            .with_webhook_wake(webhook_wake)
+            .with_server(server.clone()),
+        schedule("alerts", args.alert_interval_secs),
         stop_jobs.subscribe(),
     );
     tracing::info!(%addr, "modelwatch listening on http://{addr}");
@@ -103,6 +120,9 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let _ = request_ids.await;
     let _ = alerts.await;
     let _ = webhooks.await;
+    if let Some(signals) = signals {
+        let _ = signals.await;
+    }
     // The router (and with it every ingest handle) is gone: the writer drains and stops.
     if tokio::time::timeout(Duration::from_secs(args.shutdown_grace_secs), writer)
         .await

@@ -13,6 +13,7 @@
 //! - [`ModelCatalog`]: models, prices and re-pricing stored calls;
 //! - [`Housekeeping`]: what retention removes;
 //! - [`Samples`]: what the benchmark commands ask;
+//! - [`Coordination`]: job passes run once, signals to every server, shared login limits;
 //! - [`Reads`]: consistent read snapshots ([`Snapshot`]) for analytics cells, Logs pages, request-ID
 //!   lookups and exports, run on blocking threads;
 //! - [`BatchWriter`]: the batch writer's one transaction per batch.
@@ -20,6 +21,7 @@
 pub mod accounts;
 pub mod alerting;
 pub mod catalog;
+pub mod coordination;
 mod error;
 pub mod housekeeping;
 pub mod keys;
@@ -35,6 +37,7 @@ use std::sync::Arc;
 pub use accounts::{Accounts, StoredUser};
 pub use alerting::{AlertHistory, AlertRules, Deliveries, DueDelivery, EventQuery, NewEvent};
 pub use catalog::{CatalogModel, ModelCatalog, RecomputeReport};
+pub use coordination::{Coordination, Heard, Signal, SignalStream};
 pub use error::StoreError;
 pub use housekeeping::{Cutoffs, Housekeeping, Purged};
 pub use keys::{KeyOwner, Keys, NewKey, KEY_PREFIX};
@@ -45,7 +48,15 @@ pub use writes::{BatchWriter, Pending};
 /// One database, behind every question the engine asks of it.
 #[async_trait::async_trait]
 pub trait Storage:
-    Accounts + Keys + AlertRules + AlertHistory + Deliveries + ModelCatalog + Housekeeping + Samples
+    Accounts
+    + Keys
+    + AlertRules
+    + AlertHistory
+    + Deliveries
+    + ModelCatalog
+    + Housekeeping
+    + Samples
+    + Coordination
 {
     /// Read snapshots for the heavy read paths.
     fn reads(&self) -> Arc<dyn Reads>;

@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 use super::measure::{Measured, Targets};
 use super::state::{step, Observation, Policy, TargetState};
 use crate::store::reads::SharedReads;
-use crate::store::{NewEvent, SharedStorage, StoreError};
+use crate::store::{NewEvent, SharedStorage, Signal, StoreError};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -26,6 +26,8 @@ pub struct Evaluator {
     events: broadcast::Sender<WorkspaceEvent>,
     /// Woken when webhook deliveries are queued.
     webhooks: Arc<tokio::sync::Notify>,
+    /// This server's name, sent with the events other servers' dashboards hear.
+    server: Arc<str>,
 }
 
 impl Evaluator {
@@ -35,7 +37,14 @@ impl Evaluator {
             storage,
             events,
             webhooks: Arc::new(tokio::sync::Notify::new()),
+            server: Arc::from("this server"),
         }
+    }
+
+    /// The same evaluator sending its events to other servers as `server`.
+    pub fn with_server(mut self, server: Arc<str>) -> Self {
+        self.server = server;
+        self
     }
 
     /// The same evaluator waking `webhooks` when it queues deliveries.
@@ -153,6 +162,13 @@ impl Evaluator {
                 if kind.is_some_and(|kind| kind.notifies()) {
                     // Nobody listening is fine: the event is stored either way.
                     let _ = self.events.send((workspace_id, event.clone()));
+                    let signal = Signal::AlertEvent {
+                        workspace_id,
+                        event_id: event.id,
+                    };
+                    if let Err(error) = self.storage.send_signal(&self.server, &signal).await {
+                        tracing::warn!(%error, "other servers' dashboards miss an alert event");
+                    }
                     if !rule.spec.channels.is_empty() {
                         self.storage
                             .queue_deliveries(workspace_id, event.id, &rule.spec.channels, now_ms)

@@ -52,6 +52,13 @@ impl KeyCache {
         Ok(owner)
     }
 
+    /// Forgets every key (a revocation elsewhere may have gone unheard).
+    pub fn clear(&self) {
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.clear();
+        }
+    }
+
     /// Forgets key `key_id` (it was just revoked).
     pub fn forget(&self, key_id: i64) {
         if let Ok(mut verified) = self.verified.lock() {

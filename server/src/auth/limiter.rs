@@ -62,6 +62,21 @@ fn wait_secs(times: &VecDeque<i64>, now_ms: i64) -> u64 {
         .max(1)
 }
 
+/// The keys an attempt counts against, each with its limit: the account (when the form named
+/// one) and the client address.
+pub fn counted_keys(account: Option<&str>, address: &str) -> Vec<(String, usize)> {
+    account
+        .map(|account| (account_key(account), ACCOUNT_FAILURES))
+        .into_iter()
+        .chain([(format!("address:{address}"), ADDRESS_ATTEMPTS)])
+        .collect()
+}
+
+/// The key an account's attempts count against.
+pub fn account_key(account: &str) -> String {
+    format!("account:{account}")
+}
+
 impl LoginLimiter {
     pub fn new() -> Self {
         Self::default()
@@ -79,11 +94,7 @@ impl LoginLimiter {
             .seen
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let keys: Vec<(String, usize)> = account
-            .map(|account| (format!("account:{account}"), ACCOUNT_FAILURES))
-            .into_iter()
-            .chain([(format!("address:{address}"), ADDRESS_ATTEMPTS)])
-            .collect();
+        let keys = counted_keys(account, address);
         let mut wait = None;
         for (key, limit) in &keys {
             if let Some(times) = seen.get_mut(key) {
@@ -120,7 +131,7 @@ impl LoginLimiter {
         self.seen
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&format!("account:{account}"));
+            .remove(&account_key(account));
     }
 
     /// A verification slot, waiting a little for one; `Busy` when none frees up.

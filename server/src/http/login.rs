@@ -133,6 +133,20 @@ async fn login(
     if let Err(refused) = state.limiter.reserve(account, &address, now_ms()) {
         return refused_answer(refused);
     }
+    // Every server on the database counts the same attempts (a no-op where one process owns
+    // it: the limiter above has counted them).
+    let keys = crate::auth::limiter::counted_keys(account, &address);
+    match state
+        .storage
+        .reserve_login(&keys, now_ms(), crate::auth::limiter::WINDOW_MS)
+        .await
+    {
+        Ok(Ok(())) => {}
+        Ok(Err(retry_after_secs)) => {
+            return refused_answer(crate::auth::limiter::Refused::TooMany { retry_after_secs })
+        }
+        Err(error) => return crate::error::ApiError::internal(error).into_response(),
+    }
     if !well_formed {
         return back_to_login("invalid", &form);
     }
@@ -148,6 +162,13 @@ async fn login(
         return back_to_login("invalid", &form);
     };
     state.limiter.succeeded(&email);
+    if let Err(error) = state
+        .storage
+        .forgive_login(&crate::auth::limiter::account_key(&email))
+        .await
+    {
+        tracing::warn!(%error, "a successful sign-in left its failed attempts counted");
+    }
     let now = now_ms();
     let token = crate::auth::random_hex(32);
     let created = state

@@ -1,8 +1,6 @@
 //! Retention: raw rows and bodies older than each workspace's retention go, and so do 1-minute
 //! rollups; hourly rollups and alert history go after 400 days; daily rollups stay forever.
 
-use std::time::Duration;
-
 use tokio::sync::watch;
 
 use crate::rollup::Level;
@@ -38,14 +36,16 @@ pub async fn run_once(
     Ok(purged)
 }
 
-/// Runs a pass every `interval` until `stop` turns true.
+/// Runs a pass once per slot of `schedule` across all servers (`jobs::slots`) until `stop`
+/// turns true.
 pub fn spawn(
     storage: SharedStorage,
-    interval: Duration,
-    mut stop: watch::Receiver<bool>,
+    schedule: crate::jobs::slots::Schedule,
+    stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
+    crate::jobs::slots::spawn(storage.clone(), schedule, stop, move || {
+        let storage = storage.clone();
+        async move {
             let now_ms = chrono::Utc::now().timestamp_millis();
             match run_once(storage.as_ref(), now_ms, 500).await {
                 Ok(purged) if purged != Purged::default() => tracing::info!(
@@ -58,10 +58,6 @@ pub fn spawn(
                 ),
                 Ok(_) => tracing::debug!("retention: nothing expired"),
                 Err(error) => tracing::error!(%error, "retention pass failed"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => break,
             }
         }
     })

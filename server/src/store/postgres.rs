@@ -17,6 +17,7 @@ mod accounts;
 mod alerting;
 mod batch;
 mod catalog;
+mod coordination;
 mod housekeeping;
 mod keys;
 pub mod partitions;

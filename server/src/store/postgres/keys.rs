@@ -7,6 +7,13 @@ use super::PgStore;
 use crate::store::keys::{hash, random_key, SHOWN_CHARS};
 use crate::store::{KeyOwner, Keys, NewKey, StoreError, KEY_PREFIX};
 
+/// Tells every server (`Signal::KeyRevoked`, from the store itself) about each key the `revoked`
+/// step of the statement revoked, when the revocation commits, whichever way it was asked for
+/// (the dashboard, or `modelwatch keys revoke` from a shell).
+const NOTIFY_REVOKED: &str = "SELECT revoked.id, pg_notify('modelwatch', \
+     json_build_object('origin', 'store', 'signal', json_build_object('key', revoked.id))::text) \
+     FROM revoked";
+
 /// The last-used time is kept to the minute: one write a minute per key at most, however busy
 /// the key.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
@@ -103,28 +110,30 @@ impl Keys for PgStore {
         id: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at_ms = $1 \
-             WHERE id = $2 AND workspace_id = $3 AND revoked_at_ms IS NULL",
-        )
+        let revoked = sqlx::query(&format!(
+            "WITH revoked AS (UPDATE api_keys SET revoked_at_ms = $1 \
+             WHERE id = $2 AND workspace_id = $3 AND revoked_at_ms IS NULL RETURNING id) \
+             {NOTIFY_REVOKED}"
+        ))
         .bind(now_ms)
         .bind(id)
         .bind(workspace_id.get())
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(revoked.len() == 1)
     }
 
     async fn revoke_key(&self, key_or_prefix: &str, now_ms: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at_ms = $1 \
-             WHERE revoked_at_ms IS NULL AND (key_hash = $2 OR prefix = $3)",
-        )
+        let revoked = sqlx::query(&format!(
+            "WITH revoked AS (UPDATE api_keys SET revoked_at_ms = $1 \
+             WHERE revoked_at_ms IS NULL AND (key_hash = $2 OR prefix = $3) RETURNING id) \
+             {NOTIFY_REVOKED}"
+        ))
         .bind(now_ms)
         .bind(hash(key_or_prefix))
         .bind(key_or_prefix)
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(done.rows_affected())
+        Ok(revoked.len() as u64)
     }
 }

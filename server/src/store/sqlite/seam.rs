@@ -5,3 +5,4 @@
 mod accounts;
 mod alerting;
 mod catalog;
+mod coordination;
