@@ -35,7 +35,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
 
 
 .PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
-        build-server-dev build-wasm-dev release dev e2e-dev site run serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit unit-on-both e2e clean-site
+        build-server-dev build-wasm-dev release dev e2e-dev site run run-pg serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit unit-on-both e2e clean-site
 
 help:
 	@echo "make run   - set up, build a release and start the dashboard on http://$(ADDR)"
@@ -142,6 +142,11 @@ BIN ?= target/release/$(NAME)
 serve:
 	$(BIN) --database-url $(DATABASE) demo --if-empty
 	MODELWATCH_SITE_ROOT=$(SITE) $(BIN) --database-url $(DATABASE) serve --addr $(ADDR)
+
+# Two servers on one private PostgreSQL (scripts/run-pg): what several servers behind a load
+# balancer look like, on this machine.
+run-pg: setup release
+	BIN=$(BIN) scripts/run-pg
 
 # The development build, started like `make run` starts the release.
 dev: build

@@ -3,7 +3,6 @@
 //! each durable acknowledgement, and reports throughput, database size and peak memory.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,38 +20,23 @@ use crate::store;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Runs the benchmark and prints one line per million records and a summary.
-pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let temp;
-    let dir = match &args.dir {
-        Some(dir) => dir.clone(),
-        None => {
-            temp = tempfile::tempdir().context("cannot create a temporary folder")?;
-            temp.path().to_path_buf()
-        }
-    };
-    let db_path = dir.join("bench.db");
-    if db_path.exists() {
-        bail!(
-            "{} exists: the benchmark starts from an empty database",
-            db_path.display()
-        );
-    }
-    let url = format!("sqlite://{}", db_path.display());
-    let storage = store::open(&url).await?;
-    let key = storage
-        .create_key(
-            crate::engine::DEFAULT_WORKSPACE_ID,
-            "bench",
-            chrono::Utc::now().timestamp_millis(),
-        )
-        .await?;
-    let (ingest, writer_task) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
+/// A server of the benchmark: its storage (own connections and batch writer) and address.
+struct BenchServer {
+    storage: store::SharedStorage,
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+async fn start_server(url: &str) -> anyhow::Result<BenchServer> {
+    let storage = store::open(url).await?;
+    let (ingest, writer) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state = AppState::new(storage.clone(), ingest, "target/site", addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::serve::serve_until(
+    let task = tokio::spawn(crate::serve::serve_until(
         listener,
         state,
         async move {
@@ -60,13 +44,60 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         },
         Duration::from_secs(30),
     ));
+    Ok(BenchServer {
+        storage,
+        addr,
+        stop,
+        task,
+        writer,
+    })
+}
 
+/// Runs the benchmark and prints one line per million records and a summary. The records go
+/// into a fresh SQLite file, or into `database_url` when it names an empty PostgreSQL database.
+pub async fn run(database_url: &str, args: &BenchArgs) -> anyhow::Result<()> {
+    let temp;
+    let (url, place) = match store::url::check(database_url)? {
+        store::url::Backend::Postgres => (database_url.to_owned(), store::url::redact(database_url)),
+        store::url::Backend::Sqlite => {
+            let dir = match &args.dir {
+                Some(dir) => dir.clone(),
+                None => {
+                    temp = tempfile::tempdir().context("cannot create a temporary folder")?;
+                    temp.path().to_path_buf()
+                }
+            };
+            let db_path = dir.join("bench.db");
+            if db_path.exists() {
+                bail!(
+                    "{} exists: the benchmark starts from an empty database",
+                    db_path.display()
+                );
+            }
+            if args.servers > 1 {
+                bail!("several servers need PostgreSQL: SQLite has one writer");
+            }
+            (format!("sqlite://{}", db_path.display()), db_path.display().to_string())
+        }
+    };
+    let mut servers = Vec::new();
+    for _ in 0..args.servers {
+        servers.push(start_server(&url).await?);
+    }
+    let storage = servers[0].storage.clone();
+    if storage.call_count(false).await? > 0 {
+        bail!("{place} holds calls already: the benchmark starts from an empty database");
+    }
+    let key = storage
+        .create_key(
+            crate::engine::DEFAULT_WORKSPACE_ID,
+            "bench",
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .await?;
     println!(
-        "bench: {} records in batches of {} over {} connections into {}",
-        args.records,
-        args.batch,
-        args.connections,
-        db_path.display()
+        "bench: {} records in batches of {} over {} connections to {} server(s) into {place}",
+        args.records, args.batch, args.connections, args.servers,
     );
     let next_batch = Arc::new(AtomicU64::new(0));
     let sent = Arc::new(AtomicU64::new(0));
@@ -78,6 +109,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let sent = sent.clone();
         let key = key.key.clone();
         let args = args.clone();
+        let addr = servers[connection % servers.len()].addr;
         clients.push(tokio::spawn(async move {
             client(
                 connection as u64,
@@ -93,7 +125,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let reporter = {
         let sent = sent.clone();
-        let db_path = db_path.clone();
+        let storage = storage.clone();
         let total = args.records;
         tokio::spawn(async move {
             let mut next_report = 1_000_000;
@@ -109,7 +141,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
                         started.elapsed().as_secs_f64(),
                         done as f64 / started.elapsed().as_secs_f64(),
                         window,
-                        database_bytes(&db_path) as f64 / 1e6
+                        storage.storage_bytes().await.map_or(0, |bytes| bytes.total) as f64 / 1e6
                     );
                     last = (Instant::now(), done);
                     next_report += 1_000_000;
@@ -125,14 +157,18 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     let _ = reporter.await;
-    let _ = stop.send(());
-    server.await??;
-    let _ = writer_task.await;
+    for server in servers {
+        let _ = server.stop.send(());
+        server.task.await??;
+        let _ = server.writer.await;
+        if !Arc::ptr_eq(&server.storage, &storage) {
+            server.storage.close().await;
+        }
+    }
     storage.checkpoint().await?;
     let rows = storage.call_count(false).await?;
+    let bytes = storage.storage_bytes().await?;
     storage.close().await;
-
-    let bytes = database_bytes(&db_path);
     let records = sent.load(Ordering::Relaxed);
     println!("bench: result");
     println!("  records acknowledged   {records}");
@@ -142,11 +178,21 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "  throughput             {:.0} records/s",
         records as f64 / elapsed.as_secs_f64()
     );
-    println!("  database size          {:.1} MB", bytes as f64 / 1e6);
+    let per_million = |bytes: u64| bytes as f64 / 1e6 / (records as f64 / 1e6);
+    println!("  database size          {:.1} MB", bytes.total as f64 / 1e6);
     println!(
         "  per million records    {:.1} MB",
-        bytes as f64 / 1e6 / (records as f64 / 1e6)
+        per_million(bytes.total)
     );
+    for (part, size) in [
+        ("calls and indexes", bytes.calls),
+        ("bodies", bytes.bodies),
+        ("rollup cells", bytes.rollups),
+    ] {
+        if let Some(size) = size {
+            println!("    {part:<20} {:.1} MB per million", per_million(size));
+        }
+    }
     println!(
         "  peak resident memory   {} (server and clients in one process)",
         peak_rss()
@@ -155,14 +201,6 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         bail!("stored {rows} rows for {records} acknowledged records");
     }
     Ok(())
-}
-
-fn database_bytes(db_path: &Path) -> u64 {
-    ["", "-wal"]
-        .iter()
-        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db_path.display())).ok())
-        .map(|meta| meta.len())
-        .sum()
 }
 
 fn peak_rss() -> String {

@@ -222,9 +222,14 @@ pub struct BenchArgs {
     /// Days of history the records' timestamps cover, in send order (as live traffic).
     #[arg(long, default_value_t = 14.0)]
     pub days: f64,
-    /// Where to put the benchmark database (a fresh temporary folder when omitted).
+    /// Where to put the benchmark database (a fresh temporary folder when omitted). Ignored
+    /// when `--database-url` names an (empty) PostgreSQL database, which is used instead.
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Servers taking the records at once, each with its own connections and batch writer on
+    /// the one database (PostgreSQL only: SQLite has one writer); clients take turns.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=8))]
+    pub servers: u16,
 }
 
 /// `modelwatch bench-analytics`

@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let url = global.database_url.as_str();
     match command {
         Command::Serve(args) => server::serve::run(&global, &args).await,
-        Command::Bench(args) => server::bench::run(&args).await,
+        Command::Bench(args) => server::bench::run(&global.database_url, &args).await,
         Command::BenchAnalytics(args) => server::bench_analytics::run(url, &args).await,
         Command::BenchLogs(args) => server::bench_logs::run(url, &args).await,
         Command::BenchProxy(args) => server::bench_proxy::run(&args).await,

@@ -60,7 +60,12 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(POOL_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.application_name("modelwatch"))
+            // PostgreSQL's notices ("already exists, skipping") are not worth a log line each.
+            .connect_with(
+                options
+                    .application_name("modelwatch")
+                    .options([("client_min_messages", "warning")]),
+            )
             .await
             .map_err(|source| StoreError::Open {
                 url: url::redact(url),

@@ -33,6 +33,22 @@ pub trait Samples: Send + Sync {
     /// Moves what a write-ahead log holds into the database proper, so file sizes tell what is
     /// stored (nothing to do where there is no such log).
     async fn checkpoint(&self) -> Result<(), StoreError>;
+
+    /// How many bytes the database takes, in all and where it can tell, by part.
+    async fn storage_bytes(&self) -> Result<StorageBytes, StoreError>;
+}
+
+/// The size of the database.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StorageBytes {
+    /// Everything, as the database reports it (SQLite: the file and its write-ahead log).
+    pub total: u64,
+    /// Raw calls with their indexes, without bodies, where the database tells parts apart.
+    pub calls: Option<u64>,
+    /// Bodies.
+    pub bodies: Option<u64>,
+    /// Rollup cells at every level.
+    pub rollups: Option<u64>,
 }
 
 /// The names of the models of `workspace_id`, oldest first.

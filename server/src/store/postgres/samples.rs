@@ -3,7 +3,7 @@
 use app::model::WorkspaceId;
 
 use super::PgStore;
-use crate::store::samples::Samples;
+use crate::store::samples::{Samples, StorageBytes};
 use crate::store::StoreError;
 
 #[async_trait::async_trait]
@@ -80,5 +80,31 @@ impl Samples for PgStore {
     async fn checkpoint(&self) -> Result<(), StoreError> {
         sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn storage_bytes(&self) -> Result<StorageBytes, StoreError> {
+        // Partitions, their indexes and TOAST, summed per partitioned table.
+        let part = |table: &str| {
+            format!(
+                "(SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint \
+                 FROM pg_inherits WHERE inhparent = '{table}'::regclass)"
+            )
+        };
+        let (total, calls, bodies, rollups): (i64, i64, i64, i64) = sqlx::query_as(&format!(
+            "SELECT pg_database_size(current_database()), {}, {}, \
+             (SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c \
+              WHERE c.relkind = 'r' AND c.relname LIKE 'rollup\\_%')",
+            part("requests"),
+            part("request_bodies")
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        let bytes = |value: i64| u64::try_from(value).unwrap_or(0);
+        Ok(StorageBytes {
+            total: bytes(total),
+            calls: Some(bytes(calls)),
+            bodies: Some(bytes(bodies)),
+            rollups: Some(bytes(rollups)),
+        })
     }
 }

@@ -4,7 +4,7 @@ use app::model::WorkspaceId;
 
 use super::encoding::REQUEST_ID_TEXT;
 use super::SqliteStore;
-use crate::store::samples::Samples;
+use crate::store::samples::{Samples, StorageBytes};
 use crate::store::StoreError;
 
 #[async_trait::async_trait]
@@ -58,8 +58,9 @@ impl Samples for SqliteStore {
 
     async fn random_request_ids(&self, count: i64) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(&format!(
-            "SELECT {REQUEST_ID_TEXT} FROM requests WHERE id IN (SELECT abs(random()) % \
-             (SELECT max(id) FROM requests) + 1 FROM generate_series(1, ?))"
+            "WITH RECURSIVE picks(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM picks WHERE n < ?) \
+             SELECT {REQUEST_ID_TEXT} FROM requests WHERE id IN (SELECT abs(random()) % \
+             (SELECT max(id) FROM requests) + 1 FROM picks)"
         ))
         .bind(count)
         .fetch_all(self.pool())
@@ -71,5 +72,19 @@ impl Samples for SqliteStore {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    async fn storage_bytes(&self) -> Result<StorageBytes, StoreError> {
+        let total = ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| {
+                std::fs::metadata(format!("{}{suffix}", self.path().display())).ok()
+            })
+            .map(|meta| meta.len())
+            .sum();
+        Ok(StorageBytes {
+            total,
+            ..StorageBytes::default()
+        })
     }
 }
