@@ -58,7 +58,9 @@ async fn start_server(url: &str) -> anyhow::Result<BenchServer> {
 pub async fn run(database_url: &str, args: &BenchArgs) -> anyhow::Result<()> {
     let temp;
     let (url, place) = match store::url::check(database_url)? {
-        store::url::Backend::Postgres => (database_url.to_owned(), store::url::redact(database_url)),
+        store::url::Backend::Postgres => {
+            (database_url.to_owned(), store::url::redact(database_url))
+        }
         store::url::Backend::Sqlite => {
             let dir = match &args.dir {
                 Some(dir) => dir.clone(),
@@ -77,7 +79,10 @@ pub async fn run(database_url: &str, args: &BenchArgs) -> anyhow::Result<()> {
             if args.servers > 1 {
                 bail!("several servers need PostgreSQL: SQLite has one writer");
             }
-            (format!("sqlite://{}", db_path.display()), db_path.display().to_string())
+            (
+                format!("sqlite://{}", db_path.display()),
+                db_path.display().to_string(),
+            )
         }
     };
     let mut servers = Vec::new();
@@ -179,7 +184,10 @@ pub async fn run(database_url: &str, args: &BenchArgs) -> anyhow::Result<()> {
         records as f64 / elapsed.as_secs_f64()
     );
     let per_million = |bytes: u64| bytes as f64 / 1e6 / (records as f64 / 1e6);
-    println!("  database size          {:.1} MB", bytes.total as f64 / 1e6);
+    println!(
+        "  database size          {:.1} MB",
+        bytes.total as f64 / 1e6
+    );
     println!(
         "  per million records    {:.1} MB",
         per_million(bytes.total)

@@ -152,3 +152,26 @@ pub async fn users(storage: &dyn Storage, command: UsersCommand) -> anyhow::Resu
     );
     Ok(())
 }
+
+/// `modelwatch copy-data`: SQLite to PostgreSQL, with progress on stderr and the counts of
+/// every table at the end.
+pub async fn copy_data(args: &crate::config::CopyDataArgs) -> anyhow::Result<()> {
+    use crate::store::url::{check, redact, Backend};
+    if check(&args.from)? != Backend::Sqlite || check(&args.to)? != Backend::Postgres {
+        anyhow::bail!(
+            "copy-data copies from sqlite://... to postgres://... (got {} to {})",
+            redact(&args.from),
+            redact(&args.to)
+        );
+    }
+    let counts = crate::store::copy_data::copy_data(&args.from, &args.to, &mut |line| {
+        eprintln!("copy-data: {line}");
+    })
+    .await?;
+    println!("{:<18} {:>12} {:>12}", "table", "sqlite", "postgres");
+    for (table, from, to) in counts {
+        println!("{table:<18} {from:>12} {to:>12}");
+    }
+    eprintln!("copy-data: every table holds at least the rows of the source");
+    Ok(())
+}

@@ -69,6 +69,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Recompute stored costs and rollup costs after a price change.
     RecomputeCost(RecomputeCostArgs),
+    /// Copy an installation from SQLite to PostgreSQL (resumable: run it again to go on).
+    CopyData(CopyDataArgs),
     /// Measure HTTP ingest end to end and print the numbers.
     Bench(BenchArgs),
     /// Measure the Analytics answer on an existing database and print the numbers.
@@ -205,6 +207,17 @@ pub struct RecomputeCostArgs {
     /// Recompute calls from this time on: RFC 3339 (2026-11-20T00:00:00Z).
     #[arg(long)]
     pub since: String,
+}
+
+/// `modelwatch copy-data`
+#[derive(Debug, Clone, Args)]
+pub struct CopyDataArgs {
+    /// The SQLite database to copy (sqlite://PATH).
+    #[arg(long)]
+    pub from: String,
+    /// The PostgreSQL database to copy into (postgres://USER:PASSWORD@HOST:PORT/DATABASE).
+    #[arg(long)]
+    pub to: String,
 }
 
 /// `modelwatch bench`

@@ -45,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         Command::RecomputeCost(args) => {
             server::commands::recompute_cost(store::open(url).await?.as_ref(), args).await
         }
+        Command::CopyData(args) => server::commands::copy_data(&args).await,
         Command::Demo(args) => {
             let storage = store::open(url).await?;
             let (ingest, writer_task) = writer::spawn(storage.as_ref(), WriterConfig::default())?;

@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod alerting;
 pub mod catalog;
 pub mod coordination;
+pub mod copy_data;
 mod error;
 pub mod housekeeping;
 pub mod keys;

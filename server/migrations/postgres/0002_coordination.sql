@@ -15,3 +15,10 @@ CREATE TABLE login_attempts (
     at_ms BIGINT NOT NULL
 );
 CREATE INDEX login_attempts_by_key ON login_attempts (key, at_ms);
+
+-- Which SQLite database `modelwatch copy-data` copied into this one, so that running it again
+-- resumes that copy and nothing else is copied on top of it.
+CREATE TABLE copied_from (
+    source        TEXT   PRIMARY KEY,
+    started_at_ms BIGINT NOT NULL
+);

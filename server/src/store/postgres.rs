@@ -18,6 +18,7 @@ mod alerting;
 mod batch;
 mod catalog;
 mod coordination;
+pub mod copy_text;
 mod housekeeping;
 mod keys;
 pub mod partitions;
@@ -82,6 +83,11 @@ impl PgStore {
     /// The sqlx pool (tests check stored rows through it).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The day partitions this server knows exist.
+    pub fn partitions(&self) -> &partitions::Partitions {
+        &self.partitions
     }
 }
 

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use crate::cluster::{now_ms, record, Cluster, Server, WS};
 
 /// Fires after three evaluations in a row see any call in the last five minutes.
-fn any_call_rule() -> RuleSpec {
+pub fn any_call_rule() -> RuleSpec {
     RuleSpec {
         name: "Any call".into(),
         metric: Metric::Requests,

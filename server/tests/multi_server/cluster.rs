@@ -24,26 +24,30 @@ pub struct Cluster {
     pub key: String,
 }
 
+/// The URL of a new, empty database on the test cluster.
+pub async fn empty_database() -> String {
+    let admin = std::env::var("MODELWATCH_TEST_POSTGRES")
+        .expect("MODELWATCH_TEST_POSTGRES is unset: run these tests through scripts/with-postgres");
+    let name = format!(
+        "mw_multi_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a database");
+    conn.close().await.expect("close");
+    let (base, _) = admin.rsplit_once('/').expect("a database in the url");
+    format!("{base}/{name}")
+}
+
 impl Cluster {
     pub async fn new() -> Self {
-        let admin = std::env::var("MODELWATCH_TEST_POSTGRES").expect(
-            "MODELWATCH_TEST_POSTGRES is unset: run these tests through scripts/with-postgres",
-        );
-        let name = format!(
-            "mw_multi_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut conn = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("connect to the test cluster");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("create a database");
-        conn.close().await.expect("close");
-        let (base, _) = admin.rsplit_once('/').expect("a database in the url");
-        let url = format!("{base}/{name}");
+        let url = empty_database().await;
         let storage = server::store::open(&url).await.expect("migrates");
         let pool = sqlx::PgPool::connect(&url).await.expect("pool");
         let now = now_ms();

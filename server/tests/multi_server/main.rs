@@ -8,6 +8,7 @@
 mod cluster;
 
 mod alerts;
+mod copy;
 mod ingest;
 mod keys_and_logins;
 mod kill;

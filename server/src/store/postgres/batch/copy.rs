@@ -1,10 +1,10 @@
-//! Rows in COPY's text format: one line per row, columns separated by tabs, `\N` for NULL, and
-//! backslash, tab, newline and carriage return escaped.
-//!
-//! PostgreSQL text cannot hold the NUL character at all; the few fields that may carry one (an
-//! error message, a body) get U+FFFD in its place rather than failing the whole batch.
+//! A batch's calls and bodies as COPY lines (the format itself is `postgres::copy_text`).
 
 use std::fmt::Write as _;
+
+use crate::store::postgres::copy_text::{
+    push_bool, push_float, push_int, push_null, push_optional_text, push_text,
+};
 use std::sync::LazyLock;
 
 use app::model::{Amount, ModelKind, UNITS};
@@ -42,54 +42,6 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
 
 /// The body table's columns, in line order.
 pub const BODY_COLUMNS: &str = "request_row_id, hour, request_body, response_body";
-
-/// Appends `text` escaped for COPY.
-fn push_text(line: &mut String, text: &str) {
-    for character in text.chars() {
-        match character {
-            '\\' => line.push_str("\\\\"),
-            '\t' => line.push_str("\\t"),
-            '\n' => line.push_str("\\n"),
-            '\r' => line.push_str("\\r"),
-            '\0' => line.push('\u{FFFD}'),
-            other => line.push(other),
-        }
-    }
-}
-
-fn push_null(line: &mut String) {
-    line.push_str("\\N");
-}
-
-fn push_optional_text(line: &mut String, text: Option<&str>) {
-    match text {
-        Some(text) => push_text(line, text),
-        None => push_null(line),
-    }
-}
-
-fn push_int(line: &mut String, value: Option<i64>) {
-    match value {
-        Some(value) => {
-            let _ = write!(line, "{value}");
-        }
-        None => push_null(line),
-    }
-}
-
-/// Finite floats in Rust's shortest round-trip form, which PostgreSQL reads back exactly.
-fn push_float(line: &mut String, value: Option<f64>) {
-    match value.filter(|value| value.is_finite()) {
-        Some(value) => {
-            let _ = write!(line, "{value:?}");
-        }
-        None => push_null(line),
-    }
-}
-
-fn push_bool(line: &mut String, value: bool) {
-    line.push(if value { 't' } else { 'f' });
-}
 
 /// One call's line, as its row `row_id` of model `model_id`.
 pub fn push_call(
@@ -179,26 +131,4 @@ pub fn push_bodies(line: &mut String, row_id: i64, pending: &Pending) {
     line.push('\t');
     push_optional_text(line, record.response_body.as_deref());
     line.push('\n');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped_and_nul_replaced() {
-        let mut line = String::new();
-        push_text(&mut line, "a\tb\nc\\d\re\0f");
-        assert_eq!(line, "a\\tb\\nc\\\\d\\re\u{FFFD}f");
-    }
-
-    #[test]
-    fn numbers_and_nulls_take_copy_forms() {
-        let mut line = String::new();
-        push_float(&mut line, Some(0.1));
-        push_float(&mut line, Some(f64::NAN));
-        push_int(&mut line, None);
-        push_bool(&mut line, true);
-        assert_eq!(line, "0.1\\N\\Nt");
-    }
 }
