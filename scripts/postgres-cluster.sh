@@ -18,7 +18,7 @@ pg_as_owner() {
 
 # pg_start DIR PORT: creates the cluster in DIR/data unless it exists, then starts it on
 # 127.0.0.1:PORT (socket in DIR). Durable commits stay on; more connections than the default
-# for several servers.
+# for several servers. PG_SETTINGS adds server settings ("-c work_mem=64MB ...").
 pg_start() {
   local dir=$1 port=$2
   mkdir -p "$dir"
@@ -29,7 +29,7 @@ pg_start() {
       >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
   fi
   pg_as_owner "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB ${PG_SETTINGS:-}" \
     start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
 }
 

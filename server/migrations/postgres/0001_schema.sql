@@ -100,7 +100,6 @@ CREATE UNIQUE INDEX requests_dedup ON requests (workspace_id, hour, request_id);
 CREATE INDEX requests_by_key ON requests (workspace_id, request_key);
 CREATE INDEX requests_by_time ON requests (workspace_id, ts_ms);
 CREATE INDEX requests_by_model ON requests (workspace_id, model_id, ts_ms);
-CREATE INDEX requests_by_row ON requests (id);
 -- Errors are a few percent of calls: a partial index keeps status filters fast and small.
 CREATE INDEX requests_errors ON requests (workspace_id, status, ts_ms) WHERE status >= 400;
 

@@ -66,12 +66,16 @@ pub async fn spawn_app_configured(
         .await
         .expect("key")
         .key;
+    // Tests check what a search finds, never how fast (benchmarks do): a generous budget keeps
+    // a busy machine from cutting a search short. The one test of an out-of-time search sets
+    // its own.
     let state = AppState::new(
         storage.clone(),
         ingest,
         "target/site",
         "127.0.0.1:0".parse().expect("addr"),
-    );
+    )
+    .with_logs_search_budget(std::time::Duration::from_millis(500));
     let state = configure(state);
     let alert_events = state.alert_events.clone();
     let session = signed_in(

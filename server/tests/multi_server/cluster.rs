@@ -113,8 +113,15 @@ impl Cluster {
                 break addr.to_owned();
             }
         };
-        // Keep reading, so a chatty log never fills the pipe and stalls the server.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
+        // Keep reading, so a chatty log never fills the pipe and stalls the server; warnings and
+        // errors are shown with the test's output.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if line.contains("\"WARN\"") || line.contains("\"ERROR\"") {
+                    eprintln!("server: {line}");
+                }
+            }
+        });
         Server {
             child,
             base: format!("http://{addr}"),

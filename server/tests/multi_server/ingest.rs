@@ -78,7 +78,9 @@ async fn writes_through_two_servers_add_up_to_a_recount_of_the_raw_rows() {
                     .json()
                     .await
                     .expect("json");
-                accepted += reply["accepted"].as_i64().expect("accepted");
+                accepted += reply["accepted"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("no acceptance: {reply}"));
             }
             accepted
         }));

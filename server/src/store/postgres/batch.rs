@@ -1,12 +1,12 @@
 //! Writing a batch of calls to PostgreSQL: the batch writer's side of the store, on the writer's
 //! own connection, one transaction per batch, acknowledged after its commit.
 //!
-//! Rows travel by COPY (the bulk path; row-by-row INSERTs managed about a third of the rate)
-//! into a temporary staging table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`
-//! moves them into `requests`. The unique index on (workspace, hour, request id) decides what
-//! is a duplicate, also between servers writing at the same moment: the second insert of an id
-//! waits for the first transaction and is skipped if it committed. Only the calls that went in
-//! reach the bodies and the rollup cells, in the same transaction.
+//! One query finds which records are stored already (the unique index on (workspace, hour,
+//! request id) answers it), then the new rows travel by COPY, PostgreSQL's bulk path, straight
+//! into `requests`. The same index keeps two servers from storing one record twice: if another
+//! server commits the same id between the check and the COPY, the COPY fails on the index, the
+//! transaction rolls back and the batch is tried again, and the check then finds the record.
+//! Only the calls that went in reach the bodies and the rollup cells, in the same transaction.
 
 mod catalog;
 mod copy;
@@ -28,7 +28,7 @@ use crate::store::{Pending, StoreError};
 
 /// How often a batch is tried again after PostgreSQL broke off its transaction to resolve a
 /// deadlock or a serialization conflict (both mean: nothing was written, try again).
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: usize = 5;
 
 /// The batch writer's connection and caches.
 pub struct PgBatchWriter {
@@ -94,28 +94,22 @@ fn missing_partition(error: &sqlx::Error) -> bool {
     })
 }
 
-/// Deadlock detected or serialization failure: the transaction was rolled back as a whole.
+/// Deadlock detected, serialization failure, or a record another server stored since the
+/// duplicate check: the transaction was rolled back as a whole and may be tried again.
 fn retryable(error: &sqlx::Error) -> bool {
     matches!(
         error
             .as_database_error()
             .and_then(|error| error.code())
             .as_deref(),
-        Some("40P01" | "40001")
+        Some("40P01" | "40001" | "23505")
     )
 }
 
 impl PgBatchWriter {
     async fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
         if self.conn.is_none() {
-            let mut conn = self.pool.acquire().await?.detach();
-            sqlx::raw_sql(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS staging_requests \
-                 (LIKE requests) ON COMMIT DELETE ROWS",
-            )
-            .execute(&mut conn)
-            .await?;
-            self.conn = Some(conn);
+            self.conn = Some(self.pool.acquire().await?.detach());
         }
         self.conn
             .as_mut()
@@ -129,14 +123,7 @@ impl PgBatchWriter {
     ) -> Result<Vec<bool>, StoreError> {
         let partitions = Arc::clone(&self.partitions);
         let conn = self.connection().await?;
-        partitions
-            .ensure(
-                conn,
-                batch
-                    .iter()
-                    .map(|pending| pending.record.ts_ms.div_euclid(3_600_000)),
-            )
-            .await?;
+        partitions.ensure(conn, batch.iter().map(hour_of)).await?;
         // Split the borrow: the connection lives in `self.conn`, the cache beside it.
         let Self { conn, catalog, .. } = self;
         let conn = conn
@@ -163,26 +150,26 @@ async fn insert_batch(
         .map(|pending| {
             seen.insert((
                 pending.workspace_id.get(),
-                pending.record.ts_ms.div_euclid(3_600_000),
+                hour_of(pending),
                 pending.record.request_id.as_str(),
             ))
         })
         .collect();
-    let wanted = first.iter().filter(|first| **first).count() as i64;
+    let stored_before = stored_already(conn, batch, &first).await?;
+    let new: Vec<usize> = (0..batch.len())
+        .filter(|index| first[*index] && !stored_before.contains(index))
+        .collect();
     let ids: Vec<i64> =
         sqlx::query_scalar("SELECT nextval('requests_id_seq') FROM generate_series(1, $1)")
-            .bind(wanted)
+            .bind(new.len() as i64)
             .fetch_all(&mut *conn)
             .await?;
-    let mut ids = ids.into_iter();
 
-    // Each candidate: (index in the batch, row id, model id, cost).
-    let mut candidates = Vec::with_capacity(wanted as usize);
-    let mut lines = String::with_capacity(batch.len() * 256);
-    for (index, pending) in batch.iter().enumerate() {
-        if !first[index] {
-            continue;
-        }
+    // Each new call: (index in the batch, row id, model id, cost).
+    let mut inserted = Vec::with_capacity(new.len());
+    let mut lines = String::with_capacity(new.len() * 256);
+    for (index, row_id) in new.into_iter().zip(ids) {
+        let pending = &batch[index];
         let record = &pending.record;
         let model = catalog
             .get(
@@ -195,36 +182,21 @@ async fn insert_batch(
             .await?;
         let kind = record.kind.unwrap_or(model.kind);
         let cost = cost::cost(&model.prices, &record.usage);
-        let row_id = ids
-            .next()
-            .ok_or_else(|| StoreError::Corrupt("the id sequence gave too few ids".into()))?;
         copy::push_call(&mut lines, row_id, pending, model.id, kind, cost);
-        candidates.push((index, row_id, model.id, cost));
+        inserted.push((index, row_id, model.id, cost));
     }
-    let mut copy = conn
-        .copy_in_raw(&format!(
-            "COPY staging_requests ({}) FROM STDIN",
-            *copy::COLUMNS
-        ))
-        .await?;
-    copy.send(lines.into_bytes()).await?;
-    copy.finish().await?;
-    let inserted: HashSet<i64> = sqlx::query_scalar(
-        "INSERT INTO requests SELECT * FROM staging_requests ORDER BY id \
-         ON CONFLICT (workspace_id, hour, request_id) DO NOTHING RETURNING id",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    if !lines.is_empty() {
+        let mut copy = conn
+            .copy_in_raw(&format!("COPY requests ({}) FROM STDIN", *copy::COLUMNS))
+            .await?;
+        copy.send(lines.into_bytes()).await?;
+        copy.finish().await?;
+    }
 
     let mut stored = vec![false; batch.len()];
     let mut observations = Vec::with_capacity(inserted.len());
     let mut bodies = String::new();
-    for (index, row_id, model_id, cost) in candidates {
-        if !inserted.contains(&row_id) {
-            continue;
-        }
+    for (index, row_id, model_id, cost) in inserted {
         stored[index] = true;
         let pending = &batch[index];
         let record = &pending.record;
@@ -255,4 +227,37 @@ async fn insert_batch(
     }
     rollups::add_cells(conn, rollup::aggregate(observations)).await?;
     Ok(stored)
+}
+
+/// The hour of a call (the partition key and part of the deduplication rule).
+fn hour_of(pending: &Pending) -> i64 {
+    pending.record.ts_ms.div_euclid(3_600_000)
+}
+
+/// The indexes of the batch's first occurrences (`first`) whose record is stored already.
+async fn stored_already(
+    conn: &mut PgConnection,
+    batch: &[Pending],
+    first: &[bool],
+) -> Result<HashSet<usize>, StoreError> {
+    let (mut workspaces, mut hours, mut ids, mut indexes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (index, pending) in batch.iter().enumerate().filter(|(index, _)| first[*index]) {
+        workspaces.push(pending.workspace_id.get());
+        hours.push(hour_of(pending));
+        ids.push(pending.record.request_id.as_str());
+        indexes.push(index as i64);
+    }
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT b.n FROM unnest($1::int8[], $2::int8[], $3::text[], $4::int8[]) AS b(w, h, id, n) \
+         WHERE EXISTS (SELECT 1 FROM requests AS r \
+         WHERE r.workspace_id = b.w AND r.hour = b.h AND r.request_id = b.id)",
+    )
+    .bind(workspaces)
+    .bind(hours)
+    .bind(ids)
+    .bind(indexes)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(found.into_iter().map(|index| index as usize).collect())
 }

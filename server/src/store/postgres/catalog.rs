@@ -105,19 +105,19 @@ impl ModelCatalog for PgStore {
                 .unwrap_or_default(),
             ..RecomputeReport::default()
         };
-        let mut after_id = 0_i64;
+        let mut after = (i64::MIN, 0_i64);
         loop {
             let mut tx = self.pool.begin().await?;
             let chunk = costs::Chunk {
                 workspace_id,
                 since_ms,
-                after_id,
+                after,
             };
             let Some(read) = chunk.reprice(&mut tx, &prices, &mut report).await? else {
                 break;
             };
             tx.commit().await?;
-            after_id = read.last_id;
+            after = read.last;
             if read.rows < costs::CHUNK {
                 break;
             }

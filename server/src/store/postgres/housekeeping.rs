@@ -35,12 +35,13 @@ impl Housekeeping for PgStore {
         purged.requests += requests;
         purged.bodies += bodies;
         loop {
+            // A batch is every call up to the time of the `batch`-th oldest expired one (all
+            // that are left when fewer), found and deleted through the (workspace, time) index.
             let (rows, bodies): (i64, i64) = sqlx::query_as(
-                "WITH doomed AS (SELECT id, hour FROM requests WHERE workspace_id = $1 \
-                 AND ts_ms < $2 ORDER BY ts_ms LIMIT $3), \
-                 gone AS (DELETE FROM requests r USING doomed d \
-                 WHERE r.workspace_id = $1 AND r.id = d.id AND r.hour = d.hour \
-                 RETURNING r.id, r.hour, r.has_body), \
+                "WITH bound AS (SELECT coalesce((SELECT ts_ms FROM requests \
+                 WHERE workspace_id = $1 AND ts_ms < $2 ORDER BY ts_ms OFFSET $3 - 1 LIMIT 1), $2) AS ts), \
+                 gone AS (DELETE FROM requests WHERE workspace_id = $1 AND ts_ms < $2 \
+                 AND ts_ms <= (SELECT ts FROM bound) RETURNING id, hour, has_body), \
                  bodies AS (DELETE FROM request_bodies b USING gone g \
                  WHERE g.has_body AND b.request_row_id = g.id AND b.hour = g.hour RETURNING 1) \
                  SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM bodies)",

@@ -1,11 +1,13 @@
 //! Adding a batch's cells to the stored rollups in PostgreSQL, exactly, while other servers add
 //! theirs to the same cells.
 //!
-//! Sketches cannot be merged in SQL, so a cell is read, merged in Rust and written back, and
-//! nobody else may change it in between: per table, one statement locks every cell the batch
-//! touches (creating the missing ones empty) in key order and returns what they hold, and one
-//! statement adds the batch to them. Tables are visited in one fixed order and keys in one
-//! order within each, so two servers' transactions never wait for each other in a circle.
+//! Sketches cannot be merged in SQL, so a cell's sketches are read, merged in Rust and written
+//! back, and nobody else may change them in between. Every writer of a workspace's cells (the
+//! batch writers of every server, and re-pricing) first takes that workspace's advisory lock
+//! ([`lock_workspaces`]), held to the end of its transaction; then, per table, one statement
+//! reads the touched cells and one upsert adds the batch's sums to them and sets the merged
+//! sketches. Each cell gets one new row version per batch, and writers take the locks of several
+//! workspaces in one order, so they never wait for each other in a circle.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -95,63 +97,77 @@ fn cell_values(cell: &Cell) -> Vec<Value> {
 }
 
 struct Statements {
-    lock: String,
+    read: String,
     add: String,
 }
 
 fn statements(level: Level, table: &str) -> Statements {
-    let zeros: Vec<String> = SUMMED.iter().map(|_| "0".to_owned()).collect();
-    let names: Vec<&str> = SUMMED.iter().map(|summed| summed.column).collect();
-    let lock = format!(
-        "INSERT INTO {table} AS t (workspace_id, bucket_ms, model_id, {names}) \
-         SELECT k.w, k.b, k.m, {zeros} FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS k(w, b, m) \
-         ORDER BY k.w, k.b, k.m \
-         ON CONFLICT (workspace_id, bucket_ms, model_id) DO UPDATE SET requests = t.requests \
-         RETURNING t.workspace_id, t.bucket_ms, t.model_id, t.requests, t.total_tokens, \
-         t.latency_sketch, t.ttft_sketch",
-        names = names.join(", "),
-        zeros = zeros.join(", "),
+    let read = format!(
+        "SELECT t.workspace_id, t.bucket_ms, t.model_id, t.requests, t.total_tokens, \
+         t.latency_sketch, t.ttft_sketch FROM {table} AS t \
+         JOIN unnest($1::int8[], $2::int8[], $3::int8[]) AS k(w, b, m) \
+         ON t.workspace_id = k.w AND t.bucket_ms = k.b AND t.model_id = k.m"
     );
+    let mut columns = vec!["workspace_id", "bucket_ms", "model_id"];
     let mut inputs = vec![
         "$1::int8[]".to_owned(),
         "$2::int8[]".to_owned(),
         "$3::int8[]".to_owned(),
     ];
-    let mut aliases = vec!["w".to_owned(), "b".to_owned(), "m".to_owned()];
     let mut sets = Vec::new();
     for (index, summed) in SUMMED.iter().enumerate() {
         let kind = if summed.float { "float8" } else { "int8" };
+        columns.push(summed.column);
         inputs.push(format!("${}::{kind}[]", index + 4));
-        aliases.push(format!("v{index}"));
-        sets.push(format!("{0} = t.{0} + v.v{index}", summed.column));
+        sets.push(format!("{0} = t.{0} + excluded.{0}", summed.column));
     }
     let next = SUMMED.len() + 4;
+    columns.extend(["latency_sketch", "ttft_sketch"]);
     inputs.push(format!("${next}::bytea[]"));
     inputs.push(format!("${}::bytea[]", next + 1));
-    aliases.extend(["latency".to_owned(), "ttft".to_owned()]);
-    sets.push("latency_sketch = v.latency".to_owned());
-    sets.push("ttft_sketch = v.ttft".to_owned());
+    sets.push("latency_sketch = excluded.latency_sketch".to_owned());
+    sets.push("ttft_sketch = excluded.ttft_sketch".to_owned());
     if level != Level::Minute {
+        columns.extend(["peak_minute_requests", "peak_minute_tokens"]);
         inputs.push(format!("${}::int8[]", next + 2));
         inputs.push(format!("${}::int8[]", next + 3));
-        aliases.extend(["peak_requests".to_owned(), "peak_tokens".to_owned()]);
-        sets.push(
-            "peak_minute_requests = GREATEST(coalesce(t.peak_minute_requests, 0), v.peak_requests)"
-                .to_owned(),
-        );
-        sets.push(
-            "peak_minute_tokens = GREATEST(coalesce(t.peak_minute_tokens, 0), v.peak_tokens)"
-                .to_owned(),
-        );
+        for column in ["peak_minute_requests", "peak_minute_tokens"] {
+            sets.push(format!(
+                "{column} = GREATEST(coalesce(t.{column}, 0), excluded.{column})"
+            ));
+        }
     }
     let add = format!(
-        "UPDATE {table} AS t SET {sets} FROM unnest({inputs}) AS v({aliases}) \
-         WHERE t.workspace_id = v.w AND t.bucket_ms = v.b AND t.model_id = v.m",
-        sets = sets.join(", "),
+        "INSERT INTO {table} AS t ({columns}) SELECT * FROM unnest({inputs}) \
+         ON CONFLICT (workspace_id, bucket_ms, model_id) DO UPDATE SET {sets}",
+        columns = columns.join(", "),
         inputs = inputs.join(", "),
-        aliases = aliases.join(", "),
+        sets = sets.join(", "),
     );
-    Statements { lock, add }
+    Statements { read, add }
+}
+
+/// The advisory lock of a workspace's rollup cells (a constant in the high half, so no other
+/// lock of the schema can collide with it).
+pub fn cells_lock(workspace_id: i64) -> i64 {
+    (0x6d77_726f_i64 << 32) | (workspace_id & 0xffff_ffff)
+}
+
+/// Takes the cell locks of `workspaces`, smallest first, until the transaction ends.
+pub async fn lock_workspaces(
+    conn: &mut PgConnection,
+    workspaces: impl IntoIterator<Item = i64>,
+) -> Result<(), StoreError> {
+    let mut workspaces: Vec<i64> = workspaces.into_iter().collect();
+    workspaces.sort_unstable();
+    workspaces.dedup();
+    for workspace_id in workspaces {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(cells_lock(workspace_id))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The tables in the one order every writer visits them: minute cells before the hour and day
@@ -207,8 +223,8 @@ fn total_tokens(cell: &Cell) -> i64 {
     }
 }
 
-/// What a locked cell holds before the batch is added: calls and total tokens (for the busiest
-/// minute), and its sketches.
+/// What a cell holds before the batch is added: calls and total tokens (for the busiest minute),
+/// and its sketches.
 struct Held {
     requests: i64,
     tokens: i64,
@@ -216,9 +232,8 @@ struct Held {
     ttft: Option<Vec<u8>>,
 }
 
-/// Locks the cells at `keys` (workspace, bucket and model columns, in key order), creating the
-/// missing ones empty, and reads what they hold.
-async fn lock_cells(
+/// Reads the cells at `keys` (workspace, bucket and model columns) that exist.
+async fn read_cells(
     conn: &mut PgConnection,
     sql: &str,
     keys: [&Vec<i64>; 3],
@@ -244,11 +259,13 @@ async fn lock_cells(
     Ok(held)
 }
 
-/// Adds `cells` to the stored rollups inside the caller's transaction on `conn`.
+/// Adds `cells` to the stored rollups inside the caller's transaction on `conn`, under the cell
+/// locks of their workspaces.
 pub async fn add_cells(
     conn: &mut PgConnection,
     cells: HashMap<CellKey, Cell>,
 ) -> Result<(), StoreError> {
+    lock_workspaces(conn, cells.keys().map(|key| key.workspace_id)).await?;
     let mut groups: HashMap<(Level, bool), Vec<(CellKey, Cell)>> = HashMap::new();
     for (key, cell) in cells {
         groups
@@ -270,16 +287,19 @@ pub async fn add_cells(
             keys(|key| key.bucket_ms),
             keys(|key| key.model_id),
         );
-        let mut held = lock_cells(conn, &statements.lock, [&workspaces, &buckets, &models]).await?;
+        let mut held = read_cells(conn, &statements.read, [&workspaces, &buckets, &models]).await?;
         let mut columns: Vec<Vec<Value>> = SUMMED.iter().map(|_| Vec::new()).collect();
         let (mut latency, mut ttft) = (Vec::new(), Vec::new());
         let (mut peak_requests, mut peak_tokens) = (Vec::new(), Vec::new());
         for (key, cell) in &mut group {
             let stored = held
                 .remove(&(key.workspace_id, key.bucket_ms, key.model_id))
-                .ok_or_else(|| {
-                    StoreError::Corrupt("a locked rollup cell was not returned".into())
-                })?;
+                .unwrap_or(Held {
+                    requests: 0,
+                    tokens: 0,
+                    latency: None,
+                    ttft: None,
+                });
             if *level == Level::Minute {
                 let totals = (
                     stored.requests + cell.requests,

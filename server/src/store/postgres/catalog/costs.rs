@@ -55,17 +55,17 @@ pub async fn prices_by_model(
     Ok(by_model)
 }
 
-/// Which calls a chunk re-prices: those of `workspace_id` at or after `since_ms` with an id
-/// above `after_id`, the first `CHUNK` by id.
+/// Which calls a chunk re-prices: those of `workspace_id` at or after `since_ms` past `after`
+/// (time and id), the first `CHUNK` in that order (the (workspace, time) index gives it).
 pub struct Chunk {
     pub workspace_id: i64,
     pub since_ms: i64,
-    pub after_id: i64,
+    pub after: (i64, i64),
 }
 
-/// What a chunk read: its last call's id and how many calls.
+/// What a chunk read: its last call's time and id, and how many calls.
 pub struct ChunkRead {
-    pub last_id: i64,
+    pub last: (i64, i64),
     pub rows: i64,
 }
 
@@ -91,13 +91,14 @@ impl Chunk {
         let rows: Vec<CostRow> = sqlx::query_as(
             "SELECT id, hour, ts_ms, model_id, input_tokens, cached_tokens, output_tokens, \
              images, video_seconds, audio_seconds, characters, cost FROM requests \
-             WHERE workspace_id = $1 AND hour >= $2 AND ts_ms >= $3 AND id > $4 \
-             ORDER BY id LIMIT $5 FOR UPDATE",
+             WHERE workspace_id = $1 AND hour >= $2 AND ts_ms >= $3 AND (ts_ms, id) > ($4, $5) \
+             ORDER BY ts_ms, id LIMIT $6 FOR UPDATE",
         )
         .bind(self.workspace_id)
         .bind(self.since_ms.div_euclid(HOUR_MS))
         .bind(self.since_ms)
-        .bind(self.after_id)
+        .bind(self.after.0)
+        .bind(self.after.1)
         .bind(CHUNK)
         .fetch_all(&mut *tx)
         .await?;
@@ -105,7 +106,7 @@ impl Chunk {
             return Ok(None);
         };
         let read = ChunkRead {
-            last_id: last.0,
+            last: (last.2, last.0),
             rows: rows.len() as i64,
         };
         let mut changed = Changed::default();
@@ -175,8 +176,15 @@ impl Chunk {
         .execute(&mut *tx)
         .await?;
         report.requests += changed.ids.len() as u64;
-        for (table, cells) in deltas {
-            report.cells += self.add_to_cells(tx, table, cells).await?;
+        // In the batch writer's order of tables (minutes first, each level's all-models
+        // table after its own), so the two rarely wait for each other in a circle.
+        let mut deltas = deltas;
+        for level in Level::ALL {
+            for table in [level.table(), level.all_models_table()] {
+                if let Some(cells) = deltas.remove(table) {
+                    report.cells += self.add_to_cells(tx, table, cells).await?;
+                }
+            }
         }
         Ok(Some(read))
     }
