@@ -34,7 +34,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
 
-.PHONY: bench bench-abuse bench-analytics bench-logs bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
+.PHONY: bench bench-abuse bench-analytics bench-logs bench-pg bench-proxy help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
         build-server-dev build-wasm-dev release dev e2e-dev site run run-pg serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit unit-on-both e2e clean-site
 
 help:
@@ -170,6 +170,10 @@ bench-logs: build-server
 	@if [ ! -f $(BENCH_DIR)/bench.db ]; then mkdir -p $(BENCH_DIR) && \
 	  target/release/$(NAME) --log-level warn bench --records $(RECORDS) --batch 1000 --connections 16 --dir $(BENCH_DIR); fi
 	target/release/$(NAME) --log-level warn --database-url sqlite://$(BENCH_DIR)/bench.db bench-logs --rounds 50 --lookups 1000
+
+# The same on PostgreSQL, one server and two (see BENCHMARKS.md), on a private cluster.
+bench-pg: build-server
+	BIN=target/release/$(NAME) RECORDS=$(RECORDS) scripts/bench-pg
 
 # The latency the proxy adds to 200 concurrent streams (see BENCHMARKS.md).
 bench-proxy: build-server

@@ -1,12 +1,14 @@
 //! Writing a batch of calls to PostgreSQL: the batch writer's side of the store, on the writer's
 //! own connection, one transaction per batch, acknowledged after its commit.
 //!
-//! One query finds which records are stored already (the unique index on (workspace, hour,
-//! request id) answers it), then the new rows travel by COPY, PostgreSQL's bulk path, straight
-//! into `requests`. The same index keeps two servers from storing one record twice: if another
-//! server commits the same id between the check and the COPY, the COPY fails on the index, the
-//! transaction rolls back and the batch is tried again, and the check then finds the record.
-//! Only the calls that went in reach the bodies and the rollup cells, in the same transaction.
+//! Rows travel by COPY, PostgreSQL's bulk path, straight into `requests`, and the unique index
+//! on (workspace, hour, request id) is the deduplication rule: a batch holding a record stored
+//! before (by this server or another, even one committing at the same moment) makes the COPY
+//! fail on the index. The transaction is then rolled back and the batch written again the
+//! careful way: COPY into a temporary staging table, and one `INSERT ... SELECT ... ON CONFLICT
+//! DO NOTHING RETURNING id`, which says which records went in. Duplicates are rare (a client's
+//! retry), so nearly every batch takes the fast path. Only the calls that went in reach the
+//! bodies and the rollup cells, in the same transaction.
 
 mod catalog;
 mod copy;
@@ -60,15 +62,21 @@ impl crate::store::BatchWriter for PgBatchWriter {
         let runtime = self.runtime.clone();
         runtime.block_on(async {
             let mut attempt = 0;
+            let mut path = Path::Fast;
             loop {
                 attempt += 1;
-                let result = self.write_once(batch, now_ms).await;
+                let result = self.write_once(batch, now_ms, path).await;
                 if result.is_err() {
                     // Models created in the failed transaction do not exist: forget them. A
                     // connection that failed may be broken: take a fresh one next time.
                     self.catalog.clear();
                 }
                 match result {
+                    Err(StoreError::Query(error)) if path == Path::Fast && duplicate(&error) => {
+                        // A record of the batch is stored already: sort them out row by row.
+                        path = Path::Careful;
+                        attempt -= 1;
+                    }
                     Err(StoreError::Query(error)) if attempt < ATTEMPTS && missing_partition(&error) => {
                         // Retention on some server dropped a day this server thought existed.
                         self.partitions.clear()?;
@@ -94,16 +102,22 @@ fn missing_partition(error: &sqlx::Error) -> bool {
     })
 }
 
-/// Deadlock detected, serialization failure, or a record another server stored since the
-/// duplicate check: the transaction was rolled back as a whole and may be tried again.
+/// Deadlock detected or serialization failure: the transaction was rolled back as a whole and
+/// may be tried again.
 fn retryable(error: &sqlx::Error) -> bool {
-    matches!(
-        error
-            .as_database_error()
-            .and_then(|error| error.code())
-            .as_deref(),
-        Some("40P01" | "40001" | "23505")
-    )
+    has_sqlstate(error, &["40P01", "40001"])
+}
+
+/// A unique index refused a row: on the fast path, a record stored before.
+fn duplicate(error: &sqlx::Error) -> bool {
+    has_sqlstate(error, &["23505"])
+}
+
+fn has_sqlstate(error: &sqlx::Error, codes: &[&str]) -> bool {
+    error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .is_some_and(|code| codes.contains(&code.as_ref()))
 }
 
 impl PgBatchWriter {
@@ -120,6 +134,7 @@ impl PgBatchWriter {
         &mut self,
         batch: &[Pending],
         now_ms: i64,
+        path: Path,
     ) -> Result<Vec<bool>, StoreError> {
         let partitions = Arc::clone(&self.partitions);
         let conn = self.connection().await?;
@@ -130,10 +145,19 @@ impl PgBatchWriter {
             .as_mut()
             .ok_or_else(|| StoreError::Task("the writer has no connection".into()))?;
         let mut tx = conn.begin().await?;
-        let stored = insert_batch(&mut tx, catalog, batch, now_ms).await?;
+        let stored = insert_batch(&mut tx, catalog, batch, now_ms, path).await?;
         tx.commit().await?;
         Ok(stored)
     }
+}
+
+/// How rows go into `requests`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    /// COPY straight in; fails on a record stored before.
+    Fast,
+    /// COPY into a staging table, then an insert that skips records stored before.
+    Careful,
 }
 
 /// Stores `batch` in the open transaction; per record, whether it was stored.
@@ -142,6 +166,7 @@ async fn insert_batch(
     catalog: &mut CatalogCache,
     batch: &[Pending],
     now_ms: i64,
+    path: Path,
 ) -> Result<Vec<bool>, StoreError> {
     // Repeats inside the batch: the first one counts, as in SQLite.
     let mut seen: HashSet<(i64, i64, &str)> = HashSet::with_capacity(batch.len());
@@ -155,10 +180,7 @@ async fn insert_batch(
             ))
         })
         .collect();
-    let stored_before = stored_already(conn, batch, &first).await?;
-    let new: Vec<usize> = (0..batch.len())
-        .filter(|index| first[*index] && !stored_before.contains(index))
-        .collect();
+    let new: Vec<usize> = (0..batch.len()).filter(|index| first[*index]).collect();
     let ids: Vec<i64> =
         sqlx::query_scalar("SELECT nextval('requests_id_seq') FROM generate_series(1, $1)")
             .bind(new.len() as i64)
@@ -186,11 +208,34 @@ async fn insert_batch(
         inserted.push((index, row_id, model.id, cost));
     }
     if !lines.is_empty() {
+        let target = match path {
+            Path::Fast => "requests",
+            Path::Careful => {
+                sqlx::query(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS staging_requests \
+                     (LIKE requests) ON COMMIT DELETE ROWS",
+                )
+                .execute(&mut *conn)
+                .await?;
+                "staging_requests"
+            }
+        };
         let mut copy = conn
-            .copy_in_raw(&format!("COPY requests ({}) FROM STDIN", *copy::COLUMNS))
+            .copy_in_raw(&format!("COPY {target} ({}) FROM STDIN", *copy::COLUMNS))
             .await?;
         copy.send(lines.into_bytes()).await?;
         copy.finish().await?;
+    }
+    if path == Path::Careful {
+        let went_in: HashSet<i64> = sqlx::query_scalar(
+            "INSERT INTO requests SELECT * FROM staging_requests ORDER BY id \
+             ON CONFLICT (workspace_id, hour, request_id) DO NOTHING RETURNING id",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        inserted.retain(|(_, row_id, _, _)| went_in.contains(row_id));
     }
 
     let mut stored = vec![false; batch.len()];
@@ -232,32 +277,4 @@ async fn insert_batch(
 /// The hour of a call (the partition key and part of the deduplication rule).
 fn hour_of(pending: &Pending) -> i64 {
     pending.record.ts_ms.div_euclid(3_600_000)
-}
-
-/// The indexes of the batch's first occurrences (`first`) whose record is stored already.
-async fn stored_already(
-    conn: &mut PgConnection,
-    batch: &[Pending],
-    first: &[bool],
-) -> Result<HashSet<usize>, StoreError> {
-    let (mut workspaces, mut hours, mut ids, mut indexes) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (index, pending) in batch.iter().enumerate().filter(|(index, _)| first[*index]) {
-        workspaces.push(pending.workspace_id.get());
-        hours.push(hour_of(pending));
-        ids.push(pending.record.request_id.as_str());
-        indexes.push(index as i64);
-    }
-    let found: Vec<i64> = sqlx::query_scalar(
-        "SELECT b.n FROM unnest($1::int8[], $2::int8[], $3::text[], $4::int8[]) AS b(w, h, id, n) \
-         WHERE EXISTS (SELECT 1 FROM requests AS r \
-         WHERE r.workspace_id = b.w AND r.hour = b.h AND r.request_id = b.id)",
-    )
-    .bind(workspaces)
-    .bind(hours)
-    .bind(ids)
-    .bind(indexes)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(found.into_iter().map(|index| index as usize).collect())
 }
