@@ -93,8 +93,8 @@ fn a_failed_migration_aborts_start_up() {
 
 #[test]
 fn the_server_serves_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("serve.db").display());
+    let database = crate::database::TestDatabase::fresh_blocking();
+    let url = database.url.clone();
     let mut child = modelwatch()
         .args([
             "--database-url",
@@ -163,8 +163,8 @@ fn http_get(addr: &str, path: &str) -> String {
 
 #[test]
 fn retention_is_set_per_workspace_and_validated() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let database = crate::database::TestDatabase::fresh_blocking();
+    let url = database.url.clone();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_modelwatch"))
             .args(["--database-url", &url])
@@ -204,8 +204,8 @@ fn retention_is_set_per_workspace_and_validated() {
 
 #[test]
 fn users_come_from_the_command_line_with_their_password_hashed() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("u.db").display());
+    let database = crate::database::TestDatabase::fresh_blocking();
+    let url = database.url.clone();
     let run = |args: &[&str], password: Option<&str>| {
         let mut command = modelwatch();
         command.args(["--database-url", &url]).args(args);
@@ -279,11 +279,10 @@ fn users_come_from_the_command_line_with_their_password_hashed() {
         );
     });
     // On a fresh database the first start makes one and says its password once.
-    let fresh = dir.path().join("fresh.db");
+    let fresh = crate::database::TestDatabase::fresh_blocking();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let (storage, _) =
-            crate::helpers::open_store(&format!("sqlite://{}", fresh.display())).await;
+        let (storage, _) = crate::helpers::open_store(&fresh.url).await;
         let password = server::auth::accounts::first_admin(storage.as_ref(), "admin@localhost")
             .await
             .expect("first run")

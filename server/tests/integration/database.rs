@@ -34,6 +34,13 @@ pub struct TestDatabase {
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 impl TestDatabase {
+    /// [`TestDatabase::fresh`] for tests that run no runtime of their own.
+    pub fn fresh_blocking() -> Self {
+        tokio::runtime::Runtime::new()
+            .expect("runtime")
+            .block_on(Self::fresh())
+    }
+
     /// A folder that lives as long as the database, for files a test needs beside it.
     pub fn dir(&self) -> &std::path::Path {
         self._dir.path()

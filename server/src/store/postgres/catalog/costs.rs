@@ -178,7 +178,7 @@ impl Chunk {
         report.requests += changed.ids.len() as u64;
         // In the batch writer's order of tables (minutes first, each level's all-models
         // table after its own), so the two rarely wait for each other in a circle.
-        let mut deltas = deltas;
+
         for level in Level::ALL {
             for table in [level.table(), level.all_models_table()] {
                 if let Some(cells) = deltas.remove(table) {
