@@ -12,3 +12,4 @@ mod copy;
 mod ingest;
 mod keys_and_logins;
 mod kill;
+mod takeover;

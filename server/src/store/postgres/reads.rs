@@ -68,29 +68,31 @@ impl crate::store::Reads for PgReads {
     async fn read_boxed(&self, work: ReadWork) -> Result<(), StoreError> {
         self.running.fetch_add(1, Ordering::SeqCst);
         let running = Running(Arc::clone(&self.running));
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *conn)
-            .await?;
+        let conn = self.pool.acquire().await?;
         let runtime = Handle::current();
-        let (result, conn) = tokio::task::spawn_blocking(move || {
+        // Everything from BEGIN to ROLLBACK happens on the blocking thread, so the connection
+        // goes back to the pool outside any transaction even when the caller stops waiting
+        // (an export whose client left) or the work panics.
+        tokio::task::spawn_blocking(move || {
             let _running = running;
             let snapshot = PgSnapshot {
                 runtime,
                 conn: RefCell::new(conn),
             };
-            let result = work(&snapshot);
-            (result, snapshot.conn.into_inner())
+            if let Err(error) = snapshot.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            {
+                snapshot.conn.into_inner().close_on_drop();
+                return Err(error);
+            }
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&snapshot)))
+                .unwrap_or_else(|_| Err(StoreError::Task("a read panicked".into())));
+            if snapshot.execute("ROLLBACK").is_err() {
+                snapshot.conn.into_inner().close_on_drop();
+            }
+            result
         })
         .await
-        .map_err(|error| StoreError::Task(error.to_string()))?;
-        let mut conn = conn;
-        // Read only: ending it either way changes nothing. A connection whose transaction
-        // cannot be ended is not given back to the pool.
-        if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-            conn.close_on_drop();
-        }
-        result
+        .map_err(|error| StoreError::Task(error.to_string()))?
     }
 
     fn running(&self) -> usize {

@@ -162,7 +162,8 @@ impl PgSnapshot {
         })
     }
 
-    fn execute(&self, sql: &'static str) -> Result<(), StoreError> {
+    /// Runs `sql` (statements without parameters) on the snapshot's connection.
+    pub(super) fn execute(&self, sql: &'static str) -> Result<(), StoreError> {
         self.run(async move |conn| {
             sqlx::raw_sql(sql).execute(conn).await?;
             Ok(())
