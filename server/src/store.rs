@@ -1,10 +1,10 @@
 //! The storage seam: everything the engine may ask of a database, as traits named by what they
 //! answer, and [`open`], which picks the implementation a database URL names.
 //!
-//! SQLite ([`sqlite`]) is the first implementation and the only module that holds SQL or a
-//! database driver. Ingest, queries, alerts, auth, jobs and pages see only these traits and the
-//! plain types beside them, so a second implementation (PostgreSQL) is one more module here and
-//! one more arm in [`open`] (ARCHITECTURE.md, "The storage seam").
+//! SQLite ([`sqlite`], the default) and PostgreSQL ([`postgres`], for several servers) implement
+//! them; with [`copy_data`], which moves one into the other, they are the only modules that hold
+//! SQL or a database driver. Ingest, queries, alerts, auth, jobs and pages see only these traits
+//! and the plain types beside them (ARCHITECTURE.md, "The storage seam").
 //!
 //! - [`Accounts`]: users, sessions, memberships and workspaces;
 //! - [`Keys`]: ingest API keys;

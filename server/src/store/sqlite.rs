@@ -1,5 +1,4 @@
-//! The SQLite implementation of the storage seam, and the only module with SQL or a database
-//! driver in it: sqlx for the async questions (accounts, keys, alerting, the catalog,
+//! The SQLite implementation of the storage seam (the default): sqlx for the async questions (accounts, keys, alerting, the catalog,
 //! housekeeping), plain rusqlite connections for the batch writer and the read snapshots,
 //! where per-row work is several times cheaper (see BENCHMARKS.md).
 //!
