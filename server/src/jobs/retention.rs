@@ -31,8 +31,12 @@ pub async fn run_once(
             .purge_workspace(workspace_id, cutoffs, batch)
             .await?;
     }
-    // Ended sessions (expired or revoked a day ago) go too.
+    // Ended sessions (expired or revoked a day ago) go too, and login attempts out of every
+    // window.
     storage.purge_sessions(now_ms).await?;
+    storage
+        .forget_logins_before(now_ms - crate::auth::limiter::WINDOW_MS)
+        .await?;
     Ok(purged)
 }
 

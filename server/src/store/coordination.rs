@@ -59,4 +59,8 @@ pub trait Coordination: Send + Sync {
 
     /// Forgets the counted attempts of `key` (its sign-in succeeded).
     async fn forgive_login(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Forgets every counted attempt made before `before_ms` (out of every window), so keys
+    /// never tried again do not stay forever; answers how many went.
+    async fn forget_logins_before(&self, before_ms: i64) -> Result<u64, StoreError>;
 }

@@ -85,4 +85,17 @@ async fn failed_logins_count_on_every_server() {
     for server in 0..2 {
         assert_eq!(attempt(server, "correct%20horse%20battery").await, 429);
     }
+    // Attempts out of every window are forgotten by retention, so the table stays bounded.
+    let counted = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM login_attempts")
+            .fetch_one(&cluster.pool)
+            .await
+            .expect("count")
+    };
+    assert!(counted().await > 0);
+    let later = now_ms() + server::auth::limiter::WINDOW_MS + 1_000;
+    server::jobs::retention::run_once(cluster.storage.as_ref(), later, 100)
+        .await
+        .expect("retention");
+    assert_eq!(counted().await, 0);
 }

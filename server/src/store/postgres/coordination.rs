@@ -146,6 +146,14 @@ impl Coordination for PgStore {
         Ok(Ok(()))
     }
 
+    async fn forget_logins_before(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM login_attempts WHERE at_ms < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn forgive_login(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_attempts WHERE key = $1")
             .bind(key)

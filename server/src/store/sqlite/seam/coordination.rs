@@ -42,4 +42,8 @@ impl Coordination for SqliteStore {
     async fn forgive_login(&self, _key: &str) -> Result<(), StoreError> {
         Ok(())
     }
+
+    async fn forget_logins_before(&self, _before_ms: i64) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 }
