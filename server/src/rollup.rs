@@ -187,6 +187,31 @@ pub fn aggregate<'a>(
     cells
 }
 
+/// The busiest minute seen so far inside each hour and day cell a batch writes: (calls, total
+/// tokens). Writers add minute cells first and raise these from each minute's new totals.
+#[derive(Default)]
+pub struct Peaks(HashMap<CellKey, (i64, i64)>);
+
+impl Peaks {
+    /// Raises the hour and day cells around `minute` to its new `totals` where they are higher.
+    pub fn raise(&mut self, minute: &CellKey, totals: (i64, i64)) {
+        for level in [Level::Hour, Level::Day] {
+            let key = CellKey {
+                level,
+                bucket_ms: level.bucket(minute.bucket_ms),
+                ..*minute
+            };
+            let peak = self.0.entry(key).or_insert((0, 0));
+            *peak = (peak.0.max(totals.0), peak.1.max(totals.1));
+        }
+    }
+
+    /// The busiest minute inside hour or day cell `key` ((0, 0) when none was raised).
+    pub fn of(&self, key: &CellKey) -> (i64, i64) {
+        self.0.get(key).copied().unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

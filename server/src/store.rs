@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod alerting;
 pub mod catalog;
+mod columns;
 pub mod coordination;
 pub mod copy_data;
 mod error;

@@ -13,6 +13,24 @@ pub struct Pending {
     pub record: crate::domain::record::NewRequest,
 }
 
+impl Pending {
+    /// What the rollup cells count of this record, stored as model `model_id` at `cost`.
+    pub fn observation(&self, model_id: i64, cost: Option<f64>) -> crate::rollup::Observation<'_> {
+        let record = &self.record;
+        crate::rollup::Observation {
+            workspace_id: self.workspace_id.get(),
+            model_id,
+            ts_ms: record.ts_ms,
+            status: record.status,
+            stream: record.stream,
+            usage: &record.usage,
+            latency_ms: record.latency_ms,
+            ttft_ms: record.ttft_ms,
+            cost,
+        }
+    }
+}
+
 /// The batch writer's connection to storage, owned by the writer's thread.
 pub trait BatchWriter: Send {
     /// Stores `batch` in one transaction at `now_ms`; for each record, true when it was

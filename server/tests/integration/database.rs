@@ -51,29 +51,31 @@ impl TestDatabase {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match backend() {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
-            Backend::Postgres => {
-                let admin = std::env::var("MODELWATCH_TEST_POSTGRES").expect(
-                    "MODELWATCH_TEST_POSTGRES is unset: run the suite through scripts/with-postgres",
-                );
-                let name = format!(
-                    "mw_test_{}_{}",
-                    std::process::id(),
-                    NEXT.fetch_add(1, Ordering::SeqCst)
-                );
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("connect to the test cluster");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create a test database");
-                conn.close().await.expect("close");
-                let (base, _) = admin.rsplit_once('/').expect("a database in the url");
-                format!("{base}/{name}")
-            }
+            Backend::Postgres => postgres_database().await,
         };
         Self { url, _dir: dir }
     }
+}
+
+/// The URL of a new, empty database on the cluster `scripts/with-postgres` started.
+pub async fn postgres_database() -> String {
+    let admin = std::env::var("MODELWATCH_TEST_POSTGRES")
+        .expect("MODELWATCH_TEST_POSTGRES is unset: run the tests through scripts/with-postgres");
+    let name = format!(
+        "mw_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    conn.close().await.expect("close");
+    let (base, _) = admin.rsplit_once('/').expect("a database in the url");
+    format!("{base}/{name}")
 }
 
 /// A pool for checks on stored rows with SQL both backends run (`$1` placeholders in order,

@@ -3,17 +3,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use app::model::{Role, WorkspaceId};
 use server::store::SharedStorage;
-use sqlx::Connection;
 
 /// The default workspace of a fresh database.
 pub const WS: WorkspaceId = WorkspaceId::trusted(1);
-
-static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// A database with a signed-in admin and an ingest key, and the storage to check it with.
 pub struct Cluster {
@@ -24,26 +20,7 @@ pub struct Cluster {
     pub key: String,
 }
 
-/// The URL of a new, empty database on the test cluster.
-pub async fn empty_database() -> String {
-    let admin = std::env::var("MODELWATCH_TEST_POSTGRES")
-        .expect("MODELWATCH_TEST_POSTGRES is unset: run these tests through scripts/with-postgres");
-    let name = format!(
-        "mw_multi_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("connect to the test cluster");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create a database");
-    conn.close().await.expect("close");
-    let (base, _) = admin.rsplit_once('/').expect("a database in the url");
-    format!("{base}/{name}")
-}
+pub use crate::database::postgres_database as empty_database;
 
 impl Cluster {
     pub async fn new() -> Self {

@@ -6,6 +6,10 @@
 //! `MODELWATCH_TEST_POSTGRES`.
 
 mod cluster;
+// The integration suite's test databases (only the PostgreSQL part is used here).
+#[allow(dead_code)]
+#[path = "../integration/database.rs"]
+mod database;
 
 mod alerts;
 mod copy;

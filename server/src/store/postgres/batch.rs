@@ -25,7 +25,7 @@ use tokio::runtime::Handle;
 use self::catalog::CatalogCache;
 use super::partitions::Partitions;
 use crate::cost;
-use crate::rollup::{self, Observation};
+use crate::rollup;
 use crate::store::{Pending, StoreError};
 
 /// How often a batch is tried again after PostgreSQL broke off its transaction to resolve a
@@ -248,17 +248,7 @@ async fn insert_batch(
         if record.request_body.is_some() || record.response_body.is_some() {
             copy::push_bodies(&mut bodies, row_id, pending);
         }
-        observations.push(Observation {
-            workspace_id: pending.workspace_id.get(),
-            model_id,
-            ts_ms: record.ts_ms,
-            status: record.status,
-            stream: record.stream,
-            usage: &record.usage,
-            latency_ms: record.latency_ms,
-            ttft_ms: record.ttft_ms,
-            cost,
-        });
+        observations.push(pending.observation(model_id, cost));
     }
     if !bodies.is_empty() {
         let mut copy = conn

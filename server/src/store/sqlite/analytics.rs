@@ -1,7 +1,7 @@
 //! Reading rollup cells for analytics (never raw rows): the cells of a query plan's segments,
 //! and the workspace's models. The arithmetic over them lives in `engine::analytics`.
 
-use app::model::{Amount, ModelKind, ModelOption, UnitTotals, UNITS, UNIT_COUNT};
+use app::model::{Amount, ModelKind, ModelOption, UnitTotals, UNIT_COUNT};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 
@@ -35,22 +35,7 @@ pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel
     Ok(models)
 }
 
-/// How many columns [`cell_columns`] selects.
-pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COUNT + 10;
-
-/// The columns [`read_cell`] expects, for a table of `level`.
-pub fn cell_columns(level: Level) -> String {
-    let peaks = match level {
-        Level::Minute => "requests, total_tokens",
-        Level::Hour | Level::Day => "peak_minute_requests, peak_minute_tokens",
-    };
-    format!(
-        "bucket_ms, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
-         streamed, {units}, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
-         latency_sketch, ttft_sketch, {peaks}",
-        units = UNITS.map(|spec| spec.column).join(", "),
-    )
-}
+pub use crate::store::columns::{cell_columns, CELL_COLUMN_COUNT};
 
 fn sketch(row: &Row<'_>, index: usize) -> Result<Sketch, StoreError> {
     let value = row.get_ref(index)?;

@@ -18,7 +18,7 @@ pub use catalog::CatalogCache;
 use super::encoding::{request_key, REQUEST_ID_TEXT};
 use super::StoreError;
 use crate::cost;
-use crate::rollup::{self, Observation};
+use crate::rollup;
 use crate::store::Pending;
 
 /// The hour of a call: duplicates are looked for among calls of the same workspace, request id
@@ -143,17 +143,7 @@ pub fn insert_batch(
         let kind = record.kind.unwrap_or(model.kind);
         let cost = cost::cost(&model.prices, &record.usage);
         rows::insert_row(&mut inserts, next_row_id, pending, model.id, kind, cost)?;
-        observations.push(Observation {
-            workspace_id: pending.workspace_id.get(),
-            model_id: model.id,
-            ts_ms: record.ts_ms,
-            status: record.status,
-            stream: record.stream,
-            usage: &record.usage,
-            latency_ms: record.latency_ms,
-            ttft_ms: record.ttft_ms,
-            cost,
-        });
+        observations.push(pending.observation(model.id, cost));
         next_row_id += 1;
     }
     drop(inserts);

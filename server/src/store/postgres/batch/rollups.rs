@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use app::model::{Amount, Measure, Unit, UNITS};
 use sqlx::{PgConnection, Row};
 
-use crate::rollup::{Cell, CellKey, Level, Sketch, ALL_MODELS};
+use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
 use crate::store::StoreError;
 
 /// A summed column and its SQL type.
@@ -188,21 +188,6 @@ static TABLES: LazyLock<Vec<(Level, bool, Statements)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The busiest minute seen so far inside an hour or day cell: (calls, total tokens).
-type Peaks = HashMap<CellKey, (i64, i64)>;
-
-fn raise_peaks(peaks: &mut Peaks, minute: &CellKey, totals: (i64, i64)) {
-    for level in [Level::Hour, Level::Day] {
-        let key = CellKey {
-            level,
-            bucket_ms: level.bucket(minute.bucket_ms),
-            ..*minute
-        };
-        let peak = peaks.entry(key).or_insert((0, 0));
-        *peak = (peak.0.max(totals.0), peak.1.max(totals.1));
-    }
-}
-
 fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
     match bytes {
         Some(bytes) => {
@@ -273,7 +258,7 @@ pub async fn add_cells(
             .or_default()
             .push((key, cell));
     }
-    let mut peaks = Peaks::new();
+    let mut peaks = Peaks::default();
     for (level, all_models, statements) in TABLES.iter() {
         let Some(mut group) = groups.remove(&(*level, *all_models)) else {
             continue;
@@ -305,9 +290,9 @@ pub async fn add_cells(
                     stored.requests + cell.requests,
                     stored.tokens + total_tokens(cell),
                 );
-                raise_peaks(&mut peaks, key, totals);
+                peaks.raise(key, totals);
             } else {
-                let (requests, tokens) = peaks.get(key).copied().unwrap_or_default();
+                let (requests, tokens) = peaks.of(key);
                 peak_requests.push(requests);
                 peak_tokens.push(tokens);
             }

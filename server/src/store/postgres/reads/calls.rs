@@ -10,6 +10,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::PgSnapshot;
 use crate::domain::record::Source;
+use crate::store::columns::CALL_COLUMNS;
 use crate::store::reads::{request_key, CallFilter, CallReads, Order, StatusMatch, StoredCall};
 use crate::store::StoreError;
 
@@ -17,13 +18,7 @@ use crate::store::StoreError;
 const EXPORT_CHUNK: i64 = 5_000;
 
 fn call_columns() -> String {
-    let units: Vec<&str> = UNITS.iter().map(|spec| spec.column).collect();
-    format!(
-        "id, ts_ms, request_id, model_id, kind, operation, status, error_type, error_message, \
-         {}, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, stream, api_key, \
-         metadata, upstream_request_id, has_body",
-        units.join(", ")
-    )
+    CALL_COLUMNS.to_string()
 }
 
 const FIRST_UNIT: usize = 9;

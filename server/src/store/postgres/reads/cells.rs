@@ -8,13 +8,9 @@ use sqlx::{QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
+use crate::store::columns::cell_columns;
 use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, WorkspaceModel};
 use crate::store::StoreError;
-
-/// The columns [`read_cell`] expects, for a table of `level` (the same as SQLite's).
-fn cell_columns(level: Level) -> String {
-    crate::store::sqlite::analytics::cell_columns(level)
-}
 
 fn sketch(row: &PgRow, index: usize) -> Result<Sketch, StoreError> {
     match row.try_get::<Option<&[u8]>, _>(index)? {

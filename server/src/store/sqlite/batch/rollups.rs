@@ -7,7 +7,7 @@ use app::model::UNITS;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
-use crate::rollup::{Cell, CellKey, Level, Sketch, ALL_MODELS};
+use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
 use crate::store::sqlite::encoding::amount_value;
 use crate::store::StoreError;
 
@@ -113,21 +113,6 @@ fn encoded(sketch: &Sketch) -> Value {
     }
 }
 
-/// The busiest minute seen so far inside an hour or day cell: (calls, total tokens).
-type Peaks = HashMap<CellKey, (i64, i64)>;
-
-fn raise_peaks(peaks: &mut Peaks, minute: &CellKey, totals: (i64, i64)) {
-    for level in [Level::Hour, Level::Day] {
-        let key = CellKey {
-            level,
-            bucket_ms: level.bucket(minute.bucket_ms),
-            ..*minute
-        };
-        let peak = peaks.entry(key).or_insert((0, 0));
-        *peak = (peak.0.max(totals.0), peak.1.max(totals.1));
-    }
-}
-
 fn level_order(level: Level) -> u8 {
     match level {
         Level::Minute => 0,
@@ -141,7 +126,7 @@ fn level_order(level: Level) -> u8 {
 pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<(), StoreError> {
     let mut cells: Vec<(CellKey, Cell)> = cells.into_iter().collect();
     cells.sort_by_key(|(key, _)| level_order(key.level));
-    let mut peaks = Peaks::new();
+    let mut peaks = Peaks::default();
     for (key, mut cell) in cells {
         let statements = &STATEMENTS[&(key.level, key.model_id == ALL_MODELS)];
         let stored: Option<StoredSketches> = tx
@@ -185,9 +170,9 @@ pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<
             let totals = upsert.query_row(rusqlite::params_from_iter(values), |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })?;
-            raise_peaks(&mut peaks, &key, totals);
+            peaks.raise(&key, totals);
         } else {
-            let (requests, tokens) = peaks.get(&key).copied().unwrap_or_default();
+            let (requests, tokens) = peaks.of(&key);
             values.extend([Value::Integer(requests), Value::Integer(tokens)]);
             upsert.execute(rusqlite::params_from_iter(values))?;
         }

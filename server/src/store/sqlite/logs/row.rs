@@ -1,10 +1,9 @@
 //! One stored call as the Logs tab and the export read it back: the columns selected and the
 //! typed reading of a row.
 
-use std::fmt;
-use std::sync::LazyLock;
-
 use app::model::{ModelKind, Usage, UNITS, UNIT_COUNT};
+
+pub(super) use crate::store::columns::CALL_COLUMNS;
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
 
@@ -12,26 +11,6 @@ use super::super::encoding::{read_amount, request_id_text};
 use super::super::StoreError;
 use crate::domain::record::Source;
 use crate::store::reads::StoredCall;
-
-/// The columns [`read_call`] expects (the usage units from the units table), built once.
-pub(super) static CALL_COLUMNS: CallColumns = CallColumns(LazyLock::new(|| {
-    let units: Vec<&str> = UNITS.iter().map(|spec| spec.column).collect();
-    format!(
-        "id, ts_ms, request_id, model_id, kind, operation, status, error_type, error_message, \
-         {}, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, stream, api_key, \
-         metadata, upstream_request_id, has_body",
-        units.join(", ")
-    )
-}));
-
-/// The column list, written into SQL with `{}`.
-pub(super) struct CallColumns(LazyLock<String>);
-
-impl fmt::Display for CallColumns {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// Where the usage units start in [`CALL_COLUMNS`], and the column after them.
 const FIRST_UNIT: usize = 9;

@@ -1,0 +1,48 @@
+//! The columns the read paths select, the same in both implementations (their tables carry the
+//! same column names): a stored call's, and a rollup cell's.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use app::model::{UNITS, UNIT_COUNT};
+
+use crate::rollup::Level;
+
+/// The columns of a stored call as both implementations read it back (the usage units from
+/// the units table), built once.
+pub static CALL_COLUMNS: CallColumns = CallColumns(LazyLock::new(|| {
+    let units: Vec<&str> = UNITS.iter().map(|spec| spec.column).collect();
+    format!(
+        "id, ts_ms, request_id, model_id, kind, operation, status, error_type, error_message, \
+         {}, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, stream, api_key, \
+         metadata, upstream_request_id, has_body",
+        units.join(", ")
+    )
+}));
+
+/// The column list, written into SQL with `{}`.
+pub struct CallColumns(LazyLock<String>);
+
+impl fmt::Display for CallColumns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How many columns [`cell_columns`] selects.
+pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COUNT + 10;
+
+/// The columns of a rollup cell of `level` as both implementations read it back (for minute
+/// cells, their own calls and tokens stand where the busiest minute is).
+pub fn cell_columns(level: Level) -> String {
+    let peaks = match level {
+        Level::Minute => "requests, total_tokens",
+        Level::Hour | Level::Day => "peak_minute_requests, peak_minute_tokens",
+    };
+    format!(
+        "bucket_ms, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
+         streamed, {units}, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
+         latency_sketch, ttft_sketch, {peaks}",
+        units = UNITS.map(|spec| spec.column).join(", "),
+    )
+}
