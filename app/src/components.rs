@@ -17,5 +17,6 @@ pub mod logs_table;
 pub mod model_picker;
 pub mod model_table;
 pub mod notifications;
+pub mod price_table;
 pub mod rule_editor;
 pub mod theme_toggle;

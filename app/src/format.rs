@@ -85,6 +85,27 @@ pub fn money(value: Option<f64>) -> String {
     }
 }
 
+/// What a cost total covers: `cost of 97.2 % of calls; 2 models have no price`; `None` without
+/// calls.
+pub fn cost_coverage(priced: i64, requests: i64, unpriced_models: usize) -> Option<String> {
+    if requests <= 0 {
+        return None;
+    }
+    let models = match unpriced_models {
+        0 => String::new(),
+        1 => "; 1 model has no price".to_owned(),
+        many => format!("; {many} models have no price"),
+    };
+    Some(if priced >= requests {
+        "cost of every call".to_owned()
+    } else if priced == 0 {
+        format!("no call has a price{models}")
+    } else {
+        let share = (priced as f64 / requests as f64 * 1000.0).floor() / 10.0;
+        format!("cost of {share:.1} % of calls{models}")
+    })
+}
+
 /// `2026-11-20 14:05 UTC`.
 pub fn utc_minute(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
@@ -214,6 +235,27 @@ pub fn seconds(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cost_coverage_says_what_a_total_leaves_out_and_never_rounds_up_to_all() {
+        assert_eq!(cost_coverage(0, 0, 0), None);
+        assert_eq!(
+            cost_coverage(10, 10, 0).as_deref(),
+            Some("cost of every call")
+        );
+        assert_eq!(
+            cost_coverage(9_725, 10_000, 2).as_deref(),
+            Some("cost of 97.2 % of calls; 2 models have no price")
+        );
+        assert_eq!(
+            cost_coverage(9_999, 10_000, 1).as_deref(),
+            Some("cost of 99.9 % of calls; 1 model has no price")
+        );
+        assert_eq!(
+            cost_coverage(0, 5, 1).as_deref(),
+            Some("no call has a price; 1 model has no price")
+        );
+    }
 
     #[test]
     fn counts_and_durations_read_compactly() {

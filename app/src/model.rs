@@ -12,8 +12,8 @@ mod usage;
 mod workspace;
 
 pub use accounts::{
-    validate_email, validate_name, AddedMember, ApiKeyInfo, CatalogModel, CreatedKey, Member,
-    Membership, Prices, Role, SettingsOverview, Viewer, MIN_PASSWORD_CHARS, PRICE_FIELDS,
+    validate_email, validate_name, AddedMember, ApiKeyInfo, CatalogModel, CatalogPrice, CreatedKey,
+    Member, Membership, Prices, Role, SettingsOverview, Viewer, MIN_PASSWORD_CHARS, PRICE_FIELDS,
 };
 pub use alert_events::{
     masked_url, validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage,
@@ -24,7 +24,9 @@ pub use alerts::{
     Metric, PreviewPoint, PreviewSeries, RuleDraft, RulePreview, RuleScope, RuleSpec, Severity,
     Verdict, PREVIEW_SPAN_MS, PREVIEW_STEP_MS, PREVIEW_TARGETS,
 };
-pub use analytics::{AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint};
+pub use analytics::{
+    coverage, AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint,
+};
 pub use kind::ModelKind;
 pub use logs::{status_class, Cursor, LogDetail, LogPage, LogRow, PAGE_SIZE};
 pub use status::StatusFilter;

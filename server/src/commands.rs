@@ -1,4 +1,7 @@
-//! The small administrative subcommands: keys, users, models, workspaces, recompute-cost.
+//! The small administrative subcommands: keys, users, models, prices, workspaces,
+//! recompute-cost.
+
+mod prices;
 
 use anyhow::{bail, Context};
 use app::model::ModelKind;
@@ -9,6 +12,8 @@ use crate::config::{
 };
 use crate::cost::Prices;
 use crate::store::Storage;
+
+pub use prices::prices;
 
 /// `modelwatch keys create|revoke`
 pub async fn keys(storage: &dyn Storage, command: KeysCommand) -> anyhow::Result<()> {
@@ -46,7 +51,7 @@ pub async fn models(storage: &dyn Storage, command: ModelsCommand) -> anyhow::Re
             args.kind
         )
     })?;
-    let prices = prices(&args)?;
+    let prices = prices_of(&args)?;
     let workspace_id = storage
         .find_or_create_workspace(&args.workspace, now_ms())
         .await?;
@@ -60,7 +65,7 @@ pub async fn models(storage: &dyn Storage, command: ModelsCommand) -> anyhow::Re
     Ok(())
 }
 
-fn prices(args: &ModelSetArgs) -> anyhow::Result<Prices> {
+fn prices_of(args: &ModelSetArgs) -> anyhow::Result<Prices> {
     let prices = Prices {
         input_per_mtok: args.input_per_mtok,
         cached_input_per_mtok: args.cached_input_per_mtok,

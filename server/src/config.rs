@@ -65,6 +65,9 @@ pub enum Command {
     /// Manage the model catalog (kinds and prices).
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// The price catalogs: load a newer one, see which price a model is billed at.
+    #[command(subcommand)]
+    Prices(PricesCommand),
     /// Manage workspaces.
     #[command(subcommand)]
     Workspaces(WorkspacesCommand),
@@ -144,6 +147,27 @@ pub enum WorkspacesCommand {
 pub enum ModelsCommand {
     /// Create or update a model's kind and prices (USD). Omitted prices become unknown.
     Set(ModelSetArgs),
+}
+
+/// `modelwatch prices ...`
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Load a price catalog for every workspace: Modelwatch's own format
+    /// (`modelwatch-prices/1`) or LiteLLM's `model_prices_and_context_window.json`. Its
+    /// entries replace the built-in prices of the same models; a workspace's own prices still
+    /// win. New calls are priced with it within 30 s; use recompute-cost for stored ones.
+    Import {
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
+    /// Show the price a model is billed at in a workspace, and where it comes from.
+    Show {
+        /// Model name as calls report it.
+        model: String,
+        /// Workspace name.
+        #[arg(long, default_value = "default")]
+        workspace: String,
+    },
 }
 
 /// A model's catalog entry.

@@ -1,8 +1,66 @@
-//! What a call cost: its units times the workspace's prices for that model.
+//! What a call cost: its units times the prices of its model, and where those prices come from
+//! (the workspace's own, an imported catalog, or the catalog built into the binary).
 
-use app::model::Usage;
+pub mod catalog;
+pub mod import;
+pub mod matching;
+
+use app::model::{ModelKind, Usage};
 
 pub use app::model::Prices;
+pub use catalog::{Catalog, CatalogEntry};
+
+/// Whose prices a model is billed at, in the order they win.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PriceOrigin {
+    /// Set in the workspace's Settings (or `modelwatch models set`).
+    Workspace,
+    /// From a catalog loaded with `modelwatch prices import`.
+    Imported(CatalogEntry),
+    /// From the catalog compiled into this binary.
+    BuiltIn(CatalogEntry),
+    Unknown,
+}
+
+impl PriceOrigin {
+    /// The prices to bill at: the workspace's own when it set any, else the catalog entry's.
+    pub fn prices(&self, own: &Prices) -> Prices {
+        match self {
+            PriceOrigin::Imported(entry) | PriceOrigin::BuiltIn(entry) => entry.prices,
+            PriceOrigin::Workspace | PriceOrigin::Unknown => *own,
+        }
+    }
+}
+
+/// Where the prices of `model` come from: the workspace's own prices when it set any, else the
+/// imported catalog's entry, else the built-in one.
+pub fn resolve(own: &Prices, imported: Option<CatalogEntry>, model: &str) -> PriceOrigin {
+    if !own.is_unknown() {
+        return PriceOrigin::Workspace;
+    }
+    if let Some(entry) = imported {
+        return PriceOrigin::Imported(entry);
+    }
+    match catalog::built_in().lookup(model) {
+        Some(entry) => PriceOrigin::BuiltIn(entry.clone()),
+        None => PriceOrigin::Unknown,
+    }
+}
+
+/// The billing rule for generations: an image or video generation is billed only when it
+/// succeeds. A failed one keeps its units for the record and costs nothing.
+pub fn billed(kind: ModelKind, status: u16) -> bool {
+    !(matches!(kind, ModelKind::Image | ModelKind::Video) && status >= 400)
+}
+
+/// The cost of one call: nothing for a failed generation ([`billed`]), else [`cost`].
+pub fn call_cost(prices: &Prices, usage: &Usage, kind: ModelKind, status: u16) -> Option<f64> {
+    if billed(kind, status) {
+        cost(prices, usage)
+    } else {
+        Some(0.0)
+    }
+}
 
 /// The cost of `usage`, or `None` when a unit it used has no known price (a cost that leaves out
 /// part of the usage would be wrong, not approximate). Cached input tokens are billed at the
@@ -80,6 +138,64 @@ mod tests {
         };
         assert_eq!(cost(&llm_prices(), &usage), None);
         assert_eq!(cost(&Prices::default(), &Usage::default()), None);
+    }
+
+    #[test]
+    fn a_failed_generation_costs_nothing_and_a_failed_chat_is_still_billed() {
+        let prices = Prices {
+            per_image: Some(0.04),
+            ..llm_prices()
+        };
+        let images = Usage {
+            images: Some(2),
+            ..Usage::default()
+        };
+        assert_eq!(
+            call_cost(&prices, &images, ModelKind::Image, 500),
+            Some(0.0)
+        );
+        assert_eq!(
+            call_cost(&Prices::default(), &images, ModelKind::Video, 400),
+            Some(0.0)
+        );
+        assert_eq!(
+            call_cost(&prices, &images, ModelKind::Image, 200),
+            Some(0.08)
+        );
+        let tokens = Usage {
+            input_tokens: Some(1_000_000),
+            ..Usage::default()
+        };
+        assert_eq!(call_cost(&prices, &tokens, ModelKind::Llm, 500), Some(2.0));
+    }
+
+    #[test]
+    fn own_prices_win_then_imported_then_built_in() {
+        let own = llm_prices();
+        assert_eq!(resolve(&own, None, "gpt-4o-mini"), PriceOrigin::Workspace);
+        let imported = CatalogEntry {
+            model: "gpt-4o-mini".into(),
+            provider: "openai".into(),
+            kind: ModelKind::Llm,
+            as_of: "2030-01-01".into(),
+            source: "import".into(),
+            note: None,
+            prices: Prices {
+                input_per_mtok: Some(0.1),
+                ..Prices::default()
+            },
+        };
+        let origin = resolve(&Prices::default(), Some(imported.clone()), "gpt-4o-mini");
+        assert_eq!(origin, PriceOrigin::Imported(imported));
+        assert_eq!(origin.prices(&Prices::default()).input_per_mtok, Some(0.1));
+        match resolve(&Prices::default(), None, "openai/gpt-4o-mini-2024-07-18") {
+            PriceOrigin::BuiltIn(entry) => assert_eq!(entry.model, "gpt-4o-mini"),
+            other => panic!("expected the built-in price, got {other:?}"),
+        }
+        assert_eq!(
+            resolve(&Prices::default(), None, "in-house-7b"),
+            PriceOrigin::Unknown
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Models(command) => {
             server::commands::models(store::open(url).await?.as_ref(), command).await
         }
+        Command::Prices(command) => {
+            server::commands::prices(store::open(url).await?.as_ref(), command).await
+        }
         Command::Workspaces(command) => {
             server::commands::workspaces(store::open(url).await?.as_ref(), command).await
         }

@@ -18,6 +18,9 @@ pub fn KpiCard(
     /// The previous period's value, formatted (shown on hover).
     #[prop(into)]
     previous: String,
+    /// A line under the number saying what it covers or where to look next.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let testid = format!("kpi-{}", label.to_lowercase().replace(' ', "-"));
     let change = match change {
@@ -47,6 +50,7 @@ pub fn KpiCard(
             <span class="kpi-label">{label}</span>
             <span class="kpi-value">{value}</span>
             {change}
+            {children.map(|note| view! { <span class="kpi-note">{note()}</span> })}
         </div>
     }
 }

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::format::{count, millis, money, other_units, percent, rate};
+use crate::format::{cost_coverage, count, millis, money, other_units, percent, rate};
 use crate::model::{ModelRow, TimeRange};
 use crate::url_state::{format_time, link, QueryParams};
 
@@ -292,7 +292,17 @@ pub fn ModelTable(
                                     <td>{millis(row.latency_p99_ms)}</td>
                                     <td>{count(row.units.input_tokens)}</td>
                                     <td>{count(row.units.output_tokens)}</td>
-                                    <td>{money(row.cost)}</td>
+                                    <td data-col="cost" title=cost_coverage(row.priced_requests, row.requests, 0).unwrap_or_default()>
+                                        {money(row.cost)}
+                                        {(row.priced_requests < row.requests && row.priced_requests > 0).then(|| view! {
+                                            <span class="muted small">
+                                                {format!(" (of {:.0} %)", (row.priced_requests as f64 / row.requests as f64 * 100.0).floor())}
+                                            </span>
+                                        })}
+                                        {(row.priced_requests == 0).then(|| view! {
+                                            <a class="small" href="/settings#prices">" set price"</a>
+                                        })}
+                                    </td>
                                     <td class="text">{other_units(&row.units)}</td>
                                     <td class="text">
                                         <a href=logs_href class="logs-link">
@@ -331,6 +341,7 @@ mod tests {
             latency_p99_ms: None,
             units: UnitTotals::default(),
             cost: None,
+            priced_requests: 0,
         }
     }
 

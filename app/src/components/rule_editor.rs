@@ -137,6 +137,7 @@ pub fn RuleEditor(
         .map(|severity| (severity.as_str().to_owned(), severity.as_str().to_owned()))
         .collect();
     let is_status = move || draft.with(|draft| draft.metric == Metric::StatusCount.as_str());
+    let is_cost = move || draft.with(|draft| draft.metric == Metric::Cost.as_str());
     let is_models = move || draft.with(|draft| draft.scope == "models");
     let is_baseline = move || draft.with(|draft| draft.condition == "baseline");
     let title = move || match editing.get() {
@@ -159,6 +160,12 @@ pub fn RuleEditor(
                     <Labelled field="metric" label="Metric" problems>
                         {select_input(draft, "metric", metrics, |d| d.metric.clone(), |d, v| d.metric = v)}
                     </Labelled>
+                    <Show when=is_cost>
+                        <p class="muted small wide-note" data-testid="cost-rule-note">
+                            "Cost counts the calls whose price is known; each notification says what share of calls that was. "
+                            <a href="/settings#prices">"Prices"</a>
+                        </p>
+                    </Show>
                     <Show when=is_status>
                         <Labelled field="status" label="Status (429 or 5xx)" problems>
                             {text_input(draft, "status", |d| d.status.clone(), |d, v| d.status = v)}

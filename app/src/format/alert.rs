@@ -45,9 +45,23 @@ pub fn alert_summary(event: &AlertEvent) -> (String, String) {
         .threshold
         .map(|threshold| format!(" (threshold {})", metric_value(event.metric, threshold)))
         .unwrap_or_default();
+    // A cost total leaves out calls without a price: say so when it did.
+    let covers = event
+        .cost_coverage
+        .filter(|share| *share < 1.0)
+        .map(|share| {
+            format!(
+                "; cost of {:.1} % of calls",
+                (share * 1000.0).floor() / 10.0
+            )
+        })
+        .unwrap_or_default();
     (
         title,
-        format!("{target} · {}: {value}{threshold}", event.metric.label()),
+        format!(
+            "{target} · {}: {value}{threshold}{covers}",
+            event.metric.label()
+        ),
     )
 }
 
@@ -69,6 +83,7 @@ mod tests {
             kind: "firing".into(),
             value: Some(50.0),
             threshold: Some(20.0),
+            cost_coverage: None,
             window_from_ms: 0,
             window_to_ms: 300_000,
             at_ms: 300_000,

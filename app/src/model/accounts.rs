@@ -200,6 +200,22 @@ pub struct CatalogModel {
     pub id: i64,
     pub name: String,
     pub kind: super::ModelKind,
+    /// The workspace's own prices; when any is set, they are the ones billed.
+    pub prices: Prices,
+    /// The list price a price catalog has for this model, billed when the workspace set none.
+    pub catalog: Option<CatalogPrice>,
+}
+
+/// A price catalog's entry for a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogPrice {
+    /// `built-in` or `imported`.
+    pub origin: String,
+    /// The entry's name, which the model's name matched (`gpt-4o` for `gpt-4o-2024-08-06`).
+    pub entry: String,
+    /// When the price was published or last changed.
+    pub as_of: String,
+    pub source: String,
     pub prices: Prices,
 }
 

@@ -33,6 +33,10 @@ pub struct AlertEvent {
     /// The metric's value (or its change in percent, for a baseline rule).
     pub value: Option<f64>,
     pub threshold: Option<f64>,
+    /// For a rule on cost: the share of the window's calls whose cost is known (0..=1), since a
+    /// cost total leaves out calls without a price. `None` for other metrics.
+    #[serde(default)]
+    pub cost_coverage: Option<f64>,
     /// The window evaluated.
     pub window_from_ms: i64,
     pub window_to_ms: i64,

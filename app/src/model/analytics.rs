@@ -18,6 +18,20 @@ pub struct Kpis {
     pub avg_ttft_ms: Option<f64>,
     /// Sum of the known costs; `None` when no call in the range had a price.
     pub cost: Option<f64>,
+    /// Calls whose cost is known (the rest used a unit without a price): what `cost` covers.
+    pub priced_requests: i64,
+}
+
+impl Kpis {
+    /// The share of calls `cost` covers, 0..=1; `None` without calls.
+    pub fn cost_coverage(&self) -> Option<f64> {
+        coverage(self.priced_requests, self.requests)
+    }
+}
+
+/// `priced` of `requests` as a share; `None` when there are no calls.
+pub fn coverage(priced: i64, requests: i64) -> Option<f64> {
+    (requests > 0).then(|| priced as f64 / requests as f64)
 }
 
 /// One point of the time series: the bucket starting at `bucket_ms` (UTC, granularity wide).
@@ -59,6 +73,8 @@ pub struct ModelRow {
     pub latency_p99_ms: Option<f64>,
     pub units: UnitTotals,
     pub cost: Option<f64>,
+    /// Calls of this model whose cost is known.
+    pub priced_requests: i64,
 }
 
 /// Usage summed over the models of one kind.

@@ -14,7 +14,8 @@ use crate::components::kind_usage::KindUsageCards;
 use crate::components::kpi_card::KpiCard;
 use crate::components::model_table::ModelTable;
 use crate::format::{
-    count, millis, money, percent, point_change, relative_change, utc_clock, utc_minute, Polarity,
+    cost_coverage, count, millis, money, percent, point_change, relative_change, utc_clock,
+    utc_minute, Polarity,
 };
 use crate::hooks::{use_query, use_query_resource};
 use crate::model::AnalyticsReport;
@@ -132,6 +133,12 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
         .into_any();
     }
     let (now, before) = (&report.kpis, &report.previous);
+    let unpriced_models = report
+        .models
+        .iter()
+        .filter(|row| row.priced_requests < row.requests)
+        .count();
+    let coverage = cost_coverage(now.priced_requests, now.requests, unpriced_models);
     let as_f64 = |value: i64| Some(value as f64);
     let cards = view! {
         <section class="kpis" aria-label="Key numbers">
@@ -176,7 +183,11 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
                 value=money(now.cost)
                 previous=money(before.cost)
                 change=relative_change(now.cost, before.cost, Polarity::Neutral)
-            />
+            >
+                {coverage.map(|text| view! {
+                    <a href="/settings#prices" data-testid="cost-coverage">{text}</a>
+                })}
+            </KpiCard>
         </section>
     };
     let gran = report.granularity;

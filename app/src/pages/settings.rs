@@ -10,8 +10,9 @@ use crate::api::{
     SetModelPrices, SetRetention, SignOutEverywhere,
 };
 use crate::components::error_note::ErrorNote;
+use crate::components::price_table::PriceTable;
 use crate::format::utc_second;
-use crate::model::{CatalogModel, Prices, Role, SettingsOverview, PRICE_FIELDS};
+use crate::model::{Role, SettingsOverview};
 use crate::workspace::use_ws;
 
 /// `/settings`
@@ -183,10 +184,6 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
             }
         })
         .collect_view();
-    let model_rows = models
-        .into_iter()
-        .map(|model| view! { <PriceRow model admin prices /> })
-        .collect_view();
     view! {
         <div class="settings-grid">
             <section class="panel" aria-label="Workspace">
@@ -258,87 +255,10 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
                     </p>
                 })}
             </section>
-            <section class="panel wide" aria-label="Models and prices">
-                <h2>"Models and prices (USD)"</h2>
-                <p class="muted small">"Empty means unknown: calls that use a unit without a price have no cost. New prices apply to calls from now on (`modelwatch recompute-cost` re-prices stored ones)."</p>
-                <span class="field-problem" role="alert">{failure!(prices)}</span>
-                <div class="table-scroll">
-                    <table class="rules-table prices-table">
-                        <thead>
-                            <tr>
-                                <th>"Model"</th>
-                                {PRICE_FIELDS.map(|(_, label)| view! { <th>{label}</th> }).collect_view()}
-                                <th></th>
-                            </tr>
-                        </thead>
-                        <tbody>{model_rows}</tbody>
-                    </table>
-                </div>
-            </section>
+            <PriceTable models admin prices />
         </div>
     }
     .into_any()
-}
-
-/// One model's prices, editable by admins, checked before sending.
-#[component]
-fn PriceRow(
-    model: CatalogModel,
-    admin: bool,
-    prices: ServerAction<SetModelPrices>,
-) -> impl IntoView {
-    let ws = use_ws();
-    let fields: Vec<(&'static str, RwSignal<String>)> = PRICE_FIELDS
-        .iter()
-        .map(|(name, _)| {
-            let text = model
-                .prices
-                .get(name)
-                .map(|value| value.to_string())
-                .unwrap_or_default();
-            (*name, RwSignal::new(text))
-        })
-        .collect();
-    let problem = RwSignal::new(None::<String>);
-    let inputs = fields
-        .iter()
-        .map(|(name, text)| {
-            let text = *text;
-            view! {
-                <td>
-                    <input class="price" size="7" aria-label=format!("{} {name}", model.name) prop:value=text prop:disabled=!admin on:input=move |e| text.set(event_target_value(&e)) />
-                </td>
-            }
-        })
-        .collect_view();
-    let model_id = model.id;
-    let save = move |_| {
-        let values: Vec<(&str, String)> = fields
-            .iter()
-            .map(|(name, text)| (*name, text.get()))
-            .collect();
-        match Prices::from_fields(values.iter().map(|(name, text)| (*name, text.as_str()))) {
-            Ok(new_prices) => {
-                problem.set(None);
-                prices.dispatch(SetModelPrices {
-                    ws: ws.get_untracked(),
-                    model_id,
-                    prices: new_prices,
-                });
-            }
-            Err(reason) => problem.set(Some(reason)),
-        }
-    };
-    view! {
-        <tr data-testid="price-row">
-            <td>{model.name.clone()}<div class="muted small">{model.kind.as_str()}</div></td>
-            {inputs}
-            <td class="actions">
-                {admin.then(|| view! { <button type="button" on:click=save>"Save"</button> })}
-                <span class="field-problem" role="alert">{move || problem.get()}</span>
-            </td>
-        </tr>
-    }
 }
 
 /// The signed-in user's own actions.

@@ -5,7 +5,7 @@
 use app::model::WorkspaceId;
 use std::sync::Arc;
 
-use app::model::{AlertEvent, AlertRule, Condition, Verdict};
+use app::model::{coverage, AlertEvent, AlertRule, Condition, Metric, Verdict};
 use tokio::sync::broadcast;
 
 use super::measure::{Measured, Targets};
@@ -151,6 +151,9 @@ impl Evaluator {
                 kind,
                 value: number,
                 threshold: Some(threshold),
+                cost_coverage: (rule.spec.metric == Metric::Cost)
+                    .then(|| measured.and_then(|m| coverage(m.cell.cost_count, m.cell.requests)))
+                    .flatten(),
                 window,
                 at_ms: now_ms,
             });

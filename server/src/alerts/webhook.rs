@@ -84,6 +84,7 @@ mod tests {
             kind: "firing".into(),
             value: Some(40.0),
             threshold: Some(20.0),
+            cost_coverage: None,
             window_from_ms: 0,
             window_to_ms: 300_000,
             at_ms: 300_000,

@@ -164,6 +164,7 @@ impl Backend for Engine {
             kind: "firing".into(),
             value: None,
             threshold: None,
+            cost_coverage: None,
             window_from_ms: now,
             window_to_ms: now,
             at_ms: now,

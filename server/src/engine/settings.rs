@@ -1,9 +1,10 @@
 //! The Settings page's reads and the member operations that need more than one store call.
 
 use app::model::WorkspaceId;
-use app::model::{AddedMember, CatalogModel, Member, Role, SettingsOverview};
+use app::model::{AddedMember, CatalogModel, CatalogPrice, Member, Role, SettingsOverview};
 
 use super::Engine;
+use crate::cost::{self, Catalog, PriceOrigin, Prices};
 use crate::store::StoreError;
 
 impl Engine {
@@ -16,6 +17,7 @@ impl Engine {
         let workspace = self.workspace(ws).await?;
         let members = self.storage.members(ws).await?;
         let keys = self.storage.list_keys(ws).await?;
+        let imported = Catalog::new(self.storage.imported_prices().await?);
         let models = self
             .storage
             .list_models(ws)
@@ -23,6 +25,7 @@ impl Engine {
             .into_iter()
             .map(|(id, name, model)| CatalogModel {
                 id,
+                catalog: catalog_price(&name, &imported),
                 name,
                 kind: model.kind,
                 prices: model.prices,
@@ -78,4 +81,21 @@ impl Engine {
             new_password,
         })
     }
+}
+
+/// The list price a catalog has for `name` (imported first, then built in).
+fn catalog_price(name: &str, imported: &Catalog) -> Option<CatalogPrice> {
+    let (origin, entry) =
+        match cost::resolve(&Prices::default(), imported.lookup(name).cloned(), name) {
+            PriceOrigin::Imported(entry) => ("imported", entry),
+            PriceOrigin::BuiltIn(entry) => ("built-in", entry),
+            PriceOrigin::Workspace | PriceOrigin::Unknown => return None,
+        };
+    Some(CatalogPrice {
+        origin: origin.to_owned(),
+        entry: entry.model,
+        as_of: entry.as_of,
+        source: entry.source,
+        prices: entry.prices,
+    })
 }

@@ -21,6 +21,8 @@ pub struct NewEvent<'a> {
     pub kind: EventKind,
     pub value: Option<f64>,
     pub threshold: Option<f64>,
+    /// For a rule on cost, the share of calls whose cost is known.
+    pub cost_coverage: Option<f64>,
     pub window: (i64, i64),
     pub at_ms: i64,
 }

@@ -5,7 +5,46 @@ use app::model::ModelKind;
 use app::model::WorkspaceId;
 
 use super::StoreError;
-use crate::cost::Prices;
+use crate::cost::{CatalogEntry, Prices};
+
+/// The columns of `price_catalog`, in the order [`imported_entry`] reads them.
+pub const PRICE_CATALOG_COLUMNS: &str = "model, provider, kind, as_of, source, note, \
+     input_per_mtok, cached_input_per_mtok, output_per_mtok, per_image, per_video_second, \
+     per_audio_second, per_mchar";
+
+/// The prices calls of model `name` are billed at, given the workspace's own and the imported
+/// catalog (for re-pricing, as the batch writer does it).
+pub fn billed_prices(own: &Prices, name: &str, imported: &crate::cost::Catalog) -> Prices {
+    crate::cost::resolve(own, imported.lookup(name).cloned(), name).prices(own)
+}
+
+/// An imported catalog row as read (text columns, then the seven prices in `PRICE_FIELDS`
+/// order); `None` for a kind this version does not know.
+pub fn imported_entry(
+    text: [String; 5],
+    note: Option<String>,
+    prices: [Option<f64>; 7],
+) -> Option<CatalogEntry> {
+    let [model, provider, kind, as_of, source] = text;
+    let [input, cached, output, image, video, audio, mchar] = prices;
+    Some(CatalogEntry {
+        model,
+        provider,
+        kind: ModelKind::parse(&kind)?,
+        as_of,
+        source,
+        note,
+        prices: Prices {
+            input_per_mtok: input,
+            cached_input_per_mtok: cached,
+            output_per_mtok: output,
+            per_image: image,
+            per_video_second: video,
+            per_audio_second: audio,
+            per_mchar: mchar,
+        },
+    })
+}
 
 /// One catalog row, as the batch writer needs it.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +88,14 @@ pub trait ModelCatalog: Send + Sync {
         model_id: i64,
         prices: &Prices,
     ) -> Result<bool, StoreError>;
+
+    /// Stores `entries` in the server-wide imported catalog, replacing entries of the same
+    /// model; returns how many were stored.
+    async fn import_prices(&self, entries: &[CatalogEntry], now_ms: i64)
+        -> Result<u64, StoreError>;
+
+    /// The imported catalog, every entry.
+    async fn imported_prices(&self) -> Result<Vec<CatalogEntry>, StoreError>;
 
     /// Recomputes the cost of every call of `workspace_id` at or after `since_ms`, one chunk per
     /// transaction.

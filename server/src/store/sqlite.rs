@@ -19,6 +19,7 @@ pub mod channels;
 pub mod costs;
 pub mod encoding;
 pub mod logs;
+pub mod price_catalog;
 mod prices;
 pub mod reader;
 pub mod requests;

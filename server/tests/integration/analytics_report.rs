@@ -155,7 +155,9 @@ async fn the_report_of_known_calls_has_exact_numbers() {
     );
     assert_eq!(pics.rpm_peak, Some(2));
     assert!(close(pics.success_rate, 0.5));
-    assert_eq!(pics.cost, None, "no price for pics");
+    // p1 made images but pics has no price; p2's failed generation costs nothing.
+    assert_eq!((pics.cost, pics.priced_requests), (Some(0.0), 1));
+    assert_eq!((report.kpis.priced_requests, report.kpis.requests), (5, 6));
     assert_eq!(pics.ttft_avg_ms, None);
 
     let kinds: Vec<(ModelKind, i64)> = report.kinds.iter().map(|k| (k.kind, k.requests)).collect();

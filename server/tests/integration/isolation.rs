@@ -270,6 +270,7 @@ async fn each_dashboard_hears_only_its_workspace() {
                 kind: "firing".into(),
                 value: None,
                 threshold: None,
+                cost_coverage: None,
                 window_from_ms: 0,
                 window_to_ms: 1,
                 at_ms: 1,

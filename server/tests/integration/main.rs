@@ -21,6 +21,7 @@ mod login_limits;
 mod logs;
 mod otlp;
 mod pages;
+mod price_catalog;
 mod proxy;
 mod retention;
 mod rollup_property;

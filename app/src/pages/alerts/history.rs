@@ -261,6 +261,7 @@ mod tests {
             kind: "firing".into(),
             value: None,
             threshold: None,
+            cost_coverage: None,
             window_from_ms: 1_764_201_600_000,
             window_to_ms: 1_764_201_600_000,
             at_ms: 1_764_201_600_000,

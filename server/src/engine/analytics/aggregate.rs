@@ -70,6 +70,7 @@ impl Totals {
             p95_latency_ms: cell.latency.quantile(0.95),
             avg_ttft_ms: ratio(cell.ttft_sum, cell.ttft_count),
             cost: (cell.cost_count > 0).then_some(cell.cost),
+            priced_requests: cell.cost_count,
         }
     }
 
@@ -185,6 +186,7 @@ pub fn per_model(
                 latency_p95_ms: cell.latency.quantile(0.95),
                 latency_p99_ms: cell.latency.quantile(0.99),
                 cost: (cell.cost_count > 0).then_some(cell.cost),
+                priced_requests: cell.cost_count,
                 units,
             })
         })

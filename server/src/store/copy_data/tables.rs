@@ -48,7 +48,7 @@ const NO_PEAKS: &[(&str, &str)] = &[
     ("peak_minute_tokens", "NULL"),
 ];
 
-pub const TABLES: [Table; 19] = [
+pub const TABLES: [Table; 20] = [
     // The default workspace exists in both: the source's settings win.
     table("workspaces", &["id"]),
     table("users", &["id"]),
@@ -56,6 +56,7 @@ pub const TABLES: [Table; 19] = [
     table("sessions", &["token_hash"]),
     table("api_keys", &["id"]),
     table("models", &["id"]),
+    table("price_catalog", &["model"]),
     table("alert_channels", &["id"]),
     table("alert_rules", &["id"]),
     table("alert_states", &["rule_id", "target"]),

@@ -203,7 +203,7 @@ async fn insert_batch(
             )
             .await?;
         let kind = record.kind.unwrap_or(model.kind);
-        let cost = cost::cost(&model.prices, &record.usage);
+        let cost = cost::call_cost(&model.prices, &record.usage, kind, record.status);
         copy::push_call(&mut lines, row_id, pending, model.id, kind, cost);
         inserted.push((index, row_id, model.id, cost));
     }

@@ -2,13 +2,14 @@
 //! re-pricing stored calls after a price change: the seam's `ModelCatalog`.
 
 mod costs;
+pub mod imported;
 mod prices;
 
 use app::model::{ModelKind, WorkspaceId, PRICE_FIELDS};
 use sqlx::Row;
 
 use super::PgStore;
-use crate::cost::Prices;
+use crate::cost::{CatalogEntry, Prices};
 use crate::store::{CatalogModel, ModelCatalog, RecomputeReport, StoreError};
 
 #[async_trait::async_trait]
@@ -90,6 +91,19 @@ impl ModelCatalog for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn import_prices(
+        &self,
+        entries: &[CatalogEntry],
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        imported::import(&self.pool, entries, now_ms).await
+    }
+
+    async fn imported_prices(&self) -> Result<Vec<CatalogEntry>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        imported::list(&mut conn).await
     }
 
     async fn recompute(

@@ -207,8 +207,9 @@ pub async fn save_step(
             let models = scope_models(event.rule);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, \
-                 target, models, kind, value, threshold, window_from_ms, window_to_ms, at_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 target, models, kind, value, threshold, cost_coverage, window_from_ms, window_to_ms, \
+                 at_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(event.workspace_id.get())
             .bind(rule_id)
@@ -220,6 +221,7 @@ pub async fn save_step(
             .bind(event.kind.as_str())
             .bind(event.value)
             .bind(event.threshold)
+            .bind(event.cost_coverage)
             .bind(event.window.0)
             .bind(event.window.1)
             .bind(event.at_ms)
@@ -236,6 +238,7 @@ pub async fn save_step(
                 kind: event.kind.as_str().to_owned(),
                 value: event.value,
                 threshold: event.threshold,
+                cost_coverage: event.cost_coverage,
                 window_from_ms: event.window.0,
                 window_to_ms: event.window.1,
                 at_ms: event.at_ms,

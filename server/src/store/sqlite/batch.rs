@@ -141,7 +141,7 @@ pub fn insert_batch(
             now_ms,
         )?;
         let kind = record.kind.unwrap_or(model.kind);
-        let cost = cost::cost(&model.prices, &record.usage);
+        let cost = cost::call_cost(&model.prices, &record.usage, kind, record.status);
         rows::insert_row(&mut inserts, next_row_id, pending, model.id, kind, cost)?;
         observations.push(pending.observation(model.id, cost));
         next_row_id += 1;

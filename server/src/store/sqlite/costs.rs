@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
-use app::model::Usage;
+use app::model::{ModelKind, Usage};
 use sqlx::{Connection, Row, SqlitePool};
 
 use super::{prices, StoreError};
 use crate::cost::{self, Prices};
 use crate::rollup::{Level, ALL_MODELS};
+use crate::store::catalog::billed_prices;
 use crate::store::RecomputeReport;
 
 const CHUNK: i64 = 5_000;
@@ -26,6 +27,8 @@ type CostRow = (
     Option<f64>,
     Option<i64>,
     Option<f64>,
+    i64,
+    i64,
 );
 
 async fn prices_by_model(
@@ -33,13 +36,18 @@ async fn prices_by_model(
     workspace_id: i64,
 ) -> Result<HashMap<i64, Prices>, StoreError> {
     let sql = format!(
-        "SELECT id, {} FROM models WHERE workspace_id = ?",
+        "SELECT id, name, {} FROM models WHERE workspace_id = ?",
         prices::column_list()
     );
     let rows = sqlx::query(&sql).bind(workspace_id).fetch_all(pool).await?;
+    let imported = crate::cost::Catalog::new(super::price_catalog::list(pool).await?);
     let by_model = rows
         .iter()
-        .map(|row| Ok((row.try_get("id")?, prices::read(row)?)))
+        .map(|row| {
+            let own = prices::read(row)?;
+            let name: String = row.try_get("name")?;
+            Ok((row.try_get("id")?, billed_prices(&own, &name, &imported)))
+        })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok(by_model)
 }
@@ -64,7 +72,7 @@ pub async fn recompute(
         let mut transaction = conn.begin_with("BEGIN IMMEDIATE").await?;
         let rows: Vec<CostRow> = sqlx::query_as(
             "SELECT id, ts_ms, model_id, input_tokens, cached_tokens, output_tokens, images, \
-             video_seconds, audio_seconds, characters, cost FROM requests \
+             video_seconds, audio_seconds, characters, cost, kind, status FROM requests \
              WHERE workspace_id = ? AND ts_ms >= ? AND id > ? ORDER BY id LIMIT ?",
         )
         .bind(workspace_id)
@@ -78,9 +86,11 @@ pub async fn recompute(
         let fetched = rows.len() as i64;
 
         let mut deltas: HashMap<(Level, i64, i64), (f64, i64)> = HashMap::new();
-        for (id, ts_ms, model_id, input, cached, output, images, video, audio, characters, old) in
-            rows
-        {
+        for row in rows {
+            let (id, ts_ms, model_id, input, cached, output, images, video, audio, characters) = (
+                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9,
+            );
+            let (old, kind, status) = (row.10, row.11, row.12);
             let usage = Usage {
                 input_tokens: input,
                 cached_tokens: cached,
@@ -91,9 +101,10 @@ pub async fn recompute(
                 characters,
                 ..Usage::default()
             };
-            let new = prices
-                .get(&model_id)
-                .and_then(|prices| cost::cost(prices, &usage));
+            let new = prices.get(&model_id).and_then(|prices| {
+                let kind = ModelKind::from_code(kind).unwrap_or(ModelKind::Llm);
+                cost::call_cost(prices, &usage, kind, u16::try_from(status).unwrap_or(0))
+            });
             if new == old {
                 continue;
             }

@@ -18,13 +18,15 @@ type EventRow = (
     String,
     Option<f64>,
     Option<f64>,
+    Option<f64>,
     i64,
     i64,
     i64,
 );
 
 const COLUMNS: &str = "SELECT id, rule_id, rule_name, severity, metric, target, models, kind, \
-                       value, threshold, window_from_ms, window_to_ms, at_ms FROM alert_events ";
+                       value, threshold, cost_coverage, window_from_ms, window_to_ms, at_ms \
+                       FROM alert_events ";
 
 #[async_trait::async_trait]
 impl AlertHistory for PgStore {
@@ -114,6 +116,7 @@ fn event(
         kind,
         value,
         threshold,
+        cost_coverage,
         from,
         to,
         at_ms,
@@ -132,6 +135,7 @@ fn event(
         kind,
         value,
         threshold,
+        cost_coverage,
         window_from_ms: from,
         window_to_ms: to,
         at_ms,

@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 use app::model::ModelKind;
 use sqlx::{PgConnection, Row};
 
-use crate::cost::Prices;
+use crate::cost::{self, Catalog, Prices};
 use crate::store::catalog::CatalogModel;
+use crate::store::postgres::catalog::imported;
 use crate::store::StoreError;
 
-/// Catalog entries by workspace and model name.
+/// Catalog entries by workspace and model name, and the imported price catalog.
 pub struct CatalogCache {
     entries: HashMap<(i64, String), (CatalogModel, Instant)>,
+    imported: Option<(Catalog, Instant)>,
     ttl: Duration,
 }
 
@@ -27,6 +29,7 @@ impl CatalogCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             entries: HashMap::new(),
+            imported: None,
             ttl,
         }
     }
@@ -46,10 +49,24 @@ impl CatalogCache {
                 return Ok(model.clone());
             }
         }
-        let model = match find(conn, workspace_id, name).await? {
+        let fresh = matches!(&self.imported, Some((_, loaded)) if loaded.elapsed() < self.ttl);
+        if !fresh {
+            let entries = imported::list(conn).await?;
+            self.imported = Some((Catalog::new(entries), Instant::now()));
+        }
+        let imported = self
+            .imported
+            .as_ref()
+            .and_then(|(catalog, _)| catalog.lookup(name).cloned());
+        let origin_kind = imported.as_ref().map(|entry| entry.kind).or_else(|| {
+            cost::catalog::built_in()
+                .lookup(name)
+                .map(|entry| entry.kind)
+        });
+        let mut model = match find(conn, workspace_id, name).await? {
             Some(model) => model,
             None => {
-                let kind = kind.unwrap_or(ModelKind::Llm);
+                let kind = kind.or(origin_kind).unwrap_or(ModelKind::Llm);
                 sqlx::query(
                     "INSERT INTO models (workspace_id, name, kind, created_at_ms) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, name) DO NOTHING",
@@ -65,6 +82,7 @@ impl CatalogCache {
                 })?
             }
         };
+        model.prices = cost::resolve(&model.prices, imported, name).prices(&model.prices);
         self.entries.insert(key, (model.clone(), Instant::now()));
         Ok(model)
     }
@@ -72,6 +90,7 @@ impl CatalogCache {
     /// Forgets everything (after a rolled-back transaction created entries that do not exist).
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.imported = None;
     }
 }
 

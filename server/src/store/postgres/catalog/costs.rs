@@ -9,12 +9,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::model::Usage;
+use app::model::{ModelKind, Usage};
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::prices;
 use crate::cost::{self, Prices};
 use crate::rollup::{Level, ALL_MODELS};
+use crate::store::catalog::billed_prices;
 use crate::store::{RecomputeReport, StoreError};
 
 /// Calls re-priced per transaction.
@@ -36,6 +37,8 @@ type CostRow = (
     Option<f64>,
     Option<i64>,
     Option<f64>,
+    i64,
+    i64,
 );
 
 /// The prices of every model of `workspace_id`.
@@ -44,13 +47,19 @@ pub async fn prices_by_model(
     workspace_id: i64,
 ) -> Result<HashMap<i64, Prices>, StoreError> {
     let sql = format!(
-        "SELECT id, {} FROM models WHERE workspace_id = $1",
+        "SELECT id, name, {} FROM models WHERE workspace_id = $1",
         prices::column_list()
     );
     let rows = sqlx::query(&sql).bind(workspace_id).fetch_all(pool).await?;
+    let imported =
+        crate::cost::Catalog::new(super::imported::list(&mut *pool.acquire().await?).await?);
     let by_model = rows
         .iter()
-        .map(|row| Ok((row.try_get("id")?, prices::read(row)?)))
+        .map(|row| {
+            let own = prices::read(row)?;
+            let name: String = row.try_get("name")?;
+            Ok((row.try_get("id")?, billed_prices(&own, &name, &imported)))
+        })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok(by_model)
 }
@@ -90,7 +99,8 @@ impl Chunk {
     ) -> Result<Option<ChunkRead>, StoreError> {
         let rows: Vec<CostRow> = sqlx::query_as(
             "SELECT id, hour, ts_ms, model_id, input_tokens, cached_tokens, output_tokens, \
-             images, video_seconds, audio_seconds, characters, cost FROM requests \
+             images, video_seconds, audio_seconds, characters, cost, kind::BIGINT, \
+             status::BIGINT FROM requests \
              WHERE workspace_id = $1 AND hour >= $2 AND ts_ms >= $3 AND (ts_ms, id) > ($4, $5) \
              ORDER BY ts_ms, id LIMIT $6 FOR UPDATE",
         )
@@ -125,6 +135,8 @@ impl Chunk {
                 audio,
                 chars,
                 old,
+                kind,
+                status,
             ) = row;
             let usage = Usage {
                 input_tokens: input,
@@ -136,9 +148,10 @@ impl Chunk {
                 characters: chars,
                 ..Usage::default()
             };
-            let new = prices
-                .get(&model_id)
-                .and_then(|prices| cost::cost(prices, &usage));
+            let new = prices.get(&model_id).and_then(|prices| {
+                let kind = ModelKind::from_code(kind).unwrap_or(ModelKind::Llm);
+                cost::call_cost(prices, &usage, kind, u16::try_from(status).unwrap_or(0))
+            });
             if new == old {
                 continue;
             }

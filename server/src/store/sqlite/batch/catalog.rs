@@ -1,5 +1,6 @@
-//! The writer's view of the model catalog: name to id, kind and prices, re-read after a while so
-//! price changes made elsewhere apply to new calls.
+//! The writer's view of the model catalog: name to id, kind and the prices calls are billed at
+//! (the workspace's own, else the imported catalog's, else the built-in one: `cost::resolve`),
+//! re-read after a while so price changes made elsewhere apply to new calls.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -7,13 +8,14 @@ use std::time::{Duration, Instant};
 use app::model::ModelKind;
 use rusqlite::{OptionalExtension, Transaction};
 
-use crate::cost::Prices;
-use crate::store::catalog::CatalogModel;
+use crate::cost::{self, Catalog, Prices};
+use crate::store::catalog::{imported_entry, CatalogModel, PRICE_CATALOG_COLUMNS};
 use crate::store::StoreError;
 
-/// Catalog entries by workspace and model name.
+/// Catalog entries by workspace and model name, and the imported price catalog.
 pub struct CatalogCache {
     entries: HashMap<i64, HashMap<String, (CatalogModel, Instant)>>,
+    imported: Option<(Catalog, Instant)>,
     ttl: Duration,
 }
 
@@ -25,6 +27,7 @@ impl CatalogCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             entries: HashMap::new(),
+            imported: None,
             ttl,
         }
     }
@@ -47,10 +50,16 @@ impl CatalogCache {
                 return Ok(model.clone());
             }
         }
-        let model = match find(tx, workspace_id, name)? {
+        let imported = self.imported(tx)?.lookup(name).cloned();
+        let origin_kind = imported.as_ref().map(|entry| entry.kind).or_else(|| {
+            cost::catalog::built_in()
+                .lookup(name)
+                .map(|entry| entry.kind)
+        });
+        let mut model = match find(tx, workspace_id, name)? {
             Some(model) => model,
             None => {
-                let kind = kind.unwrap_or(ModelKind::Llm);
+                let kind = kind.or(origin_kind).unwrap_or(ModelKind::Llm);
                 tx.prepare_cached(
                     "INSERT INTO models (workspace_id, name, kind, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
                 )?
@@ -62,6 +71,7 @@ impl CatalogCache {
                 }
             }
         };
+        model.prices = cost::resolve(&model.prices, imported, name).prices(&model.prices);
         self.entries
             .entry(workspace_id)
             .or_default()
@@ -69,9 +79,50 @@ impl CatalogCache {
         Ok(model)
     }
 
+    /// The imported price catalog, re-read when older than the time to live.
+    fn imported(&mut self, tx: &Transaction<'_>) -> Result<&Catalog, StoreError> {
+        let fresh = matches!(&self.imported, Some((_, loaded)) if loaded.elapsed() < self.ttl);
+        if !fresh {
+            let mut statement = tx.prepare_cached(&format!(
+                "SELECT {PRICE_CATALOG_COLUMNS} FROM price_catalog"
+            ))?;
+            let rows = statement.query_map([], |row| {
+                let price = |index: usize| row.get::<_, Option<f64>>(index);
+                Ok(imported_entry(
+                    [
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ],
+                    row.get(5)?,
+                    [
+                        price(6)?,
+                        price(7)?,
+                        price(8)?,
+                        price(9)?,
+                        price(10)?,
+                        price(11)?,
+                        price(12)?,
+                    ],
+                ))
+            })?;
+            let entries: Vec<_> = rows
+                .filter_map(Result::transpose)
+                .collect::<Result<_, _>>()?;
+            self.imported = Some((Catalog::new(entries), Instant::now()));
+        }
+        Ok(&self
+            .imported
+            .get_or_insert_with(|| (Catalog::default(), Instant::now()))
+            .0)
+    }
+
     /// Forgets everything (after a rolled-back transaction created entries that do not exist).
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.imported = None;
     }
 }
 

@@ -3,8 +3,8 @@
 
 use app::model::{ModelKind, WorkspaceId};
 
-use super::super::{catalog, costs, requests, retention, SqliteStore};
-use crate::cost::Prices;
+use super::super::{catalog, costs, price_catalog, requests, retention, SqliteStore};
+use crate::cost::{CatalogEntry, Prices};
 use crate::store::{
     CatalogModel, Cutoffs, Housekeeping, ModelCatalog, Purged, RecomputeReport, StoreError,
 };
@@ -37,6 +37,18 @@ impl ModelCatalog for SqliteStore {
         prices: &Prices,
     ) -> Result<bool, StoreError> {
         catalog::set_prices(&self.pool, workspace_id.get(), model_id, prices).await
+    }
+
+    async fn import_prices(
+        &self,
+        entries: &[CatalogEntry],
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        price_catalog::import(&self.pool, entries, now_ms).await
+    }
+
+    async fn imported_prices(&self) -> Result<Vec<CatalogEntry>, StoreError> {
+        price_catalog::list(&self.pool).await
     }
 
     async fn recompute(

@@ -1,0 +1,24 @@
+-- Prices loaded with `modelwatch prices import` (our catalog format or LiteLLM's price map), for
+-- every workspace. A workspace's own prices (in `models`) win over these; these win over the
+-- catalog compiled into the binary. One row per model name, lower-case, as matched.
+CREATE TABLE price_catalog (
+    model                 TEXT    PRIMARY KEY,
+    provider              TEXT    NOT NULL,
+    kind                  TEXT    NOT NULL
+        CHECK (kind IN ('llm', 'image', 'video', 'speech', 'omni', 'embedding')),
+    as_of                 TEXT    NOT NULL,
+    source                TEXT    NOT NULL,
+    note                  TEXT,
+    input_per_mtok        REAL CHECK (input_per_mtok >= 0),
+    cached_input_per_mtok REAL CHECK (cached_input_per_mtok >= 0),
+    output_per_mtok       REAL CHECK (output_per_mtok >= 0),
+    per_image             REAL CHECK (per_image >= 0),
+    per_video_second      REAL CHECK (per_video_second >= 0),
+    per_audio_second      REAL CHECK (per_audio_second >= 0),
+    per_mchar             REAL CHECK (per_mchar >= 0),
+    imported_at_ms        INTEGER NOT NULL
+);
+
+-- For alert events of rules on cost: the share of the window's calls whose cost is known, so a
+-- notification says what its cost total covers.
+ALTER TABLE alert_events ADD COLUMN cost_coverage REAL;
