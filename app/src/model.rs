@@ -4,6 +4,7 @@ mod accounts;
 mod alert_events;
 mod alerts;
 mod analytics;
+mod dimension;
 mod kind;
 mod logs;
 mod status;
@@ -27,6 +28,7 @@ pub use alerts::{
 pub use analytics::{
     coverage, AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint,
 };
+pub use dimension::{valid_value, Dimension, MAX_TAGS, MAX_VALUE_CHARS};
 pub use kind::ModelKind;
 pub use logs::{status_class, Cursor, LogDetail, LogPage, LogRow, PAGE_SIZE};
 pub use status::StatusFilter;

@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod jsonl;
 
+use crate::store::dimensions::restore_metadata;
 use crate::store::reads::Snapshot;
 use app::url_state::RequestIdFilter;
 use chrono::{Datelike, Timelike};
@@ -176,14 +177,19 @@ pub fn write_all(
             }
             chunker.finish();
         });
+        let workspace_id = scope.calls.workspace_id;
         let read = if let Some(RequestIdFilter::Exact(id)) = &scope.request_id {
-            by_request_id(snapshot, &scope.calls, ids, id).map(|calls| {
+            by_request_id(snapshot, &scope.calls, ids, id).and_then(|mut calls| {
+                restore_metadata(snapshot, workspace_id, &mut calls)?;
                 let count = calls.len() as u64;
                 let _ = rows.send(calls);
-                count
+                Ok(count)
             })
         } else {
-            snapshot.each_call(&scope.calls, &mut |calls| Ok(rows.send(calls).is_ok()))
+            snapshot.each_call(&scope.calls, &mut |mut calls| {
+                restore_metadata(snapshot, workspace_id, &mut calls)?;
+                Ok(rows.send(calls).is_ok())
+            })
         };
         drop(rows);
         let _ = formatter.join();

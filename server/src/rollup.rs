@@ -1,6 +1,7 @@
 //! Rollup arithmetic: bucket boundaries per level and the per-cell aggregates (counts, unit sums,
 //! latency/TTFT sums and sketches). Pure code; `store::rollups` writes the cells.
 
+pub mod dims;
 pub mod plan;
 pub mod sketch;
 

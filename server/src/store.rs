@@ -24,6 +24,7 @@ pub mod catalog;
 mod columns;
 pub mod coordination;
 pub mod copy_data;
+pub mod dimensions;
 mod error;
 pub mod housekeeping;
 pub mod keys;

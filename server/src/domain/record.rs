@@ -2,12 +2,14 @@
 //! ([`RecordInput`]), the checks it passes ([`RecordInput::validate`]), and what they produce,
 //! the [`NewRequest`] the batch writer stores.
 
+pub mod dimensions;
 mod input;
 pub mod limits;
 mod validate;
 
 use app::model::{ModelKind, Usage};
 
+pub use dimensions::Dimensions;
 pub use input::RecordInput;
 pub use validate::{checked_text, checked_usage, mask_secret, status_range, FieldError, Step};
 
@@ -72,8 +74,10 @@ pub struct NewRequest {
     pub stream: bool,
     /// The caller's provider key, masked (never the secret itself).
     pub api_key: Option<String>,
-    /// Free metadata (user, app, tags) as a JSON object text.
+    /// Free metadata as a JSON object text, without the keys moved into `dimensions`.
     pub metadata: Option<String>,
+    /// The user, app, tags and provider the metadata names.
+    pub dimensions: Dimensions,
     pub upstream_request_id: Option<String>,
     pub request_body: Option<String>,
     pub response_body: Option<String>,

@@ -312,10 +312,10 @@ pub fn detail(
     models: &HashMap<i64, String>,
     request_id: &str,
 ) -> Result<Option<LogDetail>, StoreError> {
-    let Some(call) = by_request_id(snapshot, filter, ids, request_id)?
-        .into_iter()
-        .next()
-    else {
+    let mut found = by_request_id(snapshot, filter, ids, request_id)?;
+    found.truncate(1);
+    crate::store::dimensions::restore_metadata(snapshot, filter.workspace_id, &mut found)?;
+    let Some(call) = found.into_iter().next() else {
         return Ok(None);
     };
     let (request_body, response_body) = if call.has_body {

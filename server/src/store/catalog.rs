@@ -18,6 +18,14 @@ pub fn billed_prices(own: &Prices, name: &str, imported: &crate::cost::Catalog) 
     crate::cost::resolve(own, imported.lookup(name).cloned(), name).prices(own)
 }
 
+/// The provider the price catalogs name for model `name` (imported first, then built in).
+pub fn catalog_provider(imported: Option<&CatalogEntry>, name: &str) -> Option<String> {
+    imported
+        .or_else(|| crate::cost::catalog::built_in().lookup(name))
+        .map(|entry| entry.provider.clone())
+        .filter(|provider| !provider.is_empty())
+}
+
 /// An imported catalog row as read (text columns, then the seven prices in `PRICE_FIELDS`
 /// order); `None` for a kind this version does not know.
 pub fn imported_entry(
@@ -52,6 +60,8 @@ pub struct CatalogModel {
     pub id: i64,
     pub kind: ModelKind,
     pub prices: Prices,
+    /// The provider a price catalog names for the model (the writer's view only).
+    pub provider: Option<String>,
 }
 
 /// What a recompute changed.

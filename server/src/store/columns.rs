@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use app::model::{UNITS, UNIT_COUNT};
 
 use crate::rollup::Level;
+use crate::store::reads::Cells;
 
 /// The columns of a stored call as both implementations read it back (the usage units from
 /// the units table), built once.
@@ -15,7 +16,8 @@ pub static CALL_COLUMNS: CallColumns = CallColumns(LazyLock::new(|| {
     format!(
         "id, ts_ms, request_id, model_id, kind, operation, status, error_type, error_message, \
          {}, usage_other, latency_ms, ttft_ms, first_byte_ms, cost, source, stream, api_key, \
-         metadata, upstream_request_id, has_body",
+         metadata, upstream_request_id, has_body, user_id, app_id, provider_id, tag_ids, \
+         stripped",
         units.join(", ")
     )
 }));
@@ -32,17 +34,20 @@ impl fmt::Display for CallColumns {
 /// How many columns [`cell_columns`] selects.
 pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COUNT + 10;
 
-/// The columns of a rollup cell of `level` as both implementations read it back (for minute
-/// cells, their own calls and tokens stand where the busiest minute is).
-pub fn cell_columns(level: Level) -> String {
-    let peaks = match level {
-        Level::Minute => "requests, total_tokens",
-        Level::Hour | Level::Day => "peak_minute_requests, peak_minute_tokens",
+/// The columns of a rollup cell of `level` in the cells of `which` as both implementations read
+/// it back (for minute cells, their own calls and tokens stand where the busiest minute is;
+/// dimension cells keep no busiest minute).
+pub fn cell_columns(level: Level, which: Cells<'_>) -> String {
+    let peaks = match (level, which.dimension()) {
+        (_, Some(_)) => "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)",
+        (Level::Minute, None) => "requests, total_tokens",
+        (Level::Hour | Level::Day, None) => "peak_minute_requests, peak_minute_tokens",
     };
     format!(
-        "bucket_ms, model_id, requests, status_2xx, status_4xx, status_429, status_5xx, \
+        "bucket_ms, {key}, requests, status_2xx, status_4xx, status_429, status_5xx, \
          streamed, {units}, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
          latency_sketch, ttft_sketch, {peaks}",
+        key = which.key_column(),
         units = UNITS.map(|spec| spec.column).join(", "),
     )
 }

@@ -8,7 +8,7 @@ use app::model::WorkspaceId;
 use std::sync::Arc;
 use std::time::Instant;
 
-use app::model::{ModelKind, ModelOption, Usage};
+use app::model::{Dimension, ModelKind, ModelOption, Usage};
 
 use super::StoreError;
 use crate::domain::record::Source;
@@ -52,6 +52,45 @@ pub enum Cells<'a> {
     EachModel,
     /// The own cells of these models only (an empty list matches none).
     Models(&'a [i64]),
+    /// The cells of every value of a dimension (`StoredCell::model_id` is the value's id).
+    Dimension(Dimension),
+    /// The cells of these values of a dimension only.
+    DimensionValues(Dimension, &'a [i64]),
+}
+
+impl Cells<'_> {
+    /// The table read for a segment of `level`.
+    pub fn table(&self, level: Level) -> &'static str {
+        match self {
+            Cells::AllModels => level.all_models_table(),
+            Cells::EachModel | Cells::Models(_) => level.table(),
+            Cells::Dimension(_) | Cells::DimensionValues(..) => crate::rollup::dims::table(level),
+        }
+    }
+
+    /// The dimension whose cells are read, if any.
+    pub fn dimension(&self) -> Option<Dimension> {
+        match self {
+            Cells::Dimension(dimension) | Cells::DimensionValues(dimension, _) => Some(*dimension),
+            _ => None,
+        }
+    }
+
+    /// The only models or values read, if limited.
+    pub fn ids(&self) -> Option<&[i64]> {
+        match self {
+            Cells::Models(ids) | Cells::DimensionValues(_, ids) => Some(ids),
+            _ => None,
+        }
+    }
+
+    /// The column that names a cell's model or value.
+    pub fn key_column(&self) -> &'static str {
+        match self.dimension() {
+            Some(_) => "value_id",
+            None => "model_id",
+        }
+    }
 }
 
 /// Which calls a query keeps (all bounds already resolved: ids, not names).
@@ -110,6 +149,19 @@ pub struct StoredCall {
     pub metadata: Option<String>,
     pub upstream_request_id: Option<String>,
     pub has_body: bool,
+    /// Dictionary ids of the call's dimensions, and which metadata keys moved into them.
+    pub dimensions: CallDimensionIds,
+}
+
+/// A stored call's dimension ids as read back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallDimensionIds {
+    pub user: Option<i64>,
+    pub app: Option<i64>,
+    pub provider: Option<i64>,
+    pub tags: Vec<i64>,
+    /// `domain::record::dimensions::STRIPPED_*` bits.
+    pub stripped: i64,
 }
 
 impl StoredCall {
@@ -130,6 +182,21 @@ impl StoredCall {
 pub trait CellReads {
     /// Every model the workspace has seen, by name.
     fn models(&self, workspace_id: WorkspaceId) -> Result<Vec<WorkspaceModel>, StoreError>;
+
+    /// The dictionary values of `ids` in `workspace_id`: (id, dimension, value).
+    fn dimension_values(
+        &self,
+        workspace_id: WorkspaceId,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Dimension, String)>, StoreError>;
+
+    /// The dictionary id of `value` of `dimension`, when the workspace has seen it.
+    fn dimension_value_id(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        value: &str,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// The cells of `which` models in `segments` (each segment one level and range), decoding
     /// only `sketches`.

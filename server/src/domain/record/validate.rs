@@ -4,7 +4,7 @@
 
 use app::model::{Amount, Usage, UNITS};
 
-use super::{limits, NewRequest, RecordInput, Source};
+use super::{dimensions, limits, Dimensions, NewRequest, RecordInput, Source};
 
 /// The order fields are checked in: of several faults in one record, the first in this order
 /// is the one reported (the ingest API's JSON faults take their place in it too).
@@ -110,10 +110,10 @@ impl RecordInput {
             limits::SHORT_TEXT_CHARS,
         )?
         .map(|key| mask_secret(&key));
-        let metadata = match self.metadata {
-            None => None,
-            Some(map) => {
-                let text = serde_json::Value::Object(map).to_string();
+        let (metadata, dimensions) = match self.metadata {
+            None => (None, Dimensions::default()),
+            Some(mut map) => {
+                let text = serde_json::Value::Object(map.clone()).to_string();
                 if text.len() > limits::METADATA_BYTES {
                     return Err(FieldError::new(
                         Step::Metadata,
@@ -121,7 +121,13 @@ impl RecordInput {
                         format!("must be at most {} bytes", limits::METADATA_BYTES),
                     ));
                 }
-                Some(text)
+                let dimensions = dimensions::take(&mut map);
+                let rest = if dimensions.stripped == 0 {
+                    Some(text)
+                } else {
+                    (!map.is_empty()).then(|| serde_json::Value::Object(map).to_string())
+                };
+                (rest, dimensions)
             }
         };
         let upstream_request_id = text(
@@ -150,6 +156,7 @@ impl RecordInput {
             stream: self.stream,
             api_key,
             metadata,
+            dimensions,
             upstream_request_id,
             request_body,
             response_body,

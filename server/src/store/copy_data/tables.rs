@@ -48,13 +48,14 @@ const NO_PEAKS: &[(&str, &str)] = &[
     ("peak_minute_tokens", "NULL"),
 ];
 
-pub const TABLES: [Table; 20] = [
+pub const TABLES: [Table; 24] = [
     // The default workspace exists in both: the source's settings win.
     table("workspaces", &["id"]),
     table("users", &["id"]),
     table("memberships", &["workspace_id", "user_id"]),
     table("sessions", &["token_hash"]),
     table("api_keys", &["id"]),
+    table("dimension_values", &["id"]),
     table("models", &["id"]),
     table("price_catalog", &["model"]),
     table("alert_channels", &["id"]),
@@ -79,6 +80,15 @@ pub const TABLES: [Table; 20] = [
         ),
         ..resumable("request_bodies", &["request_row_id"])
     },
+    // Written once, but not in key order: every run offers them all again.
+    Table {
+        computed: &[("hour", "ts_ms / 3600000")],
+        update: false,
+        ..table(
+            "request_tags",
+            &["workspace_id", "tag_id", "ts_ms", "request_row_id"],
+        )
+    },
     // Cells change while traffic comes in: every run brings them up to date. PostgreSQL's
     // minute cells have the (unused) busiest-minute columns of the others.
     Table {
@@ -90,4 +100,12 @@ pub const TABLES: [Table; 20] = [
     table("rollup_all_1m", &["workspace_id", "bucket_ms", "model_id"]),
     table("rollup_all_1h", &["workspace_id", "bucket_ms", "model_id"]),
     table("rollup_all_1d", &["workspace_id", "bucket_ms", "model_id"]),
+    table(
+        "rollup_dim_1h",
+        &["workspace_id", "dimension", "bucket_ms", "value_id"],
+    ),
+    table(
+        "rollup_dim_1d",
+        &["workspace_id", "dimension", "bucket_ms", "value_id"],
+    ),
 ];

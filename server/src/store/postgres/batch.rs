@@ -12,6 +12,8 @@
 
 mod catalog;
 mod copy;
+mod dictionary;
+mod dim_rollups;
 mod rollups;
 
 use std::collections::HashSet;
@@ -26,6 +28,7 @@ use self::catalog::CatalogCache;
 use super::partitions::Partitions;
 use crate::cost;
 use crate::rollup;
+use crate::store::dimensions::{self, DictionaryCache, StoredDimensions};
 use crate::store::{Pending, StoreError};
 
 /// How often a batch is tried again after PostgreSQL broke off its transaction to resolve a
@@ -39,6 +42,7 @@ pub struct PgBatchWriter {
     conn: Option<PgConnection>,
     partitions: Arc<Partitions>,
     catalog: CatalogCache,
+    dictionary: DictionaryCache,
 }
 
 impl PgBatchWriter {
@@ -53,6 +57,7 @@ impl PgBatchWriter {
             conn: None,
             partitions,
             catalog: CatalogCache::new(Duration::from_secs(30)),
+            dictionary: DictionaryCache::default(),
         })
     }
 }
@@ -70,6 +75,7 @@ impl crate::store::BatchWriter for PgBatchWriter {
                     // Models created in the failed transaction do not exist: forget them. A
                     // connection that failed may be broken: take a fresh one next time.
                     self.catalog.clear();
+                    self.dictionary.clear();
                 }
                 match result {
                     Err(StoreError::Query(error)) if path == Path::Fast && duplicate(&error) => {
@@ -140,12 +146,21 @@ impl PgBatchWriter {
         let conn = self.connection().await?;
         partitions.ensure(conn, batch.iter().map(hour_of)).await?;
         // Split the borrow: the connection lives in `self.conn`, the cache beside it.
-        let Self { conn, catalog, .. } = self;
+        let Self {
+            conn,
+            catalog,
+            dictionary,
+            ..
+        } = self;
         let conn = conn
             .as_mut()
             .ok_or_else(|| StoreError::Task("the writer has no connection".into()))?;
         let mut tx = conn.begin().await?;
-        let stored = insert_batch(&mut tx, catalog, batch, now_ms, path).await?;
+        let caches = Caches {
+            catalog,
+            dictionary,
+        };
+        let stored = insert_batch(&mut tx, caches, batch, now_ms, path).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -160,10 +175,16 @@ enum Path {
     Careful,
 }
 
+/// The writer's caches, borrowed for one batch.
+struct Caches<'a> {
+    catalog: &'a mut CatalogCache,
+    dictionary: &'a mut DictionaryCache,
+}
+
 /// Stores `batch` in the open transaction; per record, whether it was stored.
 async fn insert_batch(
     conn: &mut PgConnection,
-    catalog: &mut CatalogCache,
+    caches: Caches<'_>,
     batch: &[Pending],
     now_ms: i64,
     path: Path,
@@ -187,11 +208,14 @@ async fn insert_batch(
             .fetch_all(&mut *conn)
             .await?;
 
-    // Each new call: (index in the batch, row id, model id, cost).
-    let mut inserted = Vec::with_capacity(new.len());
-    let mut lines = String::with_capacity(new.len() * 256);
-    for (index, row_id) in new.into_iter().zip(ids) {
-        let pending = &batch[index];
+    let Caches {
+        catalog,
+        dictionary,
+    } = caches;
+    // Each new call's model, kind, cost and the provider its price catalog names.
+    let mut priced = Vec::with_capacity(new.len());
+    for index in &new {
+        let pending = &batch[*index];
         let record = &pending.record;
         let model = catalog
             .get(
@@ -204,8 +228,29 @@ async fn insert_batch(
             .await?;
         let kind = record.kind.unwrap_or(model.kind);
         let cost = cost::call_cost(&model.prices, &record.usage, kind, record.status);
-        copy::push_call(&mut lines, row_id, pending, model.id, kind, cost);
-        inserted.push((index, row_id, model.id, cost));
+        priced.push((model.id, kind, cost, model.provider));
+    }
+    let stored_dimensions = resolve_dimensions(conn, dictionary, batch, &new, &priced).await?;
+
+    // Each new call: (index in the batch, row id, model id, cost, dimensions).
+    let mut inserted = Vec::with_capacity(new.len());
+    let mut lines = String::with_capacity(new.len() * 256);
+    for (((index, row_id), (model_id, kind, cost, _)), dimensions) in
+        new.into_iter().zip(ids).zip(priced).zip(stored_dimensions)
+    {
+        let pending = &batch[index];
+        copy::push_call(
+            &mut lines,
+            copy::Call {
+                row_id,
+                pending,
+                model_id,
+                kind,
+                cost,
+                dimensions: &dimensions,
+            },
+        );
+        inserted.push((index, row_id, model_id, cost, dimensions));
     }
     if !lines.is_empty() {
         let target = match path {
@@ -235,20 +280,34 @@ async fn insert_batch(
         .await?
         .into_iter()
         .collect();
-        inserted.retain(|(_, row_id, _, _)| went_in.contains(row_id));
+        inserted.retain(|(_, row_id, _, _, _)| went_in.contains(row_id));
     }
 
     let mut stored = vec![false; batch.len()];
     let mut observations = Vec::with_capacity(inserted.len());
+    let mut values = Vec::with_capacity(inserted.len());
     let mut bodies = String::new();
-    for (index, row_id, model_id, cost) in inserted {
+    let mut tags = String::new();
+    for (index, row_id, model_id, cost, dimensions) in inserted {
         stored[index] = true;
         let pending = &batch[index];
         let record = &pending.record;
         if record.request_body.is_some() || record.response_body.is_some() {
             copy::push_bodies(&mut bodies, row_id, pending);
         }
+        copy::push_tags(&mut tags, row_id, pending, &dimensions.tags);
         observations.push(pending.observation(model_id, cost));
+        values.push(dimensions.cells);
+    }
+    if !tags.is_empty() {
+        let mut copy = conn
+            .copy_in_raw(&format!(
+                "COPY request_tags ({}) FROM STDIN",
+                copy::TAG_COLUMNS
+            ))
+            .await?;
+        copy.send(tags.into_bytes()).await?;
+        copy.finish().await?;
     }
     if !bodies.is_empty() {
         let mut copy = conn
@@ -260,8 +319,58 @@ async fn insert_batch(
         copy.send(bodies.into_bytes()).await?;
         copy.finish().await?;
     }
+    let dimension_cells = rollup::dims::aggregate(
+        observations
+            .iter()
+            .copied()
+            .zip(values.iter().map(Vec::as_slice)),
+    );
     rollups::add_cells(conn, rollup::aggregate(observations)).await?;
+    dim_rollups::add_cells(conn, dimension_cells).await?;
     Ok(stored)
+}
+
+/// The stored dimensions of the new calls `new` of `batch` (with their `priced` model, kind,
+/// cost and catalog provider), learning unknown key names and values in one round trip each.
+async fn resolve_dimensions(
+    conn: &mut PgConnection,
+    dictionary: &mut DictionaryCache,
+    batch: &[Pending],
+    new: &[usize],
+    priced: &[(i64, app::model::ModelKind, Option<f64>, Option<String>)],
+) -> Result<Vec<StoredDimensions>, StoreError> {
+    dictionary::learn_keys(
+        conn,
+        dictionary,
+        new.iter().filter_map(|index| batch[*index].ingest_key_id),
+    )
+    .await?;
+    let key_name = |dictionary: &DictionaryCache, pending: &Pending| {
+        pending
+            .ingest_key_id
+            .and_then(|key_id| dictionary.key_name(key_id).flatten().map(str::to_owned))
+    };
+    let mut wanted = Vec::new();
+    for (index, (_, kind, _, provider)) in new.iter().zip(priced) {
+        let pending = &batch[*index];
+        let name = key_name(dictionary, pending);
+        let pairs = dimensions::pairs(&pending.record, *kind, name.as_deref(), provider.as_deref());
+        let workspace_id = pending.workspace_id.get();
+        for (dimension, value) in dictionary.missing(workspace_id, &pairs) {
+            wanted.push((workspace_id, dimension, value.to_owned()));
+        }
+    }
+    dictionary::learn_values(conn, dictionary, wanted).await?;
+    new.iter()
+        .zip(priced)
+        .map(|(index, (_, kind, _, provider))| {
+            let pending = &batch[*index];
+            let name = key_name(dictionary, pending);
+            let pairs =
+                dimensions::pairs(&pending.record, *kind, name.as_deref(), provider.as_deref());
+            dictionary.stored(pending.workspace_id.get(), &pairs)
+        })
+        .collect()
 }
 
 /// The hour of a call (the partition key and part of the deduplication rule).

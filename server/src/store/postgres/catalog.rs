@@ -67,6 +67,7 @@ impl ModelCatalog for PgStore {
                     id,
                     kind,
                     prices: prices::read(row)?,
+                    provider: None,
                 };
                 Ok((id, row.try_get("name")?, model))
             })

@@ -58,6 +58,29 @@ impl Housekeeping for PgStore {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
+        // Tags of calls deleted row by row above (whole days went with their partitions).
+        drain(
+            &mut conn,
+            "DELETE FROM request_tags WHERE (workspace_id, tag_id, ts_ms, request_row_id, hour) IN \
+             (SELECT t.workspace_id, t.tag_id, t.ts_ms, t.request_row_id, t.hour \
+              FROM request_tags AS t WHERE t.workspace_id = $1 AND t.tag_id IN \
+                (SELECT id FROM dimension_values WHERE workspace_id = $1 AND dimension = 4) \
+              AND t.ts_ms < $2 LIMIT $3)",
+            workspace_id,
+            cutoffs.raw_ms,
+            batch,
+        )
+        .await?;
+        purged.hour_cells += drain(
+            &mut conn,
+            "DELETE FROM rollup_dim_1h WHERE (workspace_id, dimension, bucket_ms, value_id) IN \
+             (SELECT workspace_id, dimension, bucket_ms, value_id FROM rollup_dim_1h \
+              WHERE workspace_id = $1 AND bucket_ms < $2 LIMIT $3)",
+            workspace_id,
+            cutoffs.hour_ms,
+            batch,
+        )
+        .await?;
         for (level, cutoff) in [
             (Level::Minute, cutoffs.minute_ms),
             (Level::Hour, cutoffs.hour_ms),
@@ -184,7 +207,7 @@ impl PgStore {
 /// and bodies they held.
 async fn drop_day(conn: &mut PgConnection, day: i64) -> Result<(u64, u64), StoreError> {
     let names = partitions::TABLES.map(|table| partition_name(table, day));
-    let [Some(calls_table), Some(bodies_table)] = names else {
+    let [Some(calls_table), Some(bodies_table), Some(tags_table)] = names else {
         return Ok((0, 0));
     };
     let mut tx = conn.begin().await?;
@@ -195,7 +218,7 @@ async fn drop_day(conn: &mut PgConnection, day: i64) -> Result<(u64, u64), Store
     let bodies: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {bodies_table}"))
         .fetch_one(&mut *tx)
         .await?;
-    for table in [calls_table, bodies_table] {
+    for table in [calls_table, bodies_table, tags_table] {
         sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
             .execute(&mut *tx)
             .await?;

@@ -1,5 +1,5 @@
-//! The day partitions of `requests` and `request_bodies`: created before a batch needs them,
-//! listed and dropped by retention.
+//! The day partitions of `requests`, `request_bodies` and `request_tags`: created before a batch
+//! needs them, listed and dropped by retention.
 //!
 //! A partition holds the calls of 24 UTC hours (`hour` in `[day * 24, day * 24 + 24)`) and is
 //! named after its day (`requests_d20261201`), so a listing says which days exist without
@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 use crate::store::StoreError;
 
 /// The partitioned tables, each with one partition per day.
-pub const TABLES: [&str; 2] = ["requests", "request_bodies"];
+pub const TABLES: [&str; 3] = ["requests", "request_bodies", "request_tags"];
 
 const HOURS_PER_DAY: i64 = 24;
 

@@ -1,9 +1,9 @@
 //! Reading rollup cells for analytics (never raw rows): the cells of a query plan's segments,
 //! and the workspace's models. The arithmetic over them lives in `engine::analytics`.
 
-use app::model::{Amount, ModelKind, ModelOption, UnitTotals, UNIT_COUNT};
+use app::model::{Amount, Dimension, ModelKind, ModelOption, UnitTotals, UNIT_COUNT};
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::StoreError;
 use crate::rollup::plan::Segment;
@@ -96,6 +96,29 @@ pub fn read_cell(
 }
 
 /// The chosen cells of `segments`, in time order per segment.
+/// The dictionary values of `ids` in `workspace_id` (unknown ids are left out).
+pub fn dimension_values(
+    conn: &Connection,
+    workspace_id: i64,
+    ids: &[i64],
+) -> Result<Vec<(i64, Dimension, String)>, StoreError> {
+    let mut values = Vec::with_capacity(ids.len());
+    let mut statement = conn.prepare_cached(
+        "SELECT dimension, value FROM dimension_values WHERE id = ?1 AND workspace_id = ?2",
+    )?;
+    for id in ids {
+        let found: Option<(i64, String)> = statement
+            .query_row((id, workspace_id), |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        if let Some((code, value)) = found {
+            if let Some(dimension) = Dimension::from_code(code) {
+                values.push((*id, dimension, value));
+            }
+        }
+    }
+    Ok(values)
+}
+
 pub fn cells(
     conn: &Connection,
     workspace_id: i64,
@@ -103,29 +126,38 @@ pub fn cells(
     which: Cells<'_>,
     sketches: Sketches,
 ) -> Result<Vec<StoredCell>, StoreError> {
-    if matches!(which, Cells::Models(ids) if ids.is_empty()) {
+    if which.ids().is_some_and(<[i64]>::is_empty) {
         return Ok(Vec::new());
     }
     let mut cells = Vec::new();
     for segment in segments {
-        let table = match which {
-            Cells::AllModels => segment.level.all_models_table(),
-            Cells::EachModel | Cells::Models(_) => segment.level.table(),
-        };
+        if which.dimension().is_some() && segment.level == Level::Minute {
+            continue;
+        }
+        let table = which.table(segment.level);
         let mut sql = format!(
             "SELECT {} FROM {table} WHERE workspace_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3",
-            cell_columns(segment.level)
+            cell_columns(segment.level, which)
         );
         let mut values: Vec<Value> = vec![
             workspace_id.into(),
             segment.from_ms.into(),
             segment.to_ms.into(),
         ];
-        if let Cells::Models(ids) = which {
+        if let Some(dimension) = which.dimension() {
+            sql.push_str(&format!(" AND dimension = ?{}", values.len() + 1));
+            values.push(dimension.code().into());
+        }
+        if let Some(ids) = which.ids() {
+            let first = values.len() + 1;
             let placeholders: Vec<String> = (0..ids.len())
-                .map(|index| format!("?{}", index + 4))
+                .map(|index| format!("?{}", index + first))
                 .collect();
-            sql.push_str(&format!(" AND model_id IN ({})", placeholders.join(", ")));
+            sql.push_str(&format!(
+                " AND {} IN ({})",
+                which.key_column(),
+                placeholders.join(", ")
+            ));
             values.extend(ids.iter().map(|id| Value::Integer(*id)));
         }
         let mut statement = conn.prepare_cached(&sql)?;

@@ -4,6 +4,8 @@
 //! raw rows, bodies and rollups all go into the caller's one transaction.
 
 mod catalog;
+mod dictionary;
+pub mod dim_rollups;
 pub mod rollups;
 mod rows;
 
@@ -19,6 +21,7 @@ use super::encoding::{request_key, REQUEST_ID_TEXT};
 use super::StoreError;
 use crate::cost;
 use crate::rollup;
+use crate::store::dimensions::DictionaryCache;
 use crate::store::Pending;
 
 /// The hour of a call: duplicates are looked for among calls of the same workspace, request id
@@ -76,10 +79,16 @@ fn find_duplicates(tx: &Transaction<'_>, batch: &[Pending]) -> Result<Vec<bool>,
     Ok(duplicates)
 }
 
-/// The batch writer's connection, with its cache of catalog models.
+/// What the writer remembers between batches: catalog models and dimension values.
+pub struct WriterCaches {
+    pub catalog: CatalogCache,
+    pub dictionary: DictionaryCache,
+}
+
+/// The batch writer's connection, with its caches.
 pub struct SqliteBatchWriter {
     conn: Connection,
-    catalog: CatalogCache,
+    caches: WriterCaches,
 }
 
 impl SqliteBatchWriter {
@@ -87,7 +96,10 @@ impl SqliteBatchWriter {
     pub fn new(conn: Connection) -> Self {
         Self {
             conn,
-            catalog: CatalogCache::new(Duration::from_secs(30)),
+            caches: WriterCaches {
+                catalog: CatalogCache::new(Duration::from_secs(30)),
+                dictionary: DictionaryCache::default(),
+            },
         }
     }
 }
@@ -100,13 +112,14 @@ impl crate::store::BatchWriter for SqliteBatchWriter {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let stored = insert_batch(&tx, &mut self.catalog, batch, now_ms)?;
+            let stored = insert_batch(&tx, &mut self.caches, batch, now_ms)?;
             tx.commit()?;
             Ok(stored)
         })();
         if result.is_err() {
-            // Models created in the failed transaction do not exist: forget them.
-            self.catalog.clear();
+            // Models and values created in the failed transaction do not exist: forget them.
+            self.caches.catalog.clear();
+            self.caches.dictionary.clear();
         }
         result
     }
@@ -116,7 +129,7 @@ impl crate::store::BatchWriter for SqliteBatchWriter {
 /// `false` when it was a duplicate.
 pub fn insert_batch(
     tx: &Transaction<'_>,
-    catalog: &mut CatalogCache,
+    caches: &mut WriterCaches,
     batch: &[Pending],
     now_ms: i64,
 ) -> Result<Vec<bool>, StoreError> {
@@ -127,13 +140,14 @@ pub fn insert_batch(
         })?;
 
     let mut observations = Vec::with_capacity(batch.len());
+    let mut values = Vec::with_capacity(batch.len());
     let mut inserts = rows::RowInserts::prepare(tx)?;
     for (pending, duplicate) in batch.iter().zip(&duplicates) {
         if *duplicate {
             continue;
         }
         let record = &pending.record;
-        let model = catalog.get(
+        let model = caches.catalog.get(
             tx,
             pending.workspace_id.get(),
             &record.model,
@@ -142,11 +156,39 @@ pub fn insert_batch(
         )?;
         let kind = record.kind.unwrap_or(model.kind);
         let cost = cost::call_cost(&model.prices, &record.usage, kind, record.status);
-        rows::insert_row(&mut inserts, next_row_id, pending, model.id, kind, cost)?;
+        let dimensions = caches.dictionary.resolve(
+            &mut dictionary::TxDictionary(tx),
+            pending.workspace_id.get(),
+            pending.ingest_key_id,
+            record,
+            kind,
+            model.provider.as_deref(),
+        )?;
+        rows::insert_row(
+            &mut inserts,
+            rows::Row {
+                row_id: next_row_id,
+                pending,
+                model_id: model.id,
+                kind,
+                cost,
+                dimensions: &dimensions,
+            },
+        )?;
         observations.push(pending.observation(model.id, cost));
+        values.push(dimensions.cells);
         next_row_id += 1;
     }
     drop(inserts);
+    dim_rollups::add_cells(
+        tx,
+        rollup::dims::aggregate(
+            observations
+                .iter()
+                .copied()
+                .zip(values.iter().map(Vec::as_slice)),
+        ),
+    )?;
     rollups::add_cells(tx, rollup::aggregate(observations))?;
     Ok(duplicates.into_iter().map(|duplicate| !duplicate).collect())
 }

@@ -55,6 +55,7 @@ pub async fn list_models(
                 id,
                 kind,
                 prices: prices::read(row)?,
+                provider: None,
             };
             Ok((id, row.try_get("name")?, model))
         })

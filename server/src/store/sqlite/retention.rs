@@ -46,6 +46,21 @@ pub async fn purge_workspace(
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
+    // Tags go with their calls (by time: the table is ordered by tag, then time).
+    drain(batch, || {
+        delete_oldest(pool, PURGE_TAGS, workspace_id, cutoffs.raw_ms, batch)
+    })
+    .await?;
+    purged.hour_cells += drain(batch, || {
+        delete_oldest(
+            pool,
+            PURGE_DIMENSION_HOURS,
+            workspace_id,
+            cutoffs.hour_ms,
+            batch,
+        )
+    })
+    .await?;
     for (level, cutoff) in [
         (Level::Minute, cutoffs.minute_ms),
         (Level::Hour, cutoffs.hour_ms),
@@ -129,6 +144,21 @@ pub async fn purge_rollups_batch(
     );
     delete_oldest(pool, &sql, workspace_id, cutoff_ms, limit).await
 }
+
+/// Up to a batch of tag entries of a workspace's calls older than a cutoff (parameters:
+/// workspace, cutoff, batch size), found tag by tag through the table's key.
+const PURGE_TAGS: &str = "DELETE FROM request_tags \
+     WHERE (workspace_id, tag_id, ts_ms, request_row_id) IN \
+     (SELECT t.workspace_id, t.tag_id, t.ts_ms, t.request_row_id FROM request_tags AS t \
+      WHERE t.workspace_id = ?1 AND t.tag_id IN \
+        (SELECT id FROM dimension_values WHERE workspace_id = ?1 AND dimension = 4) \
+      AND t.ts_ms < ?2 LIMIT ?3)";
+
+/// Up to a batch of a workspace's hourly dimension cells older than a cutoff.
+const PURGE_DIMENSION_HOURS: &str = "DELETE FROM rollup_dim_1h \
+     WHERE (workspace_id, dimension, bucket_ms, value_id) IN \
+     (SELECT workspace_id, dimension, bucket_ms, value_id FROM rollup_dim_1h \
+      WHERE workspace_id = ?1 AND dimension IN (1, 2, 3, 4, 5, 6, 7) AND bucket_ms < ?2 LIMIT ?3)";
 
 /// Deletes up to `limit` alert events of `workspace_id` recorded before `cutoff_ms`, oldest
 /// first; their webhook deliveries go with them (`ON DELETE CASCADE`). Returns how many events

@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use app::model::WorkspaceId;
-use rusqlite::Connection;
+use app::model::{Dimension, WorkspaceId};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{analytics, logs};
 use crate::rollup::plan::Segment;
@@ -17,6 +17,31 @@ use crate::store::StoreError;
 impl CellReads for Connection {
     fn models(&self, workspace_id: WorkspaceId) -> Result<Vec<WorkspaceModel>, StoreError> {
         analytics::models(self, workspace_id.get())
+    }
+
+    fn dimension_values(
+        &self,
+        workspace_id: WorkspaceId,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Dimension, String)>, StoreError> {
+        analytics::dimension_values(self, workspace_id.get(), ids)
+    }
+
+    fn dimension_value_id(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        value: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .prepare_cached(
+                "SELECT id FROM dimension_values \
+                 WHERE workspace_id = ?1 AND dimension = ?2 AND value = ?3",
+            )?
+            .query_row((workspace_id.get(), dimension.code(), value), |row| {
+                row.get(0)
+            })
+            .optional()?)
     }
 
     fn cells(

@@ -47,7 +47,9 @@ fn a_typed_record_is_trimmed_rounded_masked_and_completed() {
         Some(15),
         "filled in from its parts"
     );
-    assert_eq!(record.metadata.as_deref(), Some(r#"{"app":"search"}"#));
+    // `app` moved into its dimension; it reads back from there.
+    assert_eq!(record.metadata, None);
+    assert_eq!(record.dimensions.app.as_deref(), Some("search"));
     assert_eq!(record.source, Source::Proxy);
     assert!(record.stream);
 }

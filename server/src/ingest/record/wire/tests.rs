@@ -42,7 +42,8 @@ fn a_full_record_reads_into_its_typed_form() {
     assert_eq!((record.latency_ms, record.ttft_ms), (Some(1200), Some(300)));
     assert_eq!(record.usage.total_tokens, Some(15));
     assert_eq!(record.api_key.as_deref(), Some("sk-…cdef"));
-    assert_eq!(record.metadata.as_deref(), Some(r#"{"user":"u1"}"#));
+    assert_eq!(record.metadata, None, "user moved into its dimension");
+    assert_eq!(record.dimensions.user.as_deref(), Some("u1"));
     assert_eq!(record.request_body.as_deref(), Some(r#"{"messages":[]}"#));
 }
 

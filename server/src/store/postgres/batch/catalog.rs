@@ -10,7 +10,7 @@ use app::model::ModelKind;
 use sqlx::{PgConnection, Row};
 
 use crate::cost::{self, Catalog, Prices};
-use crate::store::catalog::CatalogModel;
+use crate::store::catalog::{catalog_provider, CatalogModel};
 use crate::store::postgres::catalog::imported;
 use crate::store::StoreError;
 
@@ -82,6 +82,7 @@ impl CatalogCache {
                 })?
             }
         };
+        model.provider = catalog_provider(imported.as_ref(), name);
         model.prices = cost::resolve(&model.prices, imported, name).prices(&model.prices);
         self.entries.insert(key, (model.clone(), Instant::now()));
         Ok(model)
@@ -120,5 +121,6 @@ async fn find(
             per_audio_second: row.try_get(7)?,
             per_mchar: row.try_get(8)?,
         },
+        provider: None,
     }))
 }

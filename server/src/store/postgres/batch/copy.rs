@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use app::model::{Amount, ModelKind, UNITS};
 
+use crate::store::dimensions::StoredDimensions;
 use crate::store::reads::request_key;
 use crate::store::Pending;
 
@@ -36,6 +37,11 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
         "api_key",
         "metadata",
         "upstream_request_id",
+        "user_id",
+        "app_id",
+        "provider_id",
+        "tag_ids",
+        "stripped",
     ]);
     columns.join(", ")
 });
@@ -43,15 +49,29 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
 /// The body table's columns, in line order.
 pub const BODY_COLUMNS: &str = "request_row_id, hour, request_body, response_body";
 
-/// One call's line, as its row `row_id` of model `model_id`.
-pub fn push_call(
-    line: &mut String,
-    row_id: i64,
-    pending: &Pending,
-    model_id: i64,
-    kind: ModelKind,
-    cost: Option<f64>,
-) {
+/// The tag table's columns, in line order.
+pub const TAG_COLUMNS: &str = "workspace_id, tag_id, ts_ms, request_row_id, hour";
+
+/// One call to write.
+pub struct Call<'a> {
+    pub row_id: i64,
+    pub pending: &'a Pending,
+    pub model_id: i64,
+    pub kind: ModelKind,
+    pub cost: Option<f64>,
+    pub dimensions: &'a StoredDimensions,
+}
+
+/// One call's line.
+pub fn push_call(line: &mut String, call: Call<'_>) {
+    let Call {
+        row_id,
+        pending,
+        model_id,
+        kind,
+        cost,
+        dimensions,
+    } = call;
     let record = &pending.record;
     let usage = &record.usage;
     let tab = |line: &mut String| line.push('\t');
@@ -120,7 +140,29 @@ pub fn push_call(
     push_optional_text(line, record.metadata.as_deref());
     tab(line);
     push_optional_text(line, record.upstream_request_id.as_deref());
+    tab(line);
+    for id in [dimensions.user, dimensions.app, dimensions.provider] {
+        push_int(line, id);
+        tab(line);
+    }
+    push_optional_text(line, dimensions.tag_ids_text().as_deref());
+    tab(line);
+    push_int(line, Some(record.dimensions.stripped));
     line.push('\n');
+}
+
+/// One line per tag of call `row_id`.
+pub fn push_tags(line: &mut String, row_id: i64, pending: &Pending, tags: &[i64]) {
+    let record = &pending.record;
+    for tag_id in tags {
+        let _ = writeln!(
+            line,
+            "{}\t{tag_id}\t{}\t{row_id}\t{}",
+            pending.workspace_id.get(),
+            record.ts_ms,
+            record.ts_ms.div_euclid(3_600_000)
+        );
+    }
 }
 
 /// One call's bodies line.

@@ -19,13 +19,13 @@ use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
 use crate::store::StoreError;
 
 /// A summed column and its SQL type.
-struct Summed {
-    column: &'static str,
-    float: bool,
+pub(super) struct Summed {
+    pub(super) column: &'static str,
+    pub(super) float: bool,
 }
 
 /// Every summed column, in the order [`cell_values`] gives values.
-static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
+pub(super) static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
     let int = |column| Summed {
         column,
         float: false,
@@ -64,12 +64,12 @@ static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
 });
 
 /// One value of a summed column.
-enum Value {
+pub(super) enum Value {
     Int(i64),
     Float(f64),
 }
 
-fn cell_values(cell: &Cell) -> Vec<Value> {
+pub(super) fn cell_values(cell: &Cell) -> Vec<Value> {
     let mut values = vec![
         Value::Int(cell.requests),
         Value::Int(cell.status_2xx),
@@ -99,6 +99,36 @@ fn cell_values(cell: &Cell) -> Vec<Value> {
 struct Statements {
     read: String,
     add: String,
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the summed columns' values (one array per column, in `SUMMED` order) to `add`.
+pub(super) fn bind_summed(mut add: PgQuery<'_>, columns: Vec<Vec<Value>>) -> PgQuery<'_> {
+    for (summed, values) in SUMMED.iter().zip(columns) {
+        add = if summed.float {
+            add.bind(
+                values
+                    .into_iter()
+                    .map(|value| match value {
+                        Value::Float(value) => value,
+                        Value::Int(value) => value as f64,
+                    })
+                    .collect::<Vec<f64>>(),
+            )
+        } else {
+            add.bind(
+                values
+                    .into_iter()
+                    .map(|value| match value {
+                        Value::Int(value) => value,
+                        Value::Float(value) => value as i64,
+                    })
+                    .collect::<Vec<i64>>(),
+            )
+        };
+    }
+    add
 }
 
 fn statements(level: Level, table: &str) -> Statements {
@@ -188,7 +218,7 @@ static TABLES: LazyLock<Vec<(Level, bool, Statements)>> = LazyLock::new(|| {
         .collect()
 });
 
-fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
+pub(super) fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
     match bytes {
         Some(bytes) => {
             Sketch::decode(&bytes).map_err(|error| StoreError::Corrupt(error.to_string()))
@@ -197,7 +227,7 @@ fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
     }
 }
 
-fn encoded(sketch: &Sketch) -> Option<Vec<u8>> {
+pub(super) fn encoded(sketch: &Sketch) -> Option<Vec<u8>> {
     (sketch.count() > 0).then(|| sketch.encode())
 }
 
@@ -304,33 +334,11 @@ pub async fn add_cells(
             latency.push(encoded(&cell.latency));
             ttft.push(encoded(&cell.ttft));
         }
-        let mut add = sqlx::query(&statements.add)
+        let add = sqlx::query(&statements.add)
             .bind(&workspaces)
             .bind(&buckets)
             .bind(&models);
-        for (summed, values) in SUMMED.iter().zip(columns) {
-            add = if summed.float {
-                add.bind(
-                    values
-                        .into_iter()
-                        .map(|value| match value {
-                            Value::Float(value) => value,
-                            Value::Int(value) => value as f64,
-                        })
-                        .collect::<Vec<f64>>(),
-                )
-            } else {
-                add.bind(
-                    values
-                        .into_iter()
-                        .map(|value| match value {
-                            Value::Int(value) => value,
-                            Value::Float(value) => value as i64,
-                        })
-                        .collect::<Vec<i64>>(),
-                )
-            };
-        }
+        let mut add = bind_summed(add, columns);
         add = add.bind(latency).bind(ttft);
         if *level != Level::Minute {
             add = add.bind(peak_requests).bind(peak_tokens);

@@ -11,7 +11,10 @@ use sqlx::{Postgres, QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
-use crate::store::reads::{request_key, CallFilter, CallReads, Order, StatusMatch, StoredCall};
+use crate::store::dimensions::parse_tag_ids;
+use crate::store::reads::{
+    request_key, CallDimensionIds, CallFilter, CallReads, Order, StatusMatch, StoredCall,
+};
 use crate::store::StoreError;
 
 /// Calls fetched per round of the export.
@@ -60,6 +63,13 @@ fn read_call(row: &PgRow) -> Result<StoredCall, StoreError> {
         metadata: row.try_get(AFTER_UNITS + 8)?,
         upstream_request_id: row.try_get(AFTER_UNITS + 9)?,
         has_body: row.try_get(AFTER_UNITS + 10)?,
+        dimensions: CallDimensionIds {
+            user: row.try_get(AFTER_UNITS + 11)?,
+            app: row.try_get(AFTER_UNITS + 12)?,
+            provider: row.try_get(AFTER_UNITS + 13)?,
+            tags: parse_tag_ids(row.try_get::<Option<&str>, _>(AFTER_UNITS + 14)?),
+            stripped: i64::from(row.try_get::<i16, _>(AFTER_UNITS + 15)?),
+        },
     })
 }
 

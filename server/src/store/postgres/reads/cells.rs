@@ -1,6 +1,8 @@
 //! Rollup cells and models in a PostgreSQL snapshot.
 
-use app::model::{Amount, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT};
+use app::model::{
+    Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT,
+};
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{QueryBuilder, Row};
@@ -84,6 +86,48 @@ impl CellReads for PgSnapshot {
             .collect()
     }
 
+    fn dimension_values(
+        &self,
+        workspace_id: WorkspaceId,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Dimension, String)>, StoreError> {
+        let ids = ids.to_vec();
+        let rows: Vec<(i64, i64, String)> = self.run(async move |conn| {
+            Ok(sqlx::query_as(
+                "SELECT id, dimension, value FROM dimension_values \
+                 WHERE workspace_id = $1 AND id = ANY($2)",
+            )
+            .bind(workspace_id.get())
+            .bind(ids)
+            .fetch_all(conn)
+            .await?)
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, code, value)| Some((id, Dimension::from_code(code)?, value)))
+            .collect())
+    }
+
+    fn dimension_value_id(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        value: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let value = value.to_owned();
+        self.run(async move |conn| {
+            Ok(sqlx::query_scalar(
+                "SELECT id FROM dimension_values \
+                 WHERE workspace_id = $1 AND dimension = $2 AND value = $3",
+            )
+            .bind(workspace_id.get())
+            .bind(dimension.code())
+            .bind(value)
+            .fetch_optional(conn)
+            .await?)
+        })
+    }
+
     fn cells(
         &self,
         workspace_id: WorkspaceId,
@@ -91,18 +135,18 @@ impl CellReads for PgSnapshot {
         which: Cells<'_>,
         sketches: Sketches,
     ) -> Result<Vec<StoredCell>, StoreError> {
-        if matches!(which, Cells::Models(ids) if ids.is_empty()) {
+        if which.ids().is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
         let mut cells = Vec::new();
         for segment in segments {
-            let table = match which {
-                Cells::AllModels => segment.level.all_models_table(),
-                Cells::EachModel | Cells::Models(_) => segment.level.table(),
-            };
+            if which.dimension().is_some() && segment.level == Level::Minute {
+                continue;
+            }
+            let table = which.table(segment.level);
             let mut query = QueryBuilder::new(format!(
                 "SELECT {} FROM {table} WHERE workspace_id = ",
-                cell_columns(segment.level)
+                cell_columns(segment.level, which)
             ));
             query
                 .push_bind(workspace_id.get())
@@ -110,9 +154,12 @@ impl CellReads for PgSnapshot {
                 .push_bind(segment.from_ms)
                 .push(" AND bucket_ms < ")
                 .push_bind(segment.to_ms);
-            if let Cells::Models(ids) = which {
+            if let Some(dimension) = which.dimension() {
+                query.push(" AND dimension = ").push_bind(dimension.code());
+            }
+            if let Some(ids) = which.ids() {
                 query
-                    .push(" AND model_id = ANY(")
+                    .push(format!(" AND {} = ANY(", which.key_column()))
                     .push_bind(ids.to_vec())
                     .push(")");
             }

@@ -9,7 +9,9 @@ use app::model::ModelKind;
 use rusqlite::{OptionalExtension, Transaction};
 
 use crate::cost::{self, Catalog, Prices};
-use crate::store::catalog::{imported_entry, CatalogModel, PRICE_CATALOG_COLUMNS};
+use crate::store::catalog::{
+    catalog_provider, imported_entry, CatalogModel, PRICE_CATALOG_COLUMNS,
+};
 use crate::store::StoreError;
 
 /// Catalog entries by workspace and model name, and the imported price catalog.
@@ -68,9 +70,11 @@ impl CatalogCache {
                     id: tx.last_insert_rowid(),
                     kind,
                     prices: Prices::default(),
+                    provider: None,
                 }
             }
         };
+        model.provider = catalog_provider(imported.as_ref(), name);
         model.prices = cost::resolve(&model.prices, imported, name).prices(&model.prices);
         self.entries
             .entry(workspace_id)
@@ -147,6 +151,7 @@ fn find(
                     per_audio_second: row.get(7)?,
                     per_mchar: row.get(8)?,
                 },
+                provider: None,
             })
         })
         .optional()?;

@@ -12,7 +12,7 @@ use crate::store::sqlite::encoding::amount_value;
 use crate::store::StoreError;
 
 /// Every summed column, in bind order after the key.
-fn summed_columns() -> Vec<&'static str> {
+pub(super) fn summed_columns() -> Vec<&'static str> {
     let mut columns = vec![
         "requests",
         "status_2xx",
@@ -94,7 +94,47 @@ static STATEMENTS: LazyLock<HashMap<(Level, bool), Statements>> = LazyLock::new(
 });
 
 /// A cell's stored latency and TTFT sketches.
-type StoredSketches = (Option<Vec<u8>>, Option<Vec<u8>>);
+pub(super) type StoredSketches = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Merges a cell's stored sketches into the batch's.
+pub(super) fn merge_stored_sketches(
+    cell: &mut Cell,
+    stored: Option<StoredSketches>,
+) -> Result<(), StoreError> {
+    if let Some((latency, ttft)) = stored {
+        merge_stored(&mut cell.latency, latency)?;
+        merge_stored(&mut cell.ttft, ttft)?;
+    }
+    Ok(())
+}
+
+/// The summed columns' values of `cell` (in `summed_columns` order), then its two sketches.
+pub(super) fn cell_values(cell: &Cell) -> Vec<Value> {
+    let mut values: Vec<Value> = vec![
+        cell.requests.into(),
+        cell.status_2xx.into(),
+        cell.status_4xx.into(),
+        cell.status_429.into(),
+        cell.status_5xx.into(),
+        cell.streamed.into(),
+    ];
+    values.extend(
+        UNITS
+            .iter()
+            .map(|spec| amount_value(Some(cell.units.get(spec.unit)))),
+    );
+    values.extend([
+        cell.cost.into(),
+        cell.cost_count.into(),
+        cell.latency_sum.into(),
+        cell.latency_count.into(),
+        cell.ttft_sum.into(),
+        cell.ttft_count.into(),
+        encoded(&cell.latency),
+        encoded(&cell.ttft),
+    ]);
+    values
+}
 
 fn merge_stored(into: &mut Sketch, stored: Option<Vec<u8>>) -> Result<(), StoreError> {
     if let Some(bytes) = stored {
@@ -135,36 +175,13 @@ pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<
                 Ok((row.get(0)?, row.get(1)?))
             })
             .optional()?;
-        if let Some((latency, ttft)) = stored {
-            merge_stored(&mut cell.latency, latency)?;
-            merge_stored(&mut cell.ttft, ttft)?;
-        }
+        merge_stored_sketches(&mut cell, stored)?;
         let mut values: Vec<Value> = vec![
             key.workspace_id.into(),
             key.bucket_ms.into(),
             key.model_id.into(),
-            cell.requests.into(),
-            cell.status_2xx.into(),
-            cell.status_4xx.into(),
-            cell.status_429.into(),
-            cell.status_5xx.into(),
-            cell.streamed.into(),
         ];
-        values.extend(
-            UNITS
-                .iter()
-                .map(|spec| amount_value(Some(cell.units.get(spec.unit)))),
-        );
-        values.extend([
-            cell.cost.into(),
-            cell.cost_count.into(),
-            cell.latency_sum.into(),
-            cell.latency_count.into(),
-            cell.ttft_sum.into(),
-            cell.ttft_count.into(),
-            encoded(&cell.latency),
-            encoded(&cell.ttft),
-        ]);
+        values.extend(cell_values(&cell));
         let mut upsert = tx.prepare_cached(&statements.upsert)?;
         if key.level == Level::Minute {
             let totals = upsert.query_row(rusqlite::params_from_iter(values), |row| {

@@ -7,6 +7,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Transaction};
 
 use super::Pending;
+use crate::store::dimensions::StoredDimensions;
 use crate::store::sqlite::encoding::{self, request_key};
 use crate::store::StoreError;
 
@@ -24,7 +25,7 @@ const HEAD_COLUMNS: [&str; 11] = [
     "error_type",
     "error_message",
 ];
-const TAIL_COLUMNS: [&str; 12] = [
+const TAIL_COLUMNS: [&str; 17] = [
     "usage_other",
     "latency_ms",
     "ttft_ms",
@@ -37,6 +38,11 @@ const TAIL_COLUMNS: [&str; 12] = [
     "metadata",
     "upstream_request_id",
     "has_body",
+    "user_id",
+    "app_id",
+    "provider_id",
+    "tag_ids",
+    "stripped",
 ];
 const COLUMN_COUNT: usize = HEAD_COLUMNS.len() + UNIT_COUNT + TAIL_COLUMNS.len();
 
@@ -57,10 +63,24 @@ static INSERT_ROW: LazyLock<String> = LazyLock::new(|| {
 const INSERT_BODIES: &str =
     "INSERT INTO request_bodies (request_row_id, request_body, response_body) VALUES (?1, ?2, ?3)";
 
-/// The two prepared inserts, prepared once per batch.
+const INSERT_TAG: &str =
+    "INSERT INTO request_tags (workspace_id, tag_id, ts_ms, request_row_id) VALUES (?1, ?2, ?3, ?4)";
+
+/// The prepared inserts, prepared once per batch.
 pub struct RowInserts<'conn> {
     row: CachedStatement<'conn>,
     bodies: CachedStatement<'conn>,
+    tags: CachedStatement<'conn>,
+}
+
+/// One call to insert.
+pub struct Row<'a> {
+    pub row_id: i64,
+    pub pending: &'a Pending,
+    pub model_id: i64,
+    pub kind: ModelKind,
+    pub cost: Option<f64>,
+    pub dimensions: &'a StoredDimensions,
 }
 
 impl<'conn> RowInserts<'conn> {
@@ -68,19 +88,21 @@ impl<'conn> RowInserts<'conn> {
         Ok(Self {
             row: tx.prepare_cached(&INSERT_ROW)?,
             bodies: tx.prepare_cached(INSERT_BODIES)?,
+            tags: tx.prepare_cached(INSERT_TAG)?,
         })
     }
 }
 
-/// Inserts the row of `pending` with id `row_id`, and its bodies when it has any.
-pub fn insert_row(
-    inserts: &mut RowInserts<'_>,
-    row_id: i64,
-    pending: &Pending,
-    model_id: i64,
-    kind: ModelKind,
-    cost: Option<f64>,
-) -> Result<(), StoreError> {
+/// Inserts `row`, its bodies when it has any, and its tags.
+pub fn insert_row(inserts: &mut RowInserts<'_>, row: Row<'_>) -> Result<(), StoreError> {
+    let Row {
+        row_id,
+        pending,
+        model_id,
+        kind,
+        cost,
+        dimensions,
+    } = row;
     let record = &pending.record;
     let usage = &record.usage;
     let uuid = encoding::uuid_bytes(&record.request_id);
@@ -101,6 +123,7 @@ pub fn insert_row(
     let source_code = record.source.code();
     let units = UNITS.map(|spec| encoding::amount_value(usage.get(spec.unit)));
     let workspace_id = pending.workspace_id.get();
+    let tag_ids = dimensions.tag_ids_text();
     let mut params: Vec<&dyn ToSql> = Vec::with_capacity(COLUMN_COUNT);
     params.extend([
         &row_id as &dyn ToSql,
@@ -129,8 +152,18 @@ pub fn insert_row(
         &record.metadata,
         &record.upstream_request_id,
         &has_body,
+        &dimensions.user,
+        &dimensions.app,
+        &dimensions.provider,
+        &tag_ids,
+        &record.dimensions.stripped,
     ]);
     inserts.row.execute(&params[..])?;
+    for tag_id in &dimensions.tags {
+        inserts
+            .tags
+            .execute((workspace_id, tag_id, record.ts_ms, row_id))?;
+    }
     if has_body {
         inserts
             .bodies

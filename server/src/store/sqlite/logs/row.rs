@@ -10,7 +10,8 @@ use rusqlite::Row;
 use super::super::encoding::{read_amount, request_id_text};
 use super::super::StoreError;
 use crate::domain::record::Source;
-use crate::store::reads::StoredCall;
+use crate::store::dimensions::parse_tag_ids;
+use crate::store::reads::{CallDimensionIds, StoredCall};
 
 /// Where the usage units start in [`CALL_COLUMNS`], and the column after them.
 const FIRST_UNIT: usize = 9;
@@ -82,5 +83,12 @@ pub fn read_call(row: &Row<'_>) -> Result<StoredCall, StoreError> {
         metadata: text(row, AFTER_UNITS + 8)?,
         upstream_request_id: text(row, AFTER_UNITS + 9)?,
         has_body: required(AFTER_UNITS + 10)? != 0,
+        dimensions: CallDimensionIds {
+            user: int(row, AFTER_UNITS + 11)?,
+            app: int(row, AFTER_UNITS + 12)?,
+            provider: int(row, AFTER_UNITS + 13)?,
+            tags: parse_tag_ids(text(row, AFTER_UNITS + 14)?.as_deref()),
+            stripped: int(row, AFTER_UNITS + 15)?.unwrap_or(0),
+        },
     })
 }
