@@ -5,6 +5,7 @@ mod alert_events;
 mod alerts;
 mod analytics;
 mod dimension;
+mod groups;
 mod kind;
 mod logs;
 mod status;
@@ -29,6 +30,9 @@ pub use analytics::{
     coverage, AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint,
 };
 pub use dimension::{valid_value, Dimension, MAX_TAGS, MAX_VALUE_CHARS};
+pub use groups::{
+    GroupPoint, GroupReport, GroupRow, GroupSeries, GroupSort, CHART_GROUPS, MAX_GROUP_ROWS,
+};
 pub use kind::ModelKind;
 pub use logs::{status_class, Cursor, LogDetail, LogPage, LogRow, PAGE_SIZE};
 pub use status::StatusFilter;

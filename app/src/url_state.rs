@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
-use crate::model::{Granularity, RangePreset, TimeRange};
+use crate::model::{Dimension, Granularity, GroupSort, RangePreset, TimeRange};
 
 mod codec;
 mod history;
@@ -29,6 +29,10 @@ pub struct AnalyticsFilter {
     pub granularity: Option<Granularity>,
     /// Empty: all models.
     pub models: Vec<String>,
+    /// Group the report by this dimension (`group=user`).
+    pub group: Option<Dimension>,
+    /// What ranks the groups (`by=cost`, the default).
+    pub group_sort: GroupSort,
 }
 
 /// Why a query string is not a valid filter; the message names the parameter.
@@ -214,10 +218,28 @@ impl AnalyticsFilter {
         for value in params.get_all("models") {
             add_models("models", value, &mut models)?;
         }
+        let group = params
+            .get("group")
+            .map(|value| {
+                Dimension::parse(value).ok_or_else(|| {
+                    invalid("group", format!("must be one of {}", Dimension::names()))
+                })
+            })
+            .transpose()?;
+        let group_sort = params
+            .get("by")
+            .map(|value| {
+                GroupSort::parse(value)
+                    .ok_or_else(|| invalid("by", "must be one of cost, requests, tokens, errors"))
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
             range: range.unwrap_or_default(),
             granularity,
             models,
+            group,
+            group_sort,
         })
     }
 
@@ -237,6 +259,12 @@ impl AnalyticsFilter {
             parts.push(format!("gran={}", gran.as_str()));
         }
         models_param("models", &self.models, &mut parts);
+        if let Some(group) = self.group {
+            parts.push(format!("group={}", group.as_str()));
+        }
+        if self.group_sort != GroupSort::default() {
+            parts.push(format!("by={}", self.group_sort.as_str()));
+        }
         parts.join("&")
     }
 }
@@ -261,6 +289,8 @@ mod tests {
                 range: TimeRange::Preset(RangePreset::Last7Days),
                 granularity: Some(Granularity::Hour),
                 models: vec!["qwen-plus".into(), "qwen-max".into()],
+                group: Some(Dimension::User),
+                group_sort: GroupSort::Requests,
             },
             AnalyticsFilter {
                 range: TimeRange::Custom {
@@ -269,12 +299,24 @@ mod tests {
                 },
                 granularity: None,
                 models: vec!["org/model name+v2".into(), "模型".into()],
+                group: None,
+                group_sort: GroupSort::Cost,
             },
         ];
         for filter in filters {
             assert_eq!(round_trip(&filter), filter, "{}", filter.to_query());
         }
         assert_eq!(AnalyticsFilter::default().to_query(), "");
+        let grouped = from_pairs(&[("group", "tag"), ("by", "errors")]).expect("valid");
+        assert_eq!(grouped.to_query(), "group=tag&by=errors");
+        let error = from_pairs(&[("group", "team")]).expect_err("no such dimension");
+        assert_eq!(error.parameter, "group");
+        assert_eq!(
+            from_pairs(&[("by", "size")])
+                .expect_err("bad sort")
+                .parameter,
+            "by"
+        );
     }
 
     #[test]

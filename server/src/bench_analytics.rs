@@ -57,6 +57,7 @@ pub async fn run(database_url: &str, args: &BenchAnalyticsArgs) -> anyhow::Resul
                     range: TimeRange::Preset(preset),
                     granularity: Some(granularity),
                     models: names.clone(),
+                    ..AnalyticsFilter::default()
                 };
                 let mut samples = Vec::with_capacity(args.rounds);
                 let mut bytes = 0;

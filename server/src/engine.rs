@@ -220,23 +220,39 @@ impl Engine {
         // Minute cells live as long as raw rows; older edges are answered by whole hours.
         let minute_cutoff_ms = now_ms - i64::from(workspace.retention_days) * DAY_MS;
         let filter = filter.clone();
+        let resolve_filter = filter.clone();
         let (scope, model_options) = self
             .reader
             .read(move |snapshot| {
-                analytics::Scope::resolve(snapshot, workspace_id, &filter, now_ms, minute_cutoff_ms)
+                analytics::Scope::resolve(
+                    snapshot,
+                    workspace_id,
+                    &resolve_filter,
+                    now_ms,
+                    minute_cutoff_ms,
+                )
             })
             .await?;
         // Three independent reads on their own connections, in parallel.
         let scope = Arc::new(scope);
         let (chart_scope, table_scope, previous_scope) =
             (Arc::clone(&scope), Arc::clone(&scope), Arc::clone(&scope));
-        let (series, (models, kinds, kpis), previous) = tokio::try_join!(
+        let group_scope = Arc::clone(&scope);
+        let (group, sort) = (filter.group, filter.group_sort);
+        let (series, (models, kinds, kpis), previous, groups) = tokio::try_join!(
             self.reader
                 .read(move |snapshot| analytics::chart(snapshot, &chart_scope)),
             self.reader
                 .read(move |snapshot| analytics::table(snapshot, &table_scope)),
             self.reader
                 .read(move |snapshot| analytics::previous(snapshot, &previous_scope)),
+            self.reader.read(move |snapshot| {
+                group
+                    .map(|dimension| {
+                        analytics::groups::groups(snapshot, &group_scope, dimension, sort)
+                    })
+                    .transpose()
+            }),
         )?;
         Ok(AnalyticsReport {
             from_ms: scope.from_ms,
@@ -249,6 +265,7 @@ impl Engine {
             models,
             kinds,
             model_options,
+            groups,
         })
     }
 }

@@ -108,4 +108,6 @@ pub struct AnalyticsReport {
     pub kinds: Vec<KindUsage>,
     /// Every model of the workspace, for the model filter.
     pub model_options: Vec<ModelOption>,
+    /// The report grouped by the filter's dimension, when it names one.
+    pub groups: Option<super::GroupReport>,
 }

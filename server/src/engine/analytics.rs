@@ -3,6 +3,7 @@
 
 use app::model::WorkspaceId;
 pub mod aggregate;
+pub mod groups;
 
 pub use aggregate::{kpis, per_model, series, unit_totals};
 

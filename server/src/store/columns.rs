@@ -4,10 +4,10 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use app::model::{UNITS, UNIT_COUNT};
+use app::model::{Measure, UNITS, UNIT_COUNT};
 
 use crate::rollup::Level;
-use crate::store::reads::Cells;
+use crate::store::reads::{Cells, TotalsBy};
 
 /// The columns of a stored call as both implementations read it back (the usage units from
 /// the units table), built once.
@@ -50,4 +50,56 @@ pub fn cell_columns(level: Level, which: Cells<'_>) -> String {
         key = which.key_column(),
         units = UNITS.map(|spec| spec.column).join(", "),
     )
+}
+
+/// The columns of [`cell_columns`] for a dimension's cells summed in a `GROUP BY` `by`'s column:
+/// the bucket (or 0), the value's id (or 0), the sums, no sketches and no busiest minute.
+pub fn summed_cell_columns(by: TotalsBy) -> String {
+    let sum = |column: &str, float: bool| {
+        if float {
+            format!("sum({column})")
+        } else {
+            format!("CAST(sum({column}) AS BIGINT)")
+        }
+    };
+    let zero = "CAST(0 AS BIGINT)".to_owned();
+    let mut columns = match by {
+        TotalsBy::Value => vec![zero, "value_id".to_owned()],
+        TotalsBy::Bucket => vec!["bucket_ms".to_owned(), zero],
+    };
+    for column in [
+        "requests",
+        "status_2xx",
+        "status_4xx",
+        "status_429",
+        "status_5xx",
+        "streamed",
+    ] {
+        columns.push(sum(column, false));
+    }
+    columns.extend(
+        UNITS
+            .iter()
+            .map(|spec| sum(spec.column, spec.measure == Measure::Seconds)),
+    );
+    columns.push(sum("cost", true));
+    for column in [
+        "cost_count",
+        "latency_sum",
+        "latency_count",
+        "ttft_sum",
+        "ttft_count",
+    ] {
+        columns.push(sum(column, false));
+    }
+    columns.extend(
+        [
+            "NULL",
+            "NULL",
+            "CAST(NULL AS BIGINT)",
+            "CAST(NULL AS BIGINT)",
+        ]
+        .map(str::to_owned),
+    );
+    columns.join(", ")
 }

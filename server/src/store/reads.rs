@@ -93,6 +93,23 @@ impl Cells<'_> {
     }
 }
 
+/// How [`CellReads::dimension_totals`] sums cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotalsBy {
+    Value,
+    Bucket,
+}
+
+impl TotalsBy {
+    /// The column summed cells are grouped by.
+    pub fn column(self) -> &'static str {
+        match self {
+            TotalsBy::Value => "value_id",
+            TotalsBy::Bucket => "bucket_ms",
+        }
+    }
+}
+
 /// Which calls a query keeps (all bounds already resolved: ids, not names).
 #[derive(Clone, Debug)]
 pub struct CallFilter {
@@ -197,6 +214,17 @@ pub trait CellReads {
         dimension: Dimension,
         value: &str,
     ) -> Result<Option<i64>, StoreError>;
+
+    /// The cells of every value of `dimension` in `segments` (hour or day) summed per value
+    /// (`StoredCell::model_id` is the value's id, `bucket_ms` 0) or per bucket (`model_id` 0),
+    /// without sketches; one entry per value or bucket and segment.
+    fn dimension_totals(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        segments: &[Segment],
+        by: TotalsBy,
+    ) -> Result<Vec<StoredCell>, StoreError>;
 
     /// The cells of `which` models in `segments` (each segment one level and range), decoding
     /// only `sketches`.

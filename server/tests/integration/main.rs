@@ -13,6 +13,7 @@ mod binary;
 mod cost;
 mod event_streams;
 mod export_safety;
+mod groups;
 mod health;
 mod ingest;
 mod ingest_rejects;

@@ -28,6 +28,14 @@ pub enum Field {
     Stream,
     /// `metadata.provider`.
     Provider,
+    /// `metadata.user`: the end user the call was made for.
+    User,
+    /// `metadata.session`.
+    Session,
+    /// `metadata.app` (without it, the resource's `service.name` names the app).
+    App,
+    /// `metadata.tags`: comma-separated.
+    Tags,
 }
 
 impl Field {
@@ -59,7 +67,16 @@ impl Field {
             Field::HttpStatus => "status",
             Field::Stream => "stream",
             Field::Provider => "metadata.provider",
+            Field::User => "metadata.user",
+            Field::Session => "metadata.session",
+            Field::App => "metadata.app",
+            Field::Tags => "metadata.tags",
         }
+    }
+
+    /// The metadata key a text attribute of this field lands in, for the fields kept there.
+    pub fn metadata_key(self) -> Option<&'static str> {
+        self.record_path().strip_prefix("metadata.")
     }
 }
 
@@ -233,6 +250,16 @@ pub const ALIASES: &[Alias] = &[
     alias("gen_ai.system", Field::Provider, Unit::Text),
     alias("llm.provider", Field::Provider, Unit::Text),
     alias("llm.system", Field::Provider, Unit::Text),
+    // Who and what the call was for: OpenTelemetry's `user.id` and `session.id` (and the
+    // deprecated `enduser.id`), Langfuse's and OpenInference's spellings, and our own.
+    alias("user.id", Field::User, Unit::Text),
+    alias("enduser.id", Field::User, Unit::Text),
+    alias("langfuse.user.id", Field::User, Unit::Text),
+    alias("session.id", Field::Session, Unit::Text),
+    alias("langfuse.session.id", Field::Session, Unit::Text),
+    alias("gen_ai.conversation.id", Field::Session, Unit::Text),
+    alias("modelwatch.app", Field::App, Unit::Text),
+    alias("modelwatch.tags", Field::Tags, Unit::Text),
 ];
 
 /// TTFT attributes that only streamed calls carry (the Vercel AI SDK sets them on `doStream`

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::StoreError;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::reads::{Cells, Sketches, StoredCell, WorkspaceModel};
+use crate::store::reads::{Cells, Sketches, StoredCell, TotalsBy, WorkspaceModel};
 use crate::store::sqlite::encoding::read_amount;
 
 /// Every model the workspace has seen, by name.
@@ -35,7 +35,7 @@ pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel
     Ok(models)
 }
 
-pub use crate::store::columns::{cell_columns, CELL_COLUMN_COUNT};
+pub use crate::store::columns::{cell_columns, summed_cell_columns, CELL_COLUMN_COUNT};
 
 fn sketch(row: &Row<'_>, index: usize) -> Result<Sketch, StoreError> {
     let value = row.get_ref(index)?;
@@ -117,6 +117,40 @@ pub fn dimension_values(
         }
     }
     Ok(values)
+}
+
+/// Per value of `dimension`, its cells in each of `segments` summed (no sketches).
+pub fn dimension_totals(
+    conn: &Connection,
+    workspace_id: i64,
+    dimension: Dimension,
+    segments: &[Segment],
+    by: TotalsBy,
+) -> Result<Vec<StoredCell>, StoreError> {
+    let mut totals = Vec::new();
+    for segment in segments {
+        if segment.level == Level::Minute {
+            continue;
+        }
+        let sql = format!(
+            "SELECT {} FROM {} WHERE workspace_id = ?1 AND dimension = ?2 \
+             AND bucket_ms >= ?3 AND bucket_ms < ?4 GROUP BY {}",
+            summed_cell_columns(by),
+            crate::rollup::dims::table(segment.level),
+            by.column(),
+        );
+        let mut statement = conn.prepare_cached(&sql)?;
+        let mut rows = statement.query((
+            workspace_id,
+            dimension.code(),
+            segment.from_ms,
+            segment.to_ms,
+        ))?;
+        while let Some(row) = rows.next()? {
+            totals.push(read_cell(segment.level, row, Sketches::Neither)?);
+        }
+    }
+    Ok(totals)
 }
 
 pub fn cells(

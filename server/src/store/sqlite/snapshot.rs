@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::{analytics, logs};
 use crate::rollup::plan::Segment;
 use crate::store::reads::{
-    CallFilter, CallReads, CellReads, Cells, Order, Sketches, StoredCall, StoredCell,
+    CallFilter, CallReads, CellReads, Cells, Order, Sketches, StoredCall, StoredCell, TotalsBy,
     WorkspaceModel,
 };
 use crate::store::StoreError;
@@ -42,6 +42,16 @@ impl CellReads for Connection {
                 row.get(0)
             })
             .optional()?)
+    }
+
+    fn dimension_totals(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        segments: &[Segment],
+        by: TotalsBy,
+    ) -> Result<Vec<StoredCell>, StoreError> {
+        analytics::dimension_totals(self, workspace_id.get(), dimension, segments, by)
     }
 
     fn cells(

@@ -66,9 +66,10 @@ impl Builder {
             }
             (Field::Ttft, Converted::Millis(ms)) => self.input.ttft_ms = Some(ms),
             (Field::Stream, Converted::Flag(flag)) => self.stream = Some(flag),
-            (Field::Provider, Converted::Text(name)) => {
-                self.metadata
-                    .insert("provider".to_owned(), Value::from(name));
+            (field, Converted::Text(text)) if field.metadata_key().is_some() => {
+                if let Some(key) = field.metadata_key() {
+                    self.metadata.insert(key.to_owned(), Value::from(text));
+                }
             }
             (field, Converted::Count(count)) => match field.unit() {
                 Some(unit) => self.input.usage.set(unit, Some(Amount::Count(count))),

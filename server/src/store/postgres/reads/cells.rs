@@ -10,8 +10,8 @@ use sqlx::{QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::columns::cell_columns;
-use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, WorkspaceModel};
+use crate::store::columns::{cell_columns, summed_cell_columns};
+use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, TotalsBy, WorkspaceModel};
 use crate::store::StoreError;
 
 fn sketch(row: &PgRow, index: usize) -> Result<Sketch, StoreError> {
@@ -126,6 +126,43 @@ impl CellReads for PgSnapshot {
             .fetch_optional(conn)
             .await?)
         })
+    }
+
+    fn dimension_totals(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        segments: &[Segment],
+        by: TotalsBy,
+    ) -> Result<Vec<StoredCell>, StoreError> {
+        let mut totals = Vec::new();
+        for segment in segments {
+            if segment.level == Level::Minute {
+                continue;
+            }
+            let sql = format!(
+                "SELECT {} FROM {} WHERE workspace_id = $1 AND dimension = $2 \
+                 AND bucket_ms >= $3 AND bucket_ms < $4 GROUP BY {}",
+                summed_cell_columns(by),
+                crate::rollup::dims::table(segment.level),
+                by.column(),
+            );
+            let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
+            let totals = &mut totals;
+            self.run(async move |conn| {
+                let mut rows = sqlx::query(&sql)
+                    .bind(workspace_id.get())
+                    .bind(dimension.code())
+                    .bind(from)
+                    .bind(to)
+                    .fetch(conn);
+                while let Some(row) = rows.try_next().await? {
+                    totals.push(read_cell(level, &row, Sketches::Neither)?);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(totals)
     }
 
     fn cells(
