@@ -18,8 +18,10 @@ const P50_COLOUR: &str = "#3ba272";
 const P95_COLOUR: &str = "#fc8452";
 const P99_COLOUR: &str = "#9a60b4";
 
+mod groups;
 mod preview;
 
+pub use groups::{group_chart, GroupMeasure};
 pub use preview::{preview_chart, target_label};
 
 /// The frame every chart shares: transparent background (the page's colours show through),

@@ -7,6 +7,8 @@ pub mod empty_state;
 pub mod error_note;
 pub mod filter_bar;
 pub mod get_form;
+pub mod group_by;
+pub mod group_table;
 pub mod header;
 pub mod json_view;
 pub mod kind_usage;

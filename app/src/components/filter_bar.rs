@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::custom_range::CustomRange;
+use crate::components::group_by::GroupBy;
 use crate::components::model_picker::ModelPicker;
 
 use crate::model::{Granularity, ModelOption, RangePreset, TimeRange};
@@ -140,6 +141,7 @@ pub fn FilterBar(
                     all_href=Signal::derive(move || page_link(&query.get(), &[("models", None)]))
                 />
             </div>
+            <GroupBy query group=filter.group sort=filter.group_sort />
             <div class="filter-group" role="group" aria-label="Auto-refresh">
                 <span class="filter-label">"Refresh"</span>
                 <A href=move || page_link(&query.get(), &[("refresh", None)]) attr:class=refresh_off_class>

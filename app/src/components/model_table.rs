@@ -174,6 +174,12 @@ pub fn sort_rows(rows: &mut [ModelRow], column: ModelColumn, descending: bool) {
 
 /// The Logs tab's URL for one model over `range`, in workspace `ws` (`None`: the default).
 pub fn logs_link(range: TimeRange, model: &str, ws: Option<i64>) -> String {
+    logs_link_for(range, ("model", model), ws)
+}
+
+/// The Logs page for `range` filtered by `key` = `value` (a model, a user, a tag, ...), in
+/// workspace `ws`.
+pub fn logs_link_for(range: TimeRange, (key, value): (&str, &str), ws: Option<i64>) -> String {
     let ws = ws.map(|ws| ws.to_string());
     let (range_key, from, to) = match range {
         TimeRange::Preset(preset) => (Some(preset.as_str()), None, None),
@@ -188,7 +194,7 @@ pub fn logs_link(range: TimeRange, model: &str, ws: Option<i64>) -> String {
             ("range", range_key),
             ("from", from.as_deref()),
             ("to", to.as_deref()),
-            ("model", Some(model)),
+            (key, Some(value)),
             ("ws", ws.as_deref()),
         ],
     )

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+mod grouped;
+
 use crate::api::{get_analytics, AppError};
 use crate::charts::{latency_chart, requests_chart, tokens_chart};
 use crate::components::chart::EChart;
@@ -19,7 +21,9 @@ use crate::format::{
 };
 use crate::hooks::{use_query, use_query_resource};
 use crate::model::AnalyticsReport;
-use crate::url_state::AnalyticsFilter;
+use crate::url_state::{link, AnalyticsFilter};
+use crate::workspace::use_ws;
+use leptos_router::components::A;
 
 /// `/analytics`
 #[component]
@@ -139,6 +143,13 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
         .filter(|row| row.priced_requests < row.requests)
         .count();
     let coverage = cost_coverage(now.priced_requests, now.requests, unpriced_models);
+    let spenders_href = move || {
+        link(
+            "/analytics",
+            &query.get(),
+            &[("group", Some("user")), ("by", Some("cost"))],
+        )
+    };
     let as_f64 = |value: i64| Some(value as f64);
     let cards = view! {
         <section class="kpis" aria-label="Key numbers">
@@ -187,10 +198,22 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
                 {coverage.map(|text| view! {
                     <a href="/settings#prices" data-testid="cost-coverage">{text}</a>
                 })}
+                " · "
+                <A href=spenders_href attr:data-testid="top-spenders">"Top spenders →"</A>
             </KpiCard>
         </section>
     };
     let gran = report.granularity;
+    if let Some(groups) = report.groups.clone() {
+        return view! {
+            {bar}
+            {period}
+            {cards}
+            <grouped::Grouped report=groups ws=use_ws().get_untracked() />
+            <KindUsageCards kinds=report.kinds.clone() />
+        }
+        .into_any();
+    }
     view! {
         {bar}
         {period}
