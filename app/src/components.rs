@@ -15,6 +15,7 @@ pub mod kind_usage;
 pub mod kpi_card;
 pub mod log_details;
 pub mod logs_filters;
+pub mod logs_narrowing;
 pub mod logs_table;
 pub mod model_picker;
 pub mod model_table;

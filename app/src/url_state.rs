@@ -8,6 +8,7 @@ use crate::model::{Dimension, Granularity, GroupSort, RangePreset, TimeRange};
 mod codec;
 mod history;
 mod logs;
+mod narrowing;
 #[cfg(test)]
 mod repeated_keys;
 
@@ -15,6 +16,7 @@ pub use crate::model::StatusFilter;
 pub use codec::{encode_value, link, query_pairs, with_params, QueryParams};
 pub use history::{HistoryFilter, HISTORY_PAGE};
 pub use logs::{LogsFilter, PageAt, RequestIdFilter, MAX_REQUEST_ID_CHARS};
+pub use narrowing::{format_micros, Narrowing, MAX_METADATA_PAIRS};
 
 /// Most models one filter may name.
 pub const MAX_MODELS: usize = 50;

@@ -203,6 +203,7 @@ impl Engine {
                     models: None,
                     status: None,
                     id_prefix: None,
+                    narrowing: Vec::new(),
                 };
                 logs::detail(snapshot, &filter, &ids, &models, &request_id)
             })

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use crate::components::custom_range::CustomRange;
 use crate::components::filter_bar::carried;
 use crate::components::get_form::GetForm;
+use crate::components::logs_narrowing::LogsNarrowing;
 use crate::components::model_picker::ModelPicker;
 use crate::model::{ModelOption, RangePreset, TimeRange};
 use crate::url_state::{link, LogsFilter};
@@ -123,6 +124,7 @@ pub fn LogsFilterBar(
                     <button type="submit" class="primary">"Filter"</button>
                 </div>
             </GetForm>
+            <LogsNarrowing query narrowing=filter.narrowing.clone() />
             <div class="filter-group export" role="group" aria-label="Export">
                 <span class="filter-label">"Export"</span>
                 <a class="seg" href=export_href("csv") download="" rel="external" data-testid="export-csv">"CSV"</a>

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Dimension, Granularity, UnitTotals};
 
 /// Rows the grouped table lists; the rest are summed into one "other" row.
-pub const MAX_GROUP_ROWS: usize = 100;
+pub const MAX_GROUP_ROWS: usize = 50;
 /// Groups the charts stack; the rest are one "other" band.
 pub const CHART_GROUPS: usize = 5;
 

@@ -3,7 +3,7 @@
 
 use super::{
     add_models, encode_value, invalid, models_param, range_params, time_range, FilterError,
-    QueryParams,
+    Narrowing, QueryParams,
 };
 use crate::model::{Cursor, StatusFilter, TimeRange};
 
@@ -47,6 +47,8 @@ pub struct LogsFilter {
     pub models: Vec<String>,
     pub status: Option<StatusFilter>,
     pub request_id: Option<RequestIdFilter>,
+    /// Who and what (user, app, key, tag, ...), metadata, error type, and at-least values.
+    pub narrowing: Narrowing,
     pub page: PageAt,
 }
 
@@ -83,6 +85,7 @@ impl LogsFilter {
             Some(value) => request_id(value)?,
             None => None,
         };
+        filter.narrowing = Narrowing::from_params(params)?;
         let before = params
             .get("before")
             .map(|value| cursor("before", value))
@@ -115,6 +118,7 @@ impl LogsFilter {
                 encode_value(&request_id.as_param())
             ));
         }
+        self.narrowing.push_params(&mut parts);
         parts.join("&")
     }
 
@@ -199,6 +203,10 @@ mod tests {
                 models: vec!["qwen-plus".into(), "a b+c".into()],
                 status: Some(StatusFilter::Class(4)),
                 request_id: Some(RequestIdFilter::Prefix("req_&=%".into())),
+                narrowing: Narrowing::from_params(&QueryParams::parse(
+                    "app=checkout&meta=plan:pro&min_cost=1.5",
+                ))
+                .expect("valid"),
                 page: PageAt::Before(Cursor { ts_ms: 5, row: 7 }),
             },
             LogsFilter {
@@ -209,6 +217,7 @@ mod tests {
                 models: vec![],
                 status: Some(StatusFilter::Code(429)),
                 request_id: Some(RequestIdFilter::Exact("req_abc".into())),
+                narrowing: Narrowing::default(),
                 page: PageAt::After(Cursor { ts_ms: 9, row: 1 }),
             },
         ];

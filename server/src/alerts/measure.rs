@@ -92,6 +92,7 @@ impl<'a> Targets<'a> {
                     models: self.target_models(target),
                     status: Some(StatusMatch::Range(i64::from(low), i64::from(high))),
                     id_prefix: None,
+                    narrowing: Vec::new(),
                 };
                 totals.raw_status_count = Some(snapshot.count_calls(&filter, window)?);
             }

@@ -30,6 +30,8 @@ const APPS: [&str; 4] = [
     "voice-assistant",
 ];
 
+const REGIONS: [&str; 3] = ["eu", "us", "apac"];
+
 /// A standard normal draw (Box-Muller).
 fn normal(rng: &mut StdRng) -> f64 {
     let u1: f64 = rng.random_range(f64::EPSILON..1.0);
@@ -159,7 +161,17 @@ fn call(rng: &mut StdRng, model: &DemoModel, ts_ms: i64, incidents: &Incidents) 
             "app".to_owned(),
             Value::from(APPS[rng.random_range(0..APPS.len())]),
         ),
-        ("tags".to_owned(), json!(["prod"])),
+        (
+            "tags".to_owned(),
+            json!([
+                if rng.random_range(0..10) == 0 {
+                    "staging"
+                } else {
+                    "prod"
+                },
+                REGIONS[rng.random_range(0..REGIONS.len())]
+            ]),
+        ),
     ]);
     let (error_type, error_message) = match (ok, status) {
         (true, _) => (None, None),

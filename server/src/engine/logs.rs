@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use app::model::{Cursor, LogDetail, LogRow, ModelOption, PAGE_SIZE};
-use app::url_state::{LogsFilter, PageAt, RequestIdFilter, StatusFilter};
+use app::url_state::{LogsFilter, Narrowing, PageAt, RequestIdFilter, StatusFilter};
 
 use super::request_ids::{hour_of, RequestIds};
 
@@ -20,6 +20,7 @@ use crate::store::reads::{CallFilter, Order, Snapshot, StatusMatch, StoredCall};
 use crate::store::StoreError;
 
 mod count;
+pub mod narrowing;
 
 pub use count::matching;
 
@@ -38,6 +39,8 @@ pub struct LogScope {
     pub calls: CallFilter,
     pub status: Option<StatusFilter>,
     pub request_id: Option<RequestIdFilter>,
+    /// The narrowing as the filter names it (values, not ids).
+    pub narrowing: Narrowing,
     pub page: PageAt,
     pub models: HashMap<i64, String>,
     pub model_options: Vec<ModelOption>,
@@ -81,9 +84,11 @@ impl LogScope {
                     Some(RequestIdFilter::Prefix(prefix)) => Some(prefix.clone()),
                     _ => None,
                 },
+                narrowing: narrowing::resolve(snapshot, workspace_id, &filter.narrowing)?,
             },
             status: filter.status,
             request_id: filter.request_id.clone(),
+            narrowing: filter.narrowing.clone(),
             page: filter.page,
             models: known
                 .iter()

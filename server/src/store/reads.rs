@@ -121,6 +121,44 @@ pub struct CallFilter {
     pub models: Option<Vec<i64>>,
     pub status: Option<StatusMatch>,
     pub id_prefix: Option<String>,
+    /// Further conditions, all of which a call meets.
+    pub narrowing: Vec<Narrow>,
+}
+
+/// One condition on a call, resolved to what rows store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Narrow {
+    /// Never met (a value the workspace has never seen).
+    Nothing,
+    User(i64),
+    App(i64),
+    Provider(i64),
+    Tag(i64),
+    /// Sent with one of these ingest keys.
+    Keys(Vec<i64>),
+    /// The kind's stored code.
+    Kind(i64),
+    /// The operation: stored as sent, or NULL for the default of these kinds' codes.
+    Operation {
+        name: String,
+        default_of: Vec<i64>,
+    },
+    /// The stored metadata has `key` equal to `value` (as text).
+    Metadata {
+        key: String,
+        value: String,
+    },
+    ErrorType(String),
+    MinLatencyMs(i64),
+    MinTtftMs(i64),
+    MinCost(f64),
+}
+
+/// A JSON path naming the top-level `key` of an object (`$."key"`), for SQLite's
+/// `json_extract`: quotes and backslashes escaped.
+pub fn json_key_path(key: &str) -> String {
+    let escaped = key.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("$.\"{escaped}\"")
 }
 
 /// Which statuses a query keeps.
@@ -258,6 +296,9 @@ pub trait CallReads {
         limit: usize,
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError>;
+
+    /// The ids of `workspace_id`'s ingest keys named `name` (revoked ones too: their calls stay).
+    fn key_ids_named(&self, workspace_id: WorkspaceId, name: &str) -> Result<Vec<i64>, StoreError>;
 
     /// How many calls of `filter` fall in `window` (counted on raw rows).
     fn count_calls(&self, filter: &CallFilter, window: (i64, i64)) -> Result<i64, StoreError>;

@@ -348,5 +348,6 @@ async fn a_search_out_of_time_continues_where_it_stopped_and_misses_nothing() {
 }
 
 mod export;
+mod narrowing;
 
 pub(crate) use export::parse_csv;

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::encoding::uuid_prefix_range;
 use super::StoreError;
-use crate::store::reads::{CallFilter, Order, StatusMatch, StoredCall};
+use crate::store::reads::{json_key_path, CallFilter, Narrow, Order, StatusMatch, StoredCall};
 
 mod export;
 mod ids;
@@ -45,9 +45,15 @@ pub fn error_codes(
     Ok(codes)
 }
 
-/// Appends the conditions of `filter` other than the workspace and time (`?1` to `?3` are the
-/// workspace and the time bounds) to `sql`, binding into `values`.
-fn push_conditions(filter: &CallFilter, sql: &mut String, values: &mut Vec<Value>) {
+/// Appends the conditions of `filter` other than the workspace and time (`?1` is the
+/// workspace) to `sql`, binding into `values`. A tag is looked up within `window` when the
+/// query reads one window of time (the tag's calls there drive the query), else per row.
+fn push_conditions(
+    filter: &CallFilter,
+    window: Option<(i64, i64)>,
+    sql: &mut String,
+    values: &mut Vec<Value>,
+) {
     if let Some(models) = &filter.models {
         if models.is_empty() {
             sql.push_str(" AND 0");
@@ -111,6 +117,71 @@ fn push_conditions(filter: &CallFilter, sql: &mut String, values: &mut Vec<Value
              ELSE substr(request_id, 1, ?{length_mark}) = ?{prefix_mark} END"
         ));
     }
+    for narrow in &filter.narrowing {
+        push_narrow(narrow, window, sql, values);
+    }
+}
+
+/// Appends one narrowing condition.
+fn push_narrow(
+    narrow: &Narrow,
+    window: Option<(i64, i64)>,
+    sql: &mut String,
+    values: &mut Vec<Value>,
+) {
+    let mut bind = |value: Value| {
+        values.push(value);
+        format!("?{}", values.len())
+    };
+    let condition = match narrow {
+        Narrow::Nothing => "0".to_owned(),
+        Narrow::User(id) => format!("user_id = {}", bind((*id).into())),
+        Narrow::App(id) => format!("app_id = {}", bind((*id).into())),
+        Narrow::Provider(id) => format!("provider_id = {}", bind((*id).into())),
+        Narrow::Tag(id) => match window {
+            Some((from, to)) => format!(
+                "id IN (SELECT request_row_id FROM request_tags WHERE workspace_id = ?1 \
+                 AND tag_id = {} AND ts_ms >= {} AND ts_ms < {})",
+                bind((*id).into()),
+                bind(from.into()),
+                bind(to.into())
+            ),
+            None => format!(
+                "EXISTS (SELECT 1 FROM request_tags AS t WHERE t.workspace_id = ?1 \
+                 AND t.tag_id = {} AND t.ts_ms = requests.ts_ms AND t.request_row_id = requests.id)",
+                bind((*id).into())
+            ),
+        },
+        Narrow::Keys(ids) if ids.is_empty() => "0".to_owned(),
+        Narrow::Keys(ids) => {
+            let marks: Vec<String> = ids.iter().map(|id| bind((*id).into())).collect();
+            format!("ingest_key_id IN ({})", marks.join(", "))
+        }
+        Narrow::Kind(code) => format!("kind = {}", bind((*code).into())),
+        Narrow::Operation { name, default_of } => {
+            let name = bind(name.clone().into());
+            let kinds: Vec<String> = default_of.iter().map(|code| bind((*code).into())).collect();
+            if kinds.is_empty() {
+                format!("operation = {name}")
+            } else {
+                format!(
+                    "(operation = {name} OR (operation IS NULL AND kind IN ({})))",
+                    kinds.join(", ")
+                )
+            }
+        }
+        Narrow::Metadata { key, value } => format!(
+            "CAST(json_extract(metadata, {}) AS TEXT) = {}",
+            bind(json_key_path(key).into()),
+            bind(value.clone().into())
+        ),
+        Narrow::ErrorType(error_type) => format!("error_type = {}", bind(error_type.clone().into())),
+        Narrow::MinLatencyMs(ms) => format!("latency_ms >= {}", bind((*ms).into())),
+        Narrow::MinTtftMs(ms) => format!("ttft_ms >= {}", bind((*ms).into())),
+        Narrow::MinCost(cost) => format!("cost >= {}", bind((*cost).into())),
+    };
+    sql.push_str(" AND ");
+    sql.push_str(&condition);
 }
 
 /// Up to `limit` calls of `filter` in `[from_ms, to_ms)` past `cursor` (`(ts_ms, row)`,
@@ -147,7 +218,7 @@ pub fn calls_in_window(
              AND (ts_ms {comparison} ?{ts_mark} OR (ts_ms = ?{ts_mark} AND id {comparison} ?{row_mark}))"
         ));
     }
-    push_conditions(filter, &mut sql, &mut values);
+    push_conditions(filter, Some(window), &mut sql, &mut values);
     sql.push_str(match order {
         Order::NewestFirst => " ORDER BY ts_ms DESC, id DESC",
         Order::OldestFirst => " ORDER BY ts_ms ASC, id ASC",
@@ -198,7 +269,7 @@ pub fn count_calls(
         window.0.into(),
         window.1.into(),
     ];
-    push_conditions(filter, &mut sql, &mut values);
+    push_conditions(filter, Some(window), &mut sql, &mut values);
     let mut statement = conn.prepare_cached(&sql)?;
     Ok(statement.query_row(rusqlite::params_from_iter(values), |row| row.get(0))?)
 }
@@ -223,7 +294,7 @@ pub fn calls_by_key(
         hour.into(),
         request_key.into(),
     ];
-    push_conditions(filter, &mut sql, &mut values);
+    push_conditions(filter, None, &mut sql, &mut values);
     sql.push_str(" ORDER BY ts_ms DESC, id DESC");
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(values))?;

@@ -87,6 +87,15 @@ impl CallReads for Connection {
         logs::calls_in_window(self, filter, window, cursor, order, limit, deadline)
     }
 
+    fn key_ids_named(&self, workspace_id: WorkspaceId, name: &str) -> Result<Vec<i64>, StoreError> {
+        let mut statement =
+            self.prepare_cached("SELECT id FROM api_keys WHERE workspace_id = ?1 AND name = ?2")?;
+        let ids = statement
+            .query_map((workspace_id.get(), name), |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     fn count_calls(&self, filter: &CallFilter, window: (i64, i64)) -> Result<i64, StoreError> {
         logs::count_calls(self, filter, window)
     }

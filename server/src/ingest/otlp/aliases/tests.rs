@@ -186,6 +186,23 @@ alias_tests! {
         => |r| metadata(&r)["provider"] == "azure";
     llm_system: "llm.system" = text("vertexai")
         => |r| metadata(&r)["provider"] == "vertexai";
+
+    user_id: "user.id" = text("alice")
+        => |r| r.dimensions.user.as_deref() == Some("alice");
+    enduser_id: "enduser.id" = text("bob")
+        => |r| r.dimensions.user.as_deref() == Some("bob");
+    langfuse_user_id: "langfuse.user.id" = text("carol")
+        => |r| r.dimensions.user.as_deref() == Some("carol");
+    session_id: "session.id" = text("s-1")
+        => |r| metadata(&r)["session"] == "s-1";
+    langfuse_session_id: "langfuse.session.id" = text("s-2")
+        => |r| metadata(&r)["session"] == "s-2";
+    gen_ai_conversation_id: "gen_ai.conversation.id" = text("conv-3")
+        => |r| metadata(&r)["session"] == "conv-3";
+    modelwatch_app: "modelwatch.app" = text("checkout")
+        => |r| r.dimensions.app.as_deref() == Some("checkout");
+    modelwatch_tags: "modelwatch.tags" = text("beta, eu")
+        => |r| r.dimensions.tags == ["beta", "eu"] && metadata(&r)["tags"] == "beta, eu";
 }
 
 #[test]

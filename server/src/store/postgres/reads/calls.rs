@@ -13,7 +13,7 @@ use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
 use crate::store::dimensions::parse_tag_ids;
 use crate::store::reads::{
-    request_key, CallDimensionIds, CallFilter, CallReads, Order, StatusMatch, StoredCall,
+    request_key, CallDimensionIds, CallFilter, CallReads, Narrow, Order, StatusMatch, StoredCall,
 };
 use crate::store::StoreError;
 
@@ -90,7 +90,13 @@ fn select<'a>(
 }
 
 /// Adds the filter's models, statuses and id prefix.
-fn push_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>) {
+/// Appends the conditions of `filter` other than the workspace and time to `query`. A tag is
+/// looked up within `window` when the query reads one window of time, else per row.
+fn push_conditions(
+    filter: &CallFilter,
+    window: Option<(i64, i64)>,
+    query: &mut QueryBuilder<'_, Postgres>,
+) {
     if let Some(models) = &filter.models {
         query
             .push(" AND model_id = ANY(")
@@ -124,6 +130,100 @@ fn push_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>) 
             .push(" AND starts_with(request_id, ")
             .push_bind(prefix.clone())
             .push(")");
+    }
+    for narrow in &filter.narrowing {
+        push_narrow(filter, narrow, window, query);
+    }
+}
+
+/// Appends one narrowing condition.
+fn push_narrow(
+    filter: &CallFilter,
+    narrow: &Narrow,
+    window: Option<(i64, i64)>,
+    query: &mut QueryBuilder<'_, Postgres>,
+) {
+    query.push(" AND ");
+    match narrow {
+        Narrow::Nothing => {
+            query.push("false");
+        }
+        Narrow::User(id) => {
+            query.push("user_id = ").push_bind(*id);
+        }
+        Narrow::App(id) => {
+            query.push("app_id = ").push_bind(*id);
+        }
+        Narrow::Provider(id) => {
+            query.push("provider_id = ").push_bind(*id);
+        }
+        Narrow::Tag(id) => match window {
+            Some((from, to)) => {
+                query
+                    .push("id IN (SELECT request_row_id FROM request_tags WHERE workspace_id = ")
+                    .push_bind(filter.workspace_id.get())
+                    .push(" AND tag_id = ")
+                    .push_bind(*id)
+                    .push(" AND ts_ms >= ")
+                    .push_bind(from)
+                    .push(" AND ts_ms < ")
+                    .push_bind(to)
+                    .push(")");
+            }
+            None => {
+                query
+                    .push("EXISTS (SELECT 1 FROM request_tags AS t WHERE t.workspace_id = ")
+                    .push_bind(filter.workspace_id.get())
+                    .push(" AND t.tag_id = ")
+                    .push_bind(*id)
+                    .push(
+                        " AND t.ts_ms = requests.ts_ms AND t.request_row_id = requests.id \
+                         AND t.hour = requests.hour)",
+                    );
+            }
+        },
+        Narrow::Keys(ids) => {
+            query
+                .push("ingest_key_id = ANY(")
+                .push_bind(ids.clone())
+                .push(")");
+        }
+        Narrow::Kind(code) => {
+            query
+                .push("kind = ")
+                .push_bind(i16::try_from(*code).unwrap_or(i16::MAX));
+        }
+        Narrow::Operation { name, default_of } => {
+            let kinds: Vec<i16> = default_of
+                .iter()
+                .map(|code| i16::try_from(*code).unwrap_or(i16::MAX))
+                .collect();
+            query
+                .push("(operation = ")
+                .push_bind(name.clone())
+                .push(" OR (operation IS NULL AND kind = ANY(")
+                .push_bind(kinds)
+                .push(")))");
+        }
+        Narrow::Metadata { key, value } => {
+            query
+                .push("(metadata::jsonb ->> ")
+                .push_bind(key.clone())
+                .push(") = ")
+                .push_bind(value.clone());
+        }
+        Narrow::ErrorType(error_type) => {
+            query.push("error_type = ").push_bind(error_type.clone());
+        }
+        Narrow::MinLatencyMs(ms) => {
+            query.push("latency_ms >= ").push_bind(*ms);
+        }
+        Narrow::MinTtftMs(ms) => {
+            query.push("ttft_ms >= ").push_bind(*ms);
+        }
+        Narrow::MinCost(cost) => {
+            query.push("cost >= ").push_bind(*cost);
+        }
     }
 }
 
@@ -219,7 +319,7 @@ impl CallReads for PgSnapshot {
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
         let mut query = select(&call_columns(), filter.workspace_id, window);
-        push_conditions(filter, &mut query);
+        push_conditions(filter, Some(window), &mut query);
         push_keyset(&mut query, cursor, order);
         query.push(" LIMIT ").push_bind(limit as i64);
         let Some(deadline) = deadline else {
@@ -255,12 +355,25 @@ impl CallReads for PgSnapshot {
         }
     }
 
+    fn key_ids_named(&self, workspace_id: WorkspaceId, name: &str) -> Result<Vec<i64>, StoreError> {
+        let name = name.to_owned();
+        self.run(async move |conn| {
+            Ok(
+                sqlx::query_scalar("SELECT id FROM api_keys WHERE workspace_id = $1 AND name = $2")
+                    .bind(workspace_id.get())
+                    .bind(name)
+                    .fetch_all(conn)
+                    .await?,
+            )
+        })
+    }
+
     fn count_calls(&self, filter: &CallFilter, window: (i64, i64)) -> Result<i64, StoreError> {
         if window.0 >= window.1 {
             return Ok(0);
         }
         let mut query = select("count(*)", filter.workspace_id, window);
-        push_conditions(filter, &mut query);
+        push_conditions(filter, Some(window), &mut query);
         self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
     }
 
@@ -280,7 +393,7 @@ impl CallReads for PgSnapshot {
             .push_bind(hour)
             .push(" AND request_key = ")
             .push_bind(request_key as i32);
-        push_conditions(filter, &mut query);
+        push_conditions(filter, None, &mut query);
         query.push(" ORDER BY ts_ms DESC, id DESC");
         self.fetch_calls(query)
     }
@@ -300,7 +413,7 @@ impl CallReads for PgSnapshot {
             .push_bind(request_key(request_id) as i32)
             .push(" AND request_id = ")
             .push_bind(request_id.to_owned());
-        push_conditions(filter, &mut query);
+        push_conditions(filter, None, &mut query);
         query.push(" ORDER BY ts_ms DESC, id DESC");
         self.fetch_calls(query).map(Some)
     }
@@ -332,7 +445,7 @@ impl CallReads for PgSnapshot {
                 filter.workspace_id,
                 (filter.from_ms, filter.to_ms),
             );
-            push_conditions(filter, &mut query);
+            push_conditions(filter, None, &mut query);
             push_keyset(&mut query, cursor, Order::NewestFirst);
             query.push(" LIMIT ").push_bind(EXPORT_CHUNK);
             let calls = self.fetch_calls(query)?;
