@@ -2,6 +2,7 @@
 //! files) and the machine endpoints (`/healthz`, the ingest API, the OTLP/HTTP receiver and
 //! others as they land).
 
+mod call_download;
 mod events;
 pub mod export;
 mod headers;
@@ -150,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ingest::api::router())
         .merge(crate::ingest::otlp::router())
         .merge(export::router())
+        .merge(call_download::router())
         .route("/api/v1/events", get(events::events))
         .merge(crate::http::login::router())
         .leptos_routes_with_context(

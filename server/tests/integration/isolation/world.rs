@@ -164,6 +164,7 @@ pub(super) fn calls(ws: i64, world: &World) -> Vec<Call> {
         )),
         get(format!("/api/get_settings?ws={ws}")),
         get(format!("/api/v1/logs/export?ws={ws}")),
+        get(format!("/api/v1/logs/call?id=secret-call&ws={ws}")),
         get(format!("/api/v1/events?ws={ws}")),
         post("/api/preview_alert_rule", draft(ws, ""), false),
         post("/api/save_alert_rule", draft(ws, ""), true),
