@@ -9,6 +9,7 @@ mod analytics;
 pub mod backend;
 mod error;
 mod logs;
+mod passwords;
 mod settings;
 mod workspace;
 
@@ -16,5 +17,6 @@ pub use alerts::*;
 pub use analytics::*;
 pub use error::AppError;
 pub use logs::*;
+pub use passwords::*;
 pub use settings::*;
 pub use workspace::*;

@@ -19,6 +19,7 @@ pub mod channels;
 pub mod costs;
 pub mod encoding;
 pub mod logs;
+mod passwords;
 mod prices;
 pub mod reader;
 pub mod requests;

@@ -188,7 +188,9 @@ async fn a_call_downloads_as_json_with_its_bodies() {
         Some(r#"{"choices":[{"text":"hi hi"}]}"#)
     );
     // The same as the details panel's JSON view.
-    let panel = app.get_json("/api/get_log?request_id=with-bodies&ws=1").await;
+    let panel = app
+        .get_json("/api/get_log?request_id=with-bodies&ws=1")
+        .await;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&download.body).expect("json"),
         panel.json()
@@ -230,7 +232,10 @@ async fn a_call_of_another_workspace_does_not_download() {
         "id: no call with this request ID is kept"
     );
     let theirs_named = app
-        .get(&format!("/api/v1/logs/call?id=their-call&ws={}", other.get()))
+        .get(&format!(
+            "/api/v1/logs/call?id=their-call&ws={}",
+            other.get()
+        ))
         .await;
     assert_eq!(theirs_named.status, StatusCode::FORBIDDEN);
     for answer in [&named_here, &theirs_named] {
