@@ -9,6 +9,8 @@ mod analytics;
 pub mod backend;
 mod error;
 mod logs;
+#[cfg(feature = "ssr")]
+pub mod origin;
 mod passwords;
 mod settings;
 mod workspace;

@@ -13,8 +13,8 @@ mod workspace;
 
 pub use accounts::{
     validate_email, validate_name, validate_new_password, AddedMember, ApiKeyInfo, CatalogModel,
-    CreatedKey, Member, Membership, Prices, ResetPassword, Role, SettingsOverview, Viewer,
-    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, PRICE_FIELDS,
+    CreatedKey, KeyToConnect, Member, Membership, Prices, ResetPassword, Role, SettingsOverview,
+    Viewer, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, PRICE_FIELDS,
 };
 pub use alert_events::{
     masked_url, validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage,

@@ -93,6 +93,16 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
+/// A key just created, with this server's address as the browser reached it: what the
+/// "Connect an app" snippets are filled with (`connect::snippets`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyToConnect {
+    #[serde(flatten)]
+    pub key: CreatedKey,
+    /// `http(s)://host[:port]`, checked by `connect::base_url`.
+    pub base_url: String,
+}
+
 /// What adding a member did: a new account comes with a password shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddedMember {
