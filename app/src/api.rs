@@ -9,6 +9,9 @@ mod analytics;
 pub mod backend;
 mod error;
 mod logs;
+#[cfg(feature = "ssr")]
+pub mod origin;
+mod passwords;
 mod settings;
 mod workspace;
 
@@ -16,5 +19,6 @@ pub use alerts::*;
 pub use analytics::*;
 pub use error::AppError;
 pub use logs::*;
+pub use passwords::*;
 pub use settings::*;
 pub use workspace::*;

@@ -2,6 +2,7 @@
 
 pub mod channels;
 pub mod chart;
+pub mod connect_snippets;
 pub mod custom_range;
 pub mod empty_state;
 pub mod error_note;

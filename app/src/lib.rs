@@ -8,6 +8,7 @@
 pub mod api;
 pub mod charts;
 pub mod components;
+pub mod connect;
 pub mod format;
 pub mod hooks;
 pub mod model;

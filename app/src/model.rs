@@ -14,8 +14,9 @@ mod usage;
 mod workspace;
 
 pub use accounts::{
-    validate_email, validate_name, AddedMember, ApiKeyInfo, CatalogModel, CatalogPrice, CreatedKey,
-    Member, Membership, Prices, Role, SettingsOverview, Viewer, MIN_PASSWORD_CHARS, PRICE_FIELDS,
+    validate_email, validate_name, validate_new_password, AddedMember, ApiKeyInfo, CatalogModel,
+    CatalogPrice, CreatedKey, KeyToConnect, Member, Membership, Prices, ResetPassword, Role,
+    SettingsOverview, Viewer, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, PRICE_FIELDS,
 };
 pub use alert_events::{
     masked_url, validate_channel, AlertChannel, AlertEvent, ChannelFormat, Delivery, EventPage,

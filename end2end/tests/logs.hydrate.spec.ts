@@ -1,6 +1,7 @@
 // The Logs tab over known calls (fixtures.ts): filters and pages change the URL in place, a
-// row opens its details (List and JSON), Escape closes them, a shared `?id=` link opens the
-// same call in a fresh browser, and the export downloads exactly the filtered rows.
+// row or its Details link opens its details (List and JSON, and a JSON download), Escape closes
+// them, a shared `?id=` link opens the same call in a fresh browser, and the export downloads
+// exactly the filtered rows.
 import { readFileSync } from 'node:fs';
 
 import { expect, Page, test } from '@playwright/test';
@@ -120,6 +121,40 @@ test('a row opens its details in List and JSON views, and Escape closes them', a
   await page.keyboard.press('Escape');
   await expect(page).not.toHaveURL(/id=/);
   await expect(page.getByTestId('log-details')).toHaveCount(0);
+  await expectSameDocument(page);
+  expect(problems).toEqual([]);
+});
+
+test('each row has a Details link reached by keyboard, and the panel downloads the call as JSON', async ({ page }) => {
+  const problems = watchConsole(page);
+  await open(page, '/logs?model=qwen-plus');
+  const details = page.getByRole('link', { name: 'Details of qwen-5', exact: true });
+  await expect(details).toBeVisible();
+  await expect(details).toHaveText('Details');
+  await details.click();
+  await expect(page).toHaveURL(/\/logs\?model=qwen-plus&id=qwen-5$/);
+  const panel = page.getByTestId('log-details');
+  await expect(panel.getByRole('heading', { name: 'qwen-5' })).toBeVisible();
+
+  // Tab from a focused row reaches its Details link; Enter follows it.
+  await rows(page).filter({ hasText: 'qwen-7' }).first().focus();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Details of qwen-7', exact: true })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/id=qwen-7$/);
+  await expect(panel.getByRole('heading', { name: 'qwen-7' })).toBeVisible();
+
+  // The download is a real file: the call as the JSON view shows it.
+  const link = panel.getByTestId('download-json');
+  await expect(link).toHaveAttribute('href', '/api/v1/logs/call?id=qwen-7');
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe('modelwatch-call-qwen-7.json');
+  const call = JSON.parse(readFileSync(await download.path()).toString());
+  expect(call.request_id).toBe('qwen-7');
+  expect(call.model).toBe('qwen-plus');
+  expect(call.usage.input_tokens).toBe(1000);
+  expect(call).toHaveProperty('request_body');
+  await expect(page).toHaveURL(/id=qwen-7$/);
   await expectSameDocument(page);
   expect(problems).toEqual([]);
 });

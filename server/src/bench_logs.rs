@@ -75,10 +75,15 @@ pub async fn run(database_url: &str, args: &BenchLogsArgs) -> anyhow::Result<()>
             let started = Instant::now();
             let bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
             let counted = std::sync::Arc::clone(&bytes);
-            let rows = crate::export::run(&engine, scope, format, move |chunk| {
-                counted.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                true
-            })
+            let rows = crate::export::run(
+                &engine,
+                scope,
+                crate::export::Layout::plain(format),
+                move |chunk| {
+                    counted.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                    true
+                },
+            )
             .await?;
             let seconds = started.elapsed().as_secs_f64();
             rates.push((format, rows as f64 / seconds));

@@ -5,6 +5,7 @@ use app::model::WorkspaceId;
 pub mod analytics;
 mod backend;
 pub mod logs;
+mod passwords;
 pub mod request_ids;
 mod settings;
 
@@ -33,6 +34,9 @@ pub struct Engine {
     webhooks: crate::alerts::webhook::client::WebhookClient,
     /// Workspace keys verified recently (ingest, OTLP and the proxy check keys through it).
     keys: Arc<crate::auth::keys::KeyCache>,
+    /// Password attempts per account and client address, and the verification slots: login
+    /// and password changes count against the same limits.
+    limiter: Arc<crate::auth::limiter::LoginLimiter>,
 }
 
 impl Engine {
@@ -45,7 +49,13 @@ impl Engine {
             search_budget: logs::SEARCH_BUDGET,
             webhooks: crate::alerts::webhook::client::WebhookClient::new(Default::default()),
             keys: Arc::default(),
+            limiter: Arc::default(),
         }
+    }
+
+    /// The password limits login shares with password changes.
+    pub fn limiter(&self) -> Arc<crate::auth::limiter::LoginLimiter> {
+        Arc::clone(&self.limiter)
     }
 
     /// The workspace keys verified recently.

@@ -1,7 +1,8 @@
-//! `GET /api/v1/logs/export?format=csv|jsonl&<the Logs filter>`: every call matching the
-//! filter (not only a page), newest first, streamed in constant memory: a blocking reader walks
-//! one SQLite cursor and hands 64 KiB chunks through a small channel to the response body, so
-//! a slow client slows the reader instead of filling memory.
+//! `GET /api/v1/logs/export?format=csv|jsonl&bodies=1&<the Logs filter>`: every call matching
+//! the filter (not only a page), newest first, with its request and response bodies when asked,
+//! streamed in constant memory: a blocking reader walks one snapshot and hands 64 KiB chunks
+//! through a small channel to the response body, so a slow client slows the reader instead of
+//! filling memory.
 
 pub mod csv;
 pub mod jsonl;
@@ -23,6 +24,10 @@ pub const CHANNEL_CHUNKS: usize = 4;
 /// How long an export waits for its client to take the next chunk: a client that stops
 /// reading for this long loses the download, and its thread and read transaction are freed.
 pub const STALL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Body bytes the reader gathers before it hands calls to the formatter: a call's bodies are up
+/// to 2 MiB, so a chunk of 1,000 calls with theirs could be 2 GB; handed over by this much, the
+/// few batches in flight stay a few MiB.
+const BODY_BATCH_BYTES: usize = 256 * 1024;
 
 /// The file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,10 +60,41 @@ impl Format {
     }
 }
 
-/// One call with its model's name, as the writers take it.
+/// What an export writes: its format, and whether each call's request and response bodies go
+/// with it (`bodies=1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub format: Format,
+    pub bodies: bool,
+}
+
+impl Layout {
+    /// `format` without bodies.
+    pub fn plain(format: Format) -> Self {
+        Self {
+            format,
+            bodies: false,
+        }
+    }
+}
+
+/// A call's stored request and response bodies.
+pub type Bodies = (Option<String>, Option<String>);
+
+/// One call with its model's name (and its bodies, when the export includes them), as the
+/// writers take it.
 pub struct ExportRow<'a> {
     pub call: &'a StoredCall,
     pub model: &'a str,
+    pub bodies: Option<&'a Bodies>,
+}
+
+/// Calls handed from the reader to the formatter, with their bodies (empty when the export
+/// leaves bodies out, else one per call).
+#[derive(Default)]
+struct Batch {
+    calls: Vec<StoredCall>,
+    bodies: Vec<Bodies>,
 }
 
 /// Writes `ms` as an RFC 3339 UTC time with milliseconds.
@@ -93,22 +129,30 @@ pub fn timestamp(out: &mut Vec<u8>, ms: i64) {
 /// Formats calls into chunks of about [`CHUNK_BYTES`] for `sink`.
 struct Chunker<'a, S> {
     scope: &'a LogScope,
-    format: Format,
+    layout: Layout,
     out: Vec<u8>,
     sink: S,
     open: bool,
 }
 
 impl<S: FnMut(Vec<u8>) -> bool> Chunker<'_, S> {
-    fn write(&mut self, call: &StoredCall) -> bool {
+    fn write(&mut self, call: &StoredCall, bodies: Option<&Bodies>) -> bool {
         let model = self
             .scope
             .models
             .get(&call.model_id)
             .map(String::as_str)
             .unwrap_or_default();
-        let row = ExportRow { call, model };
-        match self.format {
+        let row = ExportRow {
+            call,
+            model,
+            bodies: if self.layout.bodies {
+                Some(bodies.unwrap_or(&(None, None)))
+            } else {
+                None
+            },
+        };
+        match self.layout.format {
             Format::Csv => csv::row(&mut self.out, &row),
             Format::Jsonl => jsonl::row(&mut self.out, &row),
         }
@@ -126,50 +170,87 @@ impl<S: FnMut(Vec<u8>) -> bool> Chunker<'_, S> {
     }
 }
 
-/// Writes every call of `scope` in `format` to `sink` in chunks; `sink` returns `false` when
-/// the receiver is gone (the client left), which stops the export. Reading rows and
-/// formatting them run on two threads (the reader hands over chunks of rows), so an export
-/// goes as fast as the slower of the two. Returns the calls read.
-/// Writes every call of `scope` in `format` to `sink` (see [`write_all`]) on a read connection
+/// Writes every call of `scope` in `layout` to `sink` (see [`write_all`]) on a read connection
 /// of `engine`'s, in one snapshot; returns the calls read.
 pub async fn run(
     engine: &crate::engine::Engine,
     scope: LogScope,
-    format: Format,
+    layout: Layout,
     sink: impl FnMut(Vec<u8>) -> bool + Send + 'static,
 ) -> Result<u64, StoreError> {
     let ids = engine.request_ids();
     engine
         .reader()
-        .read(move |snapshot| write_all(snapshot, &scope, &ids, format, sink))
+        .read(move |snapshot| write_all(snapshot, &scope, &ids, layout, sink))
         .await
 }
 
+/// Hands `calls` to the formatter through `rows`, with their bodies when `with_bodies`, read
+/// call by call and handed over every [`BODY_BATCH_BYTES`]; false when the formatter is gone.
+fn hand_over(
+    snapshot: &dyn Snapshot,
+    calls: Vec<StoredCall>,
+    with_bodies: bool,
+    rows: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<bool, StoreError> {
+    if !with_bodies {
+        let batch = Batch {
+            calls,
+            bodies: Vec::new(),
+        };
+        return Ok(rows.send(batch).is_ok());
+    }
+    let mut batch = Batch::default();
+    let mut bytes = 0;
+    for call in calls {
+        let bodies = if call.has_body {
+            snapshot.bodies(call.row)?
+        } else {
+            (None, None)
+        };
+        bytes +=
+            bodies.0.as_ref().map_or(0, String::len) + bodies.1.as_ref().map_or(0, String::len);
+        batch.calls.push(call);
+        batch.bodies.push(bodies);
+        if bytes >= BODY_BATCH_BYTES {
+            if rows.send(std::mem::take(&mut batch)).is_err() {
+                return Ok(false);
+            }
+            bytes = 0;
+        }
+    }
+    Ok(batch.calls.is_empty() || rows.send(batch).is_ok())
+}
+
+/// Writes every call of `scope` in `layout` to `sink` in chunks; `sink` returns `false` when
+/// the receiver is gone (the client left), which stops the export. Reading rows and
+/// formatting them run on two threads (the reader hands over batches of rows), so an export
+/// goes as fast as the slower of the two. Returns the calls read.
 pub fn write_all(
     snapshot: &dyn Snapshot,
     scope: &LogScope,
     ids: &RequestIds,
-    format: Format,
+    layout: Layout,
     sink: impl FnMut(Vec<u8>) -> bool + Send,
 ) -> Result<u64, StoreError> {
     let mut out = Vec::with_capacity(CHUNK_BYTES + 4096);
-    if format == Format::Csv {
-        csv::header(&mut out);
+    if layout.format == Format::Csv {
+        csv::header(&mut out, layout.bodies);
     }
     let chunker = Chunker {
         scope,
-        format,
+        layout,
         out,
         sink,
         open: true,
     };
     std::thread::scope(|threads| {
-        let (rows, formatter_rows) = std::sync::mpsc::sync_channel::<Vec<StoredCall>>(4);
+        let (rows, formatter_rows) = std::sync::mpsc::sync_channel::<Batch>(4);
         let formatter = threads.spawn(move || {
             let mut chunker = chunker;
-            for calls in formatter_rows {
-                for call in &calls {
-                    if !chunker.write(call) {
+            for batch in formatter_rows {
+                for (index, call) in batch.calls.iter().enumerate() {
+                    if !chunker.write(call, batch.bodies.get(index)) {
                         // The client left: dropping the receiver stops the reader.
                         return;
                     }
@@ -177,18 +258,19 @@ pub fn write_all(
             }
             chunker.finish();
         });
+        let with_bodies = layout.bodies;
         let workspace_id = scope.calls.workspace_id;
         let read = if let Some(RequestIdFilter::Exact(id)) = &scope.request_id {
             by_request_id(snapshot, &scope.calls, ids, id).and_then(|mut calls| {
                 restore_metadata(snapshot, workspace_id, &mut calls)?;
                 let count = calls.len() as u64;
-                let _ = rows.send(calls);
+                hand_over(snapshot, calls, with_bodies, &rows)?;
                 Ok(count)
             })
         } else {
             snapshot.each_call(&scope.calls, &mut |mut calls| {
                 restore_metadata(snapshot, workspace_id, &mut calls)?;
-                Ok(rows.send(calls).is_ok())
+                hand_over(snapshot, calls, with_bodies, &rows)
             })
         };
         drop(rows);

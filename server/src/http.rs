@@ -2,6 +2,7 @@
 //! files) and the machine endpoints (`/healthz`, the ingest API, the OTLP/HTTP receiver and
 //! others as they land).
 
+mod call_download;
 mod events;
 pub mod export;
 mod headers;
@@ -40,7 +41,8 @@ pub struct AppState {
     pub engine: Engine,
     /// Alert events that notify, as they happen: every open dashboard listens (SSE).
     pub alert_events: tokio::sync::broadcast::Sender<crate::alerts::evaluator::WorkspaceEvent>,
-    /// Login attempts per account and client address.
+    /// Login attempts per account and client address (the engine's: password changes count
+    /// against the same limits).
     pub limiter: Arc<crate::auth::limiter::LoginLimiter>,
     /// How long a login session lasts.
     pub session_ttl_ms: i64,
@@ -75,6 +77,7 @@ impl AppState {
         let engine = Engine::new(storage.clone());
         let backend: SharedBackend = Arc::new(engine.clone());
         let (alert_events, _) = tokio::sync::broadcast::channel(256);
+        let limiter = engine.limiter();
         Self {
             leptos_options,
             storage,
@@ -82,7 +85,7 @@ impl AppState {
             ingest,
             engine,
             alert_events,
-            limiter: Arc::new(crate::auth::limiter::LoginLimiter::new()),
+            limiter,
             session_ttl_ms: 7 * 86_400_000,
             proxy: Arc::new(
                 crate::proxy::Proxy::new(crate::proxy::upstreams::ProxyConfig::empty())
@@ -150,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ingest::api::router())
         .merge(crate::ingest::otlp::router())
         .merge(export::router())
+        .merge(call_download::router())
         .route("/api/v1/events", get(events::events))
         .merge(crate::http::login::router())
         .leptos_routes_with_context(

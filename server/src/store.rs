@@ -7,6 +7,7 @@
 //! and the plain types beside them (ARCHITECTURE.md, "The storage seam").
 //!
 //! - [`Accounts`]: users, sessions, memberships and workspaces;
+//! - [`Passwords`]: changing one's own password and resetting a member's, with their sessions;
 //! - [`Keys`]: ingest API keys;
 //! - [`AlertRules`], [`AlertHistory`], [`Deliveries`]: rules and their targets' states, the
 //!   events they raised, webhook channels and deliveries;
@@ -28,6 +29,7 @@ pub mod dimensions;
 mod error;
 pub mod housekeeping;
 pub mod keys;
+pub mod passwords;
 pub mod postgres;
 pub mod reads;
 pub mod samples;
@@ -44,6 +46,7 @@ pub use coordination::{Coordination, Heard, Signal, SignalStream};
 pub use error::StoreError;
 pub use housekeeping::{Cutoffs, Housekeeping, Purged};
 pub use keys::{KeyOwner, Keys, NewKey, KEY_PREFIX};
+pub use passwords::Passwords;
 pub use reads::{Reads, Snapshot};
 pub use samples::Samples;
 pub use writes::{BatchWriter, Pending};
@@ -52,6 +55,7 @@ pub use writes::{BatchWriter, Pending};
 #[async_trait::async_trait]
 pub trait Storage:
     Accounts
+    + Passwords
     + Keys
     + AlertRules
     + AlertHistory

@@ -22,6 +22,7 @@ pub fn status_of(error: &AppError) -> Option<http::StatusCode> {
         AppError::Forbidden(_) => Some(http::StatusCode::FORBIDDEN),
         AppError::NotFound(_) => Some(http::StatusCode::NOT_FOUND),
         AppError::Invalid(_) => Some(http::StatusCode::BAD_REQUEST),
+        AppError::TooMany(_) => Some(http::StatusCode::TOO_MANY_REQUESTS),
         AppError::Internal | AppError::Transport(_) => None,
     }
 }
@@ -85,13 +86,46 @@ pub fn access_for_query(query: &str, needed: Role) -> Result<Access, AppError> {
 }
 
 /// The engine's answer with its status: 404 for what does not exist, 400 for what cannot be
-/// done as asked; an internal failure (logged by the engine) stays generic.
+/// done as asked, 429 with `Retry-After` for too many attempts; an internal failure (logged by
+/// the engine) stays generic.
 pub fn answer<T>(result: Result<T, BackendError>) -> Result<T, AppError> {
     result.or_else(|error| match error {
         BackendError::NotFound => refuse(AppError::NotFound("not found".into())),
+        BackendError::Forbidden(reason) => refuse(AppError::Forbidden(reason)),
         BackendError::Invalid(reason) => invalid(reason),
+        BackendError::TooMany {
+            reason,
+            retry_after_secs,
+        } => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(retry_after_secs),
+                );
+            }
+            refuse(AppError::TooMany(reason))
+        }
         BackendError::Internal => Err(AppError::Internal),
     })
+}
+
+/// What the session middleware knows of a signed-in request beyond its user: the SHA-256 of
+/// its session token (the session a password change keeps) and the client's address
+/// (password checks count against it as login attempts do).
+#[derive(Clone, Debug)]
+pub struct RequestSession {
+    pub token_hash: Vec<u8>,
+    pub client: String,
+}
+
+/// The signed-in request's session (401 without one).
+pub fn request_session() -> Result<RequestSession, AppError> {
+    let session = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestSession>().cloned());
+    match session {
+        Some(session) => Ok(session),
+        None => refuse(AppError::Unauthorized),
+    }
 }
 
 #[cfg(test)]

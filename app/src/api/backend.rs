@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use crate::api::AppError;
 use crate::model::{
     AddedMember, AlertChannel, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey, Delivery,
-    EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
-    WorkspaceId,
+    EventPage, LogDetail, LogPage, Prices, ResetPassword, Role, RulePreview, RuleSpec,
+    SettingsOverview, Viewer, WorkspaceId,
 };
 use crate::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter};
 
@@ -23,12 +23,35 @@ pub enum BackendError {
     /// The thing asked for does not exist (in this workspace).
     #[error("not found")]
     NotFound,
+    /// The user may not do this to this thing; the text says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// The request cannot be carried out as asked; the text says why (`field: reason`).
     #[error("{0}")]
     Invalid(String),
+    /// Too many attempts (or too busy) for now: the text says why, retry after the seconds.
+    #[error("{reason}")]
+    TooMany {
+        reason: String,
+        retry_after_secs: u64,
+    },
     /// Storage or another internal part failed; details are in the server log.
     #[error("internal error")]
     Internal,
+}
+
+/// A signed-in user changing their own password. The server function has checked the bounds
+/// of both passwords and the rules of the new one. (No `Debug`: it holds passwords.)
+pub struct PasswordChange {
+    pub user_id: i64,
+    /// Their address: a wrong current password counts against it as a failed login does.
+    pub email: String,
+    pub current_password: String,
+    pub new_password: String,
+    /// The session asking (its token's SHA-256): it stays signed in.
+    pub keep_session: Vec<u8>,
+    /// The client's address, counted as a login attempt's is.
+    pub client: String,
 }
 
 /// Everything the UI may ask of the engine.
@@ -151,6 +174,21 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Ends every session of `user_id`; returns how many were live.
     async fn sign_out_everywhere(&self, user_id: i64) -> Result<u64, BackendError>;
+
+    /// Sets a user's own password when the current one is theirs (checked, and counted
+    /// against the login limits, as a login is); ends their other sessions and returns how
+    /// many ended.
+    async fn change_password(&self, change: PasswordChange) -> Result<u64, BackendError>;
+
+    /// Gives member `user_id` of `ws` a new random password, returned once, and ends all their
+    /// sessions. `by` is the admin asking: a member who also belongs to a workspace `by` does
+    /// not administer, or a server administrator (unless `by` is one), is not theirs to reset.
+    async fn reset_member_password(
+        &self,
+        ws: WorkspaceId,
+        by: Viewer,
+        user_id: i64,
+    ) -> Result<ResetPassword, BackendError>;
 }
 
 /// How the engine is shared with server functions (as Leptos context).

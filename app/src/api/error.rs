@@ -30,6 +30,10 @@ pub enum AppError {
     /// `; `.
     #[error("{0}")]
     Invalid(String),
+    /// Too many attempts, or the server is too busy for this one now (429, with
+    /// `Retry-After`); says when to try again.
+    #[error("{0}")]
+    TooMany(String),
     /// Something failed inside the server; the details are in its log, never in the answer.
     #[error("internal error")]
     Internal,
@@ -48,6 +52,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Invalid(_) => "invalid",
+            AppError::TooMany(_) => "too_many",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -80,6 +85,7 @@ mod tests {
             AppError::Forbidden("only an admin of this workspace may do this".into()),
             AppError::NotFound("no call with this request ID is kept".into()),
             AppError::Invalid("gran: must be one of 1m, 5m, 1h, 1d".into()),
+            AppError::TooMany("too many attempts: try again in 60 seconds".into()),
             AppError::Internal,
             AppError::Transport(ServerFnErrorErr::Request("connection refused".into())),
         ];

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 use crate::api::AppError;
-use crate::model::{AddedMember, CreatedKey, Prices, SettingsOverview};
+use crate::model::{AddedMember, KeyToConnect, Prices, SettingsOverview};
 
 /// Members, keys, retention and the model catalog of workspace `ws`.
 #[server(input = GetUrl, endpoint = "get_settings")]
@@ -82,19 +82,23 @@ pub async fn change_member(ws: Option<i64>, user_id: i64, role: String) -> Resul
     )
 }
 
-/// Creates an ingest API key named `name`; the secret is in the answer and nowhere else.
+/// Creates an ingest API key named `name`; the secret is in the answer and nowhere else, with
+/// this server's address as the request reached it, for the "Connect an app" snippets (a
+/// request whose host is not a plain host is refused before the key is made).
 #[server(endpoint = "create_api_key")]
-pub async fn create_api_key(ws: Option<i64>, name: String) -> Result<CreatedKey, AppError> {
+pub async fn create_api_key(ws: Option<i64>, name: String) -> Result<KeyToConnect, AppError> {
     use crate::api::access::{access, answer, invalid};
     let access = access(ws, crate::model::Role::Admin)?;
     if let Err(reason) = crate::model::validate_name("name", &name) {
         return invalid(reason);
     }
-    answer(
+    let base_url = crate::api::origin::public_base_url()?;
+    let key = answer(
         crate::api::backend::backend()?
             .create_api_key(access.workspace_id, name.trim().to_owned())
             .await,
-    )
+    )?;
+    Ok(KeyToConnect { key, base_url })
 }
 
 /// Revokes key `id`: it is refused from then on.

@@ -13,9 +13,10 @@ use crate::url_state::link;
 pub fn error_message(error: &AppError) -> String {
     match error {
         AppError::Unauthorized => "Your session has ended.".to_owned(),
-        AppError::Forbidden(reason) | AppError::NotFound(reason) | AppError::Invalid(reason) => {
-            reason.clone()
-        }
+        AppError::Forbidden(reason)
+        | AppError::NotFound(reason)
+        | AppError::Invalid(reason)
+        | AppError::TooMany(reason) => reason.clone(),
         AppError::Internal => {
             "The server could not answer (an internal error, noted in its log); try again in a \
              moment."

@@ -1,6 +1,7 @@
-//! The details side panel of one call: a List view (grouped fields in human units) and a JSON
-//! view (everything, pretty-printed, collapsible, copyable). Prompt and response text is
-//! untrusted: it is only ever rendered as text. Escape or the close link closes the panel.
+//! The details side panel of one call: a List view (grouped fields in human units), a JSON
+//! view (everything, pretty-printed, collapsible, copyable) and a link downloading that JSON as
+//! a file. Prompt and response text is untrusted: it is only ever rendered as text. Escape or
+//! the close link closes the panel.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,6 +13,16 @@ use crate::components::json_view::JsonView;
 use crate::format::{amount_exact, millis, money, utc_second};
 use crate::model::{status_class, LogDetail, UNITS};
 use crate::url_state::{link, QueryParams};
+
+/// The address of the JSON file of call `request_id`, in the workspace of the page's `query`
+/// (a plain download link: it works without JavaScript and the router leaves it alone).
+pub fn download_href(query: &str, request_id: &str) -> String {
+    let own = crate::workspace::keep_ws(
+        crate::url_state::with_params("", &[("id", Some(request_id))]),
+        query,
+    );
+    format!("/api/v1/logs/call?{own}")
+}
 
 /// The panel's two views (`view=json` in the URL picks the JSON view).
 pub fn json_chosen(query: &str) -> bool {
@@ -164,14 +175,29 @@ pub fn LogDetailsPanel(
         Ok(detail) => {
             let value = serde_json::to_value(&detail).unwrap_or_default();
             let title = detail.request_id.clone();
+            let download = {
+                let id = detail.request_id.clone();
+                move || download_href(&query.get(), &id)
+            };
             view! {
                 <header class="panel-head">
                     <h2 class="mono">{title}</h2>
                     <A href=close_href attr:class="close" attr:aria-label="Close details">"×"</A>
                 </header>
-                <div class="view-tabs" role="tablist" aria-label="Details view">
-                    {tab("List", false)}
-                    {tab("JSON", true)}
+                <div class="view-tabs">
+                    <div class="seg-group" role="tablist" aria-label="Details view">
+                        {tab("List", false)}
+                        {tab("JSON", true)}
+                    </div>
+                    <a
+                        class="seg download"
+                        href=download
+                        download=""
+                        rel="external"
+                        data-testid="download-json"
+                    >
+                        "Download JSON"
+                    </a>
                 </div>
                 <Show when=json fallback={
                     let detail = detail.clone();
@@ -200,7 +226,19 @@ pub fn LogDetailsPanel(
 
 #[cfg(test)]
 mod tests {
-    use super::json_chosen;
+    use super::{download_href, json_chosen};
+
+    #[test]
+    fn the_download_names_the_call_and_the_pages_workspace_only() {
+        assert_eq!(
+            download_href("ws=2&range=1h&id=x&view=json", "req a/b"),
+            "/api/v1/logs/call?id=req%20a%2Fb&ws=2"
+        );
+        assert_eq!(
+            download_href("range=1h", "qwen-0"),
+            "/api/v1/logs/call?id=qwen-0"
+        );
+    }
 
     #[test]
     fn the_json_view_is_chosen_by_the_first_view_in_the_query() {

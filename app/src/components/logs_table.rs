@@ -1,6 +1,7 @@
 //! The Logs table: one row per call, newest first. A row opens the call's details (a click, or
-//! Enter when the row has focus; the request ID is also a plain link, so it works without
-//! JavaScript). Times show in the browser's local time once hydrated, UTC on hover.
+//! Enter when the row has focus; the request ID and the row's "Details" link are plain links,
+//! so they work without JavaScript, and the link is reached with Tab). Times show in the
+//! browser's local time once hydrated, UTC on hover.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -72,6 +73,8 @@ pub fn LogsTable(
             };
             let ts = row.ts_ms;
             let data_id = id.clone();
+            let details_href = href.clone();
+            let details_label = format!("Details of {id}");
             let class = status_class(row.status);
             view! {
                 <tr
@@ -98,6 +101,15 @@ pub fn LogsTable(
                     <td>
                         <span class=format!("status status-{class}")>{row.status}</span>
                     </td>
+                    <td class="details">
+                        <A
+                            href=details_href
+                            attr:class="details-link"
+                            attr:aria-label=details_label
+                        >
+                            "Details"
+                        </A>
+                    </td>
                 </tr>
             }
         })
@@ -114,6 +126,7 @@ pub fn LogsTable(
                         <th scope="col" class="num">"TTFT"</th>
                         <th scope="col" class="num">"Latency"</th>
                         <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Details"</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

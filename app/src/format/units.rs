@@ -21,16 +21,24 @@ pub fn amount_exact(amount: Amount) -> String {
     }
 }
 
-/// A kind's own units as `label: value` pairs, in table order: its main units always, the
-/// others when used (of alternative main units, the used ones, or all when none is).
+/// A kind's card as `label: value` pairs, in table order: every unit of the table, so that no
+/// unit a kind's calls reported is left off its card. A unit the kind's row of the table names
+/// (`UnitSpec::cards`) is shown by that entry's label and rule: its main units always, its
+/// extras when used, of alternative main units the used ones (or all when none is); any other
+/// unit is shown by its details label when used (audio tokens of a speech model, image input
+/// tokens of a language model).
 pub fn kind_units(kind: ModelKind, units: &UnitTotals) -> Vec<(&'static str, String)> {
     let cards: Vec<(&'static str, Amount, Shown)> = UNITS
         .iter()
-        .flat_map(|spec| {
-            spec.cards
+        .map(|spec| {
+            let (label, shown) = spec
+                .cards
                 .iter()
-                .filter(move |(card, _, _)| *card == kind)
-                .map(move |(_, label, shown)| (*label, units.get(spec.unit), *shown))
+                .find(|(card, _, _)| *card == kind)
+                .map_or((spec.label, Shown::IfUsed), |(_, label, shown)| {
+                    (*label, *shown)
+                });
+            (label, units.get(spec.unit), shown)
         })
         .collect();
     let alternative_used = cards
@@ -86,7 +94,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_kind_keeps_its_own_units() {
+    fn each_kind_shows_its_calls_in_its_own_units() {
+        assert_eq!(
+            kind_units(
+                ModelKind::Image,
+                &UnitTotals {
+                    images: 12,
+                    ..UnitTotals::default()
+                }
+            ),
+            vec![("Images", "12".to_owned())]
+        );
+        assert_eq!(
+            kind_units(
+                ModelKind::Video,
+                &UnitTotals {
+                    video_seconds: 340.5,
+                    ..UnitTotals::default()
+                }
+            ),
+            vec![("Video", "5.7 min".to_owned())]
+        );
+        assert_eq!(
+            kind_units(
+                ModelKind::Speech,
+                &UnitTotals {
+                    characters: 1_200,
+                    ..UnitTotals::default()
+                }
+            ),
+            vec![("Characters", "1.20k".to_owned())]
+        );
         let units = UnitTotals {
             images: 12,
             video_seconds: 340.5,
@@ -94,18 +132,6 @@ mod tests {
             input_tokens: 99,
             ..UnitTotals::default()
         };
-        assert_eq!(
-            kind_units(ModelKind::Image, &units),
-            vec![("Images", "12".to_owned())]
-        );
-        assert_eq!(
-            kind_units(ModelKind::Video, &units),
-            vec![("Video", "5.7 min".to_owned())]
-        );
-        assert_eq!(
-            kind_units(ModelKind::Speech, &units),
-            vec![("Characters", "1.20k".to_owned())]
-        );
         assert_eq!(other_units(&units), "12 images, 5.7 min video, 1.20k chars");
         assert_eq!(other_units(&UnitTotals::default()), "—");
     }
@@ -132,6 +158,69 @@ mod tests {
             ..UnitTotals::default()
         };
         assert_eq!(kind_units(ModelKind::Llm, &reasoning).len(), 3);
+    }
+
+    #[test]
+    fn every_unit_with_data_appears_on_every_kinds_card() {
+        for kind in ModelKind::ALL {
+            for spec in &UNITS {
+                let mut units = UnitTotals::default();
+                let amount = match spec.measure {
+                    crate::model::Measure::Count => Amount::Count(7),
+                    crate::model::Measure::Seconds => Amount::Seconds(7.0),
+                };
+                units.set(spec.unit, amount);
+                let card = kind_units(kind, &units);
+                let shown: Vec<&String> = card
+                    .iter()
+                    .filter(|(_, value)| !value.starts_with('0'))
+                    .map(|(_, value)| value)
+                    .collect();
+                assert_eq!(
+                    shown,
+                    vec![&compact(amount)],
+                    "{} on the {} card: {card:?}",
+                    spec.key,
+                    kind.as_str()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn speech_tokens_and_image_input_tokens_reach_their_cards() {
+        let speech = UnitTotals {
+            characters: 1_200,
+            input_tokens: 300,
+            output_tokens: 2_000,
+            output_audio_tokens: 1_900,
+            ..UnitTotals::default()
+        };
+        assert_eq!(
+            kind_units(ModelKind::Speech, &speech),
+            vec![
+                ("Input tokens", "300".to_owned()),
+                ("Output tokens", "2.00k".to_owned()),
+                ("Audio output tokens", "1.90k".to_owned()),
+                ("Characters", "1.20k".to_owned()),
+            ]
+        );
+        let vision = UnitTotals {
+            input_tokens: 5_000,
+            output_tokens: 40,
+            total_tokens: 5_040,
+            input_image_tokens: 4_000,
+            ..UnitTotals::default()
+        };
+        assert_eq!(
+            kind_units(ModelKind::Llm, &vision),
+            vec![
+                ("Input tokens", "5.00k".to_owned()),
+                ("Output tokens", "40".to_owned()),
+                ("Total tokens", "5.04k".to_owned()),
+                ("Image input tokens", "4.00k".to_owned()),
+            ]
+        );
     }
 
     #[test]

@@ -93,6 +93,16 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
+/// A key just created, with this server's address as the browser reached it: what the
+/// "Connect an app" snippets are filled with (`connect::snippets`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyToConnect {
+    #[serde(flatten)]
+    pub key: CreatedKey,
+    /// `http(s)://host[:port]`, checked by `connect::base_url`.
+    pub base_url: String,
+}
+
 /// What adding a member did: a new account comes with a password shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddedMember {
@@ -257,6 +267,29 @@ pub fn validate_name(field: &str, name: &str) -> Result<(), String> {
 
 /// Shortest password a user may set.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted anywhere (argon2's work grows with it): longer ones are refused
+/// before any check.
+pub const MAX_PASSWORD_BYTES: usize = 1_024;
+
+/// Checks a password a user is about to get (a new account's, a changed one): the same rule
+/// for the command line, Settings and a reset.
+pub fn validate_new_password(field: &str, password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        Err(format!("{field}: at least {MIN_PASSWORD_CHARS} characters"))
+    } else if password.len() > MAX_PASSWORD_BYTES {
+        Err(format!("{field}: at most {MAX_PASSWORD_BYTES} bytes"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A member's password as an admin reset it: shown once, to be passed on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetPassword {
+    pub user_id: i64,
+    pub email: String,
+    pub password: String,
+}
 
 #[cfg(test)]
 mod tests {
@@ -292,5 +325,26 @@ mod tests {
         assert!(validate_name("name", "Prod").is_ok());
         assert!(validate_name("name", "  ").is_err());
         assert!(validate_name("name", &"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn new_passwords_are_ten_characters_to_a_kilobyte() {
+        assert_eq!(
+            validate_new_password("new_password", "123456789"),
+            Err("new_password: at least 10 characters".to_owned())
+        );
+        assert_eq!(validate_new_password("password", "1234567890"), Ok(()));
+        assert_eq!(
+            validate_new_password("password", "密码密码密码密码密码"),
+            Ok(())
+        );
+        assert_eq!(
+            validate_new_password("password", &"x".repeat(1_024)),
+            Ok(())
+        );
+        assert_eq!(
+            validate_new_password("password", &"x".repeat(1_025)),
+            Err("password: at most 1024 bytes".to_owned())
+        );
     }
 }

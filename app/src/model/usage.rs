@@ -92,7 +92,8 @@ pub struct UnitSpec {
     pub part_of: Option<Unit>,
     /// The total it adds up to when the provider reports no total (input + output tokens).
     pub adds_to: Option<Unit>,
-    /// The usage cards showing it: the kind, the card's label, and when.
+    /// The kinds whose usage card names it: the kind, the card's label, and when. Every
+    /// other kind's card shows it by `label` when its calls reported any.
     pub cards: &'static [(ModelKind, &'static str, Shown)],
     /// Its words in a one-line summary of media units (`2 images`, `5.0 s video`): one, many.
     pub summary: Option<(&'static str, &'static str)>,

@@ -108,6 +108,16 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
             <span data-testid="last-updated">{format!("Updated {}", utc_clock(report.generated_at_ms))}</span>
         </p>
     };
+    // Where a key is created and shown with snippets to paste, in this workspace.
+    let connect = format!(
+        "{}#connect",
+        crate::workspace::ws_path(
+            "/settings",
+            crate::url_state::workspace_param(&query.get_untracked())
+                .ok()
+                .flatten()
+        )
+    );
     if report.model_options.is_empty() {
         return view! {
             {bar}
@@ -116,6 +126,11 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
                     "Tokens, requests, latency, time to first token and success rate per model will "
                     "appear here as soon as this workspace receives its first model calls "
                     "(POST /api/v1/requests)."
+                </p>
+                <p>
+                    <a href=connect data-testid="connect-app">"Connect an app"</a>
+                    ": create a key in Settings and paste one of its snippets (curl, the OpenAI SDK, "
+                    "OpenTelemetry)."
                 </p>
             </EmptyState>
         }
@@ -131,6 +146,11 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
                     {utc_minute(report.from_ms)} " and " {utc_minute(report.to_ms)}
                     ". Choose a longer range or "
                     <a href="/analytics">"show all models"</a> "."
+                </p>
+                <p>
+                    "Expecting calls from an app? "
+                    <a href=connect data-testid="connect-app">"Connect an app"</a>
+                    ": create a key in Settings and paste one of its snippets."
                 </p>
             </EmptyState>
         }

@@ -1,14 +1,21 @@
-//! `/settings`: the workspace's retention, members and roles, ingest API keys, the model
-//! catalog's prices, and the account (sign out everywhere, new workspaces for server
-//! administrators). Viewers see everything but change nothing; the server checks again.
+//! `/settings`: the workspace's retention, members and roles (with password resets), ingest
+//! API keys (a new one shown once with its "Connect an app" snippets), the model catalog's
+//! prices, and the account (`settings/account.rs`). Viewers see everything but change nothing;
+//! the server checks again.
+
+mod account;
+mod members;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use self::account::AccountPanel;
+use self::members::{MemberRow, ResetOutcome};
 use crate::api::{
-    get_settings, AddMember, ChangeMember, CreateApiKey, CreateWorkspace, RevokeApiKey,
-    SetModelPrices, SetRetention, SignOutEverywhere,
+    current_viewer, get_settings, AddMember, ChangeMember, CreateApiKey, ResetMemberPassword,
+    RevokeApiKey, SetModelPrices, SetRetention,
 };
+use crate::components::connect_snippets::ConnectSnippets;
 use crate::components::error_note::ErrorNote;
 use crate::components::price_table::PriceTable;
 use crate::format::utc_second;
@@ -25,6 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
     let create_key = ServerAction::<CreateApiKey>::new();
     let revoke_key = ServerAction::<RevokeApiKey>::new();
     let prices = ServerAction::<SetModelPrices>::new();
+    let reset_password = ServerAction::<ResetMemberPassword>::new();
     let actions = Actions {
         retention,
         add_member,
@@ -32,7 +40,10 @@ pub fn SettingsPage() -> impl IntoView {
         create_key,
         revoke_key,
         prices,
+        reset_password,
     };
+    // Who is looking: their own row has no password reset (they change it under Account).
+    let me = Resource::new(|| (), |_| current_viewer());
     let settings = Resource::new(
         move || {
             (
@@ -54,9 +65,10 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
+                let you = me.await.ok().flatten().map(|viewer| viewer.user_id);
                 match settings.await {
                     Err(error) => view! { <p role="alert" data-testid="settings-error"><ErrorNote error /></p> }.into_any(),
-                    Ok(overview) => view! { <Sections overview actions /> }.into_any(),
+                    Ok(overview) => view! { <Sections overview actions you /> }.into_any(),
                 }
             })}
         </Transition>
@@ -73,6 +85,7 @@ struct Actions {
     create_key: ServerAction<CreateApiKey>,
     revoke_key: ServerAction<RevokeApiKey>,
     prices: ServerAction<SetModelPrices>,
+    reset_password: ServerAction<ResetMemberPassword>,
 }
 
 /// The last failure of a server action, if its last run failed (a macro: the actions differ
@@ -90,7 +103,7 @@ macro_rules! failure {
 }
 
 #[component]
-fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
+fn Sections(overview: SettingsOverview, actions: Actions, you: Option<i64>) -> impl IntoView {
     let ws = use_ws();
     let admin = overview.role == Role::Admin;
     let SettingsOverview {
@@ -111,6 +124,7 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
         create_key,
         revoke_key,
         prices,
+        reset_password,
     } = actions;
     let new_password = move || {
         add_member
@@ -127,35 +141,8 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
     let member_rows = members
         .into_iter()
         .map(|member| {
-            let user_id = member.user_id;
-            let change = move |role: &str| {
-                change_member.dispatch(ChangeMember {
-                    ws: ws.get_untracked(),
-                    user_id,
-                    role: role.to_owned(),
-                });
-            };
-            view! {
-                <tr data-testid="member-row">
-                    <td>{member.email.clone()}</td>
-                    <td>
-                        <select
-                            aria-label=format!("Role of {}", member.email)
-                            prop:disabled=!admin
-                            on:change=move |event| change(&event_target_value(&event))
-                        >
-                            {Role::ALL.map(|option| view! {
-                                <option value=option.as_str() selected=option == member.role>{option.as_str()}</option>
-                            }).collect_view()}
-                        </select>
-                    </td>
-                    <td class="actions">
-                        {admin.then(|| view! {
-                            <button type="button" class="danger" on:click=move |_| change("remove")>"Remove"</button>
-                        })}
-                    </td>
-                </tr>
-            }
+            let is_you = you == Some(member.user_id);
+            view! { <MemberRow member admin is_you change_member reset=reset_password /> }
         })
         .collect_view();
     let key_rows = keys
@@ -207,6 +194,7 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
                 <h2>"Members"</h2>
                 <table class="rules-table"><tbody>{member_rows}</tbody></table>
                 <span class="field-problem" role="alert">{failure!(change_member)}</span>
+                <ResetOutcome reset=reset_password />
                 {admin.then(|| view! {
                     <form class="inline-form" on:submit=move |event| {
                         event.prevent_default();
@@ -228,9 +216,16 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
                     </p>
                 })}
             </section>
-            <section class="panel" aria-label="API keys">
+            <section class="panel" aria-label="API keys" id="connect">
                 <h2>"API keys"</h2>
                 <p class="muted small">"Keys write calls into this workspace (ingest, OTLP, proxy) and read nothing."</p>
+                <p class="muted small" data-testid="connect-hint">
+                    {if admin {
+                        "Connect an app: create a key below. It is shown once, with snippets to paste (curl, the OpenAI SDK through the proxy, OpenTelemetry) filled with it and this server's address."
+                    } else {
+                        "Connect an app: an admin of this workspace creates a key here, shown once with snippets to paste."
+                    }}
+                </p>
                 <table class="rules-table">
                     <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
                     <tbody>{key_rows}</tbody>
@@ -249,58 +244,15 @@ fn Sections(overview: SettingsOverview, actions: Actions) -> impl IntoView {
                 })}
                 {move || new_key().map(|created| view! {
                     <p class="secret" role="status">
-                        {format!("Key {}: ", created.info.name)}
-                        <code data-testid="new-key">{created.secret}</code>
+                        {format!("Key {}: ", created.key.info.name)}
+                        <code data-testid="new-key">{created.key.secret.clone()}</code>
                         " (shown once: copy it now; only its hash is stored)."
                     </p>
+                    <ConnectSnippets base_url=created.base_url key=created.key.secret />
                 })}
             </section>
             <PriceTable models admin prices />
         </div>
     }
     .into_any()
-}
-
-/// The signed-in user's own actions.
-#[component]
-fn AccountPanel() -> impl IntoView {
-    let everywhere = ServerAction::<SignOutEverywhere>::new();
-    let create = ServerAction::<CreateWorkspace>::new();
-    let name = RwSignal::new(String::new());
-    let created = move || {
-        create.value().get().map(|result| match result {
-            Ok(id) => view! {
-                <p role="status">"Created. " <a href=format!("/settings?ws={id}") rel="external">"Open it"</a></p>
-            }
-            .into_any(),
-            Err(error) => view! { <p class="field-problem" role="alert"><ErrorNote error /></p> }.into_any(),
-        })
-    };
-    // Signed out everywhere, this browser too: back to the login page.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = everywhere.value().get() {
-            #[cfg(feature = "hydrate")]
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().set_href("/login");
-            }
-        }
-    });
-    view! {
-        <section class="panel" aria-label="Account">
-            <h2>"Account"</h2>
-            <div class="inline-form">
-                <button type="button" on:click=move |_| { everywhere.dispatch(SignOutEverywhere {}); }>"Sign out everywhere"</button>
-                <span class="muted small">"Ends every session of your account, on every device."</span>
-            </div>
-            <form class="inline-form" on:submit=move |event| {
-                event.prevent_default();
-                create.dispatch(CreateWorkspace { name: name.get() });
-            }>
-                <input aria-label="Name of a new workspace" placeholder="New workspace name" prop:value=name on:input=move |e| name.set(event_target_value(&e)) />
-                <button type="submit">"Create workspace"</button>
-                <span class="muted small">"Server administrators only."</span>
-            </form>
-            {created}
-        </section>
-    }
 }

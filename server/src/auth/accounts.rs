@@ -1,8 +1,8 @@
 //! Account operations shared by the CLI, first run and Settings: adding users with hashed
 //! passwords, the first administrator.
 
-use anyhow::{bail, Context};
-use app::model::{validate_email, Role, MIN_PASSWORD_CHARS};
+use anyhow::Context;
+use app::model::{validate_email, validate_new_password, Role};
 
 use crate::clock::now_ms;
 use crate::store::{Storage, StoredUser};
@@ -19,9 +19,7 @@ pub async fn add_user(
 ) -> anyhow::Result<StoredUser> {
     let email = email.trim().to_lowercase();
     validate_email(&email).map_err(anyhow::Error::msg)?;
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        bail!("password: at least {MIN_PASSWORD_CHARS} characters");
-    }
+    validate_new_password("password", password).map_err(anyhow::Error::msg)?;
     let hash = super::password::hash(password.to_owned()).await?;
     let now = now_ms();
     let id = match storage.create_user(&email, &hash, is_admin, now).await? {

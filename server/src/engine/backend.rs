@@ -1,11 +1,12 @@
 //! The engine as the UI's `Backend`: each question of a server function, answered for the
 //! workspace it names (the server function checked the user's access first).
 
-use app::api::backend::{Backend, BackendError};
+use app::api::backend::{Backend, BackendError, PasswordChange};
 use app::model::WorkspaceId;
 use app::model::{
     AddedMember, AlertChannel, AlertEvent, AlertRule, AnalyticsReport, ChannelFormat, CreatedKey,
-    Delivery, EventPage, LogDetail, LogPage, Prices, Role, RulePreview, RuleSpec, SettingsOverview,
+    Delivery, EventPage, LogDetail, LogPage, Prices, ResetPassword, Role, RulePreview, RuleSpec,
+    SettingsOverview, Viewer,
 };
 use app::url_state::{AnalyticsFilter, HistoryFilter, LogsFilter, HISTORY_PAGE};
 
@@ -321,5 +322,18 @@ impl Backend for Engine {
             .revoke_sessions_of(user_id, now_ms())
             .await
             .map_err(internal)
+    }
+
+    async fn change_password(&self, change: PasswordChange) -> Result<u64, BackendError> {
+        self.change_own_password(change, now_ms()).await
+    }
+
+    async fn reset_member_password(
+        &self,
+        ws: WorkspaceId,
+        by: Viewer,
+        user_id: i64,
+    ) -> Result<ResetPassword, BackendError> {
+        self.reset_password_of(ws, &by, user_id, now_ms()).await
     }
 }

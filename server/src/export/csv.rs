@@ -5,7 +5,8 @@
 //! formula in a spreadsheet program (CSV injection). As OWASP recommends, a text field that
 //! starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written quoted with a `'`
 //! in front, which spreadsheets show as text. Numbers are written as numbers; JSON Lines keep
-//! every value exact.
+//! every value exact. With `bodies=1` the request and response bodies are two more text
+//! columns at the end, neutralised the same way.
 
 use std::io::Write;
 
@@ -37,17 +38,21 @@ const TAIL: [&str; 10] = [
     "metadata",
 ];
 
-/// The header line's names, in order.
-pub fn columns() -> Vec<&'static str> {
+/// The columns of an export with bodies, after the others.
+const BODIES: [&str; 2] = ["request_body", "response_body"];
+
+/// The header line's names, in order (with the body columns when `bodies`).
+pub fn columns(bodies: bool) -> Vec<&'static str> {
     HEAD.into_iter()
         .chain(UNITS.iter().map(|spec| spec.key))
         .chain(TAIL)
+        .chain(BODIES.into_iter().filter(|_| bodies))
         .collect()
 }
 
-/// The header line.
-pub fn header(out: &mut Vec<u8>) {
-    out.extend_from_slice(columns().join(",").as_bytes());
+/// The header line (with the body columns when `bodies`).
+pub fn header(out: &mut Vec<u8>, bodies: bool) {
+    out.extend_from_slice(columns(bodies).join(",").as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 
@@ -141,6 +146,13 @@ pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
     if let Some(metadata) = call.metadata.as_deref() {
         field(out, metadata);
     }
+    if let Some((request, response)) = row.bodies {
+        out.push(b',');
+        optional_text(out, request.as_deref());
+        if let Some(response) = response.as_deref() {
+            field(out, response);
+        }
+    }
     out.extend_from_slice(b"\r\n");
 }
 
@@ -184,12 +196,21 @@ mod tests {
     #[test]
     fn the_header_names_every_column_once() {
         let mut out = Vec::new();
-        header(&mut out);
+        header(&mut out, false);
         let line = String::from_utf8(out).expect("utf-8");
         assert!(line.ends_with("\r\n"));
-        assert_eq!(line.trim_end().split(',').count(), columns().len());
+        assert_eq!(line.trim_end().split(',').count(), columns(false).len());
         assert!(line.starts_with("request_id,timestamp,model,model_kind,operation,status,"));
         assert!(line.contains(",error_message,input_tokens,output_tokens,total_tokens,"));
         assert!(line.contains(",images,video_seconds,audio_seconds,characters,usage_other,"));
+        assert!(line.ends_with(",upstream_request_id,metadata\r\n"));
+        let mut with_bodies = Vec::new();
+        header(&mut with_bodies, true);
+        let line = String::from_utf8(with_bodies).expect("utf-8");
+        assert!(
+            line.ends_with(",metadata,request_body,response_body\r\n"),
+            "{line}"
+        );
+        assert_eq!(columns(true).len(), columns(false).len() + 2);
     }
 }

@@ -1,6 +1,7 @@
 //! JSON Lines: one object per call in the ingest API's record shape (the provider's extra
 //! usage keys back inside `usage`, as sent), plus what Modelwatch worked out: `cost` and
-//! `source`. Unknown usage units are `null`; other unknown values are left out.
+//! `source`. Unknown usage units are `null`; other unknown values are left out. An export with
+//! bodies adds `request_body` and `response_body` as the ingest API takes them (text).
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -36,6 +37,10 @@ struct Record<'a> {
     upstream_request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_body: Option<&'a str>,
 }
 
 /// A stored JSON text as raw JSON (it was validated on the way in); `None` if it is not.
@@ -75,6 +80,8 @@ pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
         api_key: call.api_key.as_deref(),
         upstream_request_id: call.upstream_request_id.as_deref(),
         metadata: raw(call.metadata.as_deref()),
+        request_body: row.bodies.and_then(|(request, _)| request.as_deref()),
+        response_body: row.bodies.and_then(|(_, response)| response.as_deref()),
     };
     if serde_json::to_writer(&mut *out, &record).is_ok() {
         out.push(b'\n');

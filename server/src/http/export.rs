@@ -1,5 +1,5 @@
-//! `GET /api/v1/logs/export?format=csv|jsonl&<the Logs filter>`: the handler. It checks the
-//! workspace and the filter, holds one of the user's export places, and runs
+//! `GET /api/v1/logs/export?format=csv|jsonl&bodies=0|1&<the Logs filter>`: the handler. It
+//! checks the workspace and the filter, holds one of the user's export places, and runs
 //! [`crate::export::write_all`] on a read connection, handing its chunks to the response
 //! through a small channel: a slow client slows the reader, and one that stops reading for
 //! [`AppState::export_stall`] ends the export.
@@ -16,11 +16,21 @@ use super::AppState;
 use crate::clock::now_ms;
 use crate::engine::logs::LogScope;
 use crate::error::ApiError;
-use crate::export::{Format, CHANNEL_CHUNKS};
+use crate::export::{Format, Layout, CHANNEL_CHUNKS};
 
 /// The export's route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/logs/export", get(export))
+}
+
+/// Whether the export includes bodies: `bodies=1` (or `0`, the default); anything else is a
+/// 400 naming the parameter.
+fn with_bodies(params: &QueryParams) -> Result<bool, ApiError> {
+    match params.get("bodies") {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(_) => Err(ApiError::bad_request("bodies: must be 0 or 1")),
+    }
 }
 
 /// The export's file name: what it holds and when.
@@ -46,10 +56,15 @@ async fn export(
     let query = query.unwrap_or_default();
     let workspace_id = crate::http::session::readable_workspace(&viewer, &query)?;
     let slot = state.exports.open(viewer.user_id)?;
-    let format = match QueryParams::parse(&query).get("format") {
+    let params = QueryParams::parse(&query);
+    let format = match params.get("format") {
         None => Format::Csv,
         Some(value) => Format::parse(value)
             .ok_or_else(|| ApiError::bad_request("format: must be csv or jsonl"))?,
+    };
+    let layout = Layout {
+        format,
+        bodies: with_bodies(&params)?,
     };
     let filter =
         LogsFilter::from_query(&query).map_err(|error| ApiError::bad_request(error.to_string()))?;
@@ -83,7 +98,7 @@ async fn export(
                 }
             }
         };
-        let result = crate::export::run(&engine, scope, format, sink).await;
+        let result = crate::export::run(&engine, scope, layout, sink).await;
         if let Err(error) = result {
             tracing::error!(%error, "export failed");
             // Breaks the download rather than ending it as if it were complete.

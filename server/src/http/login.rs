@@ -32,7 +32,7 @@ pub struct LoginForm {
 /// Longest e-mail address a login form may carry (RFC 5321's path limit).
 pub const MAX_EMAIL_CHARS: usize = 254;
 /// Longest password a login form may carry (argon2's work grows with it).
-pub const MAX_PASSWORD_BYTES: usize = 1_024;
+pub const MAX_PASSWORD_BYTES: usize = app::model::MAX_PASSWORD_BYTES;
 /// Longest `next` path returned to.
 const MAX_NEXT_BYTES: usize = 2_000;
 /// The page a login lands on when `next` is missing or not a path of this site.

@@ -1,5 +1,6 @@
 //! Sessions on every request: the `mw_session` cookie is resolved to the signed-in user
-//! (`app::model::Viewer`, put in the request's extensions for pages and server functions);
+//! (`app::model::Viewer`, put in the request's extensions for pages and server functions, with
+//! `app::api::access::RequestSession`: the session's hash and the client's address);
 //! pages without a session redirect to the login page and the dashboard's API answers 401;
 //! state-changing requests must come from the dashboard's own origin (CSRF).
 
@@ -163,6 +164,16 @@ pub async fn sessions(State(state): State<AppState>, mut request: Request, next:
     };
     match session {
         Some(session) => {
+            let client = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+            request
+                .extensions_mut()
+                .insert(app::api::access::RequestSession {
+                    token_hash: session.token_hash.clone(),
+                    client,
+                });
             request.extensions_mut().insert(session.viewer.clone());
             request.extensions_mut().insert(session);
         }

@@ -22,6 +22,7 @@ pub mod copy_text;
 mod housekeeping;
 mod keys;
 pub mod partitions;
+mod passwords;
 mod reads;
 mod samples;
 

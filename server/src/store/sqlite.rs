@@ -19,6 +19,7 @@ pub mod channels;
 pub mod costs;
 pub mod encoding;
 pub mod logs;
+mod passwords;
 pub mod price_catalog;
 mod prices;
 pub mod reader;

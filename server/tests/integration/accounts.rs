@@ -1,5 +1,5 @@
 //! Logging in and out: cookie flags, the login rate limit, expired and revoked sessions,
-//! cross-site requests, revoked keys, and what Settings changes.
+//! cross-site requests, revoked keys, what Settings changes, and passwords changed and reset.
 
 use app::api::AppError;
 use app::model::Role;
@@ -191,4 +191,5 @@ async fn expired_and_revoked_sessions_are_refused() {
     }
 }
 
+mod passwords;
 mod settings;

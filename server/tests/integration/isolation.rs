@@ -180,7 +180,9 @@ async fn a_viewer_reads_but_changes_nothing() {
                 call.path,
                 answer.body
             );
-        } else if call.path.starts_with("/api/get_log") {
+        } else if call.path.starts_with("/api/get_log")
+            || call.path.starts_with("/api/v1/logs/call")
+        {
             // That call is the other workspace's: not found here, for anyone.
             assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
         } else {

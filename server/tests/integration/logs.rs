@@ -1,6 +1,6 @@
 //! The Logs tab over HTTP against known calls: each filter, keyset pages that stay put while
-//! calls keep arriving, the details of one call, retention applied at read time, and exports
-//! that hold exactly the rows of their filter.
+//! calls keep arriving, the details of one call (and its download), retention applied at read
+//! time, and exports that hold exactly the rows of their filter (with bodies when asked).
 
 use std::collections::BTreeSet;
 
@@ -347,6 +347,7 @@ async fn a_search_out_of_time_continues_where_it_stopped_and_misses_nothing() {
     assert_eq!(seen, wanted);
 }
 
+mod bodies;
 mod export;
 mod narrowing;
 

@@ -6,3 +6,4 @@ mod accounts;
 mod alerting;
 mod catalog;
 mod coordination;
+mod passwords;

@@ -9,6 +9,10 @@ async fn keys_made_in_settings_write_to_their_workspace_until_revoked() {
     let created = form(&app, &app.session, "/api/create_api_key", "ws=1&name=ci").await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let created = created.json();
+    assert_eq!(
+        created["base_url"], "http://modelwatch.test",
+        "the snippets' address is the host the request came to"
+    );
     let secret = created["secret"].as_str().expect("secret").to_owned();
     assert!(secret.starts_with(created["info"]["prefix"].as_str().expect("prefix")));
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM api_keys WHERE key_hash = $1")
@@ -202,4 +206,76 @@ async fn server_administrators_create_workspaces_and_lead_them() {
     assert_eq!(settings["role"], "admin");
     let again = form(&app, &app.session, "/api/create_workspace", "name=staging").await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_new_keys_snippet_address_is_the_host_and_scheme_the_request_came_by() {
+    let app = spawn_app().await;
+    let cookie = format!("mw_session={}", app.session);
+    let create = |host: &'static str, origin: &'static str, https: bool| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let mut headers = vec![
+                ("host", host),
+                ("origin", origin),
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "application/json"),
+                ("cookie", cookie.as_str()),
+            ];
+            if https {
+                headers.push(("x-forwarded-proto", "https"));
+            }
+            app.raw(
+                "POST",
+                "/api/create_api_key",
+                &headers,
+                "ws=1&name=snippets",
+            )
+            .await
+        }
+    };
+    for (host, origin, https, wanted) in [
+        (
+            "mw.internal:8080",
+            "http://mw.internal:8080",
+            false,
+            "http://mw.internal:8080",
+        ),
+        (
+            "monitor.example.com",
+            "https://monitor.example.com",
+            true,
+            "https://monitor.example.com",
+        ),
+        (
+            "10.1.2.3:3000",
+            "http://10.1.2.3:3000",
+            false,
+            "http://10.1.2.3:3000",
+        ),
+        (
+            "[fd00::5]:3000",
+            "http://[fd00::5]:3000",
+            false,
+            "http://[fd00::5]:3000",
+        ),
+    ] {
+        let answer = create(host, origin, https).await;
+        assert_eq!(answer.status, StatusCode::OK, "{host}: {}", answer.body);
+        assert_eq!(answer.json()["base_url"], wanted, "{host}");
+    }
+    let keys_before = app.count("SELECT count(*) FROM api_keys").await;
+    let refused = create("mw.internal:99999", "http://mw.internal:99999", false).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        matches!(app_error(&refused), AppError::Invalid(reason) if reason.starts_with("host: ")),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM api_keys").await,
+        keys_before,
+        "no key is made for a request whose host cannot go into a snippet"
+    );
 }

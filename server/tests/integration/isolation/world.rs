@@ -164,6 +164,7 @@ pub(super) fn calls(ws: i64, world: &World) -> Vec<Call> {
         )),
         get(format!("/api/get_settings?ws={ws}")),
         get(format!("/api/v1/logs/export?ws={ws}")),
+        get(format!("/api/v1/logs/call?id=secret-call&ws={ws}")),
         get(format!("/api/v1/events?ws={ws}")),
         post("/api/preview_alert_rule", draft(ws, ""), false),
         post("/api/save_alert_rule", draft(ws, ""), true),
@@ -200,6 +201,11 @@ pub(super) fn calls(ws: i64, world: &World) -> Vec<Call> {
         ),
         post("/api/create_api_key", format!("ws={ws}&name=stolen"), true),
         post(
+            "/api/reset_member_password",
+            format!("ws={ws}&user_id={}", world.bob_id),
+            true,
+        ),
+        post(
             "/api/revoke_api_key",
             format!("ws={ws}&id={}", world.other_key),
             true,
@@ -216,10 +222,11 @@ pub(super) fn calls(ws: i64, world: &World) -> Vec<Call> {
 }
 
 /// Calls that concern the signed-in user only, not a workspace.
-pub(super) const PERSONAL: [&str; 3] = [
+pub(super) const PERSONAL: [&str; 4] = [
     "/api/current_viewer",
     "/api/sign_out_everywhere",
     "/api/create_workspace",
+    "/api/change_password",
 ];
 
 pub(super) async fn send(app: &TestApp, call: &Call, session: Option<&str>) -> TestResponse {
@@ -257,6 +264,7 @@ pub(super) async fn snapshot(world: &World) -> serde_json::Value {
         "channels": one("SELECT string_agg(id || ':' || url, ',' ORDER BY id) FROM alert_channels WHERE workspace_id = $1").await,
         "keys": one("SELECT string_agg(id || ':' || coalesce(CAST(revoked_at_ms AS TEXT), '-'), ',' ORDER BY id) FROM api_keys WHERE workspace_id = $1").await,
         "members": one("SELECT string_agg(user_id || ':' || role, ',' ORDER BY user_id) FROM memberships WHERE workspace_id = $1").await,
+        "passwords": one("SELECT string_agg(users.id || ':' || users.password_hash, ',' ORDER BY users.id) FROM users JOIN memberships ON memberships.user_id = users.id WHERE memberships.workspace_id = $1").await,
         "retention": one("SELECT CAST(retention_days AS TEXT) FROM workspaces WHERE id = $1").await,
         "prices": one("SELECT string_agg(id || ':' || coalesce(CAST(price_input_per_mtok AS TEXT), '-'), ',' ORDER BY id) FROM models WHERE workspace_id = $1").await,
     })
