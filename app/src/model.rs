@@ -30,7 +30,7 @@ pub use alerts::{
 pub use analytics::{
     coverage, AnalyticsReport, KindUsage, Kpis, ModelOption, ModelRow, SeriesPoint,
 };
-pub use dimension::{valid_value, Dimension, MAX_TAGS, MAX_VALUE_CHARS};
+pub use dimension::{valid_value, Dimension, DimensionValue, MAX_TAGS, MAX_VALUE_CHARS};
 pub use groups::{
     GroupPoint, GroupReport, GroupRow, GroupSeries, GroupSort, CHART_GROUPS, MAX_GROUP_ROWS,
 };

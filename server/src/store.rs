@@ -29,6 +29,7 @@ pub mod dimensions;
 mod error;
 pub mod housekeeping;
 pub mod keys;
+pub mod narrowing;
 pub mod passwords;
 pub mod postgres;
 pub mod reads;

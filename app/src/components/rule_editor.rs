@@ -5,7 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::AppError;
 use crate::components::error_note::ErrorNote;
-use crate::model::{AlertChannel, Comparator, FieldProblem, Metric, RuleDraft, Severity};
+use crate::model::{
+    AlertChannel, Comparator, Dimension, FieldProblem, Metric, RuleDraft, Severity,
+};
 
 /// A draft for a new rule (see [`RuleDraft::new_rule`]).
 pub fn new_draft() -> RuleDraft {
@@ -139,6 +141,16 @@ pub fn RuleEditor(
     let is_status = move || draft.with(|draft| draft.metric == Metric::StatusCount.as_str());
     let is_cost = move || draft.with(|draft| draft.metric == Metric::Cost.as_str());
     let is_models = move || draft.with(|draft| draft.scope == "models");
+    let has_dimension = move || draft.with(|draft| !draft.dimension.is_empty());
+    let dimensions: Vec<(String, String)> =
+        std::iter::once((String::new(), "every call".to_owned()))
+            .chain(Dimension::ALL.map(|dimension| {
+                (
+                    dimension.as_str().to_owned(),
+                    format!("one {}", dimension.label().to_lowercase()),
+                )
+            }))
+            .collect();
     let is_baseline = move || draft.with(|draft| draft.condition == "baseline");
     let title = move || match editing.get() {
         Some(_) => "Edit rule",
@@ -183,6 +195,20 @@ pub fn RuleEditor(
                     <Show when=is_models>
                         <Labelled field="models" label="Models (comma-separated)" problems>
                             {text_input(draft, "models", |d| d.models.clone(), |d, v| d.models = v)}
+                        </Labelled>
+                    </Show>
+                    <Labelled field="dimension" label="Only the calls of" problems>
+                        {select_input(
+                            draft,
+                            "dimension",
+                            dimensions.clone(),
+                            |d| d.dimension.clone(),
+                            |d, v| d.dimension = v,
+                        )}
+                    </Labelled>
+                    <Show when=has_dimension>
+                        <Labelled field="dimension_value" label="Value (a user, app, tag, ...)" problems>
+                            {text_input(draft, "dimension_value", |d| d.dimension_value.clone(), |d, v| d.dimension_value = v)}
                         </Labelled>
                     </Show>
                     <Labelled field="condition" label="Condition" problems>

@@ -287,6 +287,9 @@ pub struct RuleSpec {
     /// For [`Metric::StatusCount`] only.
     pub status: Option<StatusFilter>,
     pub scope: RuleScope,
+    /// Only the calls of this user, app, key, tag, ... (with all models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension: Option<super::DimensionValue>,
     pub condition: Condition,
     pub window_secs: u32,
     /// Breaching evaluations in a row before the rule fires.
@@ -342,6 +345,10 @@ impl RuleSpec {
             enabled: self.enabled,
             ..RuleDraft::default()
         };
+        if let Some(only) = &self.dimension {
+            draft.dimension = only.dimension.as_str().to_owned();
+            draft.dimension_value = only.value.clone();
+        }
         match &self.scope {
             RuleScope::AllModels => draft.scope = "all".into(),
             RuleScope::EachModel => draft.scope = "each".into(),

@@ -89,6 +89,13 @@ impl Dimension {
     }
 }
 
+/// One value of one dimension: "user alice", "app checkout".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DimensionValue {
+    pub dimension: Dimension,
+    pub value: String,
+}
+
 /// A dimension value as a filter or group names it.
 pub fn valid_value(value: &str) -> bool {
     !value.trim().is_empty()

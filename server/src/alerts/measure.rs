@@ -1,15 +1,20 @@
 //! Measuring a rule's targets over a window from rollup cells (raw rows only for a status
-//! count rollups do not keep).
+//! count rollups do not keep). A rule on one dimension value (user X, app Y) reads that value's
+//! hourly (daily, for users) cells for the whole buckets inside the window and the matching raw
+//! calls at its edges.
 
 use app::model::WorkspaceId;
 use std::collections::{BTreeMap, HashMap};
 
-use app::model::{Metric, RuleScope, RuleSpec, StatusFilter};
+use app::model::{Dimension, Metric, RuleScope, RuleSpec, StatusFilter};
+use app::url_state::Narrowing;
 
 use super::evaluate::{metric_value, rollup_status_count};
+use crate::rollup::dims;
 use crate::rollup::plan::plan;
-use crate::rollup::{Cell, Level};
-use crate::store::reads::{CallFilter, Cells, Sketches, Snapshot, StatusMatch};
+use crate::rollup::{Cell, Level, Observation};
+use crate::store::narrowing;
+use crate::store::reads::{CallFilter, Cells, Narrow, Order, Sketches, Snapshot, StatusMatch};
 use crate::store::StoreError;
 
 /// What one target measured over a window.
@@ -41,6 +46,16 @@ pub struct Targets<'a> {
     names: HashMap<i64, String>,
     /// The chosen models' ids (a rule on chosen models).
     chosen: Option<Vec<i64>>,
+    /// The rule's dimension value, resolved.
+    only: Option<Only>,
+}
+
+/// A rule's dimension value: the conditions on raw rows and the value's dictionary id for its
+/// cells (`None`: never seen, so no calls).
+struct Only {
+    dimension: Dimension,
+    conditions: Vec<Narrow>,
+    value_id: Option<i64>,
 }
 
 impl<'a> Targets<'a> {
@@ -65,11 +80,30 @@ impl<'a> Targets<'a> {
             .into_iter()
             .map(|model| (model.id, model.option.name))
             .collect();
+        let only = match &spec.dimension {
+            None => None,
+            Some(only) => {
+                let narrowing = Narrowing {
+                    dimensions: vec![(only.dimension, only.value.clone())],
+                    ..Narrowing::default()
+                };
+                Some(Only {
+                    dimension: only.dimension,
+                    conditions: narrowing::resolve(snapshot, workspace_id, &narrowing)?,
+                    value_id: snapshot.dimension_value_id(
+                        workspace_id,
+                        only.dimension,
+                        &only.value,
+                    )?,
+                })
+            }
+        };
         Ok(Self {
             workspace_id,
             spec,
             names,
             chosen,
+            only,
         })
     }
 
@@ -92,12 +126,25 @@ impl<'a> Targets<'a> {
                     models: self.target_models(target),
                     status: Some(StatusMatch::Range(i64::from(low), i64::from(high))),
                     id_prefix: None,
-                    narrowing: Vec::new(),
+                    narrowing: self.conditions(),
                 };
                 totals.raw_status_count = Some(snapshot.count_calls(&filter, window)?);
             }
         }
         Ok(measured)
+    }
+
+    /// The conditions on raw rows of the rule's dimension value.
+    fn conditions(&self) -> Vec<Narrow> {
+        self.only
+            .as_ref()
+            .map(|only| only.conditions.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the rule watches one dimension value.
+    pub fn on_dimension(&self) -> bool {
+        self.only.is_some()
     }
 
     /// The rule's status when it is one rollups do not count (raw rows must).
@@ -135,7 +182,7 @@ impl<'a> Targets<'a> {
         to: i64,
     ) -> Result<HashMap<String, Vec<i64>>, StoreError> {
         let mut times: HashMap<String, Vec<i64>> = HashMap::new();
-        let Some(status) = self.raw_status() else {
+        let Some(status) = self.raw_status().filter(|_| self.only.is_none()) else {
             return Ok(times);
         };
         let (low, high) = status.bounds();
@@ -170,6 +217,17 @@ impl<'a> Targets<'a> {
         minute_cutoff: i64,
     ) -> Result<BTreeMap<String, Measured>, StoreError> {
         let spec = self.spec;
+        if let Some(only) = &self.only {
+            let mut measured = BTreeMap::new();
+            measured.insert(
+                String::new(),
+                Measured {
+                    cell: self.dimension_cell(snapshot, only, window)?,
+                    raw_status_count: None,
+                },
+            );
+            return Ok(measured);
+        }
         let segments = plan(window.0, window.1, Level::Hour, minute_cutoff);
         let which = match (&spec.scope, &self.chosen) {
             (RuleScope::AllModels, _) => Cells::AllModels,
@@ -205,6 +263,92 @@ impl<'a> Targets<'a> {
             measured.entry(target).or_default().cell.merge(&stored.cell);
         }
         Ok(measured)
+    }
+}
+
+impl Targets<'_> {
+    /// The totals of `only`'s calls over `window`: its cells for the whole buckets inside, raw
+    /// calls at the edges.
+    fn dimension_cell(
+        &self,
+        snapshot: &dyn Snapshot,
+        only: &Only,
+        window: (i64, i64),
+    ) -> Result<Cell, StoreError> {
+        let mut cell = Cell::default();
+        let Some(value_id) = only.value_id else {
+            return Ok(cell);
+        };
+        let level = dims::levels(only.dimension)[0];
+        let width = level.width_ms();
+        let floored = level.bucket(window.0);
+        let whole_from = if floored == window.0 {
+            floored
+        } else {
+            floored + width
+        };
+        let whole_to = level.bucket(window.1);
+        let filter = CallFilter {
+            workspace_id: self.workspace_id,
+            from_ms: window.0,
+            to_ms: window.1,
+            models: None,
+            status: None,
+            id_prefix: None,
+            narrowing: only.conditions.clone(),
+        };
+        if whole_from >= whole_to {
+            raw_cell(snapshot, &filter, window, &mut cell)?;
+            return Ok(cell);
+        }
+        raw_cell(snapshot, &filter, (window.0, whole_from), &mut cell)?;
+        raw_cell(snapshot, &filter, (whole_to, window.1), &mut cell)?;
+        let segments = plan(whole_from, whole_to, Level::Day, whole_from);
+        for stored in snapshot.cells(
+            self.workspace_id,
+            &segments,
+            Cells::DimensionValues(only.dimension, &[value_id]),
+            sketches_for(self.spec.metric),
+        )? {
+            cell.merge(&stored.cell);
+        }
+        Ok(cell)
+    }
+}
+
+/// Adds the calls of `filter` in `window` to `cell`, read from raw rows a page at a time.
+fn raw_cell(
+    snapshot: &dyn Snapshot,
+    filter: &CallFilter,
+    window: (i64, i64),
+    cell: &mut Cell,
+) -> Result<(), StoreError> {
+    const PAGE: usize = 5_000;
+    if window.0 >= window.1 {
+        return Ok(());
+    }
+    let mut cursor = None;
+    loop {
+        let calls = snapshot
+            .calls_in_window(filter, window, cursor, Order::OldestFirst, PAGE, None)?
+            .unwrap_or_default();
+        for call in &calls {
+            cell.add(&Observation {
+                workspace_id: filter.workspace_id.get(),
+                model_id: call.model_id,
+                ts_ms: call.ts_ms,
+                status: u16::try_from(call.status).unwrap_or(0),
+                stream: call.stream,
+                usage: &call.usage,
+                latency_ms: call.latency_ms,
+                ttft_ms: call.ttft_ms,
+                cost: call.cost,
+            });
+        }
+        match calls.last() {
+            Some(last) if calls.len() == PAGE => cursor = Some((last.ts_ms, last.row)),
+            _ => return Ok(()),
+        }
     }
 }
 

@@ -31,6 +31,10 @@ pub fn preview(
     // A status rollups do not count: the matching calls' times, read once.
     let raw_times = targets.raw_status_times(snapshot, first, now_ms)?;
     let measure = |window: (i64, i64)| -> Result<_, StoreError> {
+        if targets.on_dimension() {
+            // Its raw status counts need the value's conditions: counted per window.
+            return targets.measure(snapshot, window, minute_cutoff);
+        }
         let mut measured = targets.measure_cells(snapshot, window, minute_cutoff)?;
         if targets.raw_status().is_some() {
             for (target, totals) in measured.iter_mut() {

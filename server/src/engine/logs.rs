@@ -20,7 +20,6 @@ use crate::store::reads::{CallFilter, Order, Snapshot, StatusMatch, StoredCall};
 use crate::store::StoreError;
 
 mod count;
-pub mod narrowing;
 
 pub use count::matching;
 
@@ -84,7 +83,11 @@ impl LogScope {
                     Some(RequestIdFilter::Prefix(prefix)) => Some(prefix.clone()),
                     _ => None,
                 },
-                narrowing: narrowing::resolve(snapshot, workspace_id, &filter.narrowing)?,
+                narrowing: crate::store::narrowing::resolve(
+                    snapshot,
+                    workspace_id,
+                    &filter.narrowing,
+                )?,
             },
             status: filter.status,
             request_id: filter.request_id.clone(),

@@ -51,6 +51,7 @@ pub fn error_rate_rule() -> RuleSpec {
         metric: Metric::ErrorRate,
         status: None,
         scope: RuleScope::AllModels,
+        dimension: None,
         condition: Condition::Threshold {
             comparator: Comparator::Above,
             value: 20.0,

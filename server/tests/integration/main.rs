@@ -4,6 +4,7 @@ mod database;
 mod helpers;
 
 mod accounts;
+mod alert_dimensions;
 mod alert_history;
 mod alert_preview;
 mod alerts;

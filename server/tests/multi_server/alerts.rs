@@ -15,6 +15,7 @@ pub fn any_call_rule() -> RuleSpec {
         metric: Metric::Requests,
         status: None,
         scope: RuleScope::AllModels,
+        dimension: None,
         condition: Condition::Threshold {
             comparator: Comparator::Above,
             value: 0.0,

@@ -7,7 +7,7 @@ use super::{
     BaselineOffset, Comparator, Condition, Direction, Metric, RuleScope, RuleSpec, Severity,
     MAX_CONSECUTIVE, MAX_NAME_CHARS, MAX_WINDOW_SECS, MIN_RENOTIFY_SECS, MIN_WINDOW_SECS,
 };
-use crate::model::StatusFilter;
+use crate::model::{valid_value, Dimension, DimensionValue, StatusFilter};
 
 /// The rule editor's fields as typed (every value as the form holds it). Missing fields are
 /// empty, so a client that leaves one out hears which field is wrong.
@@ -21,6 +21,10 @@ pub struct RuleDraft {
     pub scope: String,
     /// Comma-separated, for `scope = models`.
     pub models: String,
+    /// A dimension's name (`user`, `app`, ...) to keep only its `dimension_value`; empty: all
+    /// calls.
+    pub dimension: String,
+    pub dimension_value: String,
     /// `threshold` or `baseline`.
     pub condition: String,
     pub comparator: String,
@@ -149,6 +153,37 @@ impl RuleDraft {
                 problems.push(problem("scope", "all models, chosen models or each model"));
                 None
             }
+        };
+        let dimension = match self.dimension.trim() {
+            "" => None,
+            name => match Dimension::parse(name) {
+                None => {
+                    problems.push(problem(
+                        "dimension",
+                        format!("one of {}", Dimension::names()),
+                    ));
+                    None
+                }
+                Some(dimension) => {
+                    let value = self.dimension_value.trim();
+                    if !valid_value(value) {
+                        problems.push(problem(
+                            "dimension_value",
+                            "the value to watch, at most 128 characters",
+                        ));
+                    }
+                    if !matches!(scope, Some(RuleScope::AllModels)) {
+                        problems.push(problem(
+                            "scope",
+                            "a rule on one user, app, key, tag, ... covers all models",
+                        ));
+                    }
+                    Some(DimensionValue {
+                        dimension,
+                        value: value.to_owned(),
+                    })
+                }
+            },
         };
         let condition = match self.condition.trim() {
             "threshold" | "" => {
@@ -303,6 +338,7 @@ impl RuleDraft {
                 metric,
                 status,
                 scope,
+                dimension,
                 condition,
                 window_secs,
                 consecutive,

@@ -132,3 +132,51 @@ fn baselines_compare_in_percent_and_ignore_tiny_baselines() {
     assert!(!either.check(90.0, Some(100.0)).0);
     assert_eq!(spec.to_draft().validate(), Ok(spec));
 }
+
+#[test]
+fn a_rule_on_one_dimension_value_covers_all_models_and_names_its_value() {
+    let on_user = RuleDraft {
+        scope: "all".into(),
+        dimension: "user".into(),
+        dimension_value: " alice ".into(),
+        ..draft()
+    };
+    let spec = on_user.validate().expect("valid");
+    assert_eq!(
+        spec.dimension,
+        Some(DimensionValue {
+            dimension: Dimension::User,
+            value: "alice".into()
+        })
+    );
+    assert_eq!(spec.to_draft().validate(), Ok(spec.clone()));
+    let fields = |draft: RuleDraft| -> Vec<String> {
+        draft
+            .validate()
+            .expect_err("invalid")
+            .into_iter()
+            .map(|problem| problem.field)
+            .collect()
+    };
+    assert_eq!(
+        fields(RuleDraft {
+            dimension_value: String::new(),
+            scope: "each".into(),
+            ..on_user.clone()
+        }),
+        ["dimension_value", "scope"]
+    );
+    assert_eq!(
+        fields(RuleDraft {
+            dimension: "team".into(),
+            ..on_user
+        }),
+        ["dimension"]
+    );
+    // Rules stored before dimensions have no such key, and still read.
+    let plain = draft().validate().expect("valid");
+    let json = serde_json::to_string(&plain).expect("serialises");
+    assert!(!json.contains("dimension"), "{json}");
+    let read: RuleSpec = serde_json::from_str(&json).expect("parses");
+    assert_eq!(read.dimension, None);
+}

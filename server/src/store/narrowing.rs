@@ -6,8 +6,8 @@
 use app::model::{Dimension, ModelKind, WorkspaceId};
 use app::url_state::Narrowing;
 
-use crate::store::reads::{Narrow, Snapshot};
-use crate::store::StoreError;
+use super::reads::{Narrow, Snapshot};
+use super::StoreError;
 
 /// The conditions `narrowing` stands for in `workspace_id`.
 pub fn resolve(
