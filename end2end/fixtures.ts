@@ -1,5 +1,7 @@
 // The known calls the Analytics browser tests check numbers against, relative to `now`:
-// - qwen-plus (llm): 120 calls, one every 10 minutes from 1 minute ago; every tenth fails (500).
+// - qwen-plus (llm): 120 calls, one every 10 minutes from 1 minute ago; every tenth fails (500);
+//   users u0, u1, u2 in turn, app checkout for the newest 60 and search for the rest, tag
+//   `even` on every second one.
 // - wan-image (image): 24 calls, one every 50 minutes from 3 minutes ago; 1 image each.
 // - cosy-voice (speech): 10 calls, one every 100 minutes from 7 minutes ago; 500 characters each.
 // Last 24 h: 154 calls. Last 6 h: 36 + 8 + 4 = 48 calls (the nearest calls outside are at
@@ -20,6 +22,7 @@ export function knownCalls(now: number) {
       ttft_ms: 200,
       stream: true,
       usage: { input_tokens: 1000, output_tokens: 100 },
+      metadata: { user: `u${k % 3}`, app: k < 60 ? 'checkout' : 'search', tags: k % 2 === 0 ? ['even'] : [] },
     });
   }
   for (let k = 0; k < 24; k++) {

@@ -191,6 +191,10 @@ pub async fn run(database_url: &str, args: &BenchLogsArgs) -> anyhow::Result<()>
                 ..LogsFilter::default()
             },
         ),
+        ("14d user", narrowed(range, "user=user_4242")),
+        ("14d tag", narrowed(range, "tag=tag_42")),
+        ("14d app", narrowed(range, "app=app_7")),
+        ("14d user+tag", narrowed(range, "user=user_4242&tag=tag_42")),
         (
             "14d id exact",
             LogsFilter {
@@ -279,6 +283,18 @@ fn status(range: TimeRange, status: StatusFilter, models: &[String]) -> LogsFilt
         range,
         models: models.to_vec(),
         status: Some(status),
+        ..LogsFilter::default()
+    }
+}
+
+/// A filter of `range` narrowed by `query` (`user=...`, as the URL writes it).
+fn narrowed(range: TimeRange, query: &str) -> LogsFilter {
+    LogsFilter {
+        range,
+        narrowing: app::url_state::Narrowing::from_params(&app::url_state::QueryParams::parse(
+            query,
+        ))
+        .unwrap_or_default(),
         ..LogsFilter::default()
     }
 }

@@ -7,7 +7,7 @@ use app::model::WorkspaceId;
 use super::StoreError;
 use crate::cost::{CatalogEntry, Prices};
 
-/// The columns of `price_catalog`, in the order [`imported_entry`] reads them.
+/// The columns of `price_catalog`, in the order [`read_imported`] reads them.
 pub const PRICE_CATALOG_COLUMNS: &str = "model, provider, kind, as_of, source, note, \
      input_per_mtok, cached_input_per_mtok, output_per_mtok, per_image, per_video_second, \
      per_audio_second, per_mchar";
@@ -26,9 +26,28 @@ pub fn catalog_provider(imported: Option<&CatalogEntry>, name: &str) -> Option<S
         .filter(|provider| !provider.is_empty())
 }
 
+/// An imported catalog row selected with [`PRICE_CATALOG_COLUMNS`], read through the driver's
+/// getters for text, optional text and optional prices (by column index); `None` for a kind
+/// this version does not know.
+pub fn read_imported<E>(
+    text: impl Fn(usize) -> Result<String, E>,
+    note: impl Fn(usize) -> Result<Option<String>, E>,
+    price: impl Fn(usize) -> Result<Option<f64>, E>,
+) -> Result<Option<CatalogEntry>, E> {
+    let mut prices = [None; 7];
+    for (offset, slot) in prices.iter_mut().enumerate() {
+        *slot = price(6 + offset)?;
+    }
+    Ok(imported_entry(
+        [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?],
+        note(5)?,
+        prices,
+    ))
+}
+
 /// An imported catalog row as read (text columns, then the seven prices in `PRICE_FIELDS`
 /// order); `None` for a kind this version does not know.
-pub fn imported_entry(
+fn imported_entry(
     text: [String; 5],
     note: Option<String>,
     prices: [Option<f64>; 7],

@@ -52,6 +52,25 @@ pub fn cell_columns(level: Level, which: Cells<'_>) -> String {
     )
 }
 
+/// A cell's counted columns before its units (then `cost`, then [`SUMS_AFTER_COST`]).
+pub const COUNTS_BEFORE_UNITS: [&str; 6] = [
+    "requests",
+    "status_2xx",
+    "status_4xx",
+    "status_429",
+    "status_5xx",
+    "streamed",
+];
+
+/// A cell's summed columns after `cost`.
+pub const SUMS_AFTER_COST: [&str; 5] = [
+    "cost_count",
+    "latency_sum",
+    "latency_count",
+    "ttft_sum",
+    "ttft_count",
+];
+
 /// The columns of [`cell_columns`] for a dimension's cells summed in a `GROUP BY` `by`'s column:
 /// the bucket (or 0), the value's id (or 0), the sums, no sketches and no busiest minute.
 pub fn summed_cell_columns(by: TotalsBy) -> String {
@@ -67,14 +86,7 @@ pub fn summed_cell_columns(by: TotalsBy) -> String {
         TotalsBy::Value => vec![zero, "value_id".to_owned()],
         TotalsBy::Bucket => vec!["bucket_ms".to_owned(), zero],
     };
-    for column in [
-        "requests",
-        "status_2xx",
-        "status_4xx",
-        "status_429",
-        "status_5xx",
-        "streamed",
-    ] {
+    for column in COUNTS_BEFORE_UNITS {
         columns.push(sum(column, false));
     }
     columns.extend(
@@ -83,13 +95,7 @@ pub fn summed_cell_columns(by: TotalsBy) -> String {
             .map(|spec| sum(spec.column, spec.measure == Measure::Seconds)),
     );
     columns.push(sum("cost", true));
-    for column in [
-        "cost_count",
-        "latency_sum",
-        "latency_count",
-        "ttft_sum",
-        "ttft_count",
-    ] {
+    for column in SUMS_AFTER_COST {
         columns.push(sum(column, false));
     }
     columns.extend(

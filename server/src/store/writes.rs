@@ -31,6 +31,17 @@ impl Pending {
     }
 }
 
+/// One new call as a writer stores it: its row id, the record, its model, kind, cost and
+/// dimensions.
+pub struct CallToWrite<'a> {
+    pub row_id: i64,
+    pub pending: &'a Pending,
+    pub model_id: i64,
+    pub kind: app::model::ModelKind,
+    pub cost: Option<f64>,
+    pub dimensions: &'a crate::store::dimensions::StoredDimensions,
+}
+
 /// The batch writer's connection to storage, owned by the writer's thread.
 pub trait BatchWriter: Send {
     /// Stores `batch` in one transaction at `now_ms`; for each record, true when it was

@@ -40,7 +40,7 @@ fn image(id: &str, ts: i64, status: u16, latency: i64, images: i64) -> serde_jso
     record
 }
 
-async fn fetch_report(app: &TestApp, query: &str) -> AnalyticsReport {
+pub async fn fetch_report(app: &TestApp, query: &str) -> AnalyticsReport {
     let path = format!(
         "/api/get_analytics?query={}",
         app::url_state::encode_value(query)

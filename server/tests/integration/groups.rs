@@ -3,7 +3,7 @@
 //! key, operation, kind and provider dimensions filled on every call, and the metadata a client
 //! sent read back unchanged although its user, app and tags are stored as dimensions.
 
-use app::model::{AnalyticsReport, Dimension, GroupReport};
+use app::model::{Dimension, GroupReport};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -14,14 +14,10 @@ const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 
 pub async fn grouped(app: &TestApp, query: &str) -> GroupReport {
-    let path = format!(
-        "/api/get_analytics?query={}",
-        app::url_state::encode_value(query)
-    );
-    let response = app.get_json(&path).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    let report: AnalyticsReport = serde_json::from_str(&response.body).expect("a report");
-    report.groups.expect("grouped")
+    crate::analytics_report::fetch_report(app, query)
+        .await
+        .groups
+        .expect("grouped")
 }
 
 /// A call of `user` in `app` with `tags`, `latency` ms, at `ts`.

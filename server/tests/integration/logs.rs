@@ -45,7 +45,7 @@ async fn ingest(app: &TestApp, calls: &[serde_json::Value]) {
     assert_eq!(response.json()["accepted"], calls.len());
 }
 
-async fn page(app: &TestApp, query: &str) -> LogPage {
+pub async fn page(app: &TestApp, query: &str) -> LogPage {
     let path = format!(
         "/api/list_logs?query={}",
         app::url_state::encode_value(query)

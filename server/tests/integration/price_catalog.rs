@@ -3,8 +3,7 @@
 //! (LiteLLM's map) wins over the built-in one, failed generations cost nothing, and every cost
 //! total says what share of calls it covers.
 
-use app::model::{AnalyticsReport, Comparator, Condition, Metric, ModelKind, Role, RuleSpec};
-use axum::http::StatusCode;
+use app::model::{Comparator, Condition, Metric, ModelKind, Role, RuleSpec};
 use serde_json::json;
 use server::cost::Prices;
 
@@ -190,14 +189,7 @@ async fn cost_totals_say_which_share_of_calls_they_cover() {
     calls.push(record("unpriced", "in-house-7b", start + 5));
     ingest(&app, calls).await;
 
-    let query = "range=1h";
-    let path = format!(
-        "/api/get_analytics?query={}",
-        app::url_state::encode_value(query)
-    );
-    let response = app.get_json(&path).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    let report: AnalyticsReport = serde_json::from_str(&response.body).expect("a report");
+    let report = crate::analytics_report::fetch_report(&app, "range=1h").await;
     assert_eq!((report.kpis.priced_requests, report.kpis.requests), (3, 4));
     assert_eq!(report.kpis.cost_coverage(), Some(0.75));
     let priced = |name: &str| {

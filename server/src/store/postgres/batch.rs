@@ -241,7 +241,7 @@ async fn insert_batch(
         let pending = &batch[index];
         copy::push_call(
             &mut lines,
-            copy::Call {
+            crate::store::writes::CallToWrite {
                 row_id,
                 pending,
                 model_id,

@@ -166,7 +166,7 @@ pub fn insert_batch(
         )?;
         rows::insert_row(
             &mut inserts,
-            rows::Row {
+            crate::store::writes::CallToWrite {
                 row_id: next_row_id,
                 pending,
                 model_id: model.id,

@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use crate::cost::CatalogEntry;
-use crate::store::catalog::{imported_entry, PRICE_CATALOG_COLUMNS};
+use crate::store::catalog::{read_imported, PRICE_CATALOG_COLUMNS};
 use crate::store::StoreError;
 
 /// Upserts `entries` in one transaction.
@@ -57,19 +57,9 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<CatalogEntry>, StoreError> {
 }
 
 fn read(row: &SqliteRow) -> Result<Option<CatalogEntry>, StoreError> {
-    let text = |index: usize| row.try_get::<String, _>(index);
-    let price = |index: usize| row.try_get::<Option<f64>, _>(index);
-    Ok(imported_entry(
-        [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?],
-        row.try_get(5)?,
-        [
-            price(6)?,
-            price(7)?,
-            price(8)?,
-            price(9)?,
-            price(10)?,
-            price(11)?,
-            price(12)?,
-        ],
-    ))
+    Ok(read_imported(
+        |index| row.try_get(index),
+        |index| row.try_get(index),
+        |index| row.try_get(index),
+    )?)
 }

@@ -5,26 +5,12 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use super::page;
 use crate::alerts::ingest;
-use crate::helpers::{now_ms, TestApp};
+use crate::helpers::now_ms;
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
-
-async fn page(app: &TestApp, query: &str) -> app::model::LogPage {
-    let path = format!(
-        "/api/list_logs?query={}",
-        app::url_state::encode_value(query)
-    );
-    let response = app.get_json(&path).await;
-    assert_eq!(
-        response.status,
-        StatusCode::OK,
-        "{query}: {}",
-        response.body
-    );
-    serde_json::from_str(&response.body).expect("a page")
-}
 
 fn sorted_ids(page: &app::model::LogPage) -> Vec<String> {
     let mut ids: Vec<String> = page.rows.iter().map(|row| row.request_id.clone()).collect();

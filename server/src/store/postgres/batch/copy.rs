@@ -7,10 +7,10 @@ use crate::store::postgres::copy_text::{
 };
 use std::sync::LazyLock;
 
-use app::model::{Amount, ModelKind, UNITS};
+use app::model::{Amount, UNITS};
 
-use crate::store::dimensions::StoredDimensions;
 use crate::store::reads::request_key;
+use crate::store::writes::CallToWrite;
 use crate::store::Pending;
 
 /// The staging table's columns, in the order each line lists them.
@@ -52,19 +52,9 @@ pub const BODY_COLUMNS: &str = "request_row_id, hour, request_body, response_bod
 /// The tag table's columns, in line order.
 pub const TAG_COLUMNS: &str = "workspace_id, tag_id, ts_ms, request_row_id, hour";
 
-/// One call to write.
-pub struct Call<'a> {
-    pub row_id: i64,
-    pub pending: &'a Pending,
-    pub model_id: i64,
-    pub kind: ModelKind,
-    pub cost: Option<f64>,
-    pub dimensions: &'a StoredDimensions,
-}
-
 /// One call's line.
-pub fn push_call(line: &mut String, call: Call<'_>) {
-    let Call {
+pub fn push_call(line: &mut String, call: CallToWrite<'_>) {
+    let CallToWrite {
         row_id,
         pending,
         model_id,

@@ -16,6 +16,7 @@ use app::model::{Amount, Measure, Unit, UNITS};
 use sqlx::{PgConnection, Row};
 
 use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
+use crate::store::columns::{COUNTS_BEFORE_UNITS, SUMS_AFTER_COST};
 use crate::store::StoreError;
 
 /// A summed column and its SQL type.
@@ -30,17 +31,7 @@ pub(super) static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
         column,
         float: false,
     };
-    let mut columns: Vec<Summed> = [
-        "requests",
-        "status_2xx",
-        "status_4xx",
-        "status_429",
-        "status_5xx",
-        "streamed",
-    ]
-    .into_iter()
-    .map(int)
-    .collect();
+    let mut columns: Vec<Summed> = COUNTS_BEFORE_UNITS.into_iter().map(int).collect();
     columns.extend(UNITS.iter().map(|spec| Summed {
         column: spec.column,
         float: spec.measure == Measure::Seconds,
@@ -49,17 +40,7 @@ pub(super) static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
         column: "cost",
         float: true,
     });
-    columns.extend(
-        [
-            "cost_count",
-            "latency_sum",
-            "latency_count",
-            "ttft_sum",
-            "ttft_count",
-        ]
-        .into_iter()
-        .map(int),
-    );
+    columns.extend(SUMS_AFTER_COST.into_iter().map(int));
     columns
 });
 

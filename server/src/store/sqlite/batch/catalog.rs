@@ -9,9 +9,7 @@ use app::model::ModelKind;
 use rusqlite::{OptionalExtension, Transaction};
 
 use crate::cost::{self, Catalog, Prices};
-use crate::store::catalog::{
-    catalog_provider, imported_entry, CatalogModel, PRICE_CATALOG_COLUMNS,
-};
+use crate::store::catalog::{catalog_provider, read_imported, CatalogModel, PRICE_CATALOG_COLUMNS};
 use crate::store::StoreError;
 
 /// Catalog entries by workspace and model name, and the imported price catalog.
@@ -91,26 +89,11 @@ impl CatalogCache {
                 "SELECT {PRICE_CATALOG_COLUMNS} FROM price_catalog"
             ))?;
             let rows = statement.query_map([], |row| {
-                let price = |index: usize| row.get::<_, Option<f64>>(index);
-                Ok(imported_entry(
-                    [
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ],
-                    row.get(5)?,
-                    [
-                        price(6)?,
-                        price(7)?,
-                        price(8)?,
-                        price(9)?,
-                        price(10)?,
-                        price(11)?,
-                        price(12)?,
-                    ],
-                ))
+                read_imported(
+                    |index| row.get(index),
+                    |index| row.get(index),
+                    |index| row.get(index),
+                )
             })?;
             let entries: Vec<_> = rows
                 .filter_map(Result::transpose)

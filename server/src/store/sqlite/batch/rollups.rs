@@ -8,28 +8,16 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
 use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
+use crate::store::columns::{COUNTS_BEFORE_UNITS, SUMS_AFTER_COST};
 use crate::store::sqlite::encoding::amount_value;
 use crate::store::StoreError;
 
 /// Every summed column, in bind order after the key.
 pub(super) fn summed_columns() -> Vec<&'static str> {
-    let mut columns = vec![
-        "requests",
-        "status_2xx",
-        "status_4xx",
-        "status_429",
-        "status_5xx",
-        "streamed",
-    ];
+    let mut columns = COUNTS_BEFORE_UNITS.to_vec();
     columns.extend(UNITS.iter().map(|spec| spec.column));
-    columns.extend([
-        "cost",
-        "cost_count",
-        "latency_sum",
-        "latency_count",
-        "ttft_sum",
-        "ttft_count",
-    ]);
+    columns.push("cost");
+    columns.extend(SUMS_AFTER_COST);
     columns
 }
 

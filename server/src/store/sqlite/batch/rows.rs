@@ -2,13 +2,12 @@
 
 use std::sync::LazyLock;
 
-use app::model::{ModelKind, UNITS, UNIT_COUNT};
+use app::model::{UNITS, UNIT_COUNT};
 use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Transaction};
 
-use super::Pending;
-use crate::store::dimensions::StoredDimensions;
 use crate::store::sqlite::encoding::{self, request_key};
+use crate::store::writes::CallToWrite;
 use crate::store::StoreError;
 
 /// The columns before the usage units, the units (from the units table), and the rest.
@@ -73,16 +72,6 @@ pub struct RowInserts<'conn> {
     tags: CachedStatement<'conn>,
 }
 
-/// One call to insert.
-pub struct Row<'a> {
-    pub row_id: i64,
-    pub pending: &'a Pending,
-    pub model_id: i64,
-    pub kind: ModelKind,
-    pub cost: Option<f64>,
-    pub dimensions: &'a StoredDimensions,
-}
-
 impl<'conn> RowInserts<'conn> {
     pub fn prepare(tx: &'conn Transaction<'_>) -> Result<Self, StoreError> {
         Ok(Self {
@@ -94,8 +83,8 @@ impl<'conn> RowInserts<'conn> {
 }
 
 /// Inserts `row`, its bodies when it has any, and its tags.
-pub fn insert_row(inserts: &mut RowInserts<'_>, row: Row<'_>) -> Result<(), StoreError> {
-    let Row {
+pub fn insert_row(inserts: &mut RowInserts<'_>, row: CallToWrite<'_>) -> Result<(), StoreError> {
+    let CallToWrite {
         row_id,
         pending,
         model_id,
