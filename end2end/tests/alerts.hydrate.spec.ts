@@ -115,3 +115,23 @@ test('the editor previews the metric now and over the last day against the thres
   await expect(row.getByTestId('preview-verdict')).toContainText('not judged: 20 of the 50 requests');
   expect(problems).toEqual([]);
 });
+
+test('a rule can watch one user only, and says so', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/alerts');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const editor = page.getByTestId('rule-editor');
+  const field = (name: string) => editor.locator(`[data-field="${name}"]`);
+  await field('name').locator('input').fill("Alice's spend");
+  await field('metric').locator('select').selectOption('cost');
+  await expect(editor.getByTestId('cost-rule-note')).toContainText('share of calls');
+  await expect(field('dimension_value')).toHaveCount(0);
+  await field('dimension').locator('select').selectOption('user');
+  await field('dimension_value').locator('input').fill('alice');
+  await field('threshold').locator('input').fill('10');
+  await expect(editor.locator('.field-problem:not(:empty)')).toHaveCount(0);
+  await editor.getByRole('button', { name: 'Save rule' }).click();
+  const rule = page.getByTestId('rule-row').filter({ hasText: "Alice's spend" });
+  await expect(rule).toContainText('Cost (USD) > 10 over 5 min · user alice');
+  expect(problems).toEqual([]);
+});

@@ -37,10 +37,11 @@ fn rule_summary(rule: &AlertRule) -> String {
             }
         ),
     };
-    let scope = match &spec.scope {
-        RuleScope::AllModels => "all models".to_owned(),
-        RuleScope::EachModel => "each model".to_owned(),
-        RuleScope::Models(models) => models.join(", "),
+    let scope = match (&spec.scope, &spec.dimension) {
+        (_, Some(only)) => format!("{} {}", only.dimension.label().to_lowercase(), only.value),
+        (RuleScope::AllModels, None) => "all models".to_owned(),
+        (RuleScope::EachModel, None) => "each model".to_owned(),
+        (RuleScope::Models(models), None) => models.join(", "),
     };
     format!(
         "{metric} {condition} over {} min · {scope}",
