@@ -53,6 +53,16 @@ pub fn billed(kind: ModelKind, status: u16) -> bool {
     !(matches!(kind, ModelKind::Image | ModelKind::Video) && status >= 400)
 }
 
+/// What a stored cost means, for the export (so a sum of costs says what it covers): `priced`,
+/// `not billed` (a failed generation, cost 0) or `no price` (a unit without a price, no cost).
+pub fn cost_status(kind: ModelKind, status: u16, cost: Option<f64>) -> &'static str {
+    match (billed(kind, status), cost) {
+        (false, _) => "not billed",
+        (true, Some(_)) => "priced",
+        (true, None) => "no price",
+    }
+}
+
 /// The cost of one call: nothing for a failed generation ([`billed`]), else [`cost`].
 pub fn call_cost(prices: &Prices, usage: &Usage, kind: ModelKind, status: u16) -> Option<f64> {
     if billed(kind, status) {
@@ -167,6 +177,14 @@ mod tests {
             ..Usage::default()
         };
         assert_eq!(call_cost(&prices, &tokens, ModelKind::Llm, 500), Some(2.0));
+    }
+
+    #[test]
+    fn a_cost_status_says_what_a_stored_cost_means() {
+        assert_eq!(cost_status(ModelKind::Llm, 200, Some(0.5)), "priced");
+        assert_eq!(cost_status(ModelKind::Llm, 500, None), "no price");
+        assert_eq!(cost_status(ModelKind::Image, 500, Some(0.0)), "not billed");
+        assert_eq!(cost_status(ModelKind::Video, 200, None), "no price");
     }
 
     #[test]

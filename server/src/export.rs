@@ -279,6 +279,15 @@ pub fn write_all(
     })
 }
 
+/// Whether a call's cost is priced, not billed or without a price (`cost::cost_status`).
+fn cost_status(call: &StoredCall) -> &'static str {
+    crate::cost::cost_status(
+        call.kind,
+        u16::try_from(call.status).unwrap_or(0),
+        call.cost,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,12 +25,13 @@ const HEAD: [&str; 8] = [
     "error_type",
     "error_message",
 ];
-const TAIL: [&str; 10] = [
+const TAIL: [&str; 11] = [
     "usage_other",
     "latency_ms",
     "ttft_ms",
     "first_byte_ms",
     "cost",
+    "cost_status",
     "source",
     "stream",
     "api_key",
@@ -138,6 +139,8 @@ pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
     optional_int(out, call.ttft_ms);
     optional_int(out, call.first_byte_ms);
     optional_float(out, call.cost);
+    out.extend_from_slice(super::cost_status(call).as_bytes());
+    out.push(b',');
     out.extend_from_slice(call.source_name().as_bytes());
     out.push(b',');
     out.extend_from_slice(if call.stream { b"true," } else { b"false," });

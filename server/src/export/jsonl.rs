@@ -29,6 +29,7 @@ struct Record<'a> {
     first_byte_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<f64>,
+    cost_status: &'static str,
     source: &'a str,
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,6 +76,7 @@ pub fn row(out: &mut Vec<u8>, row: &ExportRow<'_>) {
         ttft_ms: call.ttft_ms,
         first_byte_ms: call.first_byte_ms,
         cost: call.cost,
+        cost_status: super::cost_status(call),
         source: call.source_name(),
         stream: call.stream,
         api_key: call.api_key.as_deref(),

@@ -236,6 +236,63 @@ async fn cost_totals_say_which_share_of_calls_they_cover() {
     assert!(detail.ends_with("; cost of 75.0 % of calls"), "{detail}");
 }
 
+#[tokio::test]
+async fn the_export_says_for_every_call_what_its_cost_means() {
+    let app = spawn_app().await;
+    let now = now_ms() - MINUTE;
+    let mut failed = json!({"request_id": "failed", "timestamp": now, "model": "dall-e-3",
+        "status": 500, "usage": {"images": 1}});
+    failed["latency_ms"] = json!(100);
+    ingest(
+        &app,
+        vec![
+            record("priced", "gpt-4o-mini", now),
+            record("unpriced", "in-house-7b", now),
+            failed,
+        ],
+    )
+    .await;
+    let jsonl = app
+        .get("/api/v1/logs/export?format=jsonl&range=1h")
+        .await
+        .body;
+    let mut statuses: Vec<(String, String)> = jsonl
+        .lines()
+        .map(|line| {
+            let call: serde_json::Value = serde_json::from_str(line).expect("json");
+            (
+                call["request_id"].as_str().expect("id").to_owned(),
+                call["cost_status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("failed".to_owned(), "not billed".to_owned()),
+            ("priced".to_owned(), "priced".to_owned()),
+            ("unpriced".to_owned(), "no price".to_owned())
+        ]
+    );
+    let csv = app
+        .get("/api/v1/logs/export?format=csv&range=1h")
+        .await
+        .body;
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let column = header
+        .iter()
+        .position(|name| *name == "cost_status")
+        .expect("a cost_status column");
+    assert_eq!(header[column - 1], "cost");
+    let mut values: Vec<String> = lines
+        .map(|line| line.split(',').nth(column).expect("a value").to_owned())
+        .collect();
+    values.sort();
+    assert_eq!(values, ["no price", "not billed", "priced"]);
+}
+
 fn modelwatch(url: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_modelwatch"))
         .env("RUST_BACKTRACE", "0")
