@@ -15,7 +15,7 @@ mod repeated_keys;
 pub use crate::model::StatusFilter;
 pub use codec::{encode_value, link, query_pairs, with_params, QueryParams};
 pub use history::{HistoryFilter, HISTORY_PAGE};
-pub use logs::{LogsFilter, PageAt, RequestIdFilter, MAX_REQUEST_ID_CHARS};
+pub use logs::{logs_link_for, LogsFilter, PageAt, RequestIdFilter, MAX_REQUEST_ID_CHARS};
 pub use narrowing::{format_micros, Narrowing, MAX_METADATA_PAIRS};
 
 /// Most models one filter may name.

@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::components::model_table::logs_link_for;
 use crate::format::{cost_coverage, count, millis, money, other_units, percent, rate, utc_minute};
 use crate::model::{Dimension, GroupReport, GroupRow, TimeRange};
+use crate::url_state::logs_link_for;
 
 /// The table of `report`.
 #[component]

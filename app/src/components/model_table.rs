@@ -9,7 +9,7 @@ use leptos_router::components::A;
 
 use crate::format::{cost_coverage, count, millis, money, other_units, percent, rate};
 use crate::model::{ModelRow, TimeRange};
-use crate::url_state::{format_time, link, QueryParams};
+use crate::url_state::{link, QueryParams};
 
 /// A sortable column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,30 +174,7 @@ pub fn sort_rows(rows: &mut [ModelRow], column: ModelColumn, descending: bool) {
 
 /// The Logs tab's URL for one model over `range`, in workspace `ws` (`None`: the default).
 pub fn logs_link(range: TimeRange, model: &str, ws: Option<i64>) -> String {
-    logs_link_for(range, ("model", model), ws)
-}
-
-/// The Logs page for `range` filtered by `key` = `value` (a model, a user, a tag, ...), in
-/// workspace `ws`.
-pub fn logs_link_for(range: TimeRange, (key, value): (&str, &str), ws: Option<i64>) -> String {
-    let ws = ws.map(|ws| ws.to_string());
-    let (range_key, from, to) = match range {
-        TimeRange::Preset(preset) => (Some(preset.as_str()), None, None),
-        TimeRange::Custom { from_ms, to_ms } => {
-            (None, Some(format_time(from_ms)), Some(format_time(to_ms)))
-        }
-    };
-    link(
-        "/logs",
-        "",
-        &[
-            ("range", range_key),
-            ("from", from.as_deref()),
-            ("to", to.as_deref()),
-            (key, Some(value)),
-            ("ws", ws.as_deref()),
-        ],
-    )
+    crate::url_state::logs_link_for(range, ("model", model), ws)
 }
 
 fn optional(value: Option<i64>) -> String {

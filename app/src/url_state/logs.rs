@@ -189,6 +189,31 @@ fn cursor(parameter: &'static str, value: &str) -> Result<Cursor, FilterError> {
     })
 }
 
+/// The Logs page for `range` filtered by `key` = `value` (a model, a user, a tag, ...), in
+/// workspace `ws`.
+pub fn logs_link_for(range: TimeRange, (key, value): (&str, &str), ws: Option<i64>) -> String {
+    let ws = ws.map(|ws| ws.to_string());
+    let (range_key, from, to) = match range {
+        TimeRange::Preset(preset) => (Some(preset.as_str()), None, None),
+        TimeRange::Custom { from_ms, to_ms } => (
+            None,
+            Some(super::format_time(from_ms)),
+            Some(super::format_time(to_ms)),
+        ),
+    };
+    super::link(
+        "/logs",
+        "",
+        &[
+            ("range", range_key),
+            ("from", from.as_deref()),
+            ("to", to.as_deref()),
+            (key, Some(value)),
+            ("ws", ws.as_deref()),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

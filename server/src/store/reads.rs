@@ -10,6 +10,10 @@ use std::time::Instant;
 
 use app::model::{Dimension, ModelKind, ModelOption, Usage};
 
+mod narrow;
+
+pub use narrow::{json_key_path, Narrow};
+
 use super::StoreError;
 use crate::domain::record::Source;
 use crate::rollup::plan::Segment;
@@ -123,42 +127,6 @@ pub struct CallFilter {
     pub id_prefix: Option<String>,
     /// Further conditions, all of which a call meets.
     pub narrowing: Vec<Narrow>,
-}
-
-/// One condition on a call, resolved to what rows store.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Narrow {
-    /// Never met (a value the workspace has never seen).
-    Nothing,
-    User(i64),
-    App(i64),
-    Provider(i64),
-    Tag(i64),
-    /// Sent with one of these ingest keys.
-    Keys(Vec<i64>),
-    /// The kind's stored code.
-    Kind(i64),
-    /// The operation: stored as sent, or NULL for the default of these kinds' codes.
-    Operation {
-        name: String,
-        default_of: Vec<i64>,
-    },
-    /// The stored metadata has `key` equal to `value` (as text).
-    Metadata {
-        key: String,
-        value: String,
-    },
-    ErrorType(String),
-    MinLatencyMs(i64),
-    MinTtftMs(i64),
-    MinCost(f64),
-}
-
-/// A JSON path naming the top-level `key` of an object (`$."key"`), for SQLite's
-/// `json_extract`: quotes and backslashes escaped.
-pub fn json_key_path(key: &str) -> String {
-    let escaped = key.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("$.\"{escaped}\"")
 }
 
 /// Which statuses a query keeps.

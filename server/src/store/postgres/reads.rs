@@ -6,6 +6,7 @@
 
 mod calls;
 mod cells;
+mod conditions;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
