@@ -112,8 +112,22 @@ pub fn spawn(
     Ok((handle, task))
 }
 
+/// How long the writer waits for a batch before it calls [`BatchWriter::idle`].
+const IDLE_AFTER: Duration = Duration::from_millis(500);
+
 fn run(mut writer: Box<dyn BatchWriter>, receiver: mpsc::Receiver<Job>, config: WriterConfig) {
-    while let Ok(first) = receiver.recv() {
+    loop {
+        let first = match receiver.recv_timeout(IDLE_AFTER) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                writer.idle();
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                writer.idle();
+                break;
+            }
+        };
         let deadline = Instant::now() + config.flush_interval;
         let mut queued = first.records.len();
         let mut jobs = vec![first];

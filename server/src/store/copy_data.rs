@@ -34,6 +34,10 @@ pub async fn copy_data(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Counts, StoreError> {
     let sqlite = SqliteStore::open(from).await?;
+    // Dimension cells of calls the source has not indexed yet are copied complete.
+    crate::store::sqlite::dim_index::catch_up(&mut crate::store::sqlite::batch::open_connection(
+        sqlite.path(),
+    )?)?;
     let source = source::Source::open(sqlite.path())?;
     let target_store = PgStore::open(to).await?;
     let mut target = target::Target::new(&target_store).await?;

@@ -17,6 +17,7 @@ pub mod batch;
 pub mod catalog;
 pub mod channels;
 pub mod costs;
+pub mod dim_index;
 pub mod encoding;
 pub mod logs;
 mod passwords;
@@ -97,7 +98,7 @@ impl Storage for SqliteStore {
     fn batch_writer(&self) -> Result<Box<dyn BatchWriter>, StoreError> {
         let mut conn = batch::open_connection(&self.path)?;
         backfill::all_models_cells(&mut conn)?;
-        Ok(Box::new(batch::SqliteBatchWriter::new(conn)))
+        Ok(Box::new(batch::SqliteBatchWriter::new(conn)?))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

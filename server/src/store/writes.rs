@@ -47,4 +47,8 @@ pub trait BatchWriter: Send {
     /// Stores `batch` in one transaction at `now_ms`; for each record, true when it was
     /// stored and false when it was a duplicate. On an error nothing of the batch is stored.
     fn write(&mut self, batch: &[Pending], now_ms: i64) -> Result<Vec<bool>, StoreError>;
+
+    /// Called when no batch came for a while, and once more before the writer stops: time
+    /// for deferred work (SQLite's dimension indexer).
+    fn idle(&mut self) {}
 }

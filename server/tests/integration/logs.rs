@@ -349,6 +349,6 @@ async fn a_search_out_of_time_continues_where_it_stopped_and_misses_nothing() {
 
 mod bodies;
 mod export;
-mod narrowing;
+pub mod narrowing;
 
 pub(crate) use export::parse_csv;

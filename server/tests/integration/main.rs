@@ -12,6 +12,7 @@ mod analytics;
 mod analytics_report;
 mod binary;
 mod cost;
+mod dimension_index;
 mod event_streams;
 mod export_safety;
 mod groups;

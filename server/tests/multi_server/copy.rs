@@ -21,6 +21,10 @@ async fn ingest(storage: &server::store::SharedStorage, first: usize, count: usi
                 [200, 200, 429, 500][n % 4],
                 40 + n as i64 % 900,
             );
+            if n % 5 == 0 {
+                value["metadata"] =
+                    serde_json::json!({"user": format!("u{}", n % 7), "tags": ["t1", "t2"]});
+            }
             if n % 3 == 0 {
                 value["request_body"] = serde_json::json!(format!("prompt {n}\twith a tab"));
                 value["response_body"] = serde_json::json!("answer\nline two");
@@ -58,6 +62,26 @@ async fn calls_of(
     .await
     .expect("calls")
 }
+
+/// Calls per user in the daily user cells, and tag entries of calls (SQLite derives
+/// PostgreSQL's `request_tags` from its rows' tag ids).
+async fn dimensions_of(pool: &sqlx::AnyPool, tag_entries: &str) -> (i64, i64) {
+    let users: i64 = sqlx::query_scalar(
+        "SELECT CAST(coalesce(sum(requests), 0) AS BIGINT) FROM rollup_dim_1d WHERE dimension = 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("user cells");
+    let tags: i64 = sqlx::query_scalar(tag_entries)
+        .fetch_one(pool)
+        .await
+        .expect("tags");
+    (users, tags)
+}
+
+const SQLITE_TAG_ENTRIES: &str = "SELECT count(*) FROM requests AS r, \
+     json_each('[' || r.tag_ids || ']') WHERE r.tag_ids IS NOT NULL";
+const POSTGRES_TAG_ENTRIES: &str = "SELECT count(*) FROM request_tags";
 
 /// Every minute cell with its sketch bytes, in key order.
 async fn cells_of(pool: &sqlx::AnyPool) -> Vec<(i64, i64, i64, i64, Option<Vec<u8>>)> {
@@ -145,6 +169,9 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_every_row_and_id() {
         cells_of(&new).await,
         "every cell, sketches to the byte"
     );
+    // Every fifth call has a user and two tags; SQLite's cells come from its indexer.
+    assert_eq!(dimensions_of(&old, SQLITE_TAG_ENTRIES).await, (600, 1_200));
+    assert_eq!(dimensions_of(&new, POSTGRES_TAG_ENTRIES).await, (600, 1_200));
     let body: (String, String) = sqlx::query_as(
         "SELECT request_body, response_body FROM request_bodies b JOIN requests r ON r.id = b.request_row_id \
          WHERE r.request_id = 'copy-3'",
@@ -208,6 +235,7 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_every_row_and_id() {
         cells_of(&new).await,
         "cells after the second run"
     );
+    assert_eq!(dimensions_of(&new, POSTGRES_TAG_ENTRIES).await, (700, 1_400));
     assert!(
         storage
             .verify_key(&key.key)

@@ -46,7 +46,7 @@ impl Source {
             .map(|only| format!(" WHERE {only}"))
             .unwrap_or_default();
         Ok(self.conn.query_row(
-            &format!("SELECT count(*) FROM {}{only}", table.name),
+            &format!("SELECT count(*) FROM {}{only}", table.source()),
             [],
             |row| row.get(0),
         )?)
@@ -89,7 +89,7 @@ impl Source {
         let sql = format!(
             "SELECT {}, {key} FROM {}{filter} ORDER BY {key} LIMIT {limit}",
             selected.join(", "),
-            table.name
+            table.source()
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(rusqlite::params_from_iter(after.unwrap_or_default()))?;

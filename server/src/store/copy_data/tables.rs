@@ -17,6 +17,16 @@ pub struct Table {
     /// Whether a new run goes on after the last key the target holds (large tables whose rows
     /// are written once), rather than offering every row again.
     pub resume: bool,
+    /// What the source reads instead of a table of the same name (a table only the target
+    /// keeps, derived from the source's rows).
+    pub from: Option<&'static str>,
+}
+
+impl Table {
+    /// What the source's queries read from.
+    pub fn source(&self) -> &'static str {
+        self.from.unwrap_or(self.name)
+    }
 }
 
 const fn table(name: &'static str, key: &'static [&'static str]) -> Table {
@@ -27,6 +37,7 @@ const fn table(name: &'static str, key: &'static [&'static str]) -> Table {
         only: None,
         update: true,
         resume: false,
+        from: None,
     }
 }
 
@@ -80,14 +91,17 @@ pub const TABLES: [Table; 24] = [
         ),
         ..resumable("request_bodies", &["request_row_id"])
     },
-    // Written once, but not in key order: every run offers them all again.
+    // PostgreSQL's index of calls by tag, from the tag ids on SQLite's rows (SQLite keeps
+    // posting lists instead). Written once: every run offers them all again, in row order.
     Table {
         computed: &[("hour", "ts_ms / 3600000")],
         update: false,
-        ..table(
-            "request_tags",
-            &["workspace_id", "tag_id", "ts_ms", "request_row_id"],
-        )
+        from: Some(
+            "(SELECT r.workspace_id AS workspace_id, CAST(j.value AS INTEGER) AS tag_id, \
+             r.ts_ms AS ts_ms, r.id AS request_row_id FROM requests AS r, \
+             json_each('[' || r.tag_ids || ']') AS j WHERE r.tag_ids IS NOT NULL)",
+        ),
+        ..table("request_tags", &["request_row_id", "tag_id"])
     },
     // Cells change while traffic comes in: every run brings them up to date. PostgreSQL's
     // minute cells have the (unused) busiest-minute columns of the others.

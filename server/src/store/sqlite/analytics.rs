@@ -150,7 +150,46 @@ pub fn dimension_totals(
             totals.push(read_cell(segment.level, row, Sketches::Neither)?);
         }
     }
+    for (key, cell) in unindexed(conn, workspace_id, dimension, segments, None)? {
+        totals.push(StoredCell {
+            level: key.level,
+            bucket_ms: match by {
+                TotalsBy::Value => 0,
+                TotalsBy::Bucket => key.bucket_ms,
+            },
+            model_id: match by {
+                TotalsBy::Value => key.value_id,
+                TotalsBy::Bucket => 0,
+            },
+            cell,
+            peak_minute: None,
+        });
+    }
     Ok(totals)
+}
+
+/// The cells of `dimension` (of `only` values when given) in `segments` that the calls after
+/// the indexer's watermark add (`dim_index`): stored cells plus these are every call.
+fn unindexed(
+    conn: &Connection,
+    workspace_id: i64,
+    dimension: Dimension,
+    segments: &[Segment],
+    only: Option<&[i64]>,
+) -> Result<Vec<(crate::rollup::dims::DimCellKey, Cell)>, StoreError> {
+    let cells =
+        crate::store::sqlite::dim_index::tail::unindexed_cells(conn, workspace_id, dimension)?;
+    Ok(cells
+        .into_iter()
+        .filter(|(key, _)| {
+            only.is_none_or(|ids| ids.contains(&key.value_id))
+                && segments.iter().any(|segment| {
+                    segment.level == key.level
+                        && key.bucket_ms >= segment.from_ms
+                        && key.bucket_ms < segment.to_ms
+                })
+        })
+        .collect())
 }
 
 pub fn cells(
@@ -198,6 +237,17 @@ pub fn cells(
         let mut rows = statement.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
             cells.push(read_cell(segment.level, row, sketches)?);
+        }
+    }
+    if let Some(dimension) = which.dimension() {
+        for (key, cell) in unindexed(conn, workspace_id, dimension, segments, which.ids())? {
+            cells.push(StoredCell {
+                level: key.level,
+                bucket_ms: key.bucket_ms,
+                model_id: key.value_id,
+                cell,
+                peak_minute: None,
+            });
         }
     }
     Ok(cells)

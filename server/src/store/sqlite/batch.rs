@@ -17,6 +17,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use catalog::CatalogCache;
 
+use super::dim_index::{self, IndexSchedule};
 use super::encoding::{request_key, REQUEST_ID_TEXT};
 use super::StoreError;
 use crate::cost;
@@ -85,21 +86,47 @@ pub struct WriterCaches {
     pub dictionary: DictionaryCache,
 }
 
-/// The batch writer's connection, with its caches.
+/// The batch writer's connection, with its caches and the dimension indexer's schedule.
 pub struct SqliteBatchWriter {
     conn: Connection,
     caches: WriterCaches,
+    schedule: IndexSchedule,
 }
 
 impl SqliteBatchWriter {
-    /// A writer on `conn` (from [`open_connection`]).
-    pub fn new(conn: Connection) -> Self {
-        Self {
+    /// A writer on `conn` (from [`open_connection`]), after indexing the calls a previous run
+    /// stored but did not index (a crash, or an upgrade that rebuilds the index).
+    pub fn new(mut conn: Connection) -> Result<Self, StoreError> {
+        let started = std::time::Instant::now();
+        let mut schedule = IndexSchedule::default();
+        match dim_index::catch_up(&mut conn) {
+            Ok(0) => {}
+            Ok(indexed) => tracing::info!(
+                calls = indexed,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "indexed the dimensions of calls stored before this start"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "indexing dimensions at start failed; will retry");
+                schedule.stored(1);
+            }
+        }
+        Ok(Self {
             conn,
             caches: WriterCaches {
                 catalog: CatalogCache::new(Duration::from_secs(30)),
                 dictionary: DictionaryCache::default(),
             },
+            schedule,
+        })
+    }
+
+    /// Indexes the calls waiting; a failure is logged and retried next time (the calls are
+    /// stored, and readers count unindexed calls from their rows).
+    fn index(&mut self) {
+        match dim_index::catch_up(&mut self.conn) {
+            Ok(_) => self.schedule.done(),
+            Err(error) => tracing::error!(%error, "indexing dimensions failed; will retry"),
         }
     }
 }
@@ -116,12 +143,28 @@ impl crate::store::BatchWriter for SqliteBatchWriter {
             tx.commit()?;
             Ok(stored)
         })();
-        if result.is_err() {
-            // Models and values created in the failed transaction do not exist: forget them.
-            self.caches.catalog.clear();
-            self.caches.dictionary.clear();
+        match &result {
+            Ok(stored) => {
+                if self
+                    .schedule
+                    .stored(stored.iter().filter(|stored| **stored).count())
+                {
+                    self.index();
+                }
+            }
+            Err(_) => {
+                // Models and values created in the failed transaction do not exist: forget them.
+                self.caches.catalog.clear();
+                self.caches.dictionary.clear();
+            }
         }
         result
+    }
+
+    fn idle(&mut self) {
+        // Also when this writer stored nothing: calls a rebuild left unindexed (a cheap read
+        // when there are none).
+        self.index();
     }
 }
 
@@ -134,13 +177,16 @@ pub fn insert_batch(
     now_ms: i64,
 ) -> Result<Vec<bool>, StoreError> {
     let duplicates = find_duplicates(tx, batch)?;
-    let mut next_row_id: i64 =
-        tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM requests", [], |row| {
-            row.get(0)
-        })?;
+    // Past the indexed watermark too: a row id the dimension indexer has passed is never reused
+    // (when the newest rows were deleted with their workspace).
+    let mut next_row_id: i64 = tx.query_row(
+        "SELECT max(coalesce((SELECT max(id) FROM requests), 0), \
+         coalesce((SELECT indexed_upto FROM dimension_index), 0)) + 1",
+        [],
+        |row| row.get(0),
+    )?;
 
     let mut observations = Vec::with_capacity(batch.len());
-    let mut values = Vec::with_capacity(batch.len());
     let mut inserts = rows::RowInserts::prepare(tx)?;
     for (pending, duplicate) in batch.iter().zip(&duplicates) {
         if *duplicate {
@@ -176,19 +222,10 @@ pub fn insert_batch(
             },
         )?;
         observations.push(pending.observation(model.id, cost));
-        values.push(dimensions.cells);
         next_row_id += 1;
     }
     drop(inserts);
-    dim_rollups::add_cells(
-        tx,
-        rollup::dims::aggregate(
-            observations
-                .iter()
-                .copied()
-                .zip(values.iter().map(Vec::as_slice)),
-        ),
-    )?;
+    // Dimension cells and posting lists come later, from a window of batches (`dim_index`).
     rollups::add_cells(tx, rollup::aggregate(observations))?;
     Ok(duplicates.into_iter().map(|duplicate| !duplicate).collect())
 }

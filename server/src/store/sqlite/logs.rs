@@ -2,6 +2,7 @@
 //! newest-first order (a window of time at a time), rows by request ID, bodies, and counts of
 //! raw rows where rollups cannot answer.
 
+use app::model::Dimension;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
@@ -11,6 +12,7 @@ use crate::store::reads::{json_key_path, CallFilter, Narrow, Order, StatusMatch,
 
 mod export;
 mod ids;
+mod posted;
 mod row;
 
 pub use export::each_call;
@@ -45,12 +47,44 @@ pub fn error_codes(
     Ok(codes)
 }
 
+/// The start of a query on `requests` for `filter` in one window of time: `SELECT {columns}`,
+/// the table, the workspace (`?1`) and the window (`?2`, `?3`). With a user or tag condition
+/// the rows come from [`posted::rows`] (read by row id), and `push_conditions` leaves those
+/// conditions out.
+fn select_in_window(
+    conn: &Connection,
+    filter: &CallFilter,
+    window: (i64, i64),
+    columns: &str,
+) -> Result<(String, Vec<Value>), StoreError> {
+    let mut values: Vec<Value> = vec![
+        filter.workspace_id.get().into(),
+        window.0.into(),
+        window.1.into(),
+    ];
+    let sql = match posted::rows(conn, filter, window)? {
+        None => format!(
+            "SELECT {columns} FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3"
+        ),
+        Some(rows) => {
+            values.push(posted::json_rows(&rows).into());
+            format!(
+                "SELECT {columns} FROM requests NOT INDEXED WHERE id IN \
+                 (SELECT value FROM json_each(?4)) AND workspace_id = ?1 \
+                 AND ts_ms >= ?2 AND ts_ms < ?3"
+            )
+        }
+    };
+    Ok((sql, values))
+}
+
 /// Appends the conditions of `filter` other than the workspace and time (`?1` is the
-/// workspace) to `sql`, binding into `values`. A tag is looked up within `window` when the
-/// query reads one window of time (the tag's calls there drive the query), else per row.
+/// workspace) to `sql`, binding into `values`. User and tag conditions are left to
+/// [`select_in_window`] when the query reads one window of time (`in_window`), else tested on
+/// each row.
 fn push_conditions(
     filter: &CallFilter,
-    window: Option<(i64, i64)>,
+    in_window: bool,
     sql: &mut String,
     values: &mut Vec<Value>,
 ) {
@@ -118,40 +152,29 @@ fn push_conditions(
         ));
     }
     for narrow in &filter.narrowing {
-        push_narrow(narrow, window, sql, values);
+        push_narrow(narrow, in_window, sql, values);
     }
 }
 
 /// Appends one narrowing condition.
-fn push_narrow(
-    narrow: &Narrow,
-    window: Option<(i64, i64)>,
-    sql: &mut String,
-    values: &mut Vec<Value>,
-) {
+fn push_narrow(narrow: &Narrow, in_window: bool, sql: &mut String, values: &mut Vec<Value>) {
     let mut bind = |value: Value| {
         values.push(value);
         format!("?{}", values.len())
     };
     let condition = match narrow {
         Narrow::Nothing => "0".to_owned(),
-        Narrow::User(id) => format!("user_id = {}", bind((*id).into())),
+        Narrow::User(_) | Narrow::Tag(_) if in_window => return,
+        Narrow::User(id) => posted::row_test(
+            Dimension::User,
+            &bind(posted::row_test_value(Dimension::User, *id)),
+        ),
+        Narrow::Tag(id) => posted::row_test(
+            Dimension::Tag,
+            &bind(posted::row_test_value(Dimension::Tag, *id)),
+        ),
         Narrow::App(id) => format!("app_id = {}", bind((*id).into())),
         Narrow::Provider(id) => format!("provider_id = {}", bind((*id).into())),
-        Narrow::Tag(id) => match window {
-            Some((from, to)) => format!(
-                "id IN (SELECT request_row_id FROM request_tags WHERE workspace_id = ?1 \
-                 AND tag_id = {} AND ts_ms >= {} AND ts_ms < {})",
-                bind((*id).into()),
-                bind(from.into()),
-                bind(to.into())
-            ),
-            None => format!(
-                "EXISTS (SELECT 1 FROM request_tags AS t WHERE t.workspace_id = ?1 \
-                 AND t.tag_id = {} AND t.ts_ms = requests.ts_ms AND t.request_row_id = requests.id)",
-                bind((*id).into())
-            ),
-        },
         Narrow::Keys(ids) if ids.is_empty() => "0".to_owned(),
         Narrow::Keys(ids) => {
             let marks: Vec<String> = ids.iter().map(|id| bind((*id).into())).collect();
@@ -175,7 +198,9 @@ fn push_narrow(
             bind(json_key_path(key).into()),
             bind(value.clone().into())
         ),
-        Narrow::ErrorType(error_type) => format!("error_type = {}", bind(error_type.clone().into())),
+        Narrow::ErrorType(error_type) => {
+            format!("error_type = {}", bind(error_type.clone().into()))
+        }
         Narrow::MinLatencyMs(ms) => format!("latency_ms >= {}", bind((*ms).into())),
         Narrow::MinTtftMs(ms) => format!("ttft_ms >= {}", bind((*ms).into())),
         Narrow::MinCost(cost) => format!("cost >= {}", bind((*cost).into())),
@@ -195,15 +220,7 @@ pub fn calls_in_window(
     limit: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<Option<Vec<StoredCall>>, StoreError> {
-    let mut sql = format!(
-        "SELECT {} FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3",
-        CALL_COLUMNS
-    );
-    let mut values: Vec<Value> = vec![
-        filter.workspace_id.get().into(),
-        window.0.into(),
-        window.1.into(),
-    ];
+    let (mut sql, mut values) = select_in_window(conn, filter, window, &CALL_COLUMNS.to_string())?;
     if let Some((ts_ms, row)) = cursor {
         values.push(ts_ms.into());
         let ts_mark = values.len();
@@ -218,7 +235,7 @@ pub fn calls_in_window(
              AND (ts_ms {comparison} ?{ts_mark} OR (ts_ms = ?{ts_mark} AND id {comparison} ?{row_mark}))"
         ));
     }
-    push_conditions(filter, Some(window), &mut sql, &mut values);
+    push_conditions(filter, true, &mut sql, &mut values);
     sql.push_str(match order {
         Order::NewestFirst => " ORDER BY ts_ms DESC, id DESC",
         Order::OldestFirst => " ORDER BY ts_ms ASC, id ASC",
@@ -261,15 +278,8 @@ pub fn count_calls(
     if window.0 >= window.1 {
         return Ok(0);
     }
-    let mut sql = "SELECT count(*) FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 \
-                   AND ts_ms < ?3"
-        .to_owned();
-    let mut values: Vec<Value> = vec![
-        filter.workspace_id.get().into(),
-        window.0.into(),
-        window.1.into(),
-    ];
-    push_conditions(filter, Some(window), &mut sql, &mut values);
+    let (mut sql, mut values) = select_in_window(conn, filter, window, "count(*)")?;
+    push_conditions(filter, true, &mut sql, &mut values);
     let mut statement = conn.prepare_cached(&sql)?;
     Ok(statement.query_row(rusqlite::params_from_iter(values), |row| row.get(0))?)
 }
@@ -294,7 +304,7 @@ pub fn calls_by_key(
         hour.into(),
         request_key.into(),
     ];
-    push_conditions(filter, None, &mut sql, &mut values);
+    push_conditions(filter, false, &mut sql, &mut values);
     sql.push_str(" ORDER BY ts_ms DESC, id DESC");
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(values))?;

@@ -46,9 +46,9 @@ pub async fn purge_workspace(
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    // Tags go with their calls (by time: the table is ordered by tag, then time).
+    // Posting lists go with their calls.
     drain(batch, || {
-        delete_oldest(pool, PURGE_TAGS, workspace_id, cutoffs.raw_ms, batch)
+        delete_oldest(pool, PURGE_POSTINGS, workspace_id, cutoffs.raw_ms, batch)
     })
     .await?;
     purged.hour_cells += drain(batch, || {
@@ -145,14 +145,13 @@ pub async fn purge_rollups_batch(
     delete_oldest(pool, &sql, workspace_id, cutoff_ms, limit).await
 }
 
-/// Up to a batch of tag entries of a workspace's calls older than a cutoff (parameters:
-/// workspace, cutoff, batch size), found tag by tag through the table's key.
-const PURGE_TAGS: &str = "DELETE FROM request_tags \
-     WHERE (workspace_id, tag_id, ts_ms, request_row_id) IN \
-     (SELECT t.workspace_id, t.tag_id, t.ts_ms, t.request_row_id FROM request_tags AS t \
-      WHERE t.workspace_id = ?1 AND t.tag_id IN \
-        (SELECT id FROM dimension_values WHERE workspace_id = ?1 AND dimension = 4) \
-      AND t.ts_ms < ?2 LIMIT ?3)";
+/// Up to a batch of a workspace's posting lists (users' days, tags' hours) that end a day or
+/// more before a cutoff (parameters: workspace, cutoff, batch size). A list that reaches past
+/// the cutoff stays until then; its deleted calls simply match no row.
+const PURGE_POSTINGS: &str = "DELETE FROM dimension_postings \
+     WHERE (workspace_id, dimension, value_id, bucket_ms, chunk) IN \
+     (SELECT workspace_id, dimension, value_id, bucket_ms, chunk FROM dimension_postings \
+      WHERE workspace_id = ?1 AND dimension IN (1, 4) AND bucket_ms < ?2 - 86400000 LIMIT ?3)";
 
 /// Up to a batch of a workspace's hourly dimension cells older than a cutoff.
 const PURGE_DIMENSION_HOURS: &str = "DELETE FROM rollup_dim_1h \

@@ -19,7 +19,7 @@ fn sorted_ids(page: &app::model::LogPage) -> Vec<String> {
 }
 
 /// Twelve calls over three hours: users u0..u2, apps a/b, tags, two kinds, errors, latencies.
-fn calls(start: i64) -> Vec<Value> {
+pub fn calls(start: i64) -> Vec<Value> {
     (0..12)
         .map(|k: i64| {
             let mut call = json!({
@@ -44,7 +44,7 @@ fn calls(start: i64) -> Vec<Value> {
         .collect()
 }
 
-fn names(keep: impl Fn(i64) -> bool) -> Vec<String> {
+pub fn names(keep: impl Fn(i64) -> bool) -> Vec<String> {
     (0..12)
         .filter(|k| keep(*k))
         .map(|k| format!("n{k:02}"))

@@ -62,14 +62,10 @@ static INSERT_ROW: LazyLock<String> = LazyLock::new(|| {
 const INSERT_BODIES: &str =
     "INSERT INTO request_bodies (request_row_id, request_body, response_body) VALUES (?1, ?2, ?3)";
 
-const INSERT_TAG: &str =
-    "INSERT INTO request_tags (workspace_id, tag_id, ts_ms, request_row_id) VALUES (?1, ?2, ?3, ?4)";
-
 /// The prepared inserts, prepared once per batch.
 pub struct RowInserts<'conn> {
     row: CachedStatement<'conn>,
     bodies: CachedStatement<'conn>,
-    tags: CachedStatement<'conn>,
 }
 
 impl<'conn> RowInserts<'conn> {
@@ -77,12 +73,11 @@ impl<'conn> RowInserts<'conn> {
         Ok(Self {
             row: tx.prepare_cached(&INSERT_ROW)?,
             bodies: tx.prepare_cached(INSERT_BODIES)?,
-            tags: tx.prepare_cached(INSERT_TAG)?,
         })
     }
 }
 
-/// Inserts `row`, its bodies when it has any, and its tags.
+/// Inserts `row` and its bodies when it has any.
 pub fn insert_row(inserts: &mut RowInserts<'_>, row: CallToWrite<'_>) -> Result<(), StoreError> {
     let CallToWrite {
         row_id,
@@ -148,11 +143,6 @@ pub fn insert_row(inserts: &mut RowInserts<'_>, row: CallToWrite<'_>) -> Result<
         &record.dimensions.stripped,
     ]);
     inserts.row.execute(&params[..])?;
-    for tag_id in &dimensions.tags {
-        inserts
-            .tags
-            .execute((workspace_id, tag_id, record.ts_ms, row_id))?;
-    }
     if has_body {
         inserts
             .bodies

@@ -48,7 +48,7 @@ pub fn each_call(
                  AND (ts_ms < ?{ts_mark} OR (ts_ms = ?{ts_mark} AND id < ?{row_mark}))"
             ));
         }
-        push_conditions(filter, None, &mut sql, &mut values);
+        push_conditions(filter, false, &mut sql, &mut values);
         sql.push_str(&format!(
             " ORDER BY ts_ms DESC, id DESC LIMIT {EXPORT_CHUNK}"
         ));

@@ -1,0 +1,298 @@
+//! Calls after the indexed watermark, read back from their rows: what the indexer folds into
+//! cells and posting lists, and what readers add to the cells for calls not yet indexed.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use app::model::{Dimension, ModelKind, Usage, UNITS};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::rollup::{Cell, Observation};
+use crate::store::dimensions::parse_tag_ids;
+use crate::store::sqlite::encoding::read_amount;
+use crate::store::StoreError;
+
+/// A stored call as the indexer needs it.
+pub struct TailCall {
+    pub row: i64,
+    pub workspace_id: i64,
+    pub ts_ms: i64,
+    model_id: i64,
+    kind: ModelKind,
+    operation: Option<String>,
+    status: u16,
+    stream: bool,
+    usage: Usage,
+    latency_ms: Option<i64>,
+    ttft_ms: Option<i64>,
+    cost: Option<f64>,
+    key_id: Option<i64>,
+    user: Option<i64>,
+    app: Option<i64>,
+    provider: Option<i64>,
+    tags: Vec<i64>,
+}
+
+impl TailCall {
+    /// What the cells count of this call.
+    pub fn observation(&self) -> Observation<'_> {
+        Observation {
+            workspace_id: self.workspace_id,
+            model_id: self.model_id,
+            ts_ms: self.ts_ms,
+            status: self.status,
+            stream: self.stream,
+            usage: &self.usage,
+            latency_ms: self.latency_ms,
+            ttft_ms: self.ttft_ms,
+            cost: self.cost,
+        }
+    }
+}
+
+const HEAD: &str = "id, workspace_id, ts_ms, model_id, kind, operation, status, stream";
+const TAIL: &str =
+    "latency_ms, ttft_ms, cost, ingest_key_id, user_id, app_id, provider_id, tag_ids";
+const FIRST_UNIT: usize = 8;
+
+static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let units: Vec<&str> = UNITS.iter().map(|spec| spec.column).collect();
+    format!("{HEAD}, {}, {TAIL}", units.join(", "))
+});
+
+fn int(row: &Row<'_>, index: usize) -> Result<Option<i64>, StoreError> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Integer(value) => Some(value),
+        ValueRef::Real(value) => Some(value as i64),
+        _ => None,
+    })
+}
+
+fn read(row: &Row<'_>) -> Result<TailCall, StoreError> {
+    let after = FIRST_UNIT + UNITS.len();
+    let mut usage = Usage::default();
+    for (offset, spec) in UNITS.iter().enumerate() {
+        usage.set(
+            spec.unit,
+            read_amount(row.get_ref(FIRST_UNIT + offset)?, spec.measure)?,
+        );
+    }
+    let tags = match row.get_ref(after + 7)? {
+        ValueRef::Text(bytes) => parse_tag_ids(std::str::from_utf8(bytes).ok()),
+        _ => Vec::new(),
+    };
+    Ok(TailCall {
+        row: row.get(0)?,
+        workspace_id: row.get(1)?,
+        ts_ms: row.get(2)?,
+        model_id: row.get(3)?,
+        kind: ModelKind::from_code(row.get(4)?).unwrap_or(ModelKind::Llm),
+        operation: row.get(5)?,
+        status: u16::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+        stream: row.get(7)?,
+        usage,
+        latency_ms: int(row, after)?,
+        ttft_ms: int(row, after + 1)?,
+        cost: match row.get_ref(after + 2)? {
+            ValueRef::Real(value) => Some(value),
+            ValueRef::Integer(value) => Some(value as f64),
+            _ => None,
+        },
+        key_id: int(row, after + 3)?,
+        user: int(row, after + 4)?,
+        app: int(row, after + 5)?,
+        provider: int(row, after + 6)?,
+        tags,
+    })
+}
+
+/// The indexed watermark: every call with a row id up to it is in the cells and lists.
+pub fn watermark(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .query_row("SELECT indexed_upto FROM dimension_index", [], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Up to `limit` calls after row `after` in row order, of `workspace_id` when given.
+pub fn calls_after(
+    conn: &Connection,
+    after: i64,
+    workspace_id: Option<i64>,
+    limit: usize,
+) -> Result<Vec<TailCall>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut calls = Vec::new();
+    let mut push = |rows: &mut rusqlite::Rows<'_>| -> Result<(), StoreError> {
+        while let Some(row) = rows.next()? {
+            calls.push(read(row)?);
+        }
+        Ok(())
+    };
+    match workspace_id {
+        Some(workspace_id) => {
+            let sql = format!(
+                "SELECT {} FROM requests NOT INDEXED WHERE id > ?1 AND workspace_id = ?2 ORDER BY id LIMIT ?3",
+                *COLUMNS
+            );
+            push(
+                &mut conn
+                    .prepare_cached(&sql)?
+                    .query((after, workspace_id, limit))?,
+            )?;
+        }
+        None => {
+            let sql = format!(
+                "SELECT {} FROM requests NOT INDEXED WHERE id > ?1 ORDER BY id LIMIT ?2",
+                *COLUMNS
+            );
+            push(&mut conn.prepare_cached(&sql)?.query((after, limit))?)?;
+        }
+    }
+    Ok(calls)
+}
+
+/// Dictionary ids of the values a row keeps by name (its key's name, operation and kind), and
+/// key names, remembered for one pass. The indexer creates values that are missing (a key
+/// renamed since the call); readers leave such a value out.
+pub struct Lookups<'c> {
+    conn: &'c Connection,
+    create: bool,
+    ids: HashMap<(i64, Dimension, String), Option<i64>>,
+    key_names: HashMap<i64, Option<String>>,
+}
+
+impl<'c> Lookups<'c> {
+    pub fn new(conn: &'c Connection, create: bool) -> Self {
+        Self {
+            conn,
+            create,
+            ids: HashMap::new(),
+            key_names: HashMap::new(),
+        }
+    }
+
+    fn id(
+        &mut self,
+        workspace_id: i64,
+        dimension: Dimension,
+        value: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let key = (workspace_id, dimension, value.to_owned());
+        if let Some(id) = self.ids.get(&key) {
+            return Ok(*id);
+        }
+        let code = dimension.code();
+        let mut id: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM dimension_values \
+                 WHERE workspace_id = ?1 AND dimension = ?2 AND value = ?3",
+            )?
+            .query_row((workspace_id, code, value), |row| row.get(0))
+            .optional()?;
+        if id.is_none() && self.create {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO dimension_values (workspace_id, dimension, value) \
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute((workspace_id, code, value))?;
+            id = Some(self.conn.last_insert_rowid());
+        }
+        self.ids.insert(key, id);
+        Ok(id)
+    }
+
+    fn key_name(&mut self, key_id: i64) -> Result<Option<String>, StoreError> {
+        if let Some(name) = self.key_names.get(&key_id) {
+            return Ok(name.clone());
+        }
+        let name: Option<String> = self
+            .conn
+            .prepare_cached("SELECT name FROM api_keys WHERE id = ?1")?
+            .query_row([key_id], |row| row.get(0))
+            .optional()?;
+        self.key_names.insert(key_id, name.clone());
+        Ok(name)
+    }
+
+    /// The (dimension, value id) pairs of `call`, as the batch writer resolved them (see
+    /// `store::dimensions::pairs`), only those of `only` when given.
+    pub fn values(
+        &mut self,
+        call: &TailCall,
+        only: Option<Dimension>,
+    ) -> Result<Vec<(Dimension, i64)>, StoreError> {
+        let wanted = |dimension: Dimension| only.is_none_or(|only| only == dimension);
+        let mut values = Vec::with_capacity(6 + call.tags.len());
+        let ws = call.workspace_id;
+        if wanted(Dimension::User) {
+            values.extend(call.user.map(|id| (Dimension::User, id)));
+        }
+        if wanted(Dimension::App) {
+            values.extend(call.app.map(|id| (Dimension::App, id)));
+        }
+        if wanted(Dimension::Key) {
+            if let Some(key_id) = call.key_id {
+                if let Some(name) = self.key_name(key_id)? {
+                    values.extend(
+                        self.id(ws, Dimension::Key, &name)?
+                            .map(|id| (Dimension::Key, id)),
+                    );
+                }
+            }
+        }
+        if wanted(Dimension::Tag) {
+            values.extend(call.tags.iter().map(|id| (Dimension::Tag, *id)));
+        }
+        if wanted(Dimension::Operation) {
+            let operation = call
+                .operation
+                .as_deref()
+                .unwrap_or_else(|| call.kind.default_operation());
+            values.extend(
+                self.id(ws, Dimension::Operation, operation)?
+                    .map(|id| (Dimension::Operation, id)),
+            );
+        }
+        if wanted(Dimension::Kind) {
+            values.extend(
+                self.id(ws, Dimension::Kind, call.kind.as_str())?
+                    .map(|id| (Dimension::Kind, id)),
+            );
+        }
+        if wanted(Dimension::Provider) {
+            values.extend(call.provider.map(|id| (Dimension::Provider, id)));
+        }
+        Ok(values)
+    }
+}
+
+/// The cells of `dimension` that `workspace_id`'s calls after the watermark add, at each of
+/// the dimension's levels: what a reader adds to the stored cells.
+pub fn unindexed_cells(
+    conn: &Connection,
+    workspace_id: i64,
+    dimension: Dimension,
+) -> Result<HashMap<crate::rollup::dims::DimCellKey, Cell>, StoreError> {
+    let after = watermark(conn)?;
+    let calls = calls_after(conn, after, Some(workspace_id), usize::MAX)?;
+    if calls.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut lookups = Lookups::new(conn, false);
+    let mut values = Vec::with_capacity(calls.len());
+    for call in &calls {
+        values.push(lookups.values(call, Some(dimension))?);
+    }
+    Ok(crate::rollup::dims::aggregate(
+        calls
+            .iter()
+            .map(TailCall::observation)
+            .zip(values.iter().map(Vec::as_slice)),
+    ))
+}
