@@ -171,7 +171,10 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_every_row_and_id() {
     );
     // Every fifth call has a user and two tags; SQLite's cells come from its indexer.
     assert_eq!(dimensions_of(&old, SQLITE_TAG_ENTRIES).await, (600, 1_200));
-    assert_eq!(dimensions_of(&new, POSTGRES_TAG_ENTRIES).await, (600, 1_200));
+    assert_eq!(
+        dimensions_of(&new, POSTGRES_TAG_ENTRIES).await,
+        (600, 1_200)
+    );
     let body: (String, String) = sqlx::query_as(
         "SELECT request_body, response_body FROM request_bodies b JOIN requests r ON r.id = b.request_row_id \
          WHERE r.request_id = 'copy-3'",
@@ -235,7 +238,10 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_every_row_and_id() {
         cells_of(&new).await,
         "cells after the second run"
     );
-    assert_eq!(dimensions_of(&new, POSTGRES_TAG_ENTRIES).await, (700, 1_400));
+    assert_eq!(
+        dimensions_of(&new, POSTGRES_TAG_ENTRIES).await,
+        (700, 1_400)
+    );
     assert!(
         storage
             .verify_key(&key.key)
