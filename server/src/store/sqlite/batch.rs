@@ -4,7 +4,7 @@
 //! raw rows, bodies and rollups all go into the caller's one transaction.
 
 mod catalog;
-mod dictionary;
+pub mod dictionary;
 pub mod dim_rollups;
 pub mod rollups;
 mod rows;

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use app::model::{Dimension, WorkspaceId};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use super::{analytics, logs};
 use crate::rollup::plan::Segment;
@@ -33,15 +33,7 @@ impl CellReads for Connection {
         dimension: Dimension,
         value: &str,
     ) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .prepare_cached(
-                "SELECT id FROM dimension_values \
-                 WHERE workspace_id = ?1 AND dimension = ?2 AND value = ?3",
-            )?
-            .query_row((workspace_id.get(), dimension.code(), value), |row| {
-                row.get(0)
-            })
-            .optional()?)
+        super::batch::dictionary::lookup(self, workspace_id.get(), dimension, value)
     }
 
     fn dimension_totals(

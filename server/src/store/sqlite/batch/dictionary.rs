@@ -1,15 +1,31 @@
 //! Dictionary ids of dimension values and names of ingest keys, inside the batch's transaction.
 
 use app::model::Dimension;
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::store::dimensions::Dictionary;
 use crate::store::StoreError;
 
-/// The dictionary as the writer's transaction sees it.
-pub struct TxDictionary<'a, 'conn>(pub &'a Transaction<'conn>);
+/// The id of `value` of `dimension` in `workspace_id`, when it has one.
+pub fn lookup(
+    conn: &Connection,
+    workspace_id: i64,
+    dimension: Dimension,
+    value: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM dimension_values \
+             WHERE workspace_id = ?1 AND dimension = ?2 AND value = ?3",
+        )?
+        .query_row((workspace_id, dimension.code(), value), |row| row.get(0))
+        .optional()?)
+}
 
-impl Dictionary for TxDictionary<'_, '_> {
+/// The dictionary as the writer's transaction sees it.
+pub struct TxDictionary<'a>(pub &'a Connection);
+
+impl Dictionary for TxDictionary<'_> {
     fn value_id(
         &mut self,
         workspace_id: i64,
@@ -17,15 +33,7 @@ impl Dictionary for TxDictionary<'_, '_> {
         value: &str,
     ) -> Result<i64, StoreError> {
         let code = dimension.code();
-        let found: Option<i64> = self
-            .0
-            .prepare_cached(
-                "SELECT id FROM dimension_values \
-                 WHERE workspace_id = ?1 AND dimension = ?2 AND value = ?3",
-            )?
-            .query_row((workspace_id, code, value), |row| row.get(0))
-            .optional()?;
-        if let Some(id) = found {
+        if let Some(id) = lookup(self.0, workspace_id, dimension, value)? {
             return Ok(id);
         }
         self.0

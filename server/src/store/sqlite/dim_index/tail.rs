@@ -9,7 +9,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::rollup::{Cell, Observation};
-use crate::store::dimensions::parse_tag_ids;
+use crate::store::dimensions::{parse_tag_ids, Dictionary};
+use crate::store::sqlite::batch::dictionary::{lookup, TxDictionary};
 use crate::store::sqlite::encoding::read_amount;
 use crate::store::StoreError;
 
@@ -185,24 +186,12 @@ impl<'c> Lookups<'c> {
         if let Some(id) = self.ids.get(&key) {
             return Ok(*id);
         }
-        let code = dimension.code();
-        let mut id: Option<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM dimension_values \
-                 WHERE workspace_id = ?1 AND dimension = ?2 AND value = ?3",
-            )?
-            .query_row((workspace_id, code, value), |row| row.get(0))
-            .optional()?;
-        if id.is_none() && self.create {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO dimension_values (workspace_id, dimension, value) \
-                     VALUES (?1, ?2, ?3)",
-                )?
-                .execute((workspace_id, code, value))?;
-            id = Some(self.conn.last_insert_rowid());
-        }
+        let mut dictionary = TxDictionary(self.conn);
+        let id = if self.create {
+            Some(dictionary.value_id(workspace_id, dimension, value)?)
+        } else {
+            lookup(self.conn, workspace_id, dimension, value)?
+        };
         self.ids.insert(key, id);
         Ok(id)
     }
@@ -211,11 +200,7 @@ impl<'c> Lookups<'c> {
         if let Some(name) = self.key_names.get(&key_id) {
             return Ok(name.clone());
         }
-        let name: Option<String> = self
-            .conn
-            .prepare_cached("SELECT name FROM api_keys WHERE id = ?1")?
-            .query_row([key_id], |row| row.get(0))
-            .optional()?;
+        let name = TxDictionary(self.conn).key_name(key_id)?;
         self.key_names.insert(key_id, name.clone());
         Ok(name)
     }
