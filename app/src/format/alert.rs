@@ -37,6 +37,10 @@ pub fn alert_summary(event: &AlertEvent) -> (String, String) {
     } else {
         event.target.clone()
     };
+    let target = match &event.dimension {
+        Some(only) => format!("{}, {target}", only.describe()),
+        None => target,
+    };
     let value = event
         .value
         .map(|value| metric_value(event.metric, value))
@@ -80,6 +84,7 @@ mod tests {
             metric: Metric::ErrorRate,
             target: String::new(),
             models: vec![],
+            dimension: None,
             kind: "firing".into(),
             value: Some(50.0),
             threshold: Some(20.0),

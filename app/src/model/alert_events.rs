@@ -28,6 +28,9 @@ pub struct AlertEvent {
     pub target: String,
     /// The models the rule looked at; empty: all models.
     pub models: Vec<String>,
+    /// The user, app, key, tag, ... a scoped rule watched (`None`: all calls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension: Option<super::DimensionValue>,
     /// `pending`, `firing`, `still_firing`, `resolved` or `cleared`.
     pub kind: String,
     /// The metric's value (or its change in percent, for a baseline rule).

@@ -96,6 +96,22 @@ pub struct DimensionValue {
     pub value: String,
 }
 
+impl DimensionValue {
+    /// From its stored parts: the dimension's name and the value (`None` when either is
+    /// missing or the name is unknown).
+    pub fn from_parts(dimension: Option<&str>, value: Option<String>) -> Option<Self> {
+        Some(Self {
+            dimension: Dimension::parse(dimension?)?,
+            value: value?,
+        })
+    }
+
+    /// "user alice".
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.dimension.as_str(), self.value)
+    }
+}
+
 /// A dimension value as a filter or group names it.
 pub fn valid_value(value: &str) -> bool {
     !value.trim().is_empty()

@@ -81,6 +81,7 @@ mod tests {
             metric: Metric::ErrorRate,
             target: "alpha".into(),
             models: vec![],
+            dimension: None,
             kind: "firing".into(),
             value: Some(40.0),
             threshold: Some(20.0),

@@ -162,6 +162,7 @@ impl Backend for Engine {
             metric: app::model::Metric::Requests,
             target: String::new(),
             models: Vec::new(),
+            dimension: None,
             kind: "firing".into(),
             value: None,
             threshold: None,

@@ -101,4 +101,19 @@ async fn a_rule_on_one_user_or_app_counts_only_its_calls() {
         value_of("Nobody").is_none(),
         "a value never sent has no calls"
     );
+    // Each event names the value its rule watched, stored and read back.
+    let fired = events
+        .iter()
+        .find(|event| event.rule_name == "Alice's spend")
+        .expect("fired");
+    assert_eq!(fired.dimension, spend.dimension);
+    let stored = app
+        .storage
+        .event_by_id(fired.id)
+        .await
+        .expect("reads")
+        .expect("stored");
+    assert_eq!(stored.dimension, spend.dimension);
+    let (_, detail) = app::format::alert_summary(&stored);
+    assert!(detail.starts_with("user alice, all models · "), "{detail}");
 }

@@ -269,6 +269,7 @@ async fn each_dashboard_hears_only_its_workspace() {
                 metric: app::model::Metric::Requests,
                 target: String::new(),
                 models: Vec::new(),
+                dimension: None,
                 kind: "firing".into(),
                 value: None,
                 threshold: None,

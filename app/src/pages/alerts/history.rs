@@ -152,19 +152,30 @@ fn event_links(event: &AlertEvent, ws: Option<i64>) -> (String, String) {
     let models = event.scope_models().join(",");
     let models = (!models.is_empty()).then_some(models.as_str());
     let ws = ws.map(|ws| ws.to_string());
-    let scope = |path: &str, models_key: &str| {
-        link(
-            path,
-            "",
-            &[
-                ("from", Some(&from)),
-                ("to", Some(&to)),
-                (models_key, models),
-                ("ws", ws.as_deref()),
-            ],
-        )
+    // A scoped rule's value: grouped by its dimension in Analytics, filtered by it in Logs.
+    let only = event.dimension.as_ref();
+    let scope = |path: &str, models_key: &str, dimension: Option<(&str, &str)>| {
+        let mut params = vec![
+            ("from", Some(from.as_str())),
+            ("to", Some(to.as_str())),
+            (models_key, models),
+        ];
+        params.extend(dimension.map(|(key, value)| (key, Some(value))));
+        params.push(("ws", ws.as_deref()));
+        link(path, "", &params)
     };
-    (scope("/analytics", "models"), scope("/logs", "model"))
+    (
+        scope(
+            "/analytics",
+            "models",
+            only.map(|only| ("group", only.dimension.as_str())),
+        ),
+        scope(
+            "/logs",
+            "model",
+            only.map(|only| (only.dimension.as_str(), only.value.as_str())),
+        ),
+    )
 }
 
 /// One page of events, newest first, each linking to its scope and window, with its webhook
@@ -258,6 +269,7 @@ mod tests {
             metric: Metric::ALL[0],
             target: String::new(),
             models: vec!["qwen plus".into(), "b".into()],
+            dimension: None,
             kind: "firing".into(),
             value: None,
             threshold: None,
@@ -280,6 +292,7 @@ mod tests {
         let (analytics, _) = event_links(
             &AlertEvent {
                 models: vec![],
+                dimension: None,
                 ..event
             },
             None,
@@ -287,6 +300,52 @@ mod tests {
         assert_eq!(
             analytics,
             "/analytics?from=2025-11-27T00:00Z&to=2025-11-27T00:01Z"
+        );
+    }
+
+    #[test]
+    fn a_scoped_rules_event_links_to_its_value() {
+        let event = AlertEvent {
+            id: 1,
+            rule_id: 2,
+            rule_name: "Alice spends".into(),
+            severity: Severity::Warning,
+            metric: Metric::Cost,
+            target: String::new(),
+            models: vec![],
+            dimension: Some(crate::model::DimensionValue {
+                dimension: crate::model::Dimension::User,
+                value: "alice@example.com".into(),
+            }),
+            kind: "firing".into(),
+            value: Some(12.5),
+            threshold: Some(10.0),
+            cost_coverage: None,
+            window_from_ms: 1_764_201_600_000,
+            window_to_ms: 1_764_205_200_000,
+            at_ms: 1_764_205_200_000,
+        };
+        let (analytics, logs) = event_links(&event, None);
+        assert_eq!(
+            analytics,
+            "/analytics?from=2025-11-27T00:00Z&to=2025-11-27T01:00Z&group=user"
+        );
+        assert_eq!(
+            logs,
+            "/logs?from=2025-11-27T00:00Z&to=2025-11-27T01:00Z&user=alice%40example.com"
+        );
+        let logs = crate::url_state::LogsFilter::from_query(&logs[6..]).expect("valid");
+        assert_eq!(
+            logs.narrowing.dimensions,
+            [(
+                crate::model::Dimension::User,
+                "alice@example.com".to_owned()
+            )]
+        );
+        let (_, detail) = crate::format::alert_summary(&event);
+        assert!(
+            detail.starts_with("user alice@example.com, all models · Cost (USD): $12.50"),
+            "{detail}"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Reading alert events back: one by id (for webhook deliveries) and the filtered, paged
 //! history of a workspace.
 
-use app::model::{AlertEvent, Cursor, EventPage, Metric, Severity};
+use app::model::{AlertEvent, Cursor, DimensionValue, EventPage, Metric, Severity};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::StoreError;
@@ -22,11 +22,13 @@ type EventRow = (
     i64,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 const COLUMNS: &str = "SELECT id, rule_id, rule_name, severity, metric, target, models, kind, \
-                       value, threshold, cost_coverage, window_from_ms, window_to_ms, at_ms \
-                       FROM alert_events ";
+                       value, threshold, cost_coverage, window_from_ms, window_to_ms, at_ms, \
+                       dimension, dimension_value FROM alert_events ";
 
 /// One event by id.
 pub async fn event_by_id(pool: &SqlitePool, id: i64) -> Result<Option<AlertEvent>, StoreError> {
@@ -114,6 +116,8 @@ fn event(
         from,
         to,
         at_ms,
+        dimension,
+        dimension_value,
     ): EventRow,
 ) -> Result<AlertEvent, StoreError> {
     Ok(AlertEvent {
@@ -126,6 +130,7 @@ fn event(
             .ok_or_else(|| StoreError::Corrupt(format!("metric {metric}")))?,
         target,
         models: serde_json::from_str(&models).unwrap_or_default(),
+        dimension: DimensionValue::from_parts(dimension.as_deref(), dimension_value),
         kind,
         value,
         threshold,

@@ -205,11 +205,12 @@ pub async fn save_step(
         None => None,
         Some(event) => {
             let models = scope_models(event.rule);
+            let dimension = event.rule.spec.dimension.clone();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, \
                  target, models, kind, value, threshold, cost_coverage, window_from_ms, window_to_ms, \
-                 at_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 at_ms, dimension, dimension_value) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(event.workspace_id.get())
             .bind(rule_id)
@@ -225,6 +226,8 @@ pub async fn save_step(
             .bind(event.window.0)
             .bind(event.window.1)
             .bind(event.at_ms)
+            .bind(dimension.as_ref().map(|only| only.dimension.as_str()))
+            .bind(dimension.as_ref().map(|only| only.value.as_str()))
             .fetch_one(&mut *tx)
             .await?;
             Some(AlertEvent {
@@ -242,6 +245,7 @@ pub async fn save_step(
                 window_from_ms: event.window.0,
                 window_to_ms: event.window.1,
                 at_ms: event.at_ms,
+                dimension,
             })
         }
     };

@@ -1,7 +1,7 @@
 //! Alert events read back in PostgreSQL: one by id (for webhook deliveries) and the filtered,
 //! paged history of a workspace; the seam's `AlertHistory`.
 
-use app::model::{AlertEvent, Cursor, EventPage, Metric, Severity, WorkspaceId};
+use app::model::{AlertEvent, Cursor, DimensionValue, EventPage, Metric, Severity, WorkspaceId};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::super::PgStore;
@@ -22,11 +22,13 @@ type EventRow = (
     i64,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 const COLUMNS: &str = "SELECT id, rule_id, rule_name, severity, metric, target, models, kind, \
-                       value, threshold, cost_coverage, window_from_ms, window_to_ms, at_ms \
-                       FROM alert_events ";
+                       value, threshold, cost_coverage, window_from_ms, window_to_ms, at_ms, \
+                       dimension, dimension_value FROM alert_events ";
 
 #[async_trait::async_trait]
 impl AlertHistory for PgStore {
@@ -120,6 +122,8 @@ fn event(
         from,
         to,
         at_ms,
+        dimension,
+        dimension_value,
     ): EventRow,
 ) -> Result<AlertEvent, StoreError> {
     Ok(AlertEvent {
@@ -132,6 +136,7 @@ fn event(
             .ok_or_else(|| StoreError::Corrupt(format!("metric {metric}")))?,
         target,
         models: serde_json::from_str(&models).unwrap_or_default(),
+        dimension: DimensionValue::from_parts(dimension.as_deref(), dimension_value),
         kind,
         value,
         threshold,

@@ -180,11 +180,12 @@ impl AlertRules for PgStore {
             return Ok(None);
         };
         let models = scope_models(event.rule);
+        let dimension = event.rule.spec.dimension.clone();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO alert_events (workspace_id, rule_id, rule_name, severity, metric, \
              target, models, kind, value, threshold, cost_coverage, window_from_ms, window_to_ms, \
-                 at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                 at_ms, dimension, dimension_value) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
         .bind(event.workspace_id.get())
         .bind(rule_id)
@@ -200,6 +201,8 @@ impl AlertRules for PgStore {
         .bind(event.window.0)
         .bind(event.window.1)
         .bind(event.at_ms)
+        .bind(dimension.as_ref().map(|only| only.dimension.as_str()))
+        .bind(dimension.as_ref().map(|only| only.value.as_str()))
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -211,6 +214,7 @@ impl AlertRules for PgStore {
             metric: event.rule.spec.metric,
             target: event.target.to_owned(),
             models,
+            dimension,
             kind: event.kind.as_str().to_owned(),
             value: event.value,
             threshold: event.threshold,
