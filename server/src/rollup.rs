@@ -149,6 +149,13 @@ impl Cell {
 impl Cell {
     /// Adds another cell of the same bucket (sums add, sketches merge).
     pub fn merge(&mut self, other: &Cell) {
+        self.merge_sums(other);
+        self.latency.merge(&other.latency);
+        self.ttft.merge(&other.ttft);
+    }
+
+    /// Adds another cell's counts and sums, leaving the sketches as they are.
+    pub fn merge_sums(&mut self, other: &Cell) {
         self.requests += other.requests;
         self.status_2xx += other.status_2xx;
         self.status_4xx += other.status_4xx;
@@ -162,8 +169,24 @@ impl Cell {
         self.latency_count += other.latency_count;
         self.ttft_sum += other.ttft_sum;
         self.ttft_count += other.ttft_count;
-        self.latency.merge(&other.latency);
-        self.ttft.merge(&other.ttft);
+    }
+
+    /// Takes away the counts and sums of a cell that `self` includes (the sketches stay: a
+    /// quantile cannot be taken away).
+    pub fn subtract_sums(&mut self, part: &Cell) {
+        self.requests -= part.requests;
+        self.status_2xx -= part.status_2xx;
+        self.status_4xx -= part.status_4xx;
+        self.status_429 -= part.status_429;
+        self.status_5xx -= part.status_5xx;
+        self.streamed -= part.streamed;
+        self.units.subtract(&part.units);
+        self.cost -= part.cost;
+        self.cost_count -= part.cost_count;
+        self.latency_sum -= part.latency_sum;
+        self.latency_count -= part.latency_count;
+        self.ttft_sum -= part.ttft_sum;
+        self.ttft_count -= part.ttft_count;
     }
 }
 

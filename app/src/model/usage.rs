@@ -258,6 +258,11 @@ macro_rules! units {
                 $(self.$field += other.$field;)*
             }
 
+            /// Takes away `part`'s units (totals that `self` includes).
+            pub fn subtract(&mut self, part: &UnitTotals) {
+                $(self.$field -= part.$field;)*
+            }
+
             /// Adds the units one call reported.
             pub fn add_usage(&mut self, usage: &Usage) {
                 $(if let Some(amount) = usage.$field {

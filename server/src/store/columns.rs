@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use app::model::{Measure, UNITS, UNIT_COUNT};
 
 use crate::rollup::Level;
-use crate::store::reads::{Cells, TotalsBy};
+use crate::store::reads::Cells;
 
 /// The columns of a stored call as both implementations read it back (the usage units from
 /// the units table), built once.
@@ -71,9 +71,14 @@ pub const SUMS_AFTER_COST: [&str; 5] = [
     "ttft_count",
 ];
 
-/// The columns of [`cell_columns`] for a dimension's cells summed in a `GROUP BY` `by`'s column:
-/// the bucket (or 0), the value's id (or 0), the sums, no sketches and no busiest minute.
-pub fn summed_cell_columns(by: TotalsBy) -> String {
+/// The columns of a [`crate::store::reads::ValueRank`], from a dimension's cells grouped by
+/// `value_id`.
+pub const RANK_COLUMNS: &str = "value_id, CAST(sum(requests) AS BIGINT), \
+     CAST(sum(requests - status_2xx) AS BIGINT), CAST(sum(total_tokens) AS BIGINT), sum(cost)";
+
+/// The columns of [`cell_columns`] for a dimension's cells summed in a `GROUP BY bucket_ms`:
+/// the bucket, 0 for the value's id, the sums, no sketches and no busiest minute.
+pub fn summed_cell_columns() -> String {
     let sum = |column: &str, float: bool| {
         if float {
             format!("sum({column})")
@@ -82,10 +87,7 @@ pub fn summed_cell_columns(by: TotalsBy) -> String {
         }
     };
     let zero = "CAST(0 AS BIGINT)".to_owned();
-    let mut columns = match by {
-        TotalsBy::Value => vec![zero, "value_id".to_owned()],
-        TotalsBy::Bucket => vec!["bucket_ms".to_owned(), zero],
-    };
+    let mut columns = vec!["bucket_ms".to_owned(), zero];
     for column in COUNTS_BEFORE_UNITS {
         columns.push(sum(column, false));
     }

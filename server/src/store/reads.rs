@@ -97,19 +97,35 @@ impl Cells<'_> {
     }
 }
 
-/// How [`CellReads::dimension_totals`] sums cells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TotalsBy {
-    Value,
-    Bucket,
+/// What a dimension value is ranked by, summed over a range: [`CellReads::dimension_ranks`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ValueRank {
+    /// The value's dictionary id.
+    pub value_id: i64,
+    pub requests: i64,
+    /// Calls without a 2xx status.
+    pub errors: i64,
+    pub tokens: i64,
+    pub cost: f64,
 }
 
-impl TotalsBy {
-    /// The column summed cells are grouped by.
-    pub fn column(self) -> &'static str {
-        match self {
-            TotalsBy::Value => "value_id",
-            TotalsBy::Bucket => "bucket_ms",
+impl ValueRank {
+    /// Adds `other`'s sums (of the same value).
+    pub fn add(&mut self, other: &ValueRank) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.tokens += other.tokens;
+        self.cost += other.cost;
+    }
+
+    /// The sums of a cell of this value.
+    pub fn of_cell(value_id: i64, cell: &crate::rollup::Cell) -> Self {
+        Self {
+            value_id,
+            requests: cell.requests,
+            errors: cell.requests - cell.status_2xx,
+            tokens: cell.units.total_tokens,
+            cost: cell.cost,
         }
     }
 }
@@ -221,15 +237,22 @@ pub trait CellReads {
         value: &str,
     ) -> Result<Option<i64>, StoreError>;
 
-    /// The cells of every value of `dimension` in `segments` (hour or day) summed per value
-    /// (`StoredCell::model_id` is the value's id, `bucket_ms` 0) or per bucket (`model_id` 0),
-    /// without sketches; one entry per value or bucket and segment.
+    /// Every value of `dimension` with calls in `segments` (hour or day), with its sums over
+    /// all of them: one entry per value, in no particular order.
+    fn dimension_ranks(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        segments: &[Segment],
+    ) -> Result<Vec<ValueRank>, StoreError>;
+
+    /// Per bucket of `segments` (hour or day), the cells of every value of `dimension` summed
+    /// (`StoredCell::model_id` 0), without sketches; at most one entry per bucket and segment.
     fn dimension_totals(
         &self,
         workspace_id: WorkspaceId,
         dimension: Dimension,
         segments: &[Segment],
-        by: TotalsBy,
     ) -> Result<Vec<StoredCell>, StoreError>;
 
     /// The cells of `which` models in `segments` (each segment one level and range), decoding

@@ -1,5 +1,5 @@
-//! SQLite's dimension indexer writes per-value cells and user and tag posting lists from
-//! windows of calls after they are stored. Answers must not depend on how far it got: the same
+//! SQLite's dimension indexer writes per-value cells, totals, rank lists and user and tag
+//! posting lists from windows of calls after they are stored. Answers must not depend on how far it got: the same
 //! exact numbers with every call waiting, some indexed, all indexed, and after a rebuild from
 //! nothing (what an upgrade or a lost window leaves).
 
@@ -26,7 +26,7 @@ async fn watermark(app: &TestApp) -> (i64, i64) {
 }
 
 /// Waits until the writer (idle) has indexed every stored call.
-async fn indexed(app: &TestApp) {
+pub async fn indexed(app: &TestApp) {
     let started = Instant::now();
     loop {
         let (upto, newest) = watermark(app).await;
@@ -42,7 +42,7 @@ async fn indexed(app: &TestApp) {
 }
 
 /// Forgets every cell and list, as a database migrated to the indexer starts.
-async fn forget(app: &TestApp) {
+pub async fn forget(app: &TestApp) {
     let mut conn = app.pool.acquire().await.expect("a connection");
     for sql in [
         "BEGIN IMMEDIATE",
@@ -50,6 +50,7 @@ async fn forget(app: &TestApp) {
         "DELETE FROM rollup_dim_1h",
         "DELETE FROM rollup_dim_1d",
         "DELETE FROM dimension_postings",
+        "DELETE FROM dimension_ranks",
         "COMMIT",
     ] {
         sqlx::query(sql).execute(&mut *conn).await.expect(sql);

@@ -131,6 +131,66 @@ async fn groups_have_exact_numbers_and_cover_whole_hours() {
     );
 }
 
+/// Sixty users, user i with one call of 1000 (i + 1) input tokens (failing when i % 7 == 0):
+/// ranked by tokens, the first fifty are listed and the ten smallest make one "other" row and
+/// one band, exactly, before and after SQLite's indexer has them and after it rebuilt them.
+#[tokio::test]
+async fn past_fifty_groups_the_rest_is_one_row_and_one_band() {
+    let app = crate::helpers::spawn_app().await;
+    let hour = (now_ms() / HOUR - 3) * HOUR;
+    let calls = (0..60)
+        .map(|i: i64| {
+            json!({
+                "request_id": format!("c{i}"), "timestamp": hour + i * MINUTE / 2,
+                "model": "gpt-4o-mini", "status": if i % 7 == 0 { 500 } else { 200 },
+                "latency_ms": 100, "usage": {"input_tokens": 1000 * (i + 1), "output_tokens": 0},
+                "metadata": {"user": format!("u{i:02}")}
+            })
+        })
+        .collect();
+    ingest(&app, calls).await;
+    let query = format!(
+        "from={}&to={}&group=user&by=tokens",
+        app::url_state::format_time(hour),
+        app::url_state::format_time(hour + HOUR)
+    );
+    let sqlite = crate::database::backend() == crate::database::Backend::Sqlite;
+    for state in ["as stored", "indexed", "rebuilt"] {
+        if sqlite && state == "rebuilt" {
+            crate::dimension_index::forget(&app).await;
+        }
+        if sqlite && state != "as stored" {
+            crate::dimension_index::indexed(&app).await;
+        }
+        let report = grouped(&app, &query).await;
+        assert_eq!(report.groups, 60, "{state}");
+        let names: Vec<&str> = report
+            .rows
+            .iter()
+            .map(|row| row.value.as_deref().expect("named"))
+            .collect();
+        let expected: Vec<String> = (10..60).rev().map(|i| format!("u{i:02}")).collect();
+        assert_eq!(names, expected, "{state}");
+        // u00..u09: 10 calls, 1000 * (1 + ... + 10) tokens, u00 and u07 failed.
+        let other = report.other.expect("the rest");
+        assert_eq!(
+            (other.requests, other.errors, other.units.total_tokens),
+            (10, 2, 55_000),
+            "{state}"
+        );
+        assert_eq!(other.success_rate, Some(0.8));
+        assert_eq!(other.latency_avg_ms, Some(100.0));
+        assert_eq!(other.priced_requests, 10);
+        assert!((other.cost.expect("priced") - 55_000.0 * 0.15 / 1e6).abs() < 1e-12);
+        // Five bands and the rest: 55 calls.
+        assert_eq!(report.series.len(), app::model::CHART_GROUPS + 1, "{state}");
+        let rest = report.series.last().expect("other band");
+        assert_eq!(rest.name, None);
+        let rest_calls: i64 = rest.points.iter().map(|point| point.requests).sum();
+        assert_eq!(rest_calls, 55, "{state}");
+    }
+}
+
 #[tokio::test]
 async fn a_group_query_is_refused_with_the_parameter_named() {
     let app = crate::helpers::spawn_app().await;

@@ -63,11 +63,13 @@ async fn calls_of(
     .expect("calls")
 }
 
-/// Calls per user in the daily user cells, and tag entries of calls (SQLite derives
-/// PostgreSQL's `request_tags` from its rows' tag ids).
+/// Calls in the daily cells of users (value id 0 is SQLite's total of all users, which
+/// PostgreSQL does not keep), and tag entries of calls (SQLite derives PostgreSQL's
+/// `request_tags` from its rows' tag ids).
 async fn dimensions_of(pool: &sqlx::AnyPool, tag_entries: &str) -> (i64, i64) {
     let users: i64 = sqlx::query_scalar(
-        "SELECT CAST(coalesce(sum(requests), 0) AS BIGINT) FROM rollup_dim_1d WHERE dimension = 1",
+        "SELECT CAST(coalesce(sum(requests), 0) AS BIGINT) FROM rollup_dim_1d \
+         WHERE dimension = 1 AND value_id <> 0",
     )
     .fetch_one(pool)
     .await
@@ -77,6 +79,17 @@ async fn dimensions_of(pool: &sqlx::AnyPool, tag_entries: &str) -> (i64, i64) {
         .await
         .expect("tags");
     (users, tags)
+}
+
+/// Calls in the daily totals of all users (value id 0).
+async fn user_totals(pool: &sqlx::AnyPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(coalesce(sum(requests), 0) AS BIGINT) FROM rollup_dim_1d \
+         WHERE dimension = 1 AND value_id = 0",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("user totals")
 }
 
 const SQLITE_TAG_ENTRIES: &str = "SELECT count(*) FROM requests AS r, \
@@ -174,6 +187,11 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_every_row_and_id() {
     assert_eq!(
         dimensions_of(&new, POSTGRES_TAG_ENTRIES).await,
         (600, 1_200)
+    );
+    assert_eq!(
+        (user_totals(&old).await, user_totals(&new).await),
+        (600, 0),
+        "SQLite's totals stay behind"
     );
     let body: (String, String) = sqlx::query_as(
         "SELECT request_body, response_body FROM request_bodies b JOIN requests r ON r.id = b.request_row_id \

@@ -14,7 +14,7 @@ use super::Scope;
 use crate::rollup::dims;
 use crate::rollup::plan::{finest_needed, plan};
 use crate::rollup::{Cell, Level};
-use crate::store::reads::{Cells, Sketches, Snapshot, TotalsBy};
+use crate::store::reads::{Cells, Sketches, Snapshot, ValueRank};
 use crate::store::StoreError;
 
 const MINUTE_MS: f64 = 60_000.0;
@@ -43,12 +43,12 @@ fn chart_granularity(dimension: Dimension, granularity: Granularity) -> Granular
     }
 }
 
-fn rank(cell: &Cell, sort: GroupSort) -> f64 {
+fn rank(value: &ValueRank, sort: GroupSort) -> f64 {
     match sort {
-        GroupSort::Cost => cell.cost,
-        GroupSort::Requests => cell.requests as f64,
-        GroupSort::Tokens => cell.units.total_tokens as f64,
-        GroupSort::Errors => (cell.requests - cell.status_2xx) as f64,
+        GroupSort::Cost => value.cost,
+        GroupSort::Requests => value.requests as f64,
+        GroupSort::Tokens => value.tokens as f64,
+        GroupSort::Errors => value.errors as f64,
     }
 }
 
@@ -90,23 +90,20 @@ pub fn groups(
     let workspace_id = scope.workspace_id;
     let (from_ms, to_ms) = group_range(dimension, scope.from_ms, scope.to_ms);
     let segments = plan(from_ms, to_ms, Level::Day, from_ms);
-    let mut by_value: HashMap<i64, Cell> = HashMap::new();
-    for stored in snapshot.dimension_totals(workspace_id, dimension, &segments, TotalsBy::Value)? {
-        by_value
-            .entry(stored.model_id)
-            .or_default()
-            .merge(&stored.cell);
-    }
-    let mut ranked: Vec<(i64, Cell)> = by_value.into_iter().collect();
-    ranked.sort_by(|(a_id, a), (b_id, b)| {
+    let mut ranked = snapshot.dimension_ranks(workspace_id, dimension, &segments)?;
+    ranked.sort_by(|a, b| {
         rank(b, sort)
             .total_cmp(&rank(a, sort))
             .then(b.requests.cmp(&a.requests))
-            .then(a_id.cmp(b_id))
+            .then(a.value_id.cmp(&b.value_id))
     });
     let groups = ranked.len() as i64;
-    let rest = ranked.split_off(ranked.len().min(MAX_GROUP_ROWS));
-    let top: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+    let more = ranked.len() > MAX_GROUP_ROWS;
+    let top: Vec<i64> = ranked
+        .iter()
+        .take(MAX_GROUP_ROWS)
+        .map(|value| value.value_id)
+        .collect();
     let names: HashMap<i64, String> = snapshot
         .dimension_values(workspace_id, &top)?
         .into_iter()
@@ -124,20 +121,22 @@ pub fn groups(
         full.entry(stored.model_id).or_default().merge(&stored.cell);
     }
     let minutes = ((to_ms - from_ms) as f64 / MINUTE_MS).max(1.0);
+    // The rest: every value's totals less the listed ones.
+    let mut rest = Cell::default();
+    if more {
+        for stored in snapshot.dimension_totals(workspace_id, dimension, &segments)? {
+            rest.merge_sums(&stored.cell);
+        }
+    }
     let rows = top
         .iter()
         .map(|id| {
             let cell = full.remove(id).unwrap_or_default();
+            rest.subtract_sums(&cell);
             row(names.get(id).cloned(), &cell, minutes, true)
         })
         .collect();
-    let other = (!rest.is_empty()).then(|| {
-        let mut sum = Cell::default();
-        for (_, cell) in &rest {
-            sum.merge(cell);
-        }
-        row(None, &sum, minutes, false)
-    });
+    let other = more.then(|| row(None, &rest, minutes, false));
 
     let granularity = chart_granularity(dimension, scope.granularity);
     let charted: Vec<i64> = top.iter().take(CHART_GROUPS).copied().collect();
@@ -197,9 +196,7 @@ fn series(
     };
     let segments = plan(from_ms, to_ms, finest_needed(granularity), from_ms);
     let mut other = empty();
-    for stored in
-        snapshot.dimension_totals(scope.workspace_id, dimension, &segments, TotalsBy::Bucket)?
-    {
+    for stored in snapshot.dimension_totals(scope.workspace_id, dimension, &segments)? {
         add(&mut other, stored.bucket_ms, &stored.cell, 1);
     }
     let mut bands: Vec<(i64, Vec<GroupPoint>)> = charted.iter().map(|id| (*id, empty())).collect();

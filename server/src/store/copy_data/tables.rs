@@ -54,6 +54,10 @@ const fn resumable(name: &'static str, key: &'static [&'static str]) -> Table {
 const BODY_HOUR: &str =
     "(SELECT r.ts_ms / 3600000 FROM requests AS r WHERE r.id = request_bodies.request_row_id)";
 
+/// SQLite's totals of all of a dimension's values (value id 0, `dim_index::add_totals`):
+/// PostgreSQL sums the values' cells instead.
+const ALL_VALUES_LEFT_OUT: &str = "value_id <> 0";
+
 const NO_PEAKS: &[(&str, &str)] = &[
     ("peak_minute_requests", "NULL"),
     ("peak_minute_tokens", "NULL"),
@@ -114,12 +118,18 @@ pub const TABLES: [Table; 24] = [
     table("rollup_all_1m", &["workspace_id", "bucket_ms", "model_id"]),
     table("rollup_all_1h", &["workspace_id", "bucket_ms", "model_id"]),
     table("rollup_all_1d", &["workspace_id", "bucket_ms", "model_id"]),
-    table(
-        "rollup_dim_1h",
-        &["workspace_id", "dimension", "bucket_ms", "value_id"],
-    ),
-    table(
-        "rollup_dim_1d",
-        &["workspace_id", "dimension", "bucket_ms", "value_id"],
-    ),
+    Table {
+        only: Some(ALL_VALUES_LEFT_OUT),
+        ..table(
+            "rollup_dim_1h",
+            &["workspace_id", "dimension", "bucket_ms", "value_id"],
+        )
+    },
+    Table {
+        only: Some(ALL_VALUES_LEFT_OUT),
+        ..table(
+            "rollup_dim_1d",
+            &["workspace_id", "dimension", "bucket_ms", "value_id"],
+        )
+    },
 ];

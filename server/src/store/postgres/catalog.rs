@@ -2,6 +2,7 @@
 //! re-pricing stored calls after a price change: the seam's `ModelCatalog`.
 
 mod costs;
+mod dim_costs;
 pub mod imported;
 mod prices;
 

@@ -1,6 +1,8 @@
 //! Reading rollup cells for analytics (never raw rows): the cells of a query plan's segments,
 //! and the workspace's models. The arithmetic over them lives in `engine::analytics`.
 
+use std::collections::HashMap;
+
 use app::model::{Amount, Dimension, ModelKind, ModelOption, UnitTotals, UNIT_COUNT};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -8,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::StoreError;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::reads::{Cells, Sketches, StoredCell, TotalsBy, WorkspaceModel};
+use crate::store::reads::{Cells, Sketches, StoredCell, ValueRank, WorkspaceModel};
 use crate::store::sqlite::encoding::read_amount;
 
 /// Every model the workspace has seen, by name.
@@ -35,7 +37,7 @@ pub fn models(conn: &Connection, workspace_id: i64) -> Result<Vec<WorkspaceModel
     Ok(models)
 }
 
-pub use crate::store::columns::{cell_columns, summed_cell_columns, CELL_COLUMN_COUNT};
+pub use crate::store::columns::{cell_columns, CELL_COLUMN_COUNT};
 
 fn sketch(row: &Row<'_>, index: usize) -> Result<Sketch, StoreError> {
     let value = row.get_ref(index)?;
@@ -119,25 +121,68 @@ pub fn dimension_values(
     Ok(values)
 }
 
-/// Per value of `dimension`, its cells in each of `segments` summed (no sketches).
+/// `bucket_ms IN` each bucket of a segment (parameters `?{from}`, `?{from + 1}` the segment's
+/// bounds, `?{from + 2}` its level's width): a dimension's cells are keyed by bucket before
+/// value, so a few values over many buckets are seeks where a range would read every value.
+fn each_bucket(from: usize) -> String {
+    let (to, width) = (from + 1, from + 2);
+    format!(
+        "bucket_ms IN (WITH RECURSIVE b(x) AS (SELECT ?{from} UNION ALL \
+         SELECT x + ?{width} FROM b WHERE x + ?{width} < ?{to}) SELECT x FROM b)"
+    )
+}
+
+/// Every value of `dimension` with calls in `segments` and its sums: the stored rank lists
+/// (`dim_index::ranks`) plus the calls not yet indexed.
+pub fn dimension_ranks(
+    conn: &Connection,
+    workspace_id: i64,
+    dimension: Dimension,
+    segments: &[Segment],
+) -> Result<Vec<ValueRank>, StoreError> {
+    let mut ranks = Vec::new();
+    for segment in segments.iter().filter(|s| s.level != Level::Minute) {
+        crate::store::sqlite::dim_index::ranks::read_into(
+            conn,
+            workspace_id,
+            dimension,
+            segment,
+            &mut ranks,
+        )?;
+    }
+    let mut recent: Vec<ValueRank> = Vec::new();
+    for (key, cell) in unindexed(conn, workspace_id, dimension, segments, None)? {
+        recent.push(ValueRank::of_cell(key.value_id, &cell));
+    }
+    recent.sort_unstable_by_key(|rank| rank.value_id);
+    let mut sorted: Vec<ValueRank> = Vec::with_capacity(recent.len());
+    for rank in recent {
+        match sorted.last_mut() {
+            Some(last) if last.value_id == rank.value_id => last.add(&rank),
+            _ => sorted.push(rank),
+        }
+    }
+    Ok(crate::store::sqlite::dim_index::ranks::merge(
+        &ranks, &sorted,
+    ))
+}
+
+/// Per bucket of `segments`, all of `dimension`'s values summed: the stored totals (value id
+/// 0, `dim_index::add_totals`) plus the calls not yet indexed.
 pub fn dimension_totals(
     conn: &Connection,
     workspace_id: i64,
     dimension: Dimension,
     segments: &[Segment],
-    by: TotalsBy,
 ) -> Result<Vec<StoredCell>, StoreError> {
     let mut totals = Vec::new();
-    for segment in segments {
-        if segment.level == Level::Minute {
-            continue;
-        }
+    for segment in segments.iter().filter(|s| s.level != Level::Minute) {
         let sql = format!(
-            "SELECT {} FROM {} WHERE workspace_id = ?1 AND dimension = ?2 \
-             AND bucket_ms >= ?3 AND bucket_ms < ?4 GROUP BY {}",
-            summed_cell_columns(by),
+            "SELECT {} FROM {} WHERE workspace_id = ?1 AND dimension = ?2 AND {} \
+             AND value_id = 0",
+            cell_columns(segment.level, Cells::Dimension(dimension)),
             crate::rollup::dims::table(segment.level),
-            by.column(),
+            each_bucket(3),
         );
         let mut statement = conn.prepare_cached(&sql)?;
         let mut rows = statement.query((
@@ -145,26 +190,30 @@ pub fn dimension_totals(
             dimension.code(),
             segment.from_ms,
             segment.to_ms,
+            segment.level.width_ms(),
         ))?;
         while let Some(row) = rows.next()? {
             totals.push(read_cell(segment.level, row, Sketches::Neither)?);
         }
     }
+    let mut recent: HashMap<(Level, i64), Cell> = HashMap::new();
     for (key, cell) in unindexed(conn, workspace_id, dimension, segments, None)? {
-        totals.push(StoredCell {
-            level: key.level,
-            bucket_ms: match by {
-                TotalsBy::Value => 0,
-                TotalsBy::Bucket => key.bucket_ms,
-            },
-            model_id: match by {
-                TotalsBy::Value => key.value_id,
-                TotalsBy::Bucket => 0,
-            },
-            cell,
-            peak_minute: None,
-        });
+        recent
+            .entry((key.level, key.bucket_ms))
+            .or_default()
+            .merge_sums(&cell);
     }
+    totals.extend(
+        recent
+            .into_iter()
+            .map(|((level, bucket_ms), cell)| StoredCell {
+                level,
+                bucket_ms,
+                model_id: 0,
+                cell,
+                peak_minute: None,
+            }),
+    );
     Ok(totals)
 }
 
@@ -209,17 +258,24 @@ pub fn cells(
         }
         let table = which.table(segment.level);
         let mut sql = format!(
-            "SELECT {} FROM {table} WHERE workspace_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3",
+            "SELECT {} FROM {table} WHERE workspace_id = ?1",
             cell_columns(segment.level, which)
         );
-        let mut values: Vec<Value> = vec![
-            workspace_id.into(),
-            segment.from_ms.into(),
-            segment.to_ms.into(),
-        ];
-        if let Some(dimension) = which.dimension() {
-            sql.push_str(&format!(" AND dimension = ?{}", values.len() + 1));
-            values.push(dimension.code().into());
+        let mut values: Vec<Value> = vec![workspace_id.into()];
+        match which.dimension() {
+            Some(dimension) => {
+                sql.push_str(&format!(" AND dimension = ?2 AND {}", each_bucket(3)));
+                values.extend([
+                    dimension.code().into(),
+                    segment.from_ms.into(),
+                    segment.to_ms.into(),
+                    segment.level.width_ms().into(),
+                ]);
+            }
+            None => {
+                sql.push_str(" AND bucket_ms >= ?2 AND bucket_ms < ?3");
+                values.extend([segment.from_ms.into(), segment.to_ms.into()]);
+            }
         }
         if let Some(ids) = which.ids() {
             let first = values.len() + 1;

@@ -13,7 +13,12 @@
 //! (`tail::unindexed_cells`, and the Logs conditions), so answers never lag the calls.
 
 pub mod postings;
+pub mod ranks;
+mod reprice;
 pub mod tail;
+mod varint;
+
+pub use reprice::{reprice, CostChange};
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -21,6 +26,8 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::batch::dim_rollups;
+use crate::rollup::dims::DimCellKey;
+use crate::rollup::Cell;
 use crate::store::StoreError;
 use postings::ListKey;
 
@@ -66,15 +73,15 @@ pub fn index_window(conn: &mut Connection) -> Result<usize, StoreError> {
         values.push(call_values);
     }
     drop(lookups);
-    dim_rollups::add_cells(
-        &tx,
-        crate::rollup::dims::aggregate(
-            calls
-                .iter()
-                .map(tail::TailCall::observation)
-                .zip(values.iter().map(Vec::as_slice)),
-        ),
-    )?;
+    let mut cells = crate::rollup::dims::aggregate(
+        calls
+            .iter()
+            .map(tail::TailCall::observation)
+            .zip(values.iter().map(Vec::as_slice)),
+    );
+    ranks::add(&tx, ranks::of_cells(&cells))?;
+    add_totals(&mut cells);
+    dim_rollups::add_cells(&tx, cells)?;
     postings::append(&tx, lists)?;
     tx.execute(
         "INSERT INTO dimension_index (id, indexed_upto) VALUES (1, ?1) \
@@ -83,6 +90,21 @@ pub fn index_window(conn: &mut Connection) -> Result<usize, StoreError> {
     )?;
     tx.commit()?;
     Ok(calls.len())
+}
+
+/// Adds to `cells` (one window's) the totals of each dimension's bucket: a cell with value id
+/// 0 that sums all of the bucket's values, without sketches. Grouped Analytics takes the
+/// listed values from it to show the rest as one row and one band.
+pub fn add_totals(cells: &mut HashMap<DimCellKey, Cell>) {
+    let mut totals: HashMap<DimCellKey, Cell> = HashMap::new();
+    for (key, cell) in cells.iter() {
+        let total = DimCellKey {
+            value_id: 0,
+            ..*key
+        };
+        totals.entry(total).or_default().merge_sums(cell);
+    }
+    cells.extend(totals);
 }
 
 /// Indexes every call after the watermark; returns how many.

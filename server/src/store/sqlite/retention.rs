@@ -61,6 +61,10 @@ pub async fn purge_workspace(
         )
     })
     .await?;
+    drain(batch, || {
+        delete_oldest(pool, PURGE_RANK_HOURS, workspace_id, cutoffs.hour_ms, batch)
+    })
+    .await?;
     for (level, cutoff) in [
         (Level::Minute, cutoffs.minute_ms),
         (Level::Hour, cutoffs.hour_ms),
@@ -158,6 +162,14 @@ const PURGE_DIMENSION_HOURS: &str = "DELETE FROM rollup_dim_1h \
      WHERE (workspace_id, dimension, bucket_ms, value_id) IN \
      (SELECT workspace_id, dimension, bucket_ms, value_id FROM rollup_dim_1h \
       WHERE workspace_id = ?1 AND dimension IN (1, 2, 3, 4, 5, 6, 7) AND bucket_ms < ?2 LIMIT ?3)";
+
+/// Up to a batch of a workspace's hourly rank lists older than a cutoff (`dim_index::ranks`;
+/// level 1 is an hour's).
+const PURGE_RANK_HOURS: &str = "DELETE FROM dimension_ranks \
+     WHERE (workspace_id, dimension, level, bucket_ms) IN \
+     (SELECT workspace_id, dimension, level, bucket_ms FROM dimension_ranks \
+      WHERE workspace_id = ?1 AND dimension IN (1, 2, 3, 4, 5, 6, 7) AND level = 1 \
+      AND bucket_ms < ?2 LIMIT ?3)";
 
 /// Deletes up to `limit` alert events of `workspace_id` recorded before `cutoff_ms`, oldest
 /// first; their webhook deliveries go with them (`ON DELETE CASCADE`). Returns how many events

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use super::{analytics, logs};
 use crate::rollup::plan::Segment;
 use crate::store::reads::{
-    CallFilter, CallReads, CellReads, Cells, Order, Sketches, StoredCall, StoredCell, TotalsBy,
+    CallFilter, CallReads, CellReads, Cells, Order, Sketches, StoredCall, StoredCell, ValueRank,
     WorkspaceModel,
 };
 use crate::store::StoreError;
@@ -36,14 +36,22 @@ impl CellReads for Connection {
         super::batch::dictionary::lookup(self, workspace_id.get(), dimension, value)
     }
 
+    fn dimension_ranks(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        segments: &[Segment],
+    ) -> Result<Vec<ValueRank>, StoreError> {
+        analytics::dimension_ranks(self, workspace_id.get(), dimension, segments)
+    }
+
     fn dimension_totals(
         &self,
         workspace_id: WorkspaceId,
         dimension: Dimension,
         segments: &[Segment],
-        by: TotalsBy,
     ) -> Result<Vec<StoredCell>, StoreError> {
-        analytics::dimension_totals(self, workspace_id.get(), dimension, segments, by)
+        analytics::dimension_totals(self, workspace_id.get(), dimension, segments)
     }
 
     fn cells(

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use app::model::{ModelKind, Usage};
 use sqlx::{PgConnection, PgPool, Row};
 
+use super::dim_costs::{self, Repriced};
 use super::prices;
 use crate::cost::{self, Prices};
 use crate::rollup::{Level, ALL_MODELS};
@@ -78,12 +79,13 @@ pub struct ChunkRead {
     pub rows: i64,
 }
 
-/// The calls whose cost changed, as three columns for `unnest`.
+/// The calls whose cost changed, as three columns for `unnest`, and by how much.
 #[derive(Default)]
 struct Changed {
     ids: Vec<i64>,
     hours: Vec<i64>,
     costs: Vec<Option<f64>>,
+    changes: Vec<Repriced>,
 }
 
 /// Per rollup table, per (bucket, model): what to add to the cell's cost and cost count.
@@ -160,6 +162,12 @@ impl Chunk {
             changed.costs.push(new);
             let cost_delta = new.unwrap_or(0.0) - old.unwrap_or(0.0);
             let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
+            changed.changes.push(Repriced {
+                id,
+                hour,
+                cost: cost_delta,
+                count: count_delta,
+            });
             for level in Level::ALL {
                 for cell_model in [model_id, ALL_MODELS] {
                     let entry = deltas
@@ -199,6 +207,7 @@ impl Chunk {
                 }
             }
         }
+        report.cells += dim_costs::reprice(tx, self.workspace_id, &changed.changes).await?;
         Ok(Some(read))
     }
 

@@ -1,5 +1,7 @@
 //! Rollup cells and models in a PostgreSQL snapshot.
 
+use std::collections::HashMap;
+
 use app::model::{
     Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT,
 };
@@ -10,8 +12,8 @@ use sqlx::{QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::columns::{cell_columns, summed_cell_columns};
-use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, TotalsBy, WorkspaceModel};
+use crate::store::columns::{cell_columns, summed_cell_columns, RANK_COLUMNS};
+use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, ValueRank, WorkspaceModel};
 use crate::store::StoreError;
 
 fn sketch(row: &PgRow, index: usize) -> Result<Sketch, StoreError> {
@@ -128,12 +130,58 @@ impl CellReads for PgSnapshot {
         })
     }
 
+    fn dimension_ranks(
+        &self,
+        workspace_id: WorkspaceId,
+        dimension: Dimension,
+        segments: &[Segment],
+    ) -> Result<Vec<ValueRank>, StoreError> {
+        let mut ranks: HashMap<i64, ValueRank> = HashMap::new();
+        for segment in segments {
+            if segment.level == Level::Minute {
+                continue;
+            }
+            let sql = format!(
+                "SELECT {RANK_COLUMNS} FROM {} WHERE workspace_id = $1 AND dimension = $2 \
+                 AND bucket_ms >= $3 AND bucket_ms < $4 GROUP BY value_id",
+                crate::rollup::dims::table(segment.level),
+            );
+            let (from, to) = (segment.from_ms, segment.to_ms);
+            let ranks = &mut ranks;
+            self.run(async move |conn| {
+                let mut rows = sqlx::query(&sql)
+                    .bind(workspace_id.get())
+                    .bind(dimension.code())
+                    .bind(from)
+                    .bind(to)
+                    .fetch(conn);
+                while let Some(row) = rows.try_next().await? {
+                    let rank = ValueRank {
+                        value_id: row.try_get(0)?,
+                        requests: row.try_get(1)?,
+                        errors: row.try_get(2)?,
+                        tokens: row.try_get(3)?,
+                        cost: row.try_get(4)?,
+                    };
+                    ranks
+                        .entry(rank.value_id)
+                        .or_insert(ValueRank {
+                            value_id: rank.value_id,
+                            ..ValueRank::default()
+                        })
+                        .add(&rank);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(ranks.into_values().collect())
+    }
+
     fn dimension_totals(
         &self,
         workspace_id: WorkspaceId,
         dimension: Dimension,
         segments: &[Segment],
-        by: TotalsBy,
     ) -> Result<Vec<StoredCell>, StoreError> {
         let mut totals = Vec::new();
         for segment in segments {
@@ -142,10 +190,9 @@ impl CellReads for PgSnapshot {
             }
             let sql = format!(
                 "SELECT {} FROM {} WHERE workspace_id = $1 AND dimension = $2 \
-                 AND bucket_ms >= $3 AND bucket_ms < $4 GROUP BY {}",
-                summed_cell_columns(by),
+                 AND bucket_ms >= $3 AND bucket_ms < $4 GROUP BY bucket_ms",
+                summed_cell_columns(),
                 crate::rollup::dims::table(segment.level),
-                by.column(),
             );
             let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
             let totals = &mut totals;

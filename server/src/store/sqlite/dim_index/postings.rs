@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use app::model::Dimension;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::varint::{get_varint, put_varint, unzigzag, zigzag};
 use crate::rollup::Level;
 use crate::store::StoreError;
 
@@ -24,39 +25,6 @@ pub const POSTED: [Dimension; 2] = [Dimension::User, Dimension::Tag];
 /// The bucket level of `dimension`'s lists: the level of its finest cells.
 pub fn level(dimension: Dimension) -> Level {
     crate::rollup::dims::levels(dimension)[0]
-}
-
-fn zigzag(value: i64) -> u64 {
-    ((value << 1) ^ (value >> 63)) as u64
-}
-
-fn unzigzag(value: u64) -> i64 {
-    ((value >> 1) as i64) ^ -((value & 1) as i64)
-}
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn get_varint(bytes: &[u8], at: &mut usize) -> Result<u64, StoreError> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes
-            .get(*at)
-            .ok_or_else(|| StoreError::Corrupt("a posting list ends inside a number".into()))?;
-        *at += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(StoreError::Corrupt(
-        "a posting list has an overlong number".into(),
-    ))
 }
 
 /// `entries` (sorted) packed.

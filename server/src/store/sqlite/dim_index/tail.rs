@@ -36,6 +36,26 @@ pub struct TailCall {
 }
 
 impl TailCall {
+    pub fn model_id(&self) -> i64 {
+        self.model_id
+    }
+
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub fn usage(&self) -> &Usage {
+        &self.usage
+    }
+
+    pub fn cost(&self) -> Option<f64> {
+        self.cost
+    }
+
     /// What the cells count of this call.
     pub fn observation(&self) -> Observation<'_> {
         Observation {
@@ -152,6 +172,30 @@ pub fn calls_after(
             );
             push(&mut conn.prepare_cached(&sql)?.query((after, limit))?)?;
         }
+    }
+    Ok(calls)
+}
+
+/// Up to `limit` calls of `workspace_id` at or after `since_ms` with a row id past `after`, in
+/// row order.
+pub fn calls_since(
+    conn: &Connection,
+    workspace_id: i64,
+    since_ms: i64,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<TailCall>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM requests WHERE workspace_id = ?1 AND ts_ms >= ?2 AND id > ?3 \
+         ORDER BY id LIMIT ?4",
+        *COLUMNS
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut rows = statement.query((workspace_id, since_ms, after, limit))?;
+    let mut calls = Vec::new();
+    while let Some(row) = rows.next()? {
+        calls.push(read(row)?);
     }
     Ok(calls)
 }

@@ -56,7 +56,7 @@ impl ModelCatalog for SqliteStore {
         workspace_id: WorkspaceId,
         since_ms: i64,
     ) -> Result<RecomputeReport, StoreError> {
-        costs::recompute(&self.pool, workspace_id.get(), since_ms).await
+        costs::recompute(&self.pool, &self.path, workspace_id.get(), since_ms).await
     }
 }
 
