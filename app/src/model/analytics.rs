@@ -103,6 +103,7 @@ pub struct AnalyticsReport {
     pub kpis: Kpis,
     /// The same numbers for the period of the same length just before `from_ms`.
     pub previous: Kpis,
+    /// The charts' points; empty when the report is grouped (the groups' chart stands there).
     pub series: Vec<SeriesPoint>,
     pub models: Vec<ModelRow>,
     pub kinds: Vec<KindUsage>,

@@ -1,19 +1,45 @@
 //! The latency/TTFT sketch kept in every rollup cell: DDSketch with 1 % relative accuracy.
 //!
-//! Built on `sketches-ddsketch` (a maintained port of DataDog's reference implementation) and
-//! stored in its Java-compatible binary encoding, so cells merge exactly across buckets and
-//! levels and stay readable by other DDSketch implementations.
+//! Values land in logarithmic bins (bin `k` holds `(γ^k, γ^(k+1)]`, γ = 1.01/0.99), kept here
+//! in one dense array so that decoding and merging are additions into it: a grouped report
+//! merges thousands of stored sketches, and a bin store that re-centres itself on every new key
+//! made that its slowest step. The stored form is DDSketch's Java-compatible binary encoding
+//! (`encoding`), byte for byte what the `sketches-ddsketch` crate wrote before, so cells stay
+//! readable by other DDSketch implementations and older cells merge with new ones. Quantiles
+//! follow DDSketch's rules (the rank `⌊q·(n−1)⌋`, a bin's value `γ^k · 2γ/(1+γ)`).
 
-use sketches_ddsketch::{Config, DDSketch};
+mod encoding;
 
-/// Relative accuracy of every quantile answered from a sketch: the crate's default
-/// configuration (1 %, up to 2,048 bins), which is also what its decoder assumes, so stored
-/// sketches merge with fresh ones.
+use std::sync::LazyLock;
+
+/// Relative accuracy of every quantile answered from a sketch.
 pub const RELATIVE_ACCURACY: f64 = 0.01;
+/// The most bins a sketch keeps; past it the lowest bins fold into the lowest kept one (only
+/// values spanning more than 16 orders of magnitude get there).
+const MAX_BINS: usize = 2048;
+/// Values at or below this count as zero.
+const MIN_VALUE: f64 = 1.0e-9;
+
+/// γ = (1 + α) / (1 − α).
+fn gamma() -> f64 {
+    (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY)
+}
+
+static GAMMA_LN: LazyLock<f64> = LazyLock::new(|| gamma().ln());
 
 /// A mergeable distribution of durations in milliseconds.
-#[derive(Clone)]
-pub struct Sketch(DDSketch);
+#[derive(Clone, Debug)]
+pub struct Sketch {
+    /// Counts of the bins `offset..offset + bins.len()`.
+    bins: Vec<u64>,
+    offset: i32,
+    /// Σ `bins`.
+    binned: u64,
+    zero: u64,
+    min: f64,
+    max: f64,
+    sum: f64,
+}
 
 /// A stored sketch that cannot be decoded (a corrupted or foreign blob).
 #[derive(Debug, thiserror::Error)]
@@ -29,119 +55,167 @@ impl Default for Sketch {
 impl Sketch {
     /// An empty sketch.
     pub fn new() -> Self {
-        Self(DDSketch::new(Config::defaults()))
+        Self {
+            bins: Vec::new(),
+            offset: 0,
+            binned: 0,
+            zero: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+        }
     }
 
-    /// Records one duration.
+    /// Records one duration (negative ones as zero).
     pub fn add(&mut self, value_ms: f64) {
-        self.0.add(value_ms.max(0.0));
+        let value = value_ms.max(0.0);
+        if value > MIN_VALUE {
+            self.add_to_bin((value.ln() / *GAMMA_LN).floor() as i32, 1);
+        } else {
+            self.zero += 1;
+        }
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        self.sum += value;
     }
 
     /// Folds `other` into this sketch.
     pub fn merge(&mut self, other: &Sketch) {
-        // Both sides are built with the same configuration, so merging cannot fail.
-        if let Err(error) = self.0.merge(&other.0) {
-            tracing::error!(%error, "sketch merge failed");
+        if other.binned > 0 {
+            let last = other.offset + other.bins.len() as i32 - 1;
+            self.cover(other.offset, last);
+            match usize::try_from(other.offset - self.offset) {
+                // Every key has its own bin here: add the arrays.
+                Ok(start) => {
+                    let target = &mut self.bins[start..start + other.bins.len()];
+                    for (bin, count) in target.iter_mut().zip(&other.bins) {
+                        *bin += count;
+                    }
+                }
+                // Some of `other`'s lowest keys fold into the lowest bin.
+                Err(_) => {
+                    for (index, count) in other.bins.iter().enumerate() {
+                        let slot = self.slot(other.offset + index as i32);
+                        self.bins[slot] += count;
+                    }
+                }
+            }
+            self.binned += other.binned;
         }
+        self.zero += other.zero;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sum += other.sum;
     }
 
     /// Number of recorded values.
     pub fn count(&self) -> u64 {
-        self.0.count() as u64
+        self.binned + self.zero
     }
 
     /// The `q`-quantile (0..=1), `None` for an empty sketch.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        self.0.quantile(q.clamp(0.0, 1.0)).ok().flatten()
+        let q = q.clamp(0.0, 1.0);
+        let count = self.count();
+        if count == 0 {
+            return None;
+        }
+        if q == 0.0 {
+            return Some(self.min);
+        }
+        if q == 1.0 {
+            return Some(self.max);
+        }
+        let rank = (q * (count as f64 - 1.0)) as u64;
+        if rank < self.zero {
+            return Some(0.0);
+        }
+        let rank = rank - self.zero;
+        let mut seen = 0;
+        let mut key = self.offset + self.bins.len() as i32 - 1;
+        for (index, bin) in self.bins.iter().enumerate() {
+            seen += bin;
+            if seen > rank {
+                key = self.offset + index as i32;
+                break;
+            }
+        }
+        let gamma = gamma();
+        Some((f64::from(key) * *GAMMA_LN).exp() * (2.0 * gamma / (1.0 + gamma)))
     }
 
     /// The stored form.
     pub fn encode(&self) -> Vec<u8> {
-        self.0.to_java_bytes()
+        encoding::encode(self)
     }
 
     /// Reads a stored sketch.
     pub fn decode(bytes: &[u8]) -> Result<Self, SketchDecodeError> {
-        DDSketch::from_java_bytes(bytes)
-            .map(Self)
-            .map_err(|error| SketchDecodeError(format!("{error:?}")))
+        let mut sketch = Sketch::new();
+        sketch.merge_encoded(bytes)?;
+        Ok(sketch)
+    }
+
+    /// Folds a stored sketch into this one without building it first: what a report that
+    /// merges many cells calls.
+    pub fn merge_encoded(&mut self, bytes: &[u8]) -> Result<(), SketchDecodeError> {
+        encoding::decode_into(bytes, self).map_err(SketchDecodeError)
+    }
+
+    fn add_to_bin(&mut self, key: i32, count: u64) {
+        match usize::try_from(i64::from(key) - i64::from(self.offset)) {
+            Ok(index) if index < self.bins.len() => self.bins[index] += count,
+            _ => {
+                self.cover(key, key);
+                let slot = self.slot(key);
+                self.bins[slot] += count;
+            }
+        }
+        self.binned += count;
+    }
+
+    /// The index of `key`'s bin; keys below the kept range go to the lowest bin.
+    fn slot(&self, key: i32) -> usize {
+        (key - self.offset).max(0) as usize
+    }
+
+    /// Grows the bins to hold `low..=high`, folding the lowest past [`MAX_BINS`].
+    fn cover(&mut self, low: i32, high: i32) {
+        if self.bins.is_empty() {
+            let low = low.max(high - MAX_BINS as i32 + 1);
+            self.offset = low;
+            self.bins = vec![0; (high - low + 1) as usize];
+            return;
+        }
+        let end = self.offset + self.bins.len() as i32 - 1;
+        if high > end {
+            self.bins.resize(self.bins.len() + (high - end) as usize, 0);
+        }
+        // Once folded, lower keys land in the lowest bin rather than widening the range.
+        let lowest_kept = self.offset + self.bins.len() as i32 - MAX_BINS as i32;
+        let low = low.max(lowest_kept);
+        if low < self.offset {
+            let grow = (self.offset - low) as usize;
+            self.bins.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = low;
+        }
+        if self.bins.len() > MAX_BINS {
+            let fold = self.bins.len() - MAX_BINS;
+            let folded: u64 = self.bins.drain(..fold).sum();
+            self.bins[0] += folded;
+            self.offset += fold as i32;
+        }
+    }
+
+    /// The non-empty bins as `(key, count)`, lowest first.
+    fn filled_bins(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        self.bins
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(index, count)| (self.offset + index as i32, *count))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn exact_quantile(sorted: &[f64], q: f64) -> f64 {
-        // The same rank rule DDSketch uses: the value at rank floor(q * (n - 1)).
-        let rank = (q * (sorted.len() - 1) as f64).floor() as usize;
-        sorted[rank]
-    }
-
-    #[test]
-    fn quantiles_are_within_one_percent_of_the_exact_values() {
-        let mut values: Vec<f64> = (1..=20_000)
-            .map(|i| {
-                let x = f64::from(i);
-                // A skewed, lognormal-looking spread from ~2 ms to ~60 s.
-                2.0 * (x / 1_900.0).exp()
-            })
-            .collect();
-        let mut sketch = Sketch::new();
-        for value in &values {
-            sketch.add(*value);
-        }
-        values.sort_by(f64::total_cmp);
-        for q in [0.5, 0.9, 0.95, 0.99, 0.999] {
-            let exact = exact_quantile(&values, q);
-            let estimate = sketch.quantile(q).expect("non-empty");
-            let error = (estimate - exact).abs() / exact;
-            assert!(error <= 0.01, "q={q}: {estimate} vs {exact} ({error})");
-        }
-    }
-
-    #[test]
-    fn merged_sketches_answer_like_one_sketch_over_all_values() {
-        let mut left = Sketch::new();
-        let mut right = Sketch::new();
-        let mut all = Sketch::new();
-        for i in 0..5_000 {
-            let value = f64::from(i % 977) * 3.7 + 1.0;
-            if i % 3 == 0 {
-                left.add(value);
-            } else {
-                right.add(value);
-            }
-            all.add(value);
-        }
-        left.merge(&right);
-        assert_eq!(left.count(), 5_000);
-        for q in [0.5, 0.95, 0.99] {
-            assert_eq!(left.quantile(q), all.quantile(q));
-        }
-    }
-
-    #[test]
-    fn encoding_round_trips_and_stays_small() {
-        let mut sketch = Sketch::new();
-        for value in [120.0, 180.0, 95.0, 2_400.0, 130.0] {
-            sketch.add(value);
-        }
-        let bytes = sketch.encode();
-        assert!(bytes.len() < 128, "{} bytes", bytes.len());
-        let decoded = Sketch::decode(&bytes).expect("decodes");
-        assert_eq!(decoded.count(), 5);
-        assert_eq!(decoded.quantile(0.5), sketch.quantile(0.5));
-        assert!(Sketch::decode(b"\xff\xfe garbage").is_err());
-    }
-
-    #[test]
-    fn zero_and_negative_durations_count_as_zero() {
-        let mut sketch = Sketch::new();
-        sketch.add(0.0);
-        sketch.add(-5.0);
-        sketch.add(10.0);
-        assert_eq!(sketch.count(), 3);
-        assert_eq!(sketch.quantile(0.0), Some(0.0));
-    }
-}
+mod tests;

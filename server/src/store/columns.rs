@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use app::model::{Measure, UNITS, UNIT_COUNT};
 
 use crate::rollup::Level;
-use crate::store::reads::Cells;
+use crate::store::reads::{Cells, Sketches};
 
 /// The columns of a stored call as both implementations read it back (the usage units from
 /// the units table), built once.
@@ -36,17 +36,23 @@ pub const CELL_COLUMN_COUNT: usize = 8 + UNIT_COUNT + 10;
 
 /// The columns of a rollup cell of `level` in the cells of `which` as both implementations read
 /// it back (for minute cells, their own calls and tokens stand where the busiest minute is;
-/// dimension cells keep no busiest minute).
-pub fn cell_columns(level: Level, which: Cells<'_>) -> String {
+/// dimension cells keep no busiest minute). Sketches not asked for are selected as NULL: the
+/// database never copies their bytes out.
+pub fn cell_columns(level: Level, which: Cells<'_>, sketches: Sketches) -> String {
     let peaks = match (level, which.dimension()) {
         (_, Some(_)) => "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)",
         (Level::Minute, None) => "requests, total_tokens",
         (Level::Hour | Level::Day, None) => "peak_minute_requests, peak_minute_tokens",
     };
+    let sketches = match sketches {
+        Sketches::Neither => "NULL, NULL",
+        Sketches::LatencyOnly => "latency_sketch, NULL",
+        Sketches::LatencyAndTtft => "latency_sketch, ttft_sketch",
+    };
     format!(
         "bucket_ms, {key}, requests, status_2xx, status_4xx, status_429, status_5xx, \
          streamed, {units}, cost, cost_count, latency_sum, latency_count, ttft_sum, ttft_count, \
-         latency_sketch, ttft_sketch, {peaks}",
+         {sketches}, {peaks}",
         key = which.key_column(),
         units = UNITS.map(|spec| spec.column).join(", "),
     )

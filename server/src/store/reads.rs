@@ -5,6 +5,7 @@
 //! so [`Snapshot`] is a synchronous interface; [`Reads`] hands one out on a blocking thread.
 
 use app::model::WorkspaceId;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -39,7 +40,7 @@ pub struct WorkspaceModel {
 
 /// Which sketches to decode (decoding is most of the cost of reading a cell); the others are
 /// left empty.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sketches {
     /// Counts and sums only.
     Neither,
@@ -264,6 +265,25 @@ pub trait CellReads {
         which: Cells<'_>,
         sketches: Sketches,
     ) -> Result<Vec<StoredCell>, StoreError>;
+
+    /// The cells of `which` in `segments` merged across buckets, per model or value
+    /// (`StoredCell::model_id`): what a table over the whole range reads.
+    fn merged_cells(
+        &self,
+        workspace_id: WorkspaceId,
+        segments: &[Segment],
+        which: Cells<'_>,
+        sketches: Sketches,
+    ) -> Result<HashMap<i64, Cell>, StoreError> {
+        let mut merged: HashMap<i64, Cell> = HashMap::new();
+        for stored in self.cells(workspace_id, segments, which, sketches)? {
+            merged
+                .entry(stored.model_id)
+                .or_default()
+                .merge(&stored.cell);
+        }
+        Ok(merged)
+    }
 }
 
 /// Raw calls: pages, counts, lookups by request ID, bodies and the export's stream.

@@ -43,7 +43,7 @@ fn chart_granularity(dimension: Dimension, granularity: Granularity) -> Granular
     }
 }
 
-fn rank(value: &ValueRank, sort: GroupSort) -> f64 {
+fn rank_of(value: &ValueRank, sort: GroupSort) -> f64 {
     match sort {
         GroupSort::Cost => value.cost,
         GroupSort::Requests => value.requests as f64,
@@ -80,85 +80,136 @@ fn row(value: Option<String>, cell: &Cell, minutes: f64, percentiles: bool) -> G
     }
 }
 
-/// The report of `scope` grouped by `dimension`, ranked by `sort`.
-pub fn groups(
+/// A dimension's values in `scope`, ranked: the first step of a grouped report, which the
+/// table ([`rows`]) and the chart ([`chart`]) then read in parallel.
+pub struct Ranked {
+    dimension: Dimension,
+    sort: GroupSort,
+    from_ms: i64,
+    to_ms: i64,
+    /// How many values had calls.
+    groups: i64,
+    /// The listed values, first to last.
+    top: Vec<i64>,
+    /// Whether values past the listed ones had calls.
+    more: bool,
+    names: HashMap<i64, String>,
+}
+
+/// Ranks `dimension`'s values in `scope` by `sort`, from the rank lists alone.
+pub fn rank(
     snapshot: &dyn Snapshot,
     scope: &Scope,
     dimension: Dimension,
     sort: GroupSort,
-) -> Result<GroupReport, StoreError> {
+) -> Result<Ranked, StoreError> {
     let workspace_id = scope.workspace_id;
     let (from_ms, to_ms) = group_range(dimension, scope.from_ms, scope.to_ms);
     let segments = plan(from_ms, to_ms, Level::Day, from_ms);
     let mut ranked = snapshot.dimension_ranks(workspace_id, dimension, &segments)?;
     ranked.sort_by(|a, b| {
-        rank(b, sort)
-            .total_cmp(&rank(a, sort))
+        rank_of(b, sort)
+            .total_cmp(&rank_of(a, sort))
             .then(b.requests.cmp(&a.requests))
             .then(a.value_id.cmp(&b.value_id))
     });
-    let groups = ranked.len() as i64;
-    let more = ranked.len() > MAX_GROUP_ROWS;
     let top: Vec<i64> = ranked
         .iter()
         .take(MAX_GROUP_ROWS)
         .map(|value| value.value_id)
         .collect();
-    let names: HashMap<i64, String> = snapshot
+    let names = snapshot
         .dimension_values(workspace_id, &top)?
         .into_iter()
         .map(|(id, _, value)| (id, value))
         .collect();
-
-    // The listed groups' own cells, with their sketches.
-    let mut full: HashMap<i64, Cell> = HashMap::new();
-    for stored in snapshot.cells(
-        workspace_id,
-        &segments,
-        Cells::DimensionValues(dimension, &top),
-        Sketches::LatencyAndTtft,
-    )? {
-        full.entry(stored.model_id).or_default().merge(&stored.cell);
-    }
-    let minutes = ((to_ms - from_ms) as f64 / MINUTE_MS).max(1.0);
-    // The rest: every value's totals less the listed ones.
-    let mut rest = Cell::default();
-    if more {
-        for stored in snapshot.dimension_totals(workspace_id, dimension, &segments)? {
-            rest.merge_sums(&stored.cell);
-        }
-    }
-    let rows = top
-        .iter()
-        .map(|id| {
-            let cell = full.remove(id).unwrap_or_default();
-            rest.subtract_sums(&cell);
-            row(names.get(id).cloned(), &cell, minutes, true)
-        })
-        .collect();
-    let other = more.then(|| row(None, &rest, minutes, false));
-
-    let granularity = chart_granularity(dimension, scope.granularity);
-    let charted: Vec<i64> = top.iter().take(CHART_GROUPS).copied().collect();
-    let series = series(
-        snapshot,
-        scope,
-        (from_ms, to_ms),
-        (dimension, granularity),
-        &charted,
-        &names,
-    )?;
-    Ok(GroupReport {
+    Ok(Ranked {
         dimension,
         sort,
         from_ms,
         to_ms,
-        granularity,
-        groups,
-        rows,
-        other,
-        series,
+        groups: ranked.len() as i64,
+        more: ranked.len() > MAX_GROUP_ROWS,
+        top,
+        names,
     })
+}
+
+/// The table: each listed value's row, with its percentiles, and "other" when values past them
+/// had calls.
+pub fn rows(
+    snapshot: &dyn Snapshot,
+    scope: &Scope,
+    ranked: &Ranked,
+) -> Result<(Vec<GroupRow>, Option<GroupRow>), StoreError> {
+    let (workspace_id, dimension) = (scope.workspace_id, ranked.dimension);
+    let segments = plan(ranked.from_ms, ranked.to_ms, Level::Day, ranked.from_ms);
+    // The listed groups' own cells, with their sketches.
+    let mut full = snapshot.merged_cells(
+        workspace_id,
+        &segments,
+        Cells::DimensionValues(dimension, &ranked.top),
+        Sketches::LatencyAndTtft,
+    )?;
+    let minutes = ((ranked.to_ms - ranked.from_ms) as f64 / MINUTE_MS).max(1.0);
+    // The rest: every value's totals less the listed ones.
+    let mut rest = Cell::default();
+    if ranked.more {
+        for stored in snapshot.dimension_totals(workspace_id, dimension, &segments)? {
+            rest.merge_sums(&stored.cell);
+        }
+    }
+    let rows = ranked
+        .top
+        .iter()
+        .map(|id| {
+            let cell = full.remove(id).unwrap_or_default();
+            rest.subtract_sums(&cell);
+            row(ranked.names.get(id).cloned(), &cell, minutes, true)
+        })
+        .collect();
+    let other = ranked.more.then(|| row(None, &rest, minutes, false));
+    Ok((rows, other))
+}
+
+/// The chart: the first [`CHART_GROUPS`] listed values stacked over time against the rest.
+pub fn chart(
+    snapshot: &dyn Snapshot,
+    scope: &Scope,
+    ranked: &Ranked,
+) -> Result<(Granularity, Vec<GroupSeries>), StoreError> {
+    let granularity = chart_granularity(ranked.dimension, scope.granularity);
+    let charted: Vec<i64> = ranked.top.iter().take(CHART_GROUPS).copied().collect();
+    let series = series(
+        snapshot,
+        scope,
+        (ranked.from_ms, ranked.to_ms),
+        (ranked.dimension, granularity),
+        &charted,
+        &ranked.names,
+    )?;
+    Ok((granularity, series))
+}
+
+impl Ranked {
+    /// The report, from the table and the chart read for these values.
+    pub fn report(
+        &self,
+        (rows, other): (Vec<GroupRow>, Option<GroupRow>),
+        (granularity, series): (Granularity, Vec<GroupSeries>),
+    ) -> GroupReport {
+        GroupReport {
+            dimension: self.dimension,
+            sort: self.sort,
+            from_ms: self.from_ms,
+            to_ms: self.to_ms,
+            granularity,
+            groups: self.groups,
+            rows,
+            other,
+            series,
+        }
+    }
 }
 
 /// The stacked bands: each of `charted` per bucket, and everything else ("other").

@@ -180,7 +180,11 @@ pub fn dimension_totals(
         let sql = format!(
             "SELECT {} FROM {} WHERE workspace_id = ?1 AND dimension = ?2 AND {} \
              AND value_id = 0",
-            cell_columns(segment.level, Cells::Dimension(dimension)),
+            cell_columns(
+                segment.level,
+                Cells::Dimension(dimension),
+                Sketches::Neither
+            ),
             crate::rollup::dims::table(segment.level),
             each_bucket(3),
         );
@@ -248,10 +252,89 @@ pub fn cells(
     which: Cells<'_>,
     sketches: Sketches,
 ) -> Result<Vec<StoredCell>, StoreError> {
-    if which.ids().is_some_and(<[i64]>::is_empty) {
-        return Ok(Vec::new());
-    }
     let mut cells = Vec::new();
+    each_row(
+        conn,
+        workspace_id,
+        segments,
+        which,
+        sketches,
+        &mut |level, row| {
+            cells.push(read_cell(level, row, sketches)?);
+            Ok(())
+        },
+    )?;
+    for stored in unindexed_of(conn, workspace_id, segments, which)? {
+        cells.push(stored);
+    }
+    Ok(cells)
+}
+
+/// The cells of `which` in `segments` merged per model or value, each stored sketch decoded
+/// straight into its total (no sketch per cell).
+pub fn merged_cells(
+    conn: &Connection,
+    workspace_id: i64,
+    segments: &[Segment],
+    which: Cells<'_>,
+    sketches: Sketches,
+) -> Result<HashMap<i64, Cell>, StoreError> {
+    let mut merged: HashMap<i64, Cell> = HashMap::new();
+    let next = 8 + UNIT_COUNT;
+    each_row(
+        conn,
+        workspace_id,
+        segments,
+        which,
+        sketches,
+        &mut |level, row| {
+            let stored = read_cell(level, row, Sketches::Neither)?;
+            let total = merged.entry(stored.model_id).or_default();
+            total.merge_sums(&stored.cell);
+            if sketches != Sketches::Neither {
+                merge_sketch(row, next + 6, &mut total.latency)?;
+            }
+            if sketches == Sketches::LatencyAndTtft {
+                merge_sketch(row, next + 7, &mut total.ttft)?;
+            }
+            Ok(())
+        },
+    )?;
+    for stored in unindexed_of(conn, workspace_id, segments, which)? {
+        merged
+            .entry(stored.model_id)
+            .or_default()
+            .merge(&stored.cell);
+    }
+    Ok(merged)
+}
+
+fn merge_sketch(row: &Row<'_>, index: usize, into: &mut Sketch) -> Result<(), StoreError> {
+    let value = row.get_ref(index)?;
+    let bytes = value
+        .as_blob_or_null()
+        .map_err(|_| StoreError::Corrupt(format!("column {index} is not a sketch")))?;
+    match bytes {
+        Some(bytes) => into
+            .merge_encoded(bytes)
+            .map_err(|error| StoreError::Corrupt(error.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Calls `visit` with each stored cell row of `which` in `segments` (selected with
+/// [`cell_columns`]).
+fn each_row(
+    conn: &Connection,
+    workspace_id: i64,
+    segments: &[Segment],
+    which: Cells<'_>,
+    sketches: Sketches,
+    visit: &mut dyn FnMut(Level, &Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    if which.ids().is_some_and(<[i64]>::is_empty) {
+        return Ok(());
+    }
     for segment in segments {
         if which.dimension().is_some() && segment.level == Level::Minute {
             continue;
@@ -259,7 +342,7 @@ pub fn cells(
         let table = which.table(segment.level);
         let mut sql = format!(
             "SELECT {} FROM {table} WHERE workspace_id = ?1",
-            cell_columns(segment.level, which)
+            cell_columns(segment.level, which, sketches)
         );
         let mut values: Vec<Value> = vec![workspace_id.into()];
         match which.dimension() {
@@ -292,19 +375,35 @@ pub fn cells(
         let mut statement = conn.prepare_cached(&sql)?;
         let mut rows = statement.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
-            cells.push(read_cell(segment.level, row, sketches)?);
+            visit(segment.level, row)?;
         }
     }
-    if let Some(dimension) = which.dimension() {
-        for (key, cell) in unindexed(conn, workspace_id, dimension, segments, which.ids())? {
-            cells.push(StoredCell {
+    Ok(())
+}
+
+/// The dimension cells of `which` that calls not yet indexed add (none for model cells).
+fn unindexed_of(
+    conn: &Connection,
+    workspace_id: i64,
+    segments: &[Segment],
+    which: Cells<'_>,
+) -> Result<Vec<StoredCell>, StoreError> {
+    let Some(dimension) = which.dimension() else {
+        return Ok(Vec::new());
+    };
+    if which.ids().is_some_and(<[i64]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    Ok(
+        unindexed(conn, workspace_id, dimension, segments, which.ids())?
+            .into_iter()
+            .map(|(key, cell)| StoredCell {
                 level: key.level,
                 bucket_ms: key.bucket_ms,
                 model_id: key.value_id,
                 cell,
                 peak_minute: None,
-            });
-        }
-    }
-    Ok(cells)
+            })
+            .collect(),
+    )
 }

@@ -28,7 +28,11 @@ pub fn all_models_cells(conn: &mut Connection) -> Result<usize, StoreError> {
     for level in Level::ALL {
         let sql = format!(
             "SELECT {}, workspace_id FROM {}",
-            cell_columns(level, crate::store::reads::Cells::EachModel),
+            cell_columns(
+                level,
+                crate::store::reads::Cells::EachModel,
+                Sketches::LatencyAndTtft,
+            ),
             level.table()
         );
         let mut statement = tx.prepare(&sql)?;

@@ -1,6 +1,7 @@
 //! A read transaction on a rusqlite connection as the seam's [`Snapshot`]: each question is
 //! the function of the same name in `analytics` and `logs`.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use app::model::{Dimension, WorkspaceId};
@@ -8,6 +9,7 @@ use rusqlite::Connection;
 
 use super::{analytics, logs};
 use crate::rollup::plan::Segment;
+use crate::rollup::Cell;
 use crate::store::reads::{
     CallFilter, CallReads, CellReads, Cells, Order, Sketches, StoredCall, StoredCell, ValueRank,
     WorkspaceModel,
@@ -62,6 +64,16 @@ impl CellReads for Connection {
         sketches: Sketches,
     ) -> Result<Vec<StoredCell>, StoreError> {
         analytics::cells(self, workspace_id.get(), segments, which, sketches)
+    }
+
+    fn merged_cells(
+        &self,
+        workspace_id: WorkspaceId,
+        segments: &[Segment],
+        which: Cells<'_>,
+        sketches: Sketches,
+    ) -> Result<HashMap<i64, Cell>, StoreError> {
+        analytics::merged_cells(self, workspace_id.get(), segments, which, sketches)
     }
 }
 

@@ -230,7 +230,7 @@ impl CellReads for PgSnapshot {
             let table = which.table(segment.level);
             let mut query = QueryBuilder::new(format!(
                 "SELECT {} FROM {table} WHERE workspace_id = ",
-                cell_columns(segment.level, which)
+                cell_columns(segment.level, which, sketches)
             ));
             query
                 .push_bind(workspace_id.get())
