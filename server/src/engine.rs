@@ -246,7 +246,7 @@ impl Engine {
                 )
             })
             .await?;
-        // Three independent reads on their own connections, in parallel.
+        // Independent reads on their own connections, in parallel (the grouped one is two more).
         let scope = Arc::new(scope);
         let (chart_scope, table_scope, previous_scope) =
             (Arc::clone(&scope), Arc::clone(&scope), Arc::clone(&scope));
