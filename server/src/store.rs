@@ -28,14 +28,17 @@ pub mod copy_data;
 pub mod dimensions;
 mod error;
 pub mod housekeeping;
+pub mod indexing;
 pub mod keys;
 pub mod narrowing;
 pub mod passwords;
 pub mod postgres;
+pub mod rank_lists;
 pub mod reads;
 pub mod samples;
 pub mod sqlite;
 pub mod url;
+mod varint;
 pub mod writes;
 
 use std::sync::Arc;

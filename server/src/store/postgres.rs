@@ -19,6 +19,7 @@ mod batch;
 mod catalog;
 mod coordination;
 pub mod copy_text;
+mod dim_index;
 mod housekeeping;
 mod keys;
 pub mod partitions;

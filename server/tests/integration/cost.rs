@@ -114,9 +114,7 @@ async fn recompute_reprices_grouped_costs_and_their_ranking() {
                "metadata": {"user": format!("u{i:02}"), "app": app}})
     };
     crate::alerts::ingest(&app, (0..26).map(call).collect()).await;
-    if crate::database::backend() == crate::database::Backend::Sqlite {
-        crate::dimension_index::indexed(&app).await;
-    }
+    crate::dimension_index::indexed(&app).await;
     crate::alerts::ingest(&app, (26..52).map(call).collect()).await;
     let dear = Prices {
         input_per_mtok: Some(5.0),
@@ -128,9 +126,7 @@ async fn recompute_reprices_grouped_costs_and_their_ranking() {
         .expect("price");
     let report = app.storage.recompute(WS, hour).await.expect("recompute");
     assert_eq!(report.requests, 26);
-    if crate::database::backend() == crate::database::Backend::Sqlite {
-        crate::dimension_index::indexed(&app).await;
-    }
+    crate::dimension_index::indexed(&app).await;
     let range = format!(
         "from={}&to={}",
         app::url_state::format_time(hour),

@@ -63,8 +63,8 @@ async fn calls_of(
     .expect("calls")
 }
 
-/// Calls in the daily cells of users (value id 0 is SQLite's total of all users, which
-/// PostgreSQL does not keep), and tag entries of calls (SQLite derives PostgreSQL's
+/// Calls in the daily cells of users (value id 0 is each day's total of all users), and tag
+/// entries of calls (SQLite derives PostgreSQL's
 /// `request_tags` from its rows' tag ids).
 async fn dimensions_of(pool: &sqlx::AnyPool, tag_entries: &str) -> (i64, i64) {
     let users: i64 = sqlx::query_scalar(

@@ -54,16 +54,12 @@ const fn resumable(name: &'static str, key: &'static [&'static str]) -> Table {
 const BODY_HOUR: &str =
     "(SELECT r.ts_ms / 3600000 FROM requests AS r WHERE r.id = request_bodies.request_row_id)";
 
-/// SQLite's totals of all of a dimension's values (value id 0, `dim_index::add_totals`):
-/// PostgreSQL sums the values' cells instead.
-const ALL_VALUES_LEFT_OUT: &str = "value_id <> 0";
-
 const NO_PEAKS: &[(&str, &str)] = &[
     ("peak_minute_requests", "NULL"),
     ("peak_minute_tokens", "NULL"),
 ];
 
-pub const TABLES: [Table; 24] = [
+pub const TABLES: [Table; 25] = [
     // The default workspace exists in both: the source's settings win.
     table("workspaces", &["id"]),
     table("users", &["id"]),
@@ -118,18 +114,18 @@ pub const TABLES: [Table; 24] = [
     table("rollup_all_1m", &["workspace_id", "bucket_ms", "model_id"]),
     table("rollup_all_1h", &["workspace_id", "bucket_ms", "model_id"]),
     table("rollup_all_1d", &["workspace_id", "bucket_ms", "model_id"]),
-    Table {
-        only: Some(ALL_VALUES_LEFT_OUT),
-        ..table(
-            "rollup_dim_1h",
-            &["workspace_id", "dimension", "bucket_ms", "value_id"],
-        )
-    },
-    Table {
-        only: Some(ALL_VALUES_LEFT_OUT),
-        ..table(
-            "rollup_dim_1d",
-            &["workspace_id", "dimension", "bucket_ms", "value_id"],
-        )
-    },
+    // Dimension cells with each bucket's totals (value id 0), and the rank lists: both
+    // stores keep them alike (`store::indexing`, `store::rank_lists`).
+    table(
+        "rollup_dim_1h",
+        &["workspace_id", "dimension", "bucket_ms", "value_id"],
+    ),
+    table(
+        "rollup_dim_1d",
+        &["workspace_id", "dimension", "bucket_ms", "value_id"],
+    ),
+    table(
+        "dimension_ranks",
+        &["workspace_id", "dimension", "level", "bucket_ms"],
+    ),
 ];

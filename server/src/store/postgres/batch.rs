@@ -8,13 +8,13 @@
 //! careful way: COPY into a temporary staging table, and one `INSERT ... SELECT ... ON CONFLICT
 //! DO NOTHING RETURNING id`, which says which records went in. Duplicates are rare (a client's
 //! retry), so nearly every batch takes the fast path. Only the calls that went in reach the
-//! bodies and the rollup cells, in the same transaction.
+//! bodies and the rollup cells, in the same transaction; their dimension cells wait in
+//! `dim_pending` for the indexer (`dim_index`), which the writer runs every second or so.
 
 mod catalog;
 mod copy;
 mod dictionary;
-mod dim_rollups;
-mod rollups;
+pub(super) mod rollups;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -29,6 +29,7 @@ use super::partitions::Partitions;
 use crate::cost;
 use crate::rollup;
 use crate::store::dimensions::{self, DictionaryCache, StoredDimensions};
+use crate::store::indexing::IndexSchedule;
 use crate::store::{Pending, StoreError};
 
 /// How often a batch is tried again after PostgreSQL broke off its transaction to resolve a
@@ -43,6 +44,7 @@ pub struct PgBatchWriter {
     partitions: Arc<Partitions>,
     catalog: CatalogCache,
     dictionary: DictionaryCache,
+    schedule: IndexSchedule,
 }
 
 impl PgBatchWriter {
@@ -58,14 +60,32 @@ impl PgBatchWriter {
             partitions,
             catalog: CatalogCache::new(Duration::from_secs(30)),
             dictionary: DictionaryCache::default(),
+            schedule: IndexSchedule::default(),
         })
+    }
+
+    /// Folds the pending dimension cells in (`dim_index`), unless another server is at it; a
+    /// failure is logged and retried next time (readers count the pending cells meanwhile).
+    fn index(&mut self) {
+        let runtime = self.runtime.clone();
+        let result = runtime.block_on(async {
+            let conn = self.connection().await?;
+            super::dim_index::catch_up(conn).await
+        });
+        match result {
+            Ok(_) => self.schedule.done(),
+            Err(error) => {
+                self.conn = None;
+                tracing::error!(%error, "indexing dimensions failed; will retry");
+            }
+        }
     }
 }
 
 impl crate::store::BatchWriter for PgBatchWriter {
     fn write(&mut self, batch: &[Pending], now_ms: i64) -> Result<Vec<bool>, StoreError> {
         let runtime = self.runtime.clone();
-        runtime.block_on(async {
+        let result = runtime.block_on(async {
             let mut attempt = 0;
             let mut path = Path::Fast;
             loop {
@@ -97,7 +117,21 @@ impl crate::store::BatchWriter for PgBatchWriter {
                     Ok(stored) => return Ok(stored),
                 }
             }
-        })
+        });
+        if let Ok(stored) = &result {
+            if self
+                .schedule
+                .stored(stored.iter().filter(|stored| **stored).count())
+            {
+                self.index();
+            }
+        }
+        result
+    }
+
+    fn idle(&mut self) {
+        // Also when this writer stored nothing: cells other servers, or a migration, left.
+        self.index();
     }
 }
 
@@ -326,7 +360,7 @@ async fn insert_batch(
             .zip(values.iter().map(Vec::as_slice)),
     );
     rollups::add_cells(conn, rollup::aggregate(observations)).await?;
-    dim_rollups::add_cells(conn, dimension_cells).await?;
+    super::dim_index::queue(conn, dimension_cells).await?;
     Ok(stored)
 }
 

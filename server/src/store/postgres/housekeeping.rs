@@ -81,6 +81,17 @@ impl Housekeeping for PgStore {
             batch,
         )
         .await?;
+        // The hours' rank lists (level 1) go with their cells; they are not counted as cells.
+        drain(
+            &mut conn,
+            "DELETE FROM dimension_ranks WHERE (workspace_id, dimension, level, bucket_ms) IN \
+             (SELECT workspace_id, dimension, level, bucket_ms FROM dimension_ranks \
+              WHERE workspace_id = $1 AND level = 1 AND bucket_ms < $2 LIMIT $3)",
+            workspace_id,
+            cutoffs.hour_ms,
+            batch,
+        )
+        .await?;
         for (level, cutoff) in [
             (Level::Minute, cutoffs.minute_ms),
             (Level::Hour, cutoffs.hour_ms),

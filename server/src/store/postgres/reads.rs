@@ -8,6 +8,8 @@ mod calls;
 mod cells;
 mod conditions;
 
+pub(super) use cells::read_cell;
+
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

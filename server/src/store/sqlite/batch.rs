@@ -17,12 +17,13 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use catalog::CatalogCache;
 
-use super::dim_index::{self, IndexSchedule};
+use super::dim_index;
 use super::encoding::{request_key, REQUEST_ID_TEXT};
 use super::StoreError;
 use crate::cost;
 use crate::rollup;
 use crate::store::dimensions::DictionaryCache;
+use crate::store::indexing::IndexSchedule;
 use crate::store::Pending;
 
 /// The hour of a call: duplicates are looked for among calls of the same workspace, request id

@@ -16,27 +16,19 @@ pub mod postings;
 pub mod ranks;
 mod reprice;
 pub mod tail;
-mod varint;
 
 pub use reprice::{reprice, CostChange};
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::batch::dim_rollups;
-use crate::rollup::dims::DimCellKey;
-use crate::rollup::Cell;
-use crate::store::StoreError;
+use crate::store::{indexing, rank_lists, StoreError};
 use postings::ListKey;
 
 /// Calls indexed per transaction at most.
 const WINDOW_CALLS: usize = 200_000;
-/// The writer indexes once this many calls wait...
-const INDEX_AFTER_CALLS: usize = 100_000;
-/// ...or when this long has passed since it last did (and at once when idle).
-const INDEX_AFTER: Duration = Duration::from_secs(1);
 
 /// Indexes up to [`WINDOW_CALLS`] calls after the watermark in one transaction; returns how
 /// many.
@@ -79,8 +71,8 @@ pub fn index_window(conn: &mut Connection) -> Result<usize, StoreError> {
             .map(tail::TailCall::observation)
             .zip(values.iter().map(Vec::as_slice)),
     );
-    ranks::add(&tx, ranks::of_cells(&cells))?;
-    add_totals(&mut cells);
+    ranks::add(&tx, rank_lists::of_cells(&cells))?;
+    indexing::add_totals(&mut cells);
     dim_rollups::add_cells(&tx, cells)?;
     postings::append(&tx, lists)?;
     tx.execute(
@@ -92,21 +84,6 @@ pub fn index_window(conn: &mut Connection) -> Result<usize, StoreError> {
     Ok(calls.len())
 }
 
-/// Adds to `cells` (one window's) the totals of each dimension's bucket: a cell with value id
-/// 0 that sums all of the bucket's values, without sketches. Grouped Analytics takes the
-/// listed values from it to show the rest as one row and one band.
-pub fn add_totals(cells: &mut HashMap<DimCellKey, Cell>) {
-    let mut totals: HashMap<DimCellKey, Cell> = HashMap::new();
-    for (key, cell) in cells.iter() {
-        let total = DimCellKey {
-            value_id: 0,
-            ..*key
-        };
-        totals.entry(total).or_default().merge_sums(cell);
-    }
-    cells.extend(totals);
-}
-
 /// Indexes every call after the watermark; returns how many.
 pub fn catch_up(conn: &mut Connection) -> Result<usize, StoreError> {
     let mut total = 0;
@@ -116,35 +93,5 @@ pub fn catch_up(conn: &mut Connection) -> Result<usize, StoreError> {
         if done < WINDOW_CALLS {
             return Ok(total);
         }
-    }
-}
-
-/// When the batch writer indexes: calls stored since it last did, and when that was.
-pub struct IndexSchedule {
-    waiting: usize,
-    last: Instant,
-}
-
-impl Default for IndexSchedule {
-    fn default() -> Self {
-        Self {
-            waiting: 0,
-            last: Instant::now(),
-        }
-    }
-}
-
-impl IndexSchedule {
-    /// Counts `stored` more calls; true when it is time to index.
-    pub fn stored(&mut self, stored: usize) -> bool {
-        self.waiting += stored;
-        self.waiting >= INDEX_AFTER_CALLS
-            || (self.waiting > 0 && self.last.elapsed() >= INDEX_AFTER)
-    }
-
-    /// Everything waiting was indexed.
-    pub fn done(&mut self) {
-        self.waiting = 0;
-        self.last = Instant::now();
     }
 }

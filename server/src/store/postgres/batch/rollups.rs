@@ -20,13 +20,13 @@ use crate::store::columns::{COUNTS_BEFORE_UNITS, SUMS_AFTER_COST};
 use crate::store::StoreError;
 
 /// A summed column and its SQL type.
-pub(super) struct Summed {
-    pub(super) column: &'static str,
-    pub(super) float: bool,
+pub(in crate::store::postgres) struct Summed {
+    pub(in crate::store::postgres) column: &'static str,
+    pub(in crate::store::postgres) float: bool,
 }
 
 /// Every summed column, in the order [`cell_values`] gives values.
-pub(super) static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
+pub(in crate::store::postgres) static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
     let int = |column| Summed {
         column,
         float: false,
@@ -45,12 +45,12 @@ pub(super) static SUMMED: LazyLock<Vec<Summed>> = LazyLock::new(|| {
 });
 
 /// One value of a summed column.
-pub(super) enum Value {
+pub(in crate::store::postgres) enum Value {
     Int(i64),
     Float(f64),
 }
 
-pub(super) fn cell_values(cell: &Cell) -> Vec<Value> {
+pub(in crate::store::postgres) fn cell_values(cell: &Cell) -> Vec<Value> {
     let mut values = vec![
         Value::Int(cell.requests),
         Value::Int(cell.status_2xx),
@@ -85,7 +85,10 @@ struct Statements {
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Binds the summed columns' values (one array per column, in `SUMMED` order) to `add`.
-pub(super) fn bind_summed(mut add: PgQuery<'_>, columns: Vec<Vec<Value>>) -> PgQuery<'_> {
+pub(in crate::store::postgres) fn bind_summed(
+    mut add: PgQuery<'_>,
+    columns: Vec<Vec<Value>>,
+) -> PgQuery<'_> {
     for (summed, values) in SUMMED.iter().zip(columns) {
         add = if summed.float {
             add.bind(
@@ -199,7 +202,7 @@ static TABLES: LazyLock<Vec<(Level, bool, Statements)>> = LazyLock::new(|| {
         .collect()
 });
 
-pub(super) fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
+pub(in crate::store::postgres) fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
     match bytes {
         Some(bytes) => {
             Sketch::decode(&bytes).map_err(|error| StoreError::Corrupt(error.to_string()))
@@ -208,7 +211,7 @@ pub(super) fn decode(bytes: Option<Vec<u8>>) -> Result<Sketch, StoreError> {
     }
 }
 
-pub(super) fn encoded(sketch: &Sketch) -> Option<Vec<u8>> {
+pub(in crate::store::postgres) fn encoded(sketch: &Sketch) -> Option<Vec<u8>> {
     (sketch.count() > 0).then(|| sketch.encode())
 }
 

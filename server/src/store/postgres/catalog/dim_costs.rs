@@ -1,6 +1,8 @@
 //! Re-pricing the dimension cells of re-priced calls: a changed cost moves the cells of each of
 //! the call's values (user, app, key, tags, operation, kind, provider) at every level they keep,
-//! as the batch writer resolved them (`store::dimensions::pairs`).
+//! as the batch writer resolved them (`store::dimensions::pairs`), each bucket's totals (value
+//! id 0) and the rank lists. The pending cells are folded in first (`dim_index::drain`, which
+//! also keeps the indexer out until the transaction ends), so every cost moved is indexed.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,6 +12,9 @@ use sqlx::{PgConnection, Row};
 use crate::rollup::dims;
 use crate::rollup::Level;
 use crate::store::dimensions::parse_tag_ids;
+use crate::store::postgres::dim_index;
+use crate::store::rank_lists::RankKey;
+use crate::store::reads::ValueRank;
 use crate::store::StoreError;
 
 /// A call whose cost changed: its row id and hour, and the change of its cost and of whether
@@ -24,7 +29,8 @@ pub struct Repriced {
 /// Per (dimension, bucket, value) of one level's table: what to add to cost and cost count.
 type Deltas = BTreeMap<(i64, i64, i64), (f64, i64)>;
 
-/// Adds the changes of `calls` to their dimension cells; returns how many cells changed.
+/// Adds the changes of `calls` to their dimension cells, totals and rank lists; returns how
+/// many cells changed.
 pub async fn reprice(
     tx: &mut PgConnection,
     workspace_id: i64,
@@ -33,6 +39,7 @@ pub async fn reprice(
     if calls.is_empty() {
         return Ok(0);
     }
+    dim_index::drain(tx).await?;
     let ids: Vec<i64> = calls.iter().map(|call| call.id).collect();
     let hours: Vec<i64> = calls.iter().map(|call| call.hour).collect();
     let sql = format!(
@@ -87,23 +94,50 @@ pub async fn reprice(
         for (dimension, value_id) in values {
             let Some(value_id) = value_id else { continue };
             for level in dims::levels(dimension) {
-                let delta = deltas
-                    .entry(*level)
-                    .or_default()
-                    .entry((dimension.code(), level.bucket(ts_ms), value_id))
-                    .or_default();
-                delta.0 += call.cost;
-                delta.1 += call.count;
+                let bucket_ms = level.bucket(ts_ms);
+                for value_id in [value_id, 0] {
+                    let delta = deltas
+                        .entry(*level)
+                        .or_default()
+                        .entry((dimension.code(), bucket_ms, value_id))
+                        .or_default();
+                    delta.0 += call.cost;
+                    delta.1 += call.count;
+                }
             }
         }
     }
+    let mut lists: HashMap<RankKey, Vec<ValueRank>> = HashMap::new();
+    for (level, cells) in &deltas {
+        for ((code, bucket_ms, value_id), (cost, _)) in cells {
+            let Some(dimension) = Dimension::from_code(*code) else {
+                continue;
+            };
+            if *value_id == 0 {
+                continue;
+            }
+            let key = RankKey {
+                workspace_id,
+                dimension,
+                level: *level,
+                bucket_ms: *bucket_ms,
+            };
+            // In key order, so each list is sorted by value id.
+            lists.entry(key).or_default().push(ValueRank {
+                value_id: *value_id,
+                cost: *cost,
+                ..ValueRank::default()
+            });
+        }
+    }
     let mut changed = 0;
-    // The batch writer's order: hour cells, then day cells, each in key order.
+    // The indexer's order: hour cells, then day cells, each in key order.
     for level in [Level::Hour, Level::Day] {
         if let Some(cells) = deltas.remove(&level) {
             changed += add_to_cells(tx, workspace_id, dims::table(level), cells).await?;
         }
     }
+    dim_index::add_to_ranks(tx, lists).await?;
     Ok(changed)
 }
 

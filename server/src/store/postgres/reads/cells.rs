@@ -1,9 +1,9 @@
 //! Rollup cells and models in a PostgreSQL snapshot.
 
-use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use app::model::{
-    Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT,
+    Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNITS, UNIT_COUNT,
 };
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
@@ -12,7 +12,11 @@ use sqlx::{QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::columns::{cell_columns, summed_cell_columns, RANK_COLUMNS};
+use crate::store::columns::{
+    cell_columns, summed_cell_columns, COUNTS_BEFORE_UNITS, SUMS_AFTER_COST,
+};
+use crate::store::postgres::dim_index;
+use crate::store::rank_lists::level_code;
 use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, ValueRank, WorkspaceModel};
 use crate::store::StoreError;
 
@@ -25,7 +29,11 @@ fn sketch(row: &PgRow, index: usize) -> Result<Sketch, StoreError> {
     }
 }
 
-fn read_cell(level: Level, row: &PgRow, sketches: Sketches) -> Result<StoredCell, StoreError> {
+pub(in crate::store::postgres) fn read_cell(
+    level: Level,
+    row: &PgRow,
+    sketches: Sketches,
+) -> Result<StoredCell, StoreError> {
     let units = UnitTotals::try_from_each(|offset, measure| {
         Ok::<_, StoreError>(match measure {
             Measure::Count => Amount::Count(row.try_get(8 + offset)?),
@@ -136,45 +144,18 @@ impl CellReads for PgSnapshot {
         dimension: Dimension,
         segments: &[Segment],
     ) -> Result<Vec<ValueRank>, StoreError> {
-        let mut ranks: HashMap<i64, ValueRank> = HashMap::new();
+        let mut ranks = Vec::new();
         for segment in segments {
             if segment.level == Level::Minute {
                 continue;
             }
-            let sql = format!(
-                "SELECT {RANK_COLUMNS} FROM {} WHERE workspace_id = $1 AND dimension = $2 \
-                 AND bucket_ms >= $3 AND bucket_ms < $4 GROUP BY value_id",
-                crate::rollup::dims::table(segment.level),
-            );
-            let (from, to) = (segment.from_ms, segment.to_ms);
             let ranks = &mut ranks;
             self.run(async move |conn| {
-                let mut rows = sqlx::query(&sql)
-                    .bind(workspace_id.get())
-                    .bind(dimension.code())
-                    .bind(from)
-                    .bind(to)
-                    .fetch(conn);
-                while let Some(row) = rows.try_next().await? {
-                    let rank = ValueRank {
-                        value_id: row.try_get(0)?,
-                        requests: row.try_get(1)?,
-                        errors: row.try_get(2)?,
-                        tokens: row.try_get(3)?,
-                        cost: row.try_get(4)?,
-                    };
-                    ranks
-                        .entry(rank.value_id)
-                        .or_insert(ValueRank {
-                            value_id: rank.value_id,
-                            ..ValueRank::default()
-                        })
-                        .add(&rank);
-                }
-                Ok(())
+                dim_index::read_ranks_into(conn, workspace_id.get(), dimension, segment, ranks)
+                    .await
             })?;
         }
-        Ok(ranks.into_values().collect())
+        Ok(ranks)
     }
 
     fn dimension_totals(
@@ -188,11 +169,11 @@ impl CellReads for PgSnapshot {
             if segment.level == Level::Minute {
                 continue;
             }
+            // The indexed totals (value id 0) and every pending cell, summed per bucket.
             let sql = format!(
-                "SELECT {} FROM {} WHERE workspace_id = $1 AND dimension = $2 \
-                 AND bucket_ms >= $3 AND bucket_ms < $4 GROUP BY bucket_ms",
+                "SELECT {} FROM ({}) AS t GROUP BY bucket_ms",
                 summed_cell_columns(),
-                crate::rollup::dims::table(segment.level),
+                with_pending(segment.level, &DIM_CELL_COLUMNS, "value_id = 0", "true"),
             );
             let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
             let totals = &mut totals;
@@ -222,11 +203,11 @@ impl CellReads for PgSnapshot {
         if which.ids().is_some_and(<[i64]>::is_empty) {
             return Ok(Vec::new());
         }
+        if let Cells::DimensionValues(dimension, ids) = which {
+            return self.dimension_cells(workspace_id, segments, dimension, ids, sketches);
+        }
         let mut cells = Vec::new();
         for segment in segments {
-            if which.dimension().is_some() && segment.level == Level::Minute {
-                continue;
-            }
             let table = which.table(segment.level);
             let mut query = QueryBuilder::new(format!(
                 "SELECT {} FROM {table} WHERE workspace_id = ",
@@ -238,9 +219,6 @@ impl CellReads for PgSnapshot {
                 .push_bind(segment.from_ms)
                 .push(" AND bucket_ms < ")
                 .push_bind(segment.to_ms);
-            if let Some(dimension) = which.dimension() {
-                query.push(" AND dimension = ").push_bind(dimension.code());
-            }
             if let Some(ids) = which.ids() {
                 query
                     .push(format!(" AND {} = ANY(", which.key_column()))
@@ -251,6 +229,75 @@ impl CellReads for PgSnapshot {
             let cells = &mut cells;
             self.run(async move |conn| {
                 let mut rows = query.build().fetch(conn);
+                while let Some(row) = rows.try_next().await? {
+                    cells.push(read_cell(level, &row, sketches)?);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(cells)
+    }
+}
+
+/// A query over a dimension's cells of `level` and its pending cells of that level: `columns`
+/// of each, the indexed ones where `indexed` holds and the pending ones where `pending` does.
+/// Binds: workspace, dimension, from, to.
+fn with_pending(level: Level, columns: &str, indexed: &str, pending: &str) -> String {
+    let range = "workspace_id = $1 AND dimension = $2 AND bucket_ms >= $3 AND bucket_ms < $4";
+    format!(
+        "SELECT {columns} FROM {table} WHERE {range} AND {indexed} \
+         UNION ALL SELECT {columns} FROM dim_pending WHERE {range} AND level = {code} \
+         AND {pending}",
+        table = crate::rollup::dims::table(level),
+        code = level_code(level),
+    )
+}
+
+/// The columns of a dimension cell (those `dim_pending` shares with `rollup_dim_*`).
+static DIM_CELL_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let mut columns = vec!["workspace_id", "dimension", "bucket_ms", "value_id"];
+    columns.extend(COUNTS_BEFORE_UNITS);
+    columns.extend(UNITS.iter().map(|spec| spec.column));
+    columns.push("cost");
+    columns.extend(SUMS_AFTER_COST);
+    columns.extend(["latency_sketch", "ttft_sketch"]);
+    columns.join(", ")
+});
+
+impl PgSnapshot {
+    /// The cells of `ids` of `dimension`, indexed and pending (a value's bucket may come more
+    /// than once: readers merge by value and bucket).
+    fn dimension_cells(
+        &self,
+        workspace_id: WorkspaceId,
+        segments: &[Segment],
+        dimension: Dimension,
+        ids: &[i64],
+        sketches: Sketches,
+    ) -> Result<Vec<StoredCell>, StoreError> {
+        let mut cells = Vec::new();
+        for segment in segments {
+            if segment.level == Level::Minute {
+                continue;
+            }
+            let columns = cell_columns(
+                segment.level,
+                Cells::DimensionValues(dimension, ids),
+                sketches,
+            );
+            let values = "value_id = ANY($5)";
+            let sql = with_pending(segment.level, &columns, values, values);
+            let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
+            let ids = ids.to_vec();
+            let cells = &mut cells;
+            self.run(async move |conn| {
+                let mut rows = sqlx::query(&sql)
+                    .bind(workspace_id.get())
+                    .bind(dimension.code())
+                    .bind(from)
+                    .bind(to)
+                    .bind(ids)
+                    .fetch(conn);
                 while let Some(row) = rows.try_next().await? {
                     cells.push(read_cell(level, &row, sketches)?);
                 }

@@ -76,13 +76,11 @@ pub fn dimension_ranks(
             _ => sorted.push(rank),
         }
     }
-    Ok(crate::store::sqlite::dim_index::ranks::merge(
-        &ranks, &sorted,
-    ))
+    Ok(crate::store::rank_lists::merge(&ranks, &sorted))
 }
 
 /// Per bucket of `segments`, all of `dimension`'s values summed: the stored totals (value id
-/// 0, `dim_index::add_totals`) plus the calls not yet indexed.
+/// 0, `store::indexing::add_totals`) plus the calls not yet indexed.
 pub fn dimension_totals(
     conn: &Connection,
     workspace_id: i64,

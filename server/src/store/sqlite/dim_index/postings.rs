@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use app::model::Dimension;
 use rusqlite::{Connection, OptionalExtension};
 
-use super::varint::{get_varint, put_varint, unzigzag, zigzag};
 use crate::rollup::Level;
+use crate::store::varint::{get_varint, put_varint, unzigzag, zigzag};
 use crate::store::StoreError;
 
 /// One call in a posting list: `(ts_ms, row id)`.

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::ranks::{self, RankKey};
+use super::ranks;
 use super::tail::{Lookups, TailCall};
 use crate::rollup::dims::{self, DimCellKey};
+use crate::store::rank_lists::RankKey;
 use crate::store::reads::ValueRank;
 use crate::store::StoreError;
 

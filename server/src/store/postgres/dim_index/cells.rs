@@ -1,21 +1,63 @@
-//! Adding a batch's dimension cells to `rollup_dim_1h` and `rollup_dim_1d` in PostgreSQL, under
-//! the same workspace locks as the per-model cells (`rollups`): per table, one statement reads
-//! the touched cells' sketches and one upsert adds the sums and sets the merged sketches.
+//! Writing dimension cells in PostgreSQL: a batch appends its cells to `dim_pending` ([`queue`]:
+//! one insert, nothing read); the indexer adds a window's cells to `rollup_dim_1h` and
+//! `rollup_dim_1d` ([`add_cells`]: per table, one statement reads the touched cells' sketches and
+//! one upsert adds the sums and sets the merged sketches). Only the indexer writes those tables,
+//! under its lock, so no workspace lock is taken here.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use sqlx::{PgConnection, Row};
 
-use super::rollups::{bind_summed, cell_values, decode, encoded, lock_workspaces, Value, SUMMED};
 use crate::rollup::dims::{self, DimCellKey};
 use crate::rollup::{Cell, Level};
+use crate::store::postgres::batch::rollups::{
+    bind_summed, cell_values, decode, encoded, Value, SUMMED,
+};
+use crate::store::rank_lists::level_code;
 use crate::store::StoreError;
 
 struct Statements {
     read: String,
     add: String,
 }
+
+/// The columns an upsert or the queue writes after the key, and their `unnest` inputs from
+/// `$first` on: the summed columns, then the sketches.
+fn written_columns(first: usize) -> (Vec<&'static str>, Vec<String>) {
+    let mut columns = Vec::new();
+    let mut inputs = Vec::new();
+    for (index, summed) in SUMMED.iter().enumerate() {
+        let kind = if summed.float { "float8" } else { "int8" };
+        columns.push(summed.column);
+        inputs.push(format!("${}::{kind}[]", index + first));
+    }
+    let next = SUMMED.len() + first;
+    columns.extend(["latency_sketch", "ttft_sketch"]);
+    inputs.push(format!("${next}::bytea[]"));
+    inputs.push(format!("${}::bytea[]", next + 1));
+    (columns, inputs)
+}
+
+/// Appends a batch's cells to `dim_pending`: the level, then the key, sums and sketches.
+static QUEUE: LazyLock<String> = LazyLock::new(|| {
+    let (written, written_inputs) = written_columns(6);
+    let mut columns = vec![
+        "level",
+        "workspace_id",
+        "dimension",
+        "bucket_ms",
+        "value_id",
+    ];
+    columns.extend(written);
+    let mut inputs: Vec<String> = (1..=5).map(|n| format!("${n}::int8[]")).collect();
+    inputs.extend(written_inputs);
+    format!(
+        "INSERT INTO dim_pending ({}) SELECT * FROM unnest({})",
+        columns.join(", "),
+        inputs.join(", ")
+    )
+});
 
 fn statements(table: &str) -> Statements {
     let read = format!(
@@ -26,19 +68,16 @@ fn statements(table: &str) -> Statements {
     );
     let mut columns = vec!["workspace_id", "dimension", "bucket_ms", "value_id"];
     let mut inputs: Vec<String> = (1..=4).map(|n| format!("${n}::int8[]")).collect();
-    let mut sets = Vec::new();
-    for (index, summed) in SUMMED.iter().enumerate() {
-        let kind = if summed.float { "float8" } else { "int8" };
-        columns.push(summed.column);
-        inputs.push(format!("${}::{kind}[]", index + 5));
-        sets.push(format!("{0} = t.{0} + excluded.{0}", summed.column));
-    }
-    let next = SUMMED.len() + 5;
-    columns.extend(["latency_sketch", "ttft_sketch"]);
-    inputs.push(format!("${next}::bytea[]"));
-    inputs.push(format!("${}::bytea[]", next + 1));
-    sets.push("latency_sketch = excluded.latency_sketch".to_owned());
-    sets.push("ttft_sketch = excluded.ttft_sketch".to_owned());
+    let (written, written_inputs) = written_columns(5);
+    let sets: Vec<String> = written
+        .iter()
+        .map(|column| match *column {
+            "latency_sketch" | "ttft_sketch" => format!("{column} = excluded.{column}"),
+            _ => format!("{column} = t.{column} + excluded.{column}"),
+        })
+        .collect();
+    columns.extend(written);
+    inputs.extend(written_inputs);
     let add = format!(
         "INSERT INTO {table} AS t ({columns}) SELECT * FROM unnest({inputs}) \
          ON CONFLICT (workspace_id, dimension, bucket_ms, value_id) DO UPDATE SET {sets}",
@@ -71,12 +110,51 @@ fn key_of(key: &DimCellKey) -> Key {
     )
 }
 
-/// Adds `cells` to the stored dimension cells inside the caller's transaction on `conn`.
+/// Appends a batch's dimension `cells` to `dim_pending`, inside the batch's transaction.
+pub async fn queue(
+    conn: &mut PgConnection,
+    cells: HashMap<DimCellKey, Cell>,
+) -> Result<(), StoreError> {
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let mut keys: [Vec<i64>; 5] = Default::default();
+    let mut columns: Vec<Vec<Value>> = SUMMED.iter().map(|_| Vec::new()).collect();
+    let (mut latency, mut ttft) = (Vec::new(), Vec::new());
+    for (key, cell) in &cells {
+        let (workspace_id, dimension, bucket_ms, value_id) = key_of(key);
+        for (column, value) in keys.iter_mut().zip([
+            level_code(key.level),
+            workspace_id,
+            dimension,
+            bucket_ms,
+            value_id,
+        ]) {
+            column.push(value);
+        }
+        for (column, value) in columns.iter_mut().zip(cell_values(cell)) {
+            column.push(value);
+        }
+        latency.push(encoded(&cell.latency));
+        ttft.push(encoded(&cell.ttft));
+    }
+    let mut insert = sqlx::query(&QUEUE);
+    for column in &keys {
+        insert = insert.bind(column);
+    }
+    bind_summed(insert, columns)
+        .bind(latency)
+        .bind(ttft)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds a window's `cells` to the stored dimension cells inside the indexer's transaction.
 pub async fn add_cells(
     conn: &mut PgConnection,
     cells: HashMap<DimCellKey, Cell>,
 ) -> Result<(), StoreError> {
-    lock_workspaces(conn, cells.keys().map(|key| key.workspace_id)).await?;
     let mut groups: HashMap<Level, Vec<(Key, Cell)>> = HashMap::new();
     for (key, cell) in cells {
         groups
