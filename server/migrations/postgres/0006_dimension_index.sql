@@ -29,3 +29,11 @@ ALTER TABLE dimension_ranks ALTER COLUMN ranks SET STORAGE EXTERNAL;
 INSERT INTO dim_pending SELECT 1, * FROM rollup_dim_1h;
 INSERT INTO dim_pending SELECT 2, * FROM rollup_dim_1d;
 TRUNCATE rollup_dim_1h, rollup_dim_1d;
+
+-- Keyed by value before bucket: the grouped reads ask for 50 values over up to 30 days, which
+-- is then 50 short ranges rather than 50 passes over every value of the range. The totals
+-- (value id 0) are one short range too; the rank lists answer "every value of the range".
+ALTER TABLE rollup_dim_1h DROP CONSTRAINT rollup_dim_1h_pkey,
+    ADD PRIMARY KEY (workspace_id, dimension, value_id, bucket_ms);
+ALTER TABLE rollup_dim_1d DROP CONSTRAINT rollup_dim_1d_pkey,
+    ADD PRIMARY KEY (workspace_id, dimension, value_id, bucket_ms);

@@ -92,6 +92,19 @@ async fn user_totals(pool: &sqlx::AnyPool) -> i64 {
     .expect("user totals")
 }
 
+/// Every rank list (both stores keep the same packed format), in key order.
+async fn rank_lists(pool: &sqlx::AnyPool) -> Vec<(i64, i64, i64, i64, Vec<u8>)> {
+    let lists: Vec<(i64, i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT workspace_id, dimension, level, bucket_ms, ranks FROM dimension_ranks \
+         ORDER BY workspace_id, dimension, level, bucket_ms",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("rank lists");
+    assert!(!lists.is_empty(), "the calls have rank lists");
+    lists
+}
+
 const SQLITE_TAG_ENTRIES: &str = "SELECT count(*) FROM requests AS r, \
      json_each('[' || r.tag_ids || ']') WHERE r.tag_ids IS NOT NULL";
 const POSTGRES_TAG_ENTRIES: &str = "SELECT count(*) FROM request_tags";
@@ -190,8 +203,13 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_every_row_and_id() {
     );
     assert_eq!(
         (user_totals(&old).await, user_totals(&new).await),
-        (600, 0),
-        "SQLite's totals stay behind"
+        (600, 600),
+        "the totals come along"
+    );
+    assert_eq!(
+        rank_lists(&old).await,
+        rank_lists(&new).await,
+        "every rank list, to the byte"
     );
     let body: (String, String) = sqlx::query_as(
         "SELECT request_body, response_body FROM request_bodies b JOIN requests r ON r.id = b.request_row_id \

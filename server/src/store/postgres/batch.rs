@@ -25,11 +25,11 @@ use sqlx::{Connection, PgConnection};
 use tokio::runtime::Handle;
 
 use self::catalog::CatalogCache;
+use super::dim_index;
 use super::partitions::Partitions;
 use crate::cost;
 use crate::rollup;
 use crate::store::dimensions::{self, DictionaryCache, StoredDimensions};
-use crate::store::indexing::IndexSchedule;
 use crate::store::{Pending, StoreError};
 
 /// How often a batch is tried again after PostgreSQL broke off its transaction to resolve a
@@ -44,7 +44,7 @@ pub struct PgBatchWriter {
     partitions: Arc<Partitions>,
     catalog: CatalogCache,
     dictionary: DictionaryCache,
-    schedule: IndexSchedule,
+    indexer: dim_index::Indexer,
 }
 
 impl PgBatchWriter {
@@ -53,6 +53,7 @@ impl PgBatchWriter {
     pub fn new(pool: PgPool, partitions: Arc<Partitions>) -> Result<Self, StoreError> {
         let runtime = Handle::try_current()
             .map_err(|error| StoreError::Task(format!("the writer needs a runtime: {error}")))?;
+        let indexer = dim_index::Indexer::start(&runtime, &pool);
         Ok(Self {
             runtime,
             pool,
@@ -60,25 +61,8 @@ impl PgBatchWriter {
             partitions,
             catalog: CatalogCache::new(Duration::from_secs(30)),
             dictionary: DictionaryCache::default(),
-            schedule: IndexSchedule::default(),
+            indexer,
         })
-    }
-
-    /// Folds the pending dimension cells in (`dim_index`), unless another server is at it; a
-    /// failure is logged and retried next time (readers count the pending cells meanwhile).
-    fn index(&mut self) {
-        let runtime = self.runtime.clone();
-        let result = runtime.block_on(async {
-            let conn = self.connection().await?;
-            super::dim_index::catch_up(conn).await
-        });
-        match result {
-            Ok(_) => self.schedule.done(),
-            Err(error) => {
-                self.conn = None;
-                tracing::error!(%error, "indexing dimensions failed; will retry");
-            }
-        }
     }
 }
 
@@ -119,19 +103,17 @@ impl crate::store::BatchWriter for PgBatchWriter {
             }
         });
         if let Ok(stored) = &result {
-            if self
-                .schedule
-                .stored(stored.iter().filter(|stored| **stored).count())
-            {
-                self.index();
-            }
+            self.indexer
+                .stored(stored.iter().filter(|stored| **stored).count());
         }
         result
     }
 
     fn idle(&mut self) {
-        // Also when this writer stored nothing: cells other servers, or a migration, left.
-        self.index();
+        // No batch waits: index to the end (also before stopping, and what others left).
+        self.runtime
+            .clone()
+            .block_on(dim_index::Indexer::run(&self.pool, true));
     }
 }
 
@@ -360,7 +342,7 @@ async fn insert_batch(
             .zip(values.iter().map(Vec::as_slice)),
     );
     rollups::add_cells(conn, rollup::aggregate(observations)).await?;
-    super::dim_index::queue(conn, dimension_cells).await?;
+    dim_index::queue(conn, dimension_cells).await?;
     Ok(stored)
 }
 
