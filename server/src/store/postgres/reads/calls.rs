@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use super::conditions::push_conditions;
+use super::conditions::{push_conditions, select, select_window};
 use super::PgSnapshot;
 use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
@@ -72,22 +72,6 @@ fn read_call(row: &PgRow) -> Result<StoredCall, StoreError> {
             stripped: i64::from(row.try_get::<i16, _>(AFTER_UNITS + 15)?),
         },
     })
-}
-
-/// `SELECT <what> FROM requests WHERE` the workspace and `[from, to)`.
-fn select<'a>(
-    what: &str,
-    workspace_id: WorkspaceId,
-    (from, to): (i64, i64),
-) -> QueryBuilder<'a, Postgres> {
-    let mut query = QueryBuilder::new(format!("SELECT {what} FROM requests WHERE workspace_id = "));
-    query
-        .push_bind(workspace_id.get())
-        .push(" AND ts_ms >= ")
-        .push_bind(from)
-        .push(" AND ts_ms < ")
-        .push_bind(to);
-    query
 }
 
 /// Adds the filter's models, statuses and id prefix.
@@ -182,7 +166,7 @@ impl CallReads for PgSnapshot {
         limit: usize,
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
-        let mut query = select(&call_columns(), filter.workspace_id, window);
+        let mut query = select_window(&call_columns(), filter, window);
         push_conditions(filter, Some(window), &mut query);
         push_keyset(&mut query, cursor, order);
         query.push(" LIMIT ").push_bind(limit as i64);
@@ -236,7 +220,7 @@ impl CallReads for PgSnapshot {
         if window.0 >= window.1 {
             return Ok(0);
         }
-        let mut query = select("count(*)", filter.workspace_id, window);
+        let mut query = select_window("count(*)", filter, window);
         push_conditions(filter, Some(window), &mut query);
         self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
     }

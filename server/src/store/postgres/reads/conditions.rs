@@ -3,6 +3,8 @@
 
 use sqlx::{Postgres, QueryBuilder};
 
+use app::model::WorkspaceId;
+
 use crate::store::reads::{CallFilter, Narrow, StatusMatch};
 
 /// Appends one narrowing condition.
@@ -138,6 +140,68 @@ pub fn push_conditions(
             .push(")");
     }
     for narrow in &filter.narrowing {
+        if window.is_some() && matches!(narrow, Narrow::Tag(id) if Some(*id) == driving_tag(filter))
+        {
+            // The window's query is driven by this tag's entries (`select_window`).
+            continue;
+        }
         push_narrow(filter, narrow, window, query);
     }
+}
+
+/// The tag whose entries drive a window's query, if the filter names one: its first.
+fn driving_tag(filter: &CallFilter) -> Option<i64> {
+    filter.narrowing.iter().find_map(|narrow| match narrow {
+        Narrow::Tag(id) => Some(*id),
+        _ => None,
+    })
+}
+
+/// `SELECT what FROM requests` in the workspace and `window`, before [`push_conditions`]. With
+/// a tag, the calls come from the tag's entries in `request_tags` (in time order, by its key),
+/// each joined to its row by hour, time and id: a page of a tag on 1 % of the calls reads 50
+/// entries and 50 rows, where a semi-join read every call of the window and sorted them.
+pub fn select_window<'a>(
+    what: &str,
+    filter: &CallFilter,
+    (from, to): (i64, i64),
+) -> QueryBuilder<'a, Postgres> {
+    let Some(tag) = driving_tag(filter) else {
+        return select(what, filter.workspace_id, (from, to));
+    };
+    let workspace_id = filter.workspace_id.get();
+    let mut query = QueryBuilder::new(format!(
+        "SELECT {what} FROM (SELECT workspace_id AS tag_workspace, hour AS tag_hour, \
+         ts_ms AS tag_ts, request_row_id AS tag_row FROM request_tags WHERE workspace_id = "
+    ));
+    query
+        .push_bind(workspace_id)
+        .push(" AND tag_id = ")
+        .push_bind(tag)
+        .push(" AND ts_ms >= ")
+        .push_bind(from)
+        .push(" AND ts_ms < ")
+        .push_bind(to)
+        .push(
+            ") AS tagged CROSS JOIN LATERAL (SELECT * FROM requests \
+             WHERE workspace_id = tagged.tag_workspace AND hour = tagged.tag_hour \
+             AND ts_ms = tagged.tag_ts AND id = tagged.tag_row) AS requests WHERE true",
+        );
+    query
+}
+
+/// `SELECT <what> FROM requests WHERE` the workspace and `[from, to)`.
+pub fn select<'a>(
+    what: &str,
+    workspace_id: WorkspaceId,
+    (from, to): (i64, i64),
+) -> QueryBuilder<'a, Postgres> {
+    let mut query = QueryBuilder::new(format!("SELECT {what} FROM requests WHERE workspace_id = "));
+    query
+        .push_bind(workspace_id.get())
+        .push(" AND ts_ms >= ")
+        .push_bind(from)
+        .push(" AND ts_ms < ")
+        .push_bind(to);
+    query
 }
