@@ -145,7 +145,7 @@ fn unindexed(
     let cells =
         crate::store::sqlite::dim_index::tail::unindexed_cells(conn, workspace_id, dimension)?;
     Ok(cells
-        .into_iter()
+        .iter()
         .filter(|(key, _)| {
             only.is_none_or(|ids| ids.contains(&key.value_id))
                 && segments.iter().any(|segment| {
@@ -154,6 +154,7 @@ fn unindexed(
                         && key.bucket_ms < segment.to_ms
                 })
         })
+        .map(|(key, cell)| (*key, cell.clone()))
         .collect())
 }
 

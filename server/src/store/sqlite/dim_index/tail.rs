@@ -2,7 +2,7 @@
 //! cells and posting lists, and what readers add to the cells for calls not yet indexed.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use app::model::{Dimension, ModelKind, Usage, UNITS};
 use rusqlite::types::ValueRef;
@@ -303,16 +303,66 @@ impl<'c> Lookups<'c> {
 
 /// The cells of `dimension` that `workspace_id`'s calls after the watermark add, at each of
 /// the dimension's levels: what a reader adds to the stored cells.
+///
+/// One grouped answer asks up to four times (ranks, totals, the table's and the chart's
+/// cells), on two connections, and with ingest running the tail is up to a window of calls:
+/// the last few answers are kept ([`RECENT`]), keyed by the database, the watermark and the
+/// newest row the snapshot sees. Row ids only grow and rows commit in order, so that pair names the same calls
+/// in every snapshot. A call re-priced while unindexed may be read at its old cost until the
+/// next window (a second at most) moves the watermark.
 pub fn unindexed_cells(
     conn: &Connection,
     workspace_id: i64,
     dimension: Dimension,
-) -> Result<HashMap<crate::rollup::dims::DimCellKey, Cell>, StoreError> {
+) -> Result<Arc<TailCells>, StoreError> {
     let after = watermark(conn)?;
-    let calls = calls_after(conn, after, Some(workspace_id), usize::MAX)?;
-    if calls.is_empty() {
-        return Ok(HashMap::new());
+    let newest: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM requests", [], |row| {
+        row.get(0)
+    })?;
+    if newest <= after {
+        return Ok(Arc::default());
     }
+    // An in-memory database has no name to key by: nothing kept.
+    let Some(database) = conn.path().filter(|path| !path.is_empty()) else {
+        return Ok(Arc::new(tail_cells(
+            conn,
+            workspace_id,
+            dimension,
+            after,
+            newest,
+        )?));
+    };
+    let key = TailKey {
+        database: database.to_owned(),
+        workspace_id,
+        dimension,
+        after,
+        newest,
+    };
+    let held = RECENT.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, cells)) = held.iter().find(|(held, _)| *held == key) {
+        return Ok(Arc::clone(cells));
+    }
+    drop(held);
+    let cells = Arc::new(tail_cells(conn, workspace_id, dimension, after, newest)?);
+    let mut held = RECENT.lock().unwrap_or_else(PoisonError::into_inner);
+    if held.len() >= RECENT_KEPT {
+        held.remove(0);
+    }
+    held.push((key, Arc::clone(&cells)));
+    Ok(cells)
+}
+
+/// The cells of `dimension` that `workspace_id`'s calls in rows `(after, newest]` add.
+fn tail_cells(
+    conn: &Connection,
+    workspace_id: i64,
+    dimension: Dimension,
+    after: i64,
+    newest: i64,
+) -> Result<TailCells, StoreError> {
+    let calls = calls_after(conn, after, Some(workspace_id), usize::MAX)?;
+    let calls: Vec<&TailCall> = calls.iter().filter(|call| call.row <= newest).collect();
     let mut lookups = Lookups::new(conn, false);
     let mut values = Vec::with_capacity(calls.len());
     for call in &calls {
@@ -321,7 +371,26 @@ pub fn unindexed_cells(
     Ok(crate::rollup::dims::aggregate(
         calls
             .iter()
-            .map(TailCall::observation)
+            .map(|call| call.observation())
             .zip(values.iter().map(Vec::as_slice)),
     ))
 }
+
+/// Cells of calls not yet indexed.
+pub type TailCells = HashMap<crate::rollup::dims::DimCellKey, Cell>;
+
+/// How many (workspace, dimension, tail) answers [`RECENT`] keeps.
+const RECENT_KEPT: usize = 8;
+
+/// Whose tail: the database file, workspace and dimension, watermark and newest row.
+#[derive(PartialEq, Eq)]
+struct TailKey {
+    database: String,
+    workspace_id: i64,
+    dimension: Dimension,
+    after: i64,
+    newest: i64,
+}
+
+/// The last tails' cells, oldest first.
+static RECENT: Mutex<Vec<(TailKey, Arc<TailCells>)>> = Mutex::new(Vec::new());
