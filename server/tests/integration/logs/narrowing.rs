@@ -160,3 +160,59 @@ async fn bad_narrowing_is_a_400_naming_the_parameter() {
         assert_eq!(export.status, StatusCode::BAD_REQUEST, "{query}");
     }
 }
+
+/// Pages of a tag filter, followed by their `older` links, hold every tagged call once, newest
+/// first (PostgreSQL orders such a page by the tag's entries, `reads/conditions.rs`).
+#[tokio::test]
+async fn tag_pages_walk_every_tagged_call_once_in_order() {
+    let app = crate::helpers::spawn_app().await;
+    let start = (now_ms() / HOUR - 3) * HOUR;
+    // 240 calls, two in each of 120 seconds (ties broken by row); every third is tagged
+    // "third" (80, two pages), and every sixth failed.
+    let calls: Vec<Value> = (0..240i64)
+        .map(|k| {
+            json!({
+                "request_id": format!("p{k:03}"),
+                "timestamp": start + (k / 2) * 1000,
+                "model": "gpt-4o-mini",
+                "status": if k % 6 == 0 { 500 } else { 200 },
+                "usage": {"input_tokens": 10, "output_tokens": 1},
+                "metadata": {"tags": if k % 3 == 0 { json!(["third", "any"]) } else { json!(["any"]) }}
+            })
+        })
+        .collect();
+    ingest(&app, calls).await;
+    let range = format!(
+        "from={}&to={}",
+        app::url_state::format_time(start),
+        app::url_state::format_time(start + HOUR)
+    );
+    for (narrowing, keep) in [
+        ("tag=third", (|k: i64| k % 3 == 0) as fn(i64) -> bool),
+        ("tag=third&status=5xx", |k: i64| k % 6 == 0),
+        ("tag=third&model=gpt-4o-mini", |k: i64| k % 3 == 0),
+    ] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut query = format!("{range}&{narrowing}");
+        let mut pages = 0;
+        for _ in 0..10 {
+            pages += 1;
+            let got = page(&app, &query).await;
+            seen.extend(got.rows.iter().map(|row| row.request_id.clone()));
+            match got.older {
+                Some(older) => {
+                    query = format!("{range}&{narrowing}&before={}", older.to_param());
+                }
+                None => break,
+            }
+        }
+        // Newest first: the later of two calls at one time has the higher row.
+        let expected: Vec<String> = (0..240i64)
+            .rev()
+            .filter(|k| keep(*k))
+            .map(|k| format!("p{k:03}"))
+            .collect();
+        assert_eq!(seen, expected, "{narrowing}");
+        assert_eq!(pages, expected.len().div_ceil(50), "{narrowing}: pages");
+    }
+}

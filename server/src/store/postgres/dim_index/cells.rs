@@ -138,11 +138,22 @@ pub async fn queue(
         latency.push(encoded(&cell.latency));
         ttft.push(encoded(&cell.ttft));
     }
-    let mut insert = sqlx::query(&QUEUE);
-    for column in &keys {
-        insert = insert.bind(column);
+    write(conn, &QUEUE, &keys, columns, (latency, ttft)).await
+}
+
+/// Runs `sql` with the key columns, then the summed columns and the sketches, bound.
+async fn write(
+    conn: &mut PgConnection,
+    sql: &str,
+    keys: &[Vec<i64>],
+    columns: Vec<Vec<Value>>,
+    (latency, ttft): (Vec<Option<Vec<u8>>>, Vec<Option<Vec<u8>>>),
+) -> Result<(), StoreError> {
+    let mut query = sqlx::query(sql);
+    for column in keys {
+        query = query.bind(column);
     }
-    bind_summed(insert, columns)
+    bind_summed(query, columns)
         .bind(latency)
         .bind(ttft)
         .execute(&mut *conn)
@@ -207,16 +218,7 @@ pub async fn add_cells(
             latency.push(encoded(&cell.latency));
             ttft.push(encoded(&cell.ttft));
         }
-        let add = sqlx::query(&statements.add)
-            .bind(&keys[0])
-            .bind(&keys[1])
-            .bind(&keys[2])
-            .bind(&keys[3]);
-        bind_summed(add, columns)
-            .bind(latency)
-            .bind(ttft)
-            .execute(&mut *conn)
-            .await?;
+        write(conn, &statements.add, &keys, columns, (latency, ttft)).await?;
     }
     Ok(())
 }

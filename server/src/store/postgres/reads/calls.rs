@@ -8,7 +8,9 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use super::conditions::{push_conditions, select, select_window};
+use super::conditions::{
+    push_conditions, push_window_conditions, select, select_window, window_keys,
+};
 use super::PgSnapshot;
 use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
@@ -74,24 +76,28 @@ fn read_call(row: &PgRow) -> Result<StoredCall, StoreError> {
     })
 }
 
-/// Adds the filter's models, statuses and id prefix.
-fn push_keyset(query: &mut QueryBuilder<'_, Postgres>, cursor: Option<(i64, i64)>, order: Order) {
+/// Adds the page's position after `cursor` (on the columns `time` and `row_id`) and its order.
+fn push_keyset(
+    query: &mut QueryBuilder<'_, Postgres>,
+    cursor: Option<(i64, i64)>,
+    order: Order,
+    (time, row_id): (&str, &str),
+) {
+    let (comparison, direction) = match order {
+        Order::NewestFirst => ("<", "DESC"),
+        Order::OldestFirst => (">", "ASC"),
+    };
     if let Some((ts_ms, row)) = cursor {
-        let comparison = match order {
-            Order::NewestFirst => "<",
-            Order::OldestFirst => ">",
-        };
         query
-            .push(format!(" AND (ts_ms, id) {comparison} ("))
+            .push(format!(" AND ({time}, {row_id}) {comparison} ("))
             .push_bind(ts_ms)
             .push(", ")
             .push_bind(row)
             .push(")");
     }
-    query.push(match order {
-        Order::NewestFirst => " ORDER BY ts_ms DESC, id DESC",
-        Order::OldestFirst => " ORDER BY ts_ms ASC, id ASC",
-    });
+    query.push(format!(
+        " ORDER BY {time} {direction}, {row_id} {direction}"
+    ));
 }
 
 /// Whether an error is PostgreSQL cancelling a statement at its `statement_timeout`.
@@ -167,8 +173,8 @@ impl CallReads for PgSnapshot {
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
         let mut query = select_window(&call_columns(), filter, window);
-        push_conditions(filter, Some(window), &mut query);
-        push_keyset(&mut query, cursor, order);
+        push_window_conditions(filter, window, &mut query);
+        push_keyset(&mut query, cursor, order, window_keys(filter));
         query.push(" LIMIT ").push_bind(limit as i64);
         let Some(deadline) = deadline else {
             return self.fetch_calls(query).map(Some);
@@ -220,7 +226,7 @@ impl CallReads for PgSnapshot {
         if window.0 >= window.1 {
             return Ok(0);
         }
-        let mut query = select_window("count(*)", filter, window);
+        let mut query = select("count(*)", filter.workspace_id, window);
         push_conditions(filter, Some(window), &mut query);
         self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
     }
@@ -294,7 +300,7 @@ impl CallReads for PgSnapshot {
                 (filter.from_ms, filter.to_ms),
             );
             push_conditions(filter, None, &mut query);
-            push_keyset(&mut query, cursor, Order::NewestFirst);
+            push_keyset(&mut query, cursor, Order::NewestFirst, ("ts_ms", "id"));
             query.push(" LIMIT ").push_bind(EXPORT_CHUNK);
             let calls = self.fetch_calls(query)?;
             let Some(last) = calls.last() else {

@@ -175,20 +175,8 @@ impl CellReads for PgSnapshot {
                 summed_cell_columns(),
                 with_pending(segment.level, &DIM_CELL_COLUMNS, "value_id = 0", "true"),
             );
-            let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
-            let totals = &mut totals;
-            self.run(async move |conn| {
-                let mut rows = sqlx::query(&sql)
-                    .bind(workspace_id.get())
-                    .bind(dimension.code())
-                    .bind(from)
-                    .bind(to)
-                    .fetch(conn);
-                while let Some(row) = rows.try_next().await? {
-                    totals.push(read_cell(level, &row, Sketches::Neither)?);
-                }
-                Ok(())
-            })?;
+            let place = (workspace_id, dimension, segment);
+            self.dimension_rows(&sql, place, None, Sketches::Neither, &mut totals)?;
         }
         Ok(totals)
     }
@@ -287,23 +275,38 @@ impl PgSnapshot {
             );
             let values = "value_id = ANY($5)";
             let sql = with_pending(segment.level, &columns, values, values);
-            let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
-            let ids = ids.to_vec();
-            let cells = &mut cells;
-            self.run(async move |conn| {
-                let mut rows = sqlx::query(&sql)
-                    .bind(workspace_id.get())
-                    .bind(dimension.code())
-                    .bind(from)
-                    .bind(to)
-                    .bind(ids)
-                    .fetch(conn);
-                while let Some(row) = rows.try_next().await? {
-                    cells.push(read_cell(level, &row, sketches)?);
-                }
-                Ok(())
-            })?;
+            let place = (workspace_id, dimension, segment);
+            self.dimension_rows(&sql, place, Some(ids), sketches, &mut cells)?;
         }
         Ok(cells)
+    }
+
+    /// Runs `sql` over a dimension's cells in a segment (binds: the workspace, the dimension,
+    /// the segment's bounds, then `ids` when given) and adds the cells read to `into`.
+    fn dimension_rows(
+        &self,
+        sql: &str,
+        (workspace_id, dimension, segment): (WorkspaceId, Dimension, &Segment),
+        ids: Option<&[i64]>,
+        sketches: Sketches,
+        into: &mut Vec<StoredCell>,
+    ) -> Result<(), StoreError> {
+        let (level, from, to) = (segment.level, segment.from_ms, segment.to_ms);
+        let ids = ids.map(<[i64]>::to_vec);
+        self.run(async move |conn| {
+            let mut query = sqlx::query(sql)
+                .bind(workspace_id.get())
+                .bind(dimension.code())
+                .bind(from)
+                .bind(to);
+            if let Some(ids) = ids {
+                query = query.bind(ids);
+            }
+            let mut rows = query.fetch(conn);
+            while let Some(row) = rows.try_next().await? {
+                into.push(read_cell(level, &row, sketches)?);
+            }
+            Ok(())
+        })
     }
 }
