@@ -215,13 +215,27 @@ pub fn select_window<'a>(
         .push(" AND ts_ms >= ")
         .push_bind(from)
         .push(" AND ts_ms < ")
-        .push_bind(to)
-        .push(
-            ") AS tagged CROSS JOIN LATERAL (SELECT * FROM requests \
-             WHERE workspace_id = tagged.tag_workspace AND hour = tagged.tag_hour \
-             AND ts_ms = tagged.tag_ts AND id = tagged.tag_row LIMIT 1) AS requests WHERE true",
-        );
+        .push_bind(to);
+    push_hours(&mut query, (from, to));
+    query.push(
+        ") AS tagged CROSS JOIN LATERAL (SELECT * FROM requests \
+         WHERE workspace_id = tagged.tag_workspace AND hour = tagged.tag_hour \
+         AND ts_ms = tagged.tag_ts AND id = tagged.tag_row",
+    );
+    push_hours(&mut query, (from, to));
+    query.push(" LIMIT 1) AS requests WHERE true");
     query
+}
+
+/// The hours of `[from, to)`, which the time bounds imply: with them PostgreSQL plans only the
+/// partitions of those days (planning every day's partition of two tables cost more than
+/// running a tag's page).
+fn push_hours(query: &mut QueryBuilder<'_, Postgres>, (from, to): (i64, i64)) {
+    query
+        .push(" AND hour >= ")
+        .push_bind(from.div_euclid(3_600_000))
+        .push(" AND hour <= ")
+        .push_bind(to.saturating_sub(1).div_euclid(3_600_000));
 }
 
 /// `SELECT <what> FROM requests WHERE` the workspace and `[from, to)`.
@@ -237,5 +251,6 @@ pub fn select<'a>(
         .push_bind(from)
         .push(" AND ts_ms < ")
         .push_bind(to);
+    push_hours(&mut query, (from, to));
     query
 }
