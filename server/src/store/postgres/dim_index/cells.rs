@@ -141,19 +141,28 @@ pub async fn queue(
     write(conn, &QUEUE, &keys, columns, (latency, ttft)).await
 }
 
+/// `query` with each of the key columns bound, in order.
+pub(super) fn bind_keys<'q>(mut query: PgQuery<'q>, keys: &'q [Vec<i64>]) -> PgQuery<'q> {
+    for column in keys {
+        query = query.bind(column);
+    }
+    query
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// A column of encoded sketches (`None` for an empty one).
+type Encoded = Vec<Option<Vec<u8>>>;
+
 /// Runs `sql` with the key columns, then the summed columns and the sketches, bound.
 async fn write(
     conn: &mut PgConnection,
     sql: &str,
     keys: &[Vec<i64>],
     columns: Vec<Vec<Value>>,
-    (latency, ttft): (Vec<Option<Vec<u8>>>, Vec<Option<Vec<u8>>>),
+    (latency, ttft): (Encoded, Encoded),
 ) -> Result<(), StoreError> {
-    let mut query = sqlx::query(sql);
-    for column in keys {
-        query = query.bind(column);
-    }
-    bind_summed(query, columns)
+    bind_summed(bind_keys(sqlx::query(sql), keys), columns)
         .bind(latency)
         .bind(ttft)
         .execute(&mut *conn)
@@ -187,11 +196,7 @@ pub async fn add_cells(
             column(|key| key.2),
             column(|key| key.3),
         ];
-        let rows = sqlx::query(&statements.read)
-            .bind(&keys[0])
-            .bind(&keys[1])
-            .bind(&keys[2])
-            .bind(&keys[3])
+        let rows = bind_keys(sqlx::query(&statements.read), &keys)
             .fetch_all(&mut *conn)
             .await?;
         let mut held: HashMap<Key, Sketches> = HashMap::new();

@@ -8,6 +8,7 @@ use app::model::Dimension;
 use futures_util::TryStreamExt;
 use sqlx::{PgConnection, Row};
 
+use super::cells::bind_keys;
 use crate::rollup::plan::Segment;
 use crate::store::columns::RANK_COLUMNS;
 use crate::store::rank_lists::{decode, encode, level_code, merge, RankKey};
@@ -48,16 +49,15 @@ pub async fn add(
             column.push(value);
         }
     }
-    let rows = sqlx::query(
-        "SELECT t.workspace_id, t.dimension, t.level, t.bucket_ms, t.ranks \
+    let rows = bind_keys(
+        sqlx::query(
+            "SELECT t.workspace_id, t.dimension, t.level, t.bucket_ms, t.ranks \
          FROM dimension_ranks AS t \
          JOIN unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[]) AS k (w, d, l, b) \
          ON t.workspace_id = k.w AND t.dimension = k.d AND t.level = k.l AND t.bucket_ms = k.b",
+        ),
+        &keys,
     )
-    .bind(&keys[0])
-    .bind(&keys[1])
-    .bind(&keys[2])
-    .bind(&keys[3])
     .fetch_all(&mut *conn)
     .await?;
     let mut stored: HashMap<Place, Vec<u8>> = HashMap::with_capacity(rows.len());
@@ -80,16 +80,15 @@ pub async fn add(
         };
         packed.push(encode(&merged));
     }
-    sqlx::query(
-        "INSERT INTO dimension_ranks (workspace_id, dimension, level, bucket_ms, ranks) \
+    bind_keys(
+        sqlx::query(
+            "INSERT INTO dimension_ranks (workspace_id, dimension, level, bucket_ms, ranks) \
          SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::bytea[]) \
          ON CONFLICT (workspace_id, dimension, level, bucket_ms) \
          DO UPDATE SET ranks = excluded.ranks",
+        ),
+        &keys,
     )
-    .bind(&keys[0])
-    .bind(&keys[1])
-    .bind(&keys[2])
-    .bind(&keys[3])
     .bind(packed)
     .execute(&mut *conn)
     .await?;
