@@ -17,7 +17,7 @@ mod cells;
 mod ranks;
 
 pub use cells::queue;
-pub use ranks::read_into as read_ranks_into;
+pub use ranks::{add as add_to_ranks, read_into as read_ranks_into};
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -140,14 +140,6 @@ pub async fn drain(tx: &mut PgConnection) -> Result<(), StoreError> {
         .await?;
     while fold_window(tx).await? == WINDOW_CELLS {}
     Ok(())
-}
-
-/// For re-pricing: adds cost changes to rank lists (`lists`, each sorted, only `cost` set).
-pub async fn add_to_ranks(
-    tx: &mut PgConnection,
-    lists: HashMap<rank_lists::RankKey, Vec<crate::store::reads::ValueRank>>,
-) -> Result<(), StoreError> {
-    ranks::add(tx, lists).await
 }
 
 /// The dimension indexer's task (`dim_index`), beside the writer on its own connection: PostgreSQL

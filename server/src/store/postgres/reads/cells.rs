@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use app::model::{
-    Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNITS, UNIT_COUNT,
+    Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT,
 };
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
@@ -12,9 +12,8 @@ use sqlx::{QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::columns::{
-    cell_columns, summed_cell_columns, COUNTS_BEFORE_UNITS, SUMS_AFTER_COST,
-};
+use crate::store::columns::{cell_columns, summed_cell_columns};
+use crate::store::postgres::batch::rollups::SUMMED;
 use crate::store::postgres::dim_index;
 use crate::store::rank_lists::level_code;
 use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, ValueRank, WorkspaceModel};
@@ -244,10 +243,7 @@ fn with_pending(level: Level, columns: &str, indexed: &str, pending: &str) -> St
 /// The columns of a dimension cell (those `dim_pending` shares with `rollup_dim_*`).
 static DIM_CELL_COLUMNS: LazyLock<String> = LazyLock::new(|| {
     let mut columns = vec!["workspace_id", "dimension", "bucket_ms", "value_id"];
-    columns.extend(COUNTS_BEFORE_UNITS);
-    columns.extend(UNITS.iter().map(|spec| spec.column));
-    columns.push("cost");
-    columns.extend(SUMS_AFTER_COST);
+    columns.extend(SUMMED.iter().map(|summed| summed.column));
     columns.extend(["latency_sketch", "ttft_sketch"]);
     columns.join(", ")
 });
