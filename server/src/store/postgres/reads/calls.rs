@@ -9,7 +9,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::conditions::{
-    push_conditions, push_window_conditions, select, select_window, window_keys,
+    count_tag_entries, push_conditions, push_window_conditions, select, select_window, window_keys,
 };
 use super::PgSnapshot;
 use crate::domain::record::Source;
@@ -226,8 +226,14 @@ impl CallReads for PgSnapshot {
         if window.0 >= window.1 {
             return Ok(0);
         }
-        let mut query = select("count(*)", filter.workspace_id, window);
-        push_conditions(filter, Some(window), &mut query);
+        let mut query = match count_tag_entries(filter, window) {
+            Some(query) => query,
+            None => {
+                let mut query = select("count(*)", filter.workspace_id, window);
+                push_conditions(filter, Some(window), &mut query);
+                query
+            }
+        };
         self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
     }
 

@@ -227,6 +227,33 @@ pub fn select_window<'a>(
     query
 }
 
+/// `SELECT count(*)` of the calls in `window` when `filter` holds one tag and nothing else: the
+/// tag's entries in `request_tags` (one per call and tag), counted in their own index, where
+/// the semi-join with `requests` read every call of the window (30,000 rows for an hour's edge
+/// of a 10M-call range).
+pub fn count_tag_entries<'a>(
+    filter: &CallFilter,
+    (from, to): (i64, i64),
+) -> Option<QueryBuilder<'a, Postgres>> {
+    let [Narrow::Tag(tag)] = filter.narrowing.as_slice() else {
+        return None;
+    };
+    if filter.models.is_some() || filter.status.is_some() || filter.id_prefix.is_some() {
+        return None;
+    }
+    let mut query = QueryBuilder::new("SELECT count(*) FROM request_tags WHERE workspace_id = ");
+    query
+        .push_bind(filter.workspace_id.get())
+        .push(" AND tag_id = ")
+        .push_bind(*tag)
+        .push(" AND ts_ms >= ")
+        .push_bind(from)
+        .push(" AND ts_ms < ")
+        .push_bind(to);
+    push_hours(&mut query, (from, to));
+    Some(query)
+}
+
 /// The hours of `[from, to)`, which the time bounds imply: with them PostgreSQL plans only the
 /// partitions of those days (planning every day's partition of two tables cost more than
 /// running a tag's page).
