@@ -19,6 +19,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod fast_map;
 pub mod http;
 pub mod ingest;
 pub mod jobs;

@@ -190,11 +190,12 @@ impl Cell {
     }
 }
 
+/// Cells by where they live.
+pub type CellMap = crate::fast_map::FastMap<CellKey, Cell>;
+
 /// Folds calls into their minute, hour and day cells, for their model and for all models.
-pub fn aggregate<'a>(
-    observations: impl IntoIterator<Item = Observation<'a>>,
-) -> HashMap<CellKey, Cell> {
-    let mut cells: HashMap<CellKey, Cell> = HashMap::new();
+pub fn aggregate<'a>(observations: impl IntoIterator<Item = Observation<'a>>) -> CellMap {
+    let mut cells: CellMap = CellMap::default();
     for observation in observations {
         for level in Level::ALL {
             for model_id in [observation.model_id, ALL_MODELS] {

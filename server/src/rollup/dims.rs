@@ -3,9 +3,9 @@
 //! that can have many thousands of values (`Dimension::daily_only`). Pure code; the stores write
 //! them (`rollup_dim_1h`, `rollup_dim_1d`).
 
-use std::collections::HashMap;
-
 use app::model::Dimension;
+
+use crate::fast_map::FastMap;
 
 use super::{Cell, Level, Observation};
 
@@ -19,6 +19,9 @@ pub struct DimCellKey {
     /// The value's dictionary id.
     pub value_id: i64,
 }
+
+/// Dimension cells by where they live.
+pub type DimCellMap = FastMap<DimCellKey, Cell>;
 
 /// The levels `dimension` keeps cells at.
 pub fn levels(dimension: Dimension) -> &'static [Level] {
@@ -40,8 +43,8 @@ pub fn table(level: Level) -> &'static str {
 /// Folds calls into the cells of each of their dimension values.
 pub fn aggregate<'a>(
     observations: impl IntoIterator<Item = (Observation<'a>, &'a [(Dimension, i64)])>,
-) -> HashMap<DimCellKey, Cell> {
-    let mut cells: HashMap<DimCellKey, Cell> = HashMap::new();
+) -> DimCellMap {
+    let mut cells: DimCellMap = DimCellMap::default();
     for (observation, values) in observations {
         for (dimension, value_id) in values {
             for level in levels(*dimension) {

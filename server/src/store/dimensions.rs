@@ -8,6 +8,7 @@ use app::model::{Dimension, ModelKind};
 
 use super::StoreError;
 use crate::domain::record::NewRequest;
+use crate::fast_map::FastMap;
 
 /// Dictionary entries cached before the cache starts over (a client sending endless distinct
 /// users must not grow the writer's memory without bound).
@@ -100,14 +101,18 @@ pub fn pairs<'a>(
 /// Dictionary ids and key names the writer has seen.
 #[derive(Default)]
 pub struct DictionaryCache {
-    ids: HashMap<(i64, Dimension, String), i64>,
-    key_names: HashMap<i64, Option<String>>,
+    /// Per workspace and dimension, each value's id: looked up by `&str`, with no allocation.
+    ids: FastMap<(i64, Dimension), FastMap<String, i64>>,
+    /// How many values `ids` holds.
+    cached: usize,
+    key_names: FastMap<i64, Option<String>>,
 }
 
 impl DictionaryCache {
     /// Forgets everything (after a rolled-back transaction created ids that do not exist).
     pub fn clear(&mut self) {
         self.ids.clear();
+        self.cached = 0;
         self.key_names.clear();
     }
 
@@ -132,22 +137,29 @@ impl DictionaryCache {
     ) -> Vec<(Dimension, &'a str)> {
         pairs
             .iter()
-            .filter(|(dimension, value)| {
-                !self
-                    .ids
-                    .contains_key(&(workspace_id, *dimension, (*value).to_owned()))
-            })
+            .filter(|(dimension, value)| self.id(workspace_id, *dimension, value).is_none())
             .copied()
             .collect()
     }
 
     /// Remembers the id of `value` of `dimension` in `workspace_id`.
     pub fn remember(&mut self, workspace_id: i64, dimension: Dimension, value: &str, id: i64) {
-        if self.ids.len() >= MAX_CACHED {
+        if self.cached >= MAX_CACHED {
             self.ids.clear();
+            self.cached = 0;
         }
+        let values = self.ids.entry((workspace_id, dimension)).or_default();
+        if values.insert(value.to_owned(), id).is_none() {
+            self.cached += 1;
+        }
+    }
+
+    /// The id of `value` of `dimension` in `workspace_id`, when known here.
+    fn id(&self, workspace_id: i64, dimension: Dimension, value: &str) -> Option<i64> {
         self.ids
-            .insert((workspace_id, dimension, value.to_owned()), id);
+            .get(&(workspace_id, dimension))?
+            .get(value)
+            .copied()
     }
 
     /// The stored dimensions of `pairs` of `workspace_id`, every id known.
@@ -158,9 +170,8 @@ impl DictionaryCache {
     ) -> Result<StoredDimensions, StoreError> {
         let mut stored = StoredDimensions::default();
         for (dimension, value) in pairs {
-            let id = *self
-                .ids
-                .get(&(workspace_id, *dimension, (*value).to_owned()))
+            let id = self
+                .id(workspace_id, *dimension, value)
                 .ok_or_else(|| StoreError::Task(format!("no id for {dimension:?} {value:?}")))?;
             match dimension {
                 Dimension::User => stored.user = Some(id),

@@ -2,11 +2,9 @@
 //! into the dimension cells and rank lists (many batches at once, not each batch on its own),
 //! and the totals row each window adds per dimension and bucket.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::rollup::dims::DimCellKey;
-use crate::rollup::Cell;
+use crate::rollup::dims::{DimCellKey, DimCellMap};
 
 /// The writer indexes once this many calls wait...
 const INDEX_AFTER_CALLS: usize = 100_000;
@@ -16,8 +14,8 @@ const INDEX_AFTER: Duration = Duration::from_secs(1);
 /// Adds to `cells` (one window's) the totals of each dimension's bucket: a cell with value id
 /// 0 that sums all of the bucket's values, without sketches. Grouped Analytics takes the
 /// listed values from it to show the rest as one row and one band.
-pub fn add_totals(cells: &mut HashMap<DimCellKey, Cell>) {
-    let mut totals: HashMap<DimCellKey, Cell> = HashMap::new();
+pub fn add_totals(cells: &mut DimCellMap) {
+    let mut totals: DimCellMap = DimCellMap::default();
     for (key, cell) in cells.iter() {
         let total = DimCellKey {
             value_id: 0,

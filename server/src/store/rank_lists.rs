@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use app::model::Dimension;
 
 use super::varint::{get_f64, get_signed, put_varint, zigzag};
-use crate::rollup::dims::DimCellKey;
-use crate::rollup::{Cell, Level};
+use crate::rollup::dims::DimCellMap;
+use crate::rollup::Level;
 use crate::store::reads::ValueRank;
 use crate::store::StoreError;
 
@@ -96,7 +96,7 @@ pub fn merge(a: &[ValueRank], b: &[ValueRank]) -> Vec<ValueRank> {
 }
 
 /// The rank lists that `cells` (one window's, value id 0 excluded) add, each sorted.
-pub fn of_cells(cells: &HashMap<DimCellKey, Cell>) -> HashMap<RankKey, Vec<ValueRank>> {
+pub fn of_cells(cells: &DimCellMap) -> HashMap<RankKey, Vec<ValueRank>> {
     let mut lists: HashMap<RankKey, Vec<ValueRank>> = HashMap::new();
     for (key, cell) in cells {
         if key.value_id == 0 {

@@ -17,6 +17,8 @@ mod dictionary;
 pub(super) mod rollups;
 
 use std::collections::HashSet;
+
+use crate::fast_map::FastSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -206,7 +208,8 @@ async fn insert_batch(
     path: Path,
 ) -> Result<Vec<bool>, StoreError> {
     // Repeats inside the batch: the first one counts, as in SQLite.
-    let mut seen: HashSet<(i64, i64, &str)> = HashSet::with_capacity(batch.len());
+    let mut seen: FastSet<(i64, i64, &str)> =
+        FastSet::with_capacity_and_hasher(batch.len(), Default::default());
     let first: Vec<bool> = batch
         .iter()
         .map(|pending| {

@@ -19,7 +19,6 @@ mod ranks;
 pub use cells::queue;
 pub use ranks::{add as add_to_ranks, read_into as read_ranks_into};
 
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use app::model::Dimension;
@@ -28,8 +27,8 @@ use sqlx::{Connection, PgConnection, Row};
 use tokio::runtime::Handle;
 
 use super::reads::read_cell;
-use crate::rollup::dims::DimCellKey;
-use crate::rollup::{Cell, Level};
+use crate::rollup::dims::{DimCellKey, DimCellMap};
+use crate::rollup::Level;
 use crate::store::columns::{cell_columns, CELL_COLUMN_COUNT};
 use crate::store::indexing::{self, IndexSchedule};
 use crate::store::reads::{Cells, Sketches};
@@ -70,7 +69,7 @@ fn level_of(code: i64) -> Result<Level, StoreError> {
 async fn fold_window(conn: &mut PgConnection) -> Result<usize, StoreError> {
     let rows = sqlx::query(&TAKE).fetch_all(&mut *conn).await?;
     let taken = rows.len();
-    let mut cells: HashMap<DimCellKey, Cell> = HashMap::new();
+    let mut cells: DimCellMap = DimCellMap::default();
     for row in rows {
         let level = level_of(row.try_get(CELL_COLUMN_COUNT)?)?;
         let stored = read_cell(level, &row, Sketches::LatencyAndTtft)?;

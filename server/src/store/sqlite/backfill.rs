@@ -2,14 +2,12 @@
 //! data stored before they existed. Sketches cannot be merged in SQL, so this runs in Rust on
 //! the batch writer's connection before it takes its first batch.
 
-use std::collections::HashMap;
-
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::analytics::{cell_columns, read_cell, CELL_COLUMN_COUNT};
 use super::batch::rollups::add_cells;
 use super::StoreError;
-use crate::rollup::{Cell, CellKey, Level, ALL_MODELS};
+use crate::rollup::{CellKey, CellMap, Level, ALL_MODELS};
 use crate::store::reads::Sketches;
 
 /// Rebuilds the all-models cells when per-model cells exist but no all-models cell does (a
@@ -24,7 +22,7 @@ pub fn all_models_cells(conn: &mut Connection) -> Result<usize, StoreError> {
         return Ok(0);
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut cells: HashMap<CellKey, Cell> = HashMap::new();
+    let mut cells: CellMap = CellMap::default();
     for level in Level::ALL {
         let sql = format!(
             "SELECT {}, workspace_id FROM {}",

@@ -9,7 +9,7 @@ pub mod dim_rollups;
 pub mod rollups;
 mod rows;
 
-use std::collections::HashSet;
+use crate::fast_map::FastSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -59,7 +59,8 @@ fn find_duplicates(tx: &Transaction<'_>, batch: &[Pending]) -> Result<Vec<bool>,
          WHERE workspace_id = ?1 AND ts_ms / 3600000 = ?2 AND request_key = ?3"
     );
     let mut lookup = tx.prepare_cached(&sql)?;
-    let mut seen: HashSet<(i64, i64, &str)> = HashSet::with_capacity(batch.len());
+    let mut seen: FastSet<(i64, i64, &str)> =
+        FastSet::with_capacity_and_hasher(batch.len(), Default::default());
     let mut duplicates = Vec::with_capacity(batch.len());
     for pending in batch {
         let id = pending.record.request_id.as_str();

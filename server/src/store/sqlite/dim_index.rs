@@ -19,11 +19,10 @@ pub mod tail;
 
 pub use reprice::{reprice, CostChange};
 
-use std::collections::HashMap;
-
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::batch::dim_rollups;
+use crate::fast_map::FastMap;
 use crate::store::{indexing, rank_lists, StoreError};
 use postings::ListKey;
 
@@ -48,7 +47,7 @@ pub fn index_window(conn: &mut Connection) -> Result<usize, StoreError> {
     };
     let mut lookups = tail::Lookups::new(&tx, true);
     let mut values = Vec::with_capacity(calls.len());
-    let mut lists: HashMap<ListKey, Vec<postings::Entry>> = HashMap::new();
+    let mut lists: FastMap<ListKey, Vec<postings::Entry>> = FastMap::default();
     for call in &calls {
         let call_values = lookups.values(call, None)?;
         for (dimension, value_id) in &call_values {

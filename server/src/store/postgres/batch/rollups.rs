@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use app::model::{Amount, Measure, Unit, UNITS};
 use sqlx::{PgConnection, Row};
 
-use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
+use crate::rollup::{Cell, CellKey, CellMap, Level, Peaks, Sketch, ALL_MODELS};
 use crate::store::columns::{COUNTS_BEFORE_UNITS, SUMS_AFTER_COST};
 use crate::store::StoreError;
 
@@ -260,10 +260,7 @@ async fn read_cells(
 
 /// Adds `cells` to the stored rollups inside the caller's transaction on `conn`, under the cell
 /// locks of their workspaces.
-pub async fn add_cells(
-    conn: &mut PgConnection,
-    cells: HashMap<CellKey, Cell>,
-) -> Result<(), StoreError> {
+pub async fn add_cells(conn: &mut PgConnection, cells: CellMap) -> Result<(), StoreError> {
     lock_workspaces(conn, cells.keys().map(|key| key.workspace_id)).await?;
     let mut groups: HashMap<(Level, bool), Vec<(CellKey, Cell)>> = HashMap::new();
     for (key, cell) in cells {

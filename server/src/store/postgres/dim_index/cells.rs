@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use sqlx::{PgConnection, Row};
 
-use crate::rollup::dims::{self, DimCellKey};
+use crate::rollup::dims::{self, DimCellKey, DimCellMap};
 use crate::rollup::{Cell, Level};
 use crate::store::postgres::batch::rollups::{
     bind_summed, cell_values, decode, encoded, Value, SUMMED,
@@ -111,10 +111,7 @@ fn key_of(key: &DimCellKey) -> Key {
 }
 
 /// Appends a batch's dimension `cells` to `dim_pending`, inside the batch's transaction.
-pub async fn queue(
-    conn: &mut PgConnection,
-    cells: HashMap<DimCellKey, Cell>,
-) -> Result<(), StoreError> {
+pub async fn queue(conn: &mut PgConnection, cells: DimCellMap) -> Result<(), StoreError> {
     if cells.is_empty() {
         return Ok(());
     }
@@ -171,10 +168,7 @@ async fn write(
 }
 
 /// Adds a window's `cells` to the stored dimension cells inside the indexer's transaction.
-pub async fn add_cells(
-    conn: &mut PgConnection,
-    cells: HashMap<DimCellKey, Cell>,
-) -> Result<(), StoreError> {
+pub async fn add_cells(conn: &mut PgConnection, cells: DimCellMap) -> Result<(), StoreError> {
     let mut groups: HashMap<Level, Vec<(Key, Cell)>> = HashMap::new();
     for (key, cell) in cells {
         groups

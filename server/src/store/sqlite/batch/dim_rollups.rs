@@ -8,8 +8,8 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::rollups::{cell_values, merge_stored_sketches, summed_columns, StoredSketches};
-use crate::rollup::dims::{self, DimCellKey};
-use crate::rollup::{Cell, Level};
+use crate::rollup::dims::{self, DimCellMap};
+use crate::rollup::Level;
 use crate::store::StoreError;
 
 struct Statements {
@@ -53,7 +53,7 @@ static STATEMENTS: LazyLock<HashMap<Level, Statements>> = LazyLock::new(|| {
 });
 
 /// Adds `cells` to the stored dimension cells.
-pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<DimCellKey, Cell>) -> Result<(), StoreError> {
+pub fn add_cells(tx: &Transaction<'_>, cells: DimCellMap) -> Result<(), StoreError> {
     for (key, mut cell) in cells {
         let Some(statements) = STATEMENTS.get(&key.level) else {
             continue;

@@ -7,7 +7,7 @@ use app::model::UNITS;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction};
 
-use crate::rollup::{Cell, CellKey, Level, Peaks, Sketch, ALL_MODELS};
+use crate::rollup::{Cell, CellKey, CellMap, Level, Peaks, Sketch, ALL_MODELS};
 use crate::store::columns::{COUNTS_BEFORE_UNITS, SUMS_AFTER_COST};
 use crate::store::sqlite::encoding::amount_value;
 use crate::store::StoreError;
@@ -151,7 +151,7 @@ fn level_order(level: Level) -> u8 {
 
 /// Adds `cells` to the stored rollups. Minute cells go first: their new totals raise the peak
 /// minute of the hour and day cells written after them.
-pub fn add_cells(tx: &Transaction<'_>, cells: HashMap<CellKey, Cell>) -> Result<(), StoreError> {
+pub fn add_cells(tx: &Transaction<'_>, cells: CellMap) -> Result<(), StoreError> {
     let mut cells: Vec<(CellKey, Cell)> = cells.into_iter().collect();
     cells.sort_by_key(|(key, _)| level_order(key.level));
     let mut peaks = Peaks::default();

@@ -3,11 +3,10 @@
 //! zigzag varint deltas. A few bytes per call where a B-tree entry took about twenty, and
 //! written once per indexed window rather than once per call.
 
-use std::collections::HashMap;
-
 use app::model::Dimension;
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::fast_map::FastMap;
 use crate::rollup::Level;
 use crate::store::varint::{get_varint, put_varint, unzigzag, zigzag};
 use crate::store::StoreError;
@@ -61,7 +60,7 @@ pub struct ListKey {
 
 /// Adds `lists` to the stored ones: each is merged into its bucket's last chunk while that
 /// is small, else stored as a new chunk.
-pub fn append(conn: &Connection, lists: HashMap<ListKey, Vec<Entry>>) -> Result<(), StoreError> {
+pub fn append(conn: &Connection, lists: FastMap<ListKey, Vec<Entry>>) -> Result<(), StoreError> {
     let mut last = conn.prepare_cached(
         "SELECT chunk, calls FROM dimension_postings WHERE workspace_id = ?1 AND dimension = ?2 \
          AND value_id = ?3 AND bucket_ms = ?4 ORDER BY chunk DESC LIMIT 1",

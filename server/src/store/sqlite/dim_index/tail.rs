@@ -8,7 +8,7 @@ use app::model::{Dimension, ModelKind, Usage, UNITS};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use crate::rollup::{Cell, Observation};
+use crate::rollup::Observation;
 use crate::store::dimensions::{parse_tag_ids, Dictionary};
 use crate::store::sqlite::batch::dictionary::{lookup, TxDictionary};
 use crate::store::sqlite::encoding::read_amount;
@@ -377,7 +377,7 @@ fn tail_cells(
 }
 
 /// Cells of calls not yet indexed.
-pub type TailCells = HashMap<crate::rollup::dims::DimCellKey, Cell>;
+pub type TailCells = crate::rollup::dims::DimCellMap;
 
 /// How many (workspace, dimension, tail) answers [`RECENT`] keeps.
 const RECENT_KEPT: usize = 8;
