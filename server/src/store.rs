@@ -33,6 +33,7 @@ pub mod keys;
 pub mod narrowing;
 pub mod passwords;
 pub mod postgres;
+pub mod postings;
 pub mod rank_lists;
 pub mod reads;
 pub mod samples;
