@@ -103,8 +103,6 @@ pub fn pairs<'a>(
 pub struct DictionaryCache {
     /// Per workspace and dimension, each value's id: looked up by `&str`, with no allocation.
     ids: FastMap<(i64, Dimension), FastMap<String, i64>>,
-    /// How many values `ids` holds.
-    cached: usize,
     key_names: FastMap<i64, Option<String>>,
 }
 
@@ -112,7 +110,6 @@ impl DictionaryCache {
     /// Forgets everything (after a rolled-back transaction created ids that do not exist).
     pub fn clear(&mut self) {
         self.ids.clear();
-        self.cached = 0;
         self.key_names.clear();
     }
 
@@ -144,14 +141,14 @@ impl DictionaryCache {
 
     /// Remembers the id of `value` of `dimension` in `workspace_id`.
     pub fn remember(&mut self, workspace_id: i64, dimension: Dimension, value: &str, id: i64) {
-        if self.cached >= MAX_CACHED {
+        // A handful of (workspace, dimension) groups: counting them is cheaper than keeping count.
+        if self.ids.values().map(FastMap::len).sum::<usize>() >= MAX_CACHED {
             self.ids.clear();
-            self.cached = 0;
         }
-        let values = self.ids.entry((workspace_id, dimension)).or_default();
-        if values.insert(value.to_owned(), id).is_none() {
-            self.cached += 1;
-        }
+        self.ids
+            .entry((workspace_id, dimension))
+            .or_default()
+            .insert(value.to_owned(), id);
     }
 
     /// The id of `value` of `dimension` in `workspace_id`, when known here.

@@ -5,7 +5,8 @@ use app::model::Dimension;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::fast_map::FastMap;
-pub use crate::store::postings::{decode, encode, level, Entry, ListKey, CHUNK_BYTES, POSTED};
+use crate::store::postings::{decode, encode, CHUNK_BYTES};
+pub use crate::store::postings::{level, Entry, ListKey, POSTED};
 use crate::store::StoreError;
 
 /// Adds `lists` to the stored ones: each is merged into its bucket's last chunk while that
