@@ -6,8 +6,9 @@
 //! is one transaction on the target (COPY into a staging table, then an insert that skips rows
 //! already there). So a copy that was stopped is resumed by running it again: each table goes
 //! on after the last key the target holds. The target must be empty, or an earlier copy of the
-//! same source (it remembers which). At the end the rows of every table are counted on both
-//! sides.
+//! same source (it remembers which). PostgreSQL's lists of calls by tag are then built from
+//! the copied calls' tag ids, day by day. At the end the rows of every table, and the calls by
+//! tag, are counted on both sides.
 
 mod source;
 mod tables;
@@ -80,6 +81,8 @@ pub async fn copy_data(
         ));
     }
     super::Storage::close(&sqlite).await;
+    progress("tag_lists: building from the calls' tag ids");
+    target.build_tag_lists(&days, source.last_row()?).await?;
     target.reset_sequences().await?;
     let mut counts = Vec::new();
     for table in &tables::TABLES {
@@ -89,6 +92,11 @@ pub async fn copy_data(
             target.count(table.name).await?,
         ));
     }
+    counts.push((
+        "tag_lists (calls by tag)",
+        source.tag_entries()?,
+        target.tag_entries().await?,
+    ));
     super::Storage::close(&target_store).await;
     if let Some((table, from_rows, to_rows)) = counts.iter().find(|(_, from, to)| to < from) {
         return Err(StoreError::Corrupt(format!(

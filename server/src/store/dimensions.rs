@@ -14,7 +14,7 @@ use crate::fast_map::FastMap;
 /// users must not grow the writer's memory without bound).
 const MAX_CACHED: usize = 200_000;
 
-/// A call's dimensions as stored: dictionary ids on the row, in `request_tags`, and the values
+/// A call's dimensions as stored: dictionary ids on the row, in its tag lists, and the values
 /// whose cells it adds to.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoredDimensions {

@@ -11,7 +11,9 @@
 //! - the writer sends rows with COPY into a staging table and moves them with one
 //!   `INSERT ... ON CONFLICT DO NOTHING`, and merges rollup cells under row locks taken in one
 //!   order, so cells written by several servers at once stay exact ([`batch`]);
-//! - request ids are found through an index on their hash, not an in-memory index.
+//! - request ids are found through the deduplication index, not an in-memory index;
+//! - calls by tag are packed lists per batch, tag and hour ([`tag_lists`]), not posting lists
+//!   merged by an indexer.
 
 mod accounts;
 mod alerting;
@@ -26,6 +28,7 @@ pub mod partitions;
 mod passwords;
 mod reads;
 mod samples;
+mod tag_lists;
 
 use std::str::FromStr;
 use std::sync::Arc;

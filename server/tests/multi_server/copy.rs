@@ -64,8 +64,7 @@ async fn calls_of(
 }
 
 /// Calls in the daily cells of users (value id 0 is each day's total of all users), and tag
-/// entries of calls (SQLite derives PostgreSQL's
-/// `request_tags` from its rows' tag ids).
+/// entries of calls (`copy-data` builds PostgreSQL's `tag_lists` from the rows' tag ids).
 async fn dimensions_of(pool: &sqlx::AnyPool, tag_entries: &str) -> (i64, i64) {
     let users: i64 = sqlx::query_scalar(
         "SELECT CAST(coalesce(sum(requests), 0) AS BIGINT) FROM rollup_dim_1d \
@@ -107,7 +106,7 @@ async fn rank_lists(pool: &sqlx::AnyPool) -> Vec<(i64, i64, i64, i64, Vec<u8>)> 
 
 const SQLITE_TAG_ENTRIES: &str = "SELECT count(*) FROM requests AS r, \
      json_each('[' || r.tag_ids || ']') WHERE r.tag_ids IS NOT NULL";
-const POSTGRES_TAG_ENTRIES: &str = "SELECT count(*) FROM request_tags";
+const POSTGRES_TAG_ENTRIES: &str = "SELECT CAST(coalesce(sum(calls), 0) AS BIGINT) FROM tag_lists";
 
 /// Every minute cell with its sketch bytes, in key order.
 async fn cells_of(pool: &sqlx::AnyPool) -> Vec<(i64, i64, i64, i64, Option<Vec<u8>>)> {

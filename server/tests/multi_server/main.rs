@@ -16,4 +16,5 @@ mod copy;
 mod ingest;
 mod keys_and_logins;
 mod kill;
+mod migration;
 mod takeover;

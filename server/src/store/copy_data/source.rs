@@ -39,6 +39,25 @@ impl Source {
         Ok(days.collect::<Result<_, _>>()?)
     }
 
+    /// The largest call row id (0 without calls).
+    pub fn last_row(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM requests", [], |row| {
+                row.get(0)
+            })?)
+    }
+
+    /// One per call and tag.
+    pub fn tag_entries(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM requests AS r, json_each('[' || r.tag_ids || ']') \
+             WHERE r.tag_ids IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
     /// The rows of `table` the copy takes.
     pub fn count(&self, table: &Table) -> Result<i64, StoreError> {
         let only = table

@@ -59,7 +59,7 @@ const NO_PEAKS: &[(&str, &str)] = &[
     ("peak_minute_tokens", "NULL"),
 ];
 
-pub const TABLES: [Table; 25] = [
+pub const TABLES: [Table; 24] = [
     // The default workspace exists in both: the source's settings win.
     table("workspaces", &["id"]),
     table("users", &["id"]),
@@ -90,18 +90,6 @@ pub const TABLES: [Table; 25] = [
             "EXISTS (SELECT 1 FROM requests AS r WHERE r.id = request_bodies.request_row_id)",
         ),
         ..resumable("request_bodies", &["request_row_id"])
-    },
-    // PostgreSQL's index of calls by tag, from the tag ids on SQLite's rows (SQLite keeps
-    // posting lists instead). Written once: every run offers them all again, in row order.
-    Table {
-        computed: &[("hour", "ts_ms / 3600000")],
-        update: false,
-        from: Some(
-            "(SELECT r.workspace_id AS workspace_id, CAST(j.value AS INTEGER) AS tag_id, \
-             r.ts_ms AS ts_ms, r.id AS request_row_id FROM requests AS r, \
-             json_each('[' || r.tag_ids || ']') AS j WHERE r.tag_ids IS NOT NULL)",
-        ),
-        ..table("request_tags", &["request_row_id", "tag_id"])
     },
     // Cells change while traffic comes in: every run brings them up to date. PostgreSQL's
     // minute cells have the (unused) busiest-minute columns of the others.

@@ -170,6 +170,48 @@ impl Target {
         Ok(())
     }
 
+    /// PostgreSQL's lists of calls by tag (`tag_lists`, which SQLite does not keep in this
+    /// form), built from the tag ids on the copied calls (row ids up to `last_row`), day by day,
+    /// each day's in one transaction that first removes what an earlier run built.
+    pub async fn build_tag_lists(&mut self, days: &[i64], last_row: i64) -> Result<(), StoreError> {
+        for day in days {
+            let (from, to) = (day * 24, (day + 1) * 24);
+            let mut tx = self.conn.begin().await?;
+            sqlx::query("DELETE FROM tag_lists WHERE hour >= $1 AND hour < $2 AND first_row <= $3")
+                .bind(from)
+                .bind(to)
+                .bind(last_row)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO tag_lists (workspace_id, tag_id, hour, first_row, calls, entries) \
+                 SELECT r.workspace_id, t.tag_id, r.hour, min(r.id), count(*)::INTEGER, \
+                 '\\x01'::BYTEA || string_agg(int8send(r.ts_ms) || int8send(r.id), ''::BYTEA \
+                 ORDER BY r.ts_ms, r.id) \
+                 FROM requests AS r \
+                 CROSS JOIN LATERAL unnest(string_to_array(r.tag_ids, ',')::BIGINT[]) AS t (tag_id) \
+                 WHERE r.tag_ids IS NOT NULL AND r.hour >= $1 AND r.hour < $2 AND r.id <= $3 \
+                 GROUP BY r.workspace_id, t.tag_id, r.hour",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(last_row)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// The entries of every tag list: one per call and tag.
+    pub async fn tag_entries(&mut self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(sum(calls), 0)::BIGINT FROM tag_lists")
+                .fetch_one(&mut self.conn)
+                .await?,
+        )
+    }
+
     /// The rows of `table` in the target.
     pub async fn count(&mut self, table: &str) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))

@@ -18,7 +18,8 @@ pub(super) mod rollups;
 
 use std::collections::HashSet;
 
-use crate::fast_map::FastSet;
+use crate::fast_map::{FastMap, FastSet};
+use crate::store::postings::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -284,11 +285,7 @@ async fn insert_batch(
                 "staging_requests"
             }
         };
-        let mut copy = conn
-            .copy_in_raw(&format!("COPY {target} ({}) FROM STDIN", *copy::COLUMNS))
-            .await?;
-        copy.send(lines.into_bytes()).await?;
-        copy.finish().await?;
+        copy::send(conn, target, &copy::COLUMNS, lines).await?;
     }
     if path == Path::Careful {
         let went_in: HashSet<i64> = sqlx::query_scalar(
@@ -306,7 +303,7 @@ async fn insert_batch(
     let mut observations = Vec::with_capacity(inserted.len());
     let mut values = Vec::with_capacity(inserted.len());
     let mut bodies = String::new();
-    let mut tags = String::new();
+    let mut tag_lists: FastMap<(i64, i64, i64), Vec<Entry>> = FastMap::default();
     for (index, row_id, model_id, cost, dimensions) in inserted {
         stored[index] = true;
         let pending = &batch[index];
@@ -314,30 +311,20 @@ async fn insert_batch(
         if record.request_body.is_some() || record.response_body.is_some() {
             copy::push_bodies(&mut bodies, row_id, pending);
         }
-        copy::push_tags(&mut tags, row_id, pending, &dimensions.tags);
+        for tag in &dimensions.tags {
+            let key = (pending.workspace_id.get(), *tag, hour_of(pending));
+            tag_lists
+                .entry(key)
+                .or_default()
+                .push((record.ts_ms, row_id));
+        }
         observations.push(pending.observation(model_id, cost));
         values.push(dimensions.cells);
     }
-    if !tags.is_empty() {
-        let mut copy = conn
-            .copy_in_raw(&format!(
-                "COPY request_tags ({}) FROM STDIN",
-                copy::TAG_COLUMNS
-            ))
-            .await?;
-        copy.send(tags.into_bytes()).await?;
-        copy.finish().await?;
-    }
-    if !bodies.is_empty() {
-        let mut copy = conn
-            .copy_in_raw(&format!(
-                "COPY request_bodies ({}) FROM STDIN",
-                copy::BODY_COLUMNS
-            ))
-            .await?;
-        copy.send(bodies.into_bytes()).await?;
-        copy.finish().await?;
-    }
+    let mut lists = String::new();
+    copy::push_tag_lists(&mut lists, tag_lists);
+    copy::send(conn, "tag_lists", copy::TAG_LIST_COLUMNS, lists).await?;
+    copy::send(conn, "request_bodies", copy::BODY_COLUMNS, bodies).await?;
     let dimension_cells = rollup::dims::aggregate(
         observations
             .iter()

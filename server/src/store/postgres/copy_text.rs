@@ -50,6 +50,14 @@ pub fn push_float(line: &mut String, value: Option<f64>) {
     }
 }
 
+/// Bytes as `bytea`'s hex input (`\\x0a1b`, its backslash escaped for COPY).
+pub fn push_bytes(line: &mut String, bytes: &[u8]) {
+    line.push_str("\\\\x");
+    for byte in bytes {
+        let _ = write!(line, "{byte:02x}");
+    }
+}
+
 pub fn push_bool(line: &mut String, value: bool) {
     line.push(if value { 't' } else { 'f' });
 }
@@ -73,5 +81,12 @@ mod tests {
         push_int(&mut line, None);
         push_bool(&mut line, true);
         assert_eq!(line, "0.1\\N\\Nt");
+    }
+
+    #[test]
+    fn bytes_are_hex_behind_an_escaped_backslash() {
+        let mut line = String::new();
+        push_bytes(&mut line, &[0, 0x1b, 0xff]);
+        assert_eq!(line, "\\\\x001bff");
     }
 }

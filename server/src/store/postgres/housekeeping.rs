@@ -58,14 +58,13 @@ impl Housekeeping for PgStore {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        // Tags of calls deleted row by row above (whole days went with their partitions).
+        // Tag lists of the hours deleted row by row above (whole days went with their
+        // partitions); the cutoff's own hour keeps its list, whose older entries find no call.
         drain(
             &mut conn,
-            "DELETE FROM request_tags WHERE (workspace_id, tag_id, ts_ms, request_row_id, hour) IN \
-             (SELECT t.workspace_id, t.tag_id, t.ts_ms, t.request_row_id, t.hour \
-              FROM request_tags AS t WHERE t.workspace_id = $1 AND t.tag_id IN \
-                (SELECT id FROM dimension_values WHERE workspace_id = $1 AND dimension = 4) \
-              AND t.ts_ms < $2 LIMIT $3)",
+            "DELETE FROM tag_lists WHERE (workspace_id, tag_id, hour, first_row) IN \
+             (SELECT workspace_id, tag_id, hour, first_row FROM tag_lists \
+              WHERE workspace_id = $1 AND hour < $2 / 3600000 LIMIT $3)",
             workspace_id,
             cutoffs.raw_ms,
             batch,

@@ -1,4 +1,4 @@
-//! The day partitions of `requests`, `request_bodies` and `request_tags`: created before a batch
+//! The day partitions of `requests`, `request_bodies` and `tag_lists`: created before a batch
 //! needs them, listed and dropped by retention.
 //!
 //! A partition holds the calls of 24 UTC hours (`hour` in `[day * 24, day * 24 + 24)`) and is
@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 use crate::store::StoreError;
 
 /// The partitioned tables, each with one partition per day.
-pub const TABLES: [&str; 3] = ["requests", "request_bodies", "request_tags"];
+pub const TABLES: [&str; 3] = ["requests", "request_bodies", "tag_lists"];
 
 const HOURS_PER_DAY: i64 = 24;
 

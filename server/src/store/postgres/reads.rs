@@ -7,6 +7,7 @@
 mod calls;
 mod cells;
 mod conditions;
+mod tagged;
 
 pub(super) use cells::read_cell;
 

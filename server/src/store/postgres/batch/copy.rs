@@ -2,16 +2,38 @@
 
 use std::fmt::Write as _;
 
+use crate::fast_map::FastMap;
 use crate::store::postgres::copy_text::{
-    push_bool, push_float, push_int, push_null, push_optional_text, push_text,
+    push_bool, push_bytes, push_float, push_int, push_null, push_optional_text, push_text,
 };
+use crate::store::postgres::tag_lists;
+use crate::store::postings::Entry;
 use std::sync::LazyLock;
 
 use app::model::{Amount, UNITS};
 
 use crate::store::reads::request_key;
 use crate::store::writes::CallToWrite;
-use crate::store::Pending;
+use crate::store::{Pending, StoreError};
+use sqlx::PgConnection;
+
+/// Sends `lines` to `table`'s `columns` by COPY (nothing when there are none).
+pub async fn send(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &str,
+    lines: String,
+) -> Result<(), StoreError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn
+        .copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN"))
+        .await?;
+    copy.send(lines.into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
+}
 
 /// The staging table's columns, in the order each line lists them.
 pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
@@ -49,8 +71,8 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
 /// The body table's columns, in line order.
 pub const BODY_COLUMNS: &str = "request_row_id, hour, request_body, response_body";
 
-/// The tag table's columns, in line order.
-pub const TAG_COLUMNS: &str = "workspace_id, tag_id, ts_ms, request_row_id, hour";
+/// The tag lists' columns, in line order.
+pub const TAG_LIST_COLUMNS: &str = "workspace_id, tag_id, hour, first_row, calls, entries";
 
 /// One call's line.
 pub fn push_call(line: &mut String, call: CallToWrite<'_>) {
@@ -141,17 +163,18 @@ pub fn push_call(line: &mut String, call: CallToWrite<'_>) {
     line.push('\n');
 }
 
-/// One line per tag of call `row_id`.
-pub fn push_tags(line: &mut String, row_id: i64, pending: &Pending, tags: &[i64]) {
-    let record = &pending.record;
-    for tag_id in tags {
-        let _ = writeln!(
+/// One line per list of `lists` (a tag's calls in one hour of the batch, keyed by workspace,
+/// tag and hour).
+pub fn push_tag_lists(line: &mut String, lists: FastMap<(i64, i64, i64), Vec<Entry>>) {
+    for ((workspace_id, tag_id, hour), mut entries) in lists {
+        let first_row = entries.iter().map(|(_, row)| *row).min().unwrap_or(0);
+        let _ = write!(
             line,
-            "{}\t{tag_id}\t{}\t{row_id}\t{}",
-            pending.workspace_id.get(),
-            record.ts_ms,
-            record.ts_ms.div_euclid(3_600_000)
+            "{workspace_id}\t{tag_id}\t{hour}\t{first_row}\t{}\t",
+            entries.len()
         );
+        push_bytes(line, &tag_lists::encode(&mut entries));
+        line.push('\n');
     }
 }
 

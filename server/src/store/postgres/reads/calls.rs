@@ -8,22 +8,19 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use super::conditions::{
-    count_tag_entries, push_conditions, push_window_conditions, select, select_window, window_keys,
-};
+use super::conditions::{driving_tag, lone_tag, push_conditions, select};
 use super::PgSnapshot;
 use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
 use crate::store::dimensions::parse_tag_ids;
-use crate::store::reads::{
-    request_key, CallDimensionIds, CallFilter, CallReads, Order, StoredCall,
-};
+use crate::store::postgres::tag_lists;
+use crate::store::reads::{CallDimensionIds, CallFilter, CallReads, Order, StoredCall};
 use crate::store::StoreError;
 
 /// Calls fetched per round of the export.
 const EXPORT_CHUNK: i64 = 5_000;
 
-fn call_columns() -> String {
+pub(super) fn call_columns() -> String {
     CALL_COLUMNS.to_string()
 }
 
@@ -77,7 +74,7 @@ fn read_call(row: &PgRow) -> Result<StoredCall, StoreError> {
 }
 
 /// Adds the page's position after `cursor` (on the columns `time` and `row_id`) and its order.
-fn push_keyset(
+pub(super) fn push_keyset(
     query: &mut QueryBuilder<'_, Postgres>,
     cursor: Option<(i64, i64)>,
     order: Order,
@@ -107,7 +104,7 @@ fn timed_out(error: &StoreError) -> bool {
 }
 
 impl PgSnapshot {
-    fn fetch_calls(
+    pub(super) fn fetch_calls(
         &self,
         mut query: QueryBuilder<'_, Postgres>,
     ) -> Result<Vec<StoredCall>, StoreError> {
@@ -119,6 +116,25 @@ impl PgSnapshot {
             }
             Ok(calls)
         })
+    }
+
+    /// A window's page: through a tag's lists when the filter names a tag, else one query on
+    /// the calls; `None` when `deadline` passed.
+    fn window_calls(
+        &self,
+        filter: &CallFilter,
+        window: (i64, i64),
+        (cursor, order, limit): (Option<(i64, i64)>, Order, usize),
+        deadline: Option<Instant>,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        if let Some(tag) = driving_tag(filter) {
+            return self.tagged_calls(filter, tag, window, (cursor, order, limit), deadline);
+        }
+        let mut query = select(&call_columns(), filter.workspace_id, window);
+        push_conditions(filter, &mut query);
+        push_keyset(&mut query, cursor, order, ("ts_ms", "id"));
+        query.push(" LIMIT ").push_bind(limit as i64);
+        self.fetch_calls(query).map(Some)
     }
 
     /// Runs `sql` (statements without parameters) on the snapshot's connection.
@@ -172,12 +188,8 @@ impl CallReads for PgSnapshot {
         limit: usize,
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
-        let mut query = select_window(&call_columns(), filter, window);
-        push_window_conditions(filter, window, &mut query);
-        push_keyset(&mut query, cursor, order, window_keys(filter));
-        query.push(" LIMIT ").push_bind(limit as i64);
         let Some(deadline) = deadline else {
-            return self.fetch_calls(query).map(Some);
+            return self.window_calls(filter, window, (cursor, order, limit), None);
         };
         let left_ms = deadline
             .saturating_duration_since(Instant::now())
@@ -196,10 +208,14 @@ impl CallReads for PgSnapshot {
             sqlx::raw_sql(&arm).execute(conn).await?;
             Ok(())
         })?;
-        match self.fetch_calls(query) {
-            Ok(calls) => {
+        match self.window_calls(filter, window, (cursor, order, limit), Some(deadline)) {
+            Ok(Some(calls)) => {
                 self.execute("SET LOCAL statement_timeout = 0; RELEASE SAVEPOINT deadline")?;
                 Ok(Some(calls))
+            }
+            Ok(None) => {
+                self.execute("ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline")?;
+                Ok(None)
             }
             Err(error) if timed_out(&error) => {
                 self.execute("ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline")?;
@@ -226,14 +242,13 @@ impl CallReads for PgSnapshot {
         if window.0 >= window.1 {
             return Ok(0);
         }
-        let mut query = match count_tag_entries(filter, window) {
-            Some(query) => query,
-            None => {
-                let mut query = select("count(*)", filter.workspace_id, window);
-                push_conditions(filter, Some(window), &mut query);
-                query
-            }
-        };
+        if let Some(tag) = lone_tag(filter) {
+            let workspace_id = filter.workspace_id.get();
+            return self
+                .run(async move |conn| tag_lists::count(conn, workspace_id, tag, window).await);
+        }
+        let mut query = select("count(*)", filter.workspace_id, window);
+        push_conditions(filter, &mut query);
         self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
     }
 
@@ -253,7 +268,7 @@ impl CallReads for PgSnapshot {
             .push_bind(hour)
             .push(" AND request_key = ")
             .push_bind(request_key as i32);
-        push_conditions(filter, None, &mut query);
+        push_conditions(filter, &mut query);
         query.push(" ORDER BY ts_ms DESC, id DESC");
         self.fetch_calls(query)
     }
@@ -269,11 +284,9 @@ impl CallReads for PgSnapshot {
             (filter.from_ms, filter.to_ms),
         );
         query
-            .push(" AND request_key = ")
-            .push_bind(request_key(request_id) as i32)
             .push(" AND request_id = ")
             .push_bind(request_id.to_owned());
-        push_conditions(filter, None, &mut query);
+        push_conditions(filter, &mut query);
         query.push(" ORDER BY ts_ms DESC, id DESC");
         self.fetch_calls(query).map(Some)
     }
@@ -305,7 +318,7 @@ impl CallReads for PgSnapshot {
                 filter.workspace_id,
                 (filter.from_ms, filter.to_ms),
             );
-            push_conditions(filter, None, &mut query);
+            push_conditions(filter, &mut query);
             push_keyset(&mut query, cursor, Order::NewestFirst, ("ts_ms", "id"));
             query.push(" LIMIT ").push_bind(EXPORT_CHUNK);
             let calls = self.fetch_calls(query)?;

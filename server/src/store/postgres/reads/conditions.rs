@@ -8,12 +8,7 @@ use app::model::WorkspaceId;
 use crate::store::reads::{CallFilter, Narrow, StatusMatch};
 
 /// Appends one narrowing condition.
-fn push_narrow(
-    filter: &CallFilter,
-    narrow: &Narrow,
-    window: Option<(i64, i64)>,
-    query: &mut QueryBuilder<'_, Postgres>,
-) {
+fn push_narrow(narrow: &Narrow, query: &mut QueryBuilder<'_, Postgres>) {
     query.push(" AND ");
     match narrow {
         Narrow::Nothing => {
@@ -28,31 +23,13 @@ fn push_narrow(
         Narrow::Provider(id) => {
             query.push("provider_id = ").push_bind(*id);
         }
-        Narrow::Tag(id) => match window {
-            Some((from, to)) => {
-                query
-                    .push("id IN (SELECT request_row_id FROM request_tags WHERE workspace_id = ")
-                    .push_bind(filter.workspace_id.get())
-                    .push(" AND tag_id = ")
-                    .push_bind(*id)
-                    .push(" AND ts_ms >= ")
-                    .push_bind(from)
-                    .push(" AND ts_ms < ")
-                    .push_bind(to)
-                    .push(")");
-            }
-            None => {
-                query
-                    .push("EXISTS (SELECT 1 FROM request_tags AS t WHERE t.workspace_id = ")
-                    .push_bind(filter.workspace_id.get())
-                    .push(" AND t.tag_id = ")
-                    .push_bind(*id)
-                    .push(
-                        " AND t.ts_ms = requests.ts_ms AND t.request_row_id = requests.id \
-                         AND t.hour = requests.hour)",
-                    );
-            }
-        },
+        // The row's own tag ids (`12,57`): a tag's lists drive a page or a count
+        // (`reads::tagged`); this checks a row that something else found.
+        Narrow::Tag(id) => {
+            query
+                .push("(',' || tag_ids || ',') LIKE ")
+                .push_bind(format!("%,{id},%"));
+        }
         Narrow::Keys(ids) => {
             query
                 .push("ingest_key_id = ANY(")
@@ -98,15 +75,10 @@ fn push_narrow(
     }
 }
 
-/// Appends the conditions of `filter` other than the workspace and time to `query`. A tag is
-/// looked up within `window` when the query reads one window of time, else per row.
-pub fn push_conditions(
-    filter: &CallFilter,
-    window: Option<(i64, i64)>,
-    query: &mut QueryBuilder<'_, Postgres>,
-) {
+/// Appends the conditions of `filter` other than the workspace and time to `query`.
+pub fn push_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>) {
     push_plain_conditions(filter, query);
-    push_narrowing(filter, window, query, None);
+    push_narrowing(filter, query, None);
 }
 
 /// The models, statuses and id prefix of `filter`.
@@ -149,7 +121,6 @@ fn push_plain_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postg
 
 fn push_narrowing(
     filter: &CallFilter,
-    window: Option<(i64, i64)>,
     query: &mut QueryBuilder<'_, Postgres>,
     driven_by: Option<i64>,
 ) {
@@ -157,107 +128,41 @@ fn push_narrowing(
         if matches!(narrow, Narrow::Tag(id) if Some(*id) == driven_by) {
             continue;
         }
-        push_narrow(filter, narrow, window, query);
+        push_narrow(narrow, query);
     }
 }
 
-/// [`push_conditions`] after [`select_window`]: the tag that drives the query is not checked
-/// again.
-pub fn push_window_conditions(
+/// [`push_conditions`] for calls found through `tag`'s lists: the tag is not checked again.
+pub fn push_conditions_besides(
     filter: &CallFilter,
-    window: (i64, i64),
+    tag: i64,
     query: &mut QueryBuilder<'_, Postgres>,
 ) {
     push_plain_conditions(filter, query);
-    push_narrowing(filter, Some(window), query, driving_tag(filter));
+    push_narrowing(filter, query, Some(tag));
 }
 
-/// The columns a window's page is ordered and continued by after [`select_window`]: the tag
-/// entries' time and row when a tag drives it (the same values as the call's), else the call's.
-pub fn window_keys(filter: &CallFilter) -> (&'static str, &'static str) {
-    match driving_tag(filter) {
-        Some(_) => ("tag_ts", "tag_row"),
-        None => ("ts_ms", "id"),
-    }
-}
-
-/// The tag whose entries drive a window's query, if the filter names one: its first.
-fn driving_tag(filter: &CallFilter) -> Option<i64> {
+/// The tag whose lists drive a page of `filter`, if it names one: its first.
+pub fn driving_tag(filter: &CallFilter) -> Option<i64> {
     filter.narrowing.iter().find_map(|narrow| match narrow {
         Narrow::Tag(id) => Some(*id),
         _ => None,
     })
 }
 
-/// `SELECT what FROM requests` in the workspace and `window`, before [`push_conditions`]. With
-/// a tag, the calls come from the tag's entries in `request_tags` in time order (its key; the
-/// page is ordered by [`window_keys`]), each looking up its row by hour, time and id in a
-/// `LATERAL ... LIMIT 1`, which PostgreSQL must run as a nested loop: a page of a tag on 1 % of
-/// 10M calls reads 50 entries and 50 rows (7 ms), where the planner's hash join read every call
-/// of the window (40 ms, past the page's deadline).
-pub fn select_window<'a>(
-    what: &str,
-    filter: &CallFilter,
-    (from, to): (i64, i64),
-) -> QueryBuilder<'a, Postgres> {
-    let Some(tag) = driving_tag(filter) else {
-        return select(what, filter.workspace_id, (from, to));
-    };
-    let workspace_id = filter.workspace_id.get();
-    let mut query = QueryBuilder::new(format!(
-        "SELECT {what} FROM (SELECT workspace_id AS tag_workspace, hour AS tag_hour, \
-         ts_ms AS tag_ts, request_row_id AS tag_row FROM request_tags WHERE workspace_id = "
-    ));
-    query
-        .push_bind(workspace_id)
-        .push(" AND tag_id = ")
-        .push_bind(tag)
-        .push(" AND ts_ms >= ")
-        .push_bind(from)
-        .push(" AND ts_ms < ")
-        .push_bind(to);
-    push_hours(&mut query, (from, to));
-    query.push(
-        ") AS tagged CROSS JOIN LATERAL (SELECT * FROM requests \
-         WHERE workspace_id = tagged.tag_workspace AND hour = tagged.tag_hour \
-         AND ts_ms = tagged.tag_ts AND id = tagged.tag_row",
-    );
-    push_hours(&mut query, (from, to));
-    query.push(" LIMIT 1) AS requests WHERE true");
-    query
-}
-
-/// `SELECT count(*)` of the calls in `window` when `filter` holds one tag and nothing else: the
-/// tag's entries in `request_tags` (one per call and tag), counted in their own index, where
-/// the semi-join with `requests` read every call of the window (30,000 rows for an hour's edge
-/// of a 10M-call range).
-pub fn count_tag_entries<'a>(
-    filter: &CallFilter,
-    (from, to): (i64, i64),
-) -> Option<QueryBuilder<'a, Postgres>> {
+/// The one tag of `filter` when nothing else narrows it (its count is its lists' count).
+pub fn lone_tag(filter: &CallFilter) -> Option<i64> {
     let [Narrow::Tag(tag)] = filter.narrowing.as_slice() else {
         return None;
     };
-    if filter.models.is_some() || filter.status.is_some() || filter.id_prefix.is_some() {
-        return None;
-    }
-    let mut query = QueryBuilder::new("SELECT count(*) FROM request_tags WHERE workspace_id = ");
-    query
-        .push_bind(filter.workspace_id.get())
-        .push(" AND tag_id = ")
-        .push_bind(*tag)
-        .push(" AND ts_ms >= ")
-        .push_bind(from)
-        .push(" AND ts_ms < ")
-        .push_bind(to);
-    push_hours(&mut query, (from, to));
-    Some(query)
+    (filter.models.is_none() && filter.status.is_none() && filter.id_prefix.is_none())
+        .then_some(*tag)
 }
 
 /// The hours of `[from, to)`, which the time bounds imply: with them PostgreSQL plans only the
 /// partitions of those days (planning every day's partition of two tables cost more than
 /// running a tag's page).
-fn push_hours(query: &mut QueryBuilder<'_, Postgres>, (from, to): (i64, i64)) {
+pub fn push_hours(query: &mut QueryBuilder<'_, Postgres>, (from, to): (i64, i64)) {
     query
         .push(" AND hour >= ")
         .push_bind(from.div_euclid(3_600_000))

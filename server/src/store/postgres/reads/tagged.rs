@@ -1,0 +1,101 @@
+//! A Logs page of a tag on PostgreSQL: the tag's lists for the window's hours, decoded and
+//! sorted in Rust (`tag_lists`), then the calls looked up by hour, time and row in rounds that
+//! grow until the page is full. A tag on 1 % of the calls fills a page from its first round:
+//! 51 entries, 51 index probes.
+
+use std::time::Instant;
+
+use sqlx::{Postgres, QueryBuilder};
+
+use super::calls::{call_columns, push_keyset};
+use super::conditions::{push_conditions_besides, push_hours};
+use super::PgSnapshot;
+use crate::store::postgres::tag_lists::{self, HOUR_MS};
+use crate::store::postings::Entry;
+use crate::store::reads::{CallFilter, Order, StoredCall};
+use crate::store::StoreError;
+
+/// The most entries one round looks up (rounds grow fourfold from the page's size: other
+/// conditions may turn most of them down).
+const MAX_ROUND: usize = 4_096;
+
+impl PgSnapshot {
+    /// Up to `limit` calls of `filter` in `window` after `cursor` in `order`, found through
+    /// `tag`'s lists; `None` when `deadline` passes between rounds.
+    pub(super) fn tagged_calls(
+        &self,
+        filter: &CallFilter,
+        tag: i64,
+        window: (i64, i64),
+        (cursor, order, limit): (Option<(i64, i64)>, Order, usize),
+        deadline: Option<Instant>,
+    ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        let workspace_id = filter.workspace_id.get();
+        let mut entries =
+            self.run(async move |conn| tag_lists::entries(conn, workspace_id, tag, window).await)?;
+        if let Some(cursor) = cursor {
+            entries.retain(|entry| match order {
+                Order::NewestFirst => *entry < cursor,
+                Order::OldestFirst => *entry > cursor,
+            });
+        }
+        entries.sort_unstable();
+        entries.dedup();
+        if order == Order::NewestFirst {
+            entries.reverse();
+        }
+        let mut calls = Vec::new();
+        let mut round = limit.max(1);
+        let mut rest = entries.as_slice();
+        while !rest.is_empty() && calls.len() < limit {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Ok(None);
+            }
+            let (chunk, after) = rest.split_at(round.min(rest.len()));
+            rest = after;
+            let query = lookup(filter, tag, window, chunk, order, limit - calls.len());
+            calls.extend(self.fetch_calls(query)?);
+            round = round.saturating_mul(4).min(MAX_ROUND);
+        }
+        Ok(Some(calls))
+    }
+}
+
+/// The calls of `entries` that meet `filter`'s other conditions, in `order`, at most `limit`.
+/// Each entry looks its row up in a `LATERAL ... LIMIT 1`: a nested loop of index probes,
+/// whatever the planner would think of the join.
+fn lookup<'a>(
+    filter: &CallFilter,
+    tag: i64,
+    window: (i64, i64),
+    entries: &[Entry],
+    order: Order,
+    limit: usize,
+) -> QueryBuilder<'a, Postgres> {
+    let hours: Vec<i64> = entries
+        .iter()
+        .map(|(ts, _)| ts.div_euclid(HOUR_MS))
+        .collect();
+    let times: Vec<i64> = entries.iter().map(|(ts, _)| *ts).collect();
+    let rows: Vec<i64> = entries.iter().map(|(_, row)| *row).collect();
+    let mut query = QueryBuilder::new(format!("SELECT {} FROM unnest(", call_columns()));
+    query
+        .push_bind(hours)
+        .push("::BIGINT[], ")
+        .push_bind(times)
+        .push("::BIGINT[], ")
+        .push_bind(rows)
+        .push(
+            "::BIGINT[]) AS tagged (tag_hour, tag_ts, tag_row) CROSS JOIN LATERAL \
+             (SELECT * FROM requests WHERE workspace_id = ",
+        )
+        .push_bind(filter.workspace_id.get())
+        .push(" AND hour = tagged.tag_hour AND ts_ms = tagged.tag_ts AND id = tagged.tag_row");
+    // The window's hours bound the partitions PostgreSQL plans for.
+    push_hours(&mut query, window);
+    query.push(" LIMIT 1) AS requests WHERE true");
+    push_conditions_besides(filter, tag, &mut query);
+    push_keyset(&mut query, None, order, ("ts_ms", "id"));
+    query.push(" LIMIT ").push_bind(limit as i64);
+    query
+}
