@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use super::conditions::{driving_tag, lone_tag, push_conditions, select};
+use super::conditions::{driving_tags, lone_tag, push_conditions, select};
 use super::PgSnapshot;
 use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
@@ -118,8 +118,8 @@ impl PgSnapshot {
         })
     }
 
-    /// A window's page: through a tag's lists when the filter names a tag, else one query on
-    /// the calls; `None` when `deadline` passed.
+    /// A window's page: through the tags' lists when the filter names tags (and no user),
+    /// else one query on the calls; `None` when `deadline` passed.
     fn window_calls(
         &self,
         filter: &CallFilter,
@@ -127,8 +127,9 @@ impl PgSnapshot {
         (cursor, order, limit): (Option<(i64, i64)>, Order, usize),
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
-        if let Some(tag) = driving_tag(filter) {
-            return self.tagged_calls(filter, tag, window, (cursor, order, limit), deadline);
+        let tags = driving_tags(filter);
+        if !tags.is_empty() {
+            return self.tagged_calls(filter, &tags, window, (cursor, order, limit), deadline);
         }
         let mut query = select(&call_columns(), filter.workspace_id, window);
         push_conditions(filter, &mut query);

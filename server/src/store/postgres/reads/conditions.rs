@@ -78,7 +78,7 @@ fn push_narrow(narrow: &Narrow, query: &mut QueryBuilder<'_, Postgres>) {
 /// Appends the conditions of `filter` other than the workspace and time to `query`.
 pub fn push_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>) {
     push_plain_conditions(filter, query);
-    push_narrowing(filter, query, None);
+    push_narrowing(filter, query, false);
 }
 
 /// The models, statuses and id prefix of `filter`.
@@ -119,35 +119,40 @@ fn push_plain_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postg
     }
 }
 
-fn push_narrowing(
-    filter: &CallFilter,
-    query: &mut QueryBuilder<'_, Postgres>,
-    driven_by: Option<i64>,
-) {
+fn push_narrowing(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>, tags_checked: bool) {
     for narrow in &filter.narrowing {
-        if matches!(narrow, Narrow::Tag(id) if Some(*id) == driven_by) {
+        if tags_checked && matches!(narrow, Narrow::Tag(_)) {
             continue;
         }
         push_narrow(narrow, query);
     }
 }
 
-/// [`push_conditions`] for calls found through `tag`'s lists: the tag is not checked again.
-pub fn push_conditions_besides(
-    filter: &CallFilter,
-    tag: i64,
-    query: &mut QueryBuilder<'_, Postgres>,
-) {
+/// [`push_conditions`] for calls found through the tags' lists: the tags are not checked again.
+pub fn push_conditions_besides_tags(filter: &CallFilter, query: &mut QueryBuilder<'_, Postgres>) {
     push_plain_conditions(filter, query);
-    push_narrowing(filter, query, Some(tag));
+    push_narrowing(filter, query, true);
 }
 
-/// The tag whose lists drive a page of `filter`, if it names one: its first.
-pub fn driving_tag(filter: &CallFilter) -> Option<i64> {
-    filter.narrowing.iter().find_map(|narrow| match narrow {
-        Narrow::Tag(id) => Some(*id),
-        _ => None,
-    })
+/// The tags whose lists drive a page of `filter` (a call must be in all of them): every tag it
+/// names, unless it names a user too, whose calls (`requests_by_user`, a few hundred over a
+/// month where a tag has thousands) are fewer to look at.
+pub fn driving_tags(filter: &CallFilter) -> Vec<i64> {
+    if filter
+        .narrowing
+        .iter()
+        .any(|narrow| matches!(narrow, Narrow::User(_)))
+    {
+        return Vec::new();
+    }
+    filter
+        .narrowing
+        .iter()
+        .filter_map(|narrow| match narrow {
+            Narrow::Tag(id) => Some(*id),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The one tag of `filter` when nothing else narrows it (its count is its lists' count).

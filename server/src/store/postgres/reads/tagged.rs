@@ -1,14 +1,14 @@
-//! A Logs page of a tag on PostgreSQL: the tag's lists for the window's hours, decoded and
-//! sorted in Rust (`tag_lists`), then the calls looked up by hour, time and row in rounds that
-//! grow until the page is full. A tag on 1 % of the calls fills a page from its first round:
-//! 51 entries, 51 index probes.
+//! A Logs page of tags on PostgreSQL: each tag's lists for the window's hours, decoded in Rust
+//! (`tag_lists`), intersected and sorted, then the calls looked up by hour, time and row in
+//! rounds that grow until the page is full. A tag on 1 % of the calls fills a page from its
+//! first round: 51 entries, 51 index probes.
 
 use std::time::Instant;
 
 use sqlx::{Postgres, QueryBuilder};
 
 use super::calls::{call_columns, push_keyset};
-use super::conditions::{push_conditions_besides, push_hours};
+use super::conditions::{push_conditions_besides_tags, push_hours};
 use super::PgSnapshot;
 use crate::store::postgres::tag_lists::{self, HOUR_MS};
 use crate::store::postings::Entry;
@@ -21,26 +21,37 @@ const MAX_ROUND: usize = 4_096;
 
 impl PgSnapshot {
     /// Up to `limit` calls of `filter` in `window` after `cursor` in `order`, found through
-    /// `tag`'s lists; `None` when `deadline` passes between rounds.
+    /// the lists of `tags` (at least one); `None` when `deadline` passes between rounds.
     pub(super) fn tagged_calls(
         &self,
         filter: &CallFilter,
-        tag: i64,
+        tags: &[i64],
         window: (i64, i64),
         (cursor, order, limit): (Option<(i64, i64)>, Order, usize),
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
         let workspace_id = filter.workspace_id.get();
-        let mut entries =
-            self.run(async move |conn| tag_lists::entries(conn, workspace_id, tag, window).await)?;
+        let mut entries: Option<Vec<Entry>> = None;
+        for &tag in tags {
+            let mut of_tag = self
+                .run(async move |conn| tag_lists::entries(conn, workspace_id, tag, window).await)?;
+            of_tag.sort_unstable();
+            of_tag.dedup();
+            entries = Some(match entries {
+                None => of_tag,
+                Some(mut found) => {
+                    found.retain(|entry| of_tag.binary_search(entry).is_ok());
+                    found
+                }
+            });
+        }
+        let mut entries = entries.unwrap_or_default();
         if let Some(cursor) = cursor {
             entries.retain(|entry| match order {
                 Order::NewestFirst => *entry < cursor,
                 Order::OldestFirst => *entry > cursor,
             });
         }
-        entries.sort_unstable();
-        entries.dedup();
         if order == Order::NewestFirst {
             entries.reverse();
         }
@@ -53,7 +64,7 @@ impl PgSnapshot {
             }
             let (chunk, after) = rest.split_at(round.min(rest.len()));
             rest = after;
-            let query = lookup(filter, tag, window, chunk, order, limit - calls.len());
+            let query = lookup(filter, window, chunk, order, limit - calls.len());
             calls.extend(self.fetch_calls(query)?);
             round = round.saturating_mul(4).min(MAX_ROUND);
         }
@@ -66,7 +77,6 @@ impl PgSnapshot {
 /// whatever the planner would think of the join.
 fn lookup<'a>(
     filter: &CallFilter,
-    tag: i64,
     window: (i64, i64),
     entries: &[Entry],
     order: Order,
@@ -94,7 +104,7 @@ fn lookup<'a>(
     // The window's hours bound the partitions PostgreSQL plans for.
     push_hours(&mut query, window);
     query.push(" LIMIT 1) AS requests WHERE true");
-    push_conditions_besides(filter, tag, &mut query);
+    push_conditions_besides_tags(filter, &mut query);
     push_keyset(&mut query, None, order, ("ts_ms", "id"));
     query.push(" LIMIT ").push_bind(limit as i64);
     query
