@@ -243,3 +243,16 @@ pub fn request_key(request_id: &str) -> i64 {
     }
     i64::from(hash as i32)
 }
+
+/// The 16 bytes of `id` when it is a UUID written in canonical lowercase form (so that reading
+/// it back gives exactly the same text): both stores keep those 16 bytes rather than 36
+/// characters; `None` for any other id, stored as text.
+pub fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
+    if id.len() != 36 {
+        return None;
+    }
+    let uuid = uuid::Uuid::try_parse(id).ok()?;
+    let mut canonical = [0u8; 36];
+    let text = uuid.hyphenated().encode_lower(&mut canonical);
+    (text == id).then(|| *uuid.as_bytes())
+}

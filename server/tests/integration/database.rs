@@ -102,7 +102,7 @@ pub fn json_text(column: &str, key: &str) -> String {
 pub fn request_id_text() -> &'static str {
     match backend() {
         Backend::Sqlite => server::store::sqlite::encoding::REQUEST_ID_TEXT,
-        Backend::Postgres => "request_id",
+        Backend::Postgres => "coalesce(request_id, request_uuid::text)",
     }
 }
 

@@ -1,5 +1,6 @@
-//! Migration 0007 on a database written before it: calls by tag move from `request_tags` (one
-//! index entry per call and tag) into packed lists, which page and count exactly as before.
+//! Migrations 0007 and 0008 on a database written before them: calls by tag move from
+//! `request_tags` (one index entry per call and tag) into packed lists, which page and count
+//! exactly as before, and canonical UUID request ids into 16 bytes, found as sent.
 
 use std::borrow::Cow;
 
@@ -11,6 +12,7 @@ use crate::cluster::{empty_database, now_ms, WS};
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
 const TAG: i64 = 4;
+const UUID: &str = "0192f1a4-7c3e-7b2a-9f10-3c4d5e6f7a8b";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
@@ -100,7 +102,36 @@ async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
     .await
     .expect("tag entries");
 
+    // Two more calls, untagged, whose ids migration 0008 keeps apart: a canonical UUID (to
+    // 16 bytes) and the same in capitals (stays text).
+    sqlx::query(
+        "INSERT INTO requests (id, workspace_id, hour, ts_ms, model_id, request_key, status, \
+         kind, source, stream, has_body, request_id) \
+         SELECT 100 + n, $1, $2 / 3600000, $2, $3, 0, 200, 0, 0, false, false, id \
+         FROM unnest($4::TEXT[]) WITH ORDINALITY AS ids (id, n)",
+    )
+    .bind(WS.get())
+    .bind(start + 2 * HOUR + 30 * MINUTE)
+    .bind(model)
+    .bind(vec![UUID.to_owned(), UUID.to_uppercase()])
+    .execute(&pool)
+    .await
+    .expect("calls by id");
+
     let storage = server::store::open(&url).await.expect("migrates");
+    let kept: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT request_id, request_uuid::TEXT FROM requests WHERE id > 100 ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("ids");
+    assert_eq!(
+        kept,
+        [
+            (None, Some(UUID.to_owned())),
+            (Some(UUID.to_uppercase()), None)
+        ]
+    );
     let (lists, entries): (i64, i64) =
         sqlx::query_as("SELECT count(*), coalesce(sum(calls), 0)::BIGINT FROM tag_lists")
             .fetch_one(&pool)
@@ -172,6 +203,19 @@ async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
         assert_eq!(count, expected.len() as i64);
         assert_eq!(newest, expected);
         assert_eq!(oldest, expected.iter().rev().cloned().collect::<Vec<_>>());
+    }
+    // Each id is found as sent, and only that one.
+    for id in [UUID.to_owned(), UUID.to_uppercase()] {
+        let filter = filter(Vec::new(), None);
+        let wanted = id.clone();
+        let found = storage
+            .reads()
+            .read(move |snapshot| snapshot.calls_with_request_id(&filter, &wanted))
+            .await
+            .expect("lookup")
+            .expect("answered by the store");
+        let ids: Vec<String> = found.into_iter().map(|call| call.request_id).collect();
+        assert_eq!(ids, [id]);
     }
     storage.close().await;
 }

@@ -54,6 +54,32 @@ const fn resumable(name: &'static str, key: &'static [&'static str]) -> Table {
 const BODY_HOUR: &str =
     "(SELECT r.ts_ms / 3600000 FROM requests AS r WHERE r.id = request_bodies.request_row_id)";
 
+/// Whether SQLite's `request_id` is a canonical lowercase UUID kept as text (rows written as
+/// blobs always are; the check makes sure no other form reaches PostgreSQL's uuid column).
+macro_rules! canonical_text {
+    () => {
+        "(typeof(request_id) = 'text' AND length(request_id) = 36 \
+         AND NOT request_id GLOB '*[^0-9a-f-]*' AND length(replace(request_id, '-', '')) = 32 \
+         AND substr(request_id, 9, 1) = '-' AND substr(request_id, 14, 1) = '-' \
+         AND substr(request_id, 19, 1) = '-' AND substr(request_id, 24, 1) = '-')"
+    };
+}
+
+/// PostgreSQL keeps canonical UUID request ids in `request_uuid` and other ids in `request_id`
+/// (as SQLite does with blobs and text).
+const TEXT_ID: &str = concat!(
+    "CASE WHEN typeof(request_id) = 'blob' OR ",
+    canonical_text!(),
+    " THEN NULL ELSE request_id END"
+);
+const UUID_ID: &str = concat!(
+    "CASE WHEN typeof(request_id) = 'blob' OR ",
+    canonical_text!(),
+    " THEN (",
+    crate::store::sqlite::encoding::request_id_text_sql!(),
+    ") END"
+);
+
 const NO_PEAKS: &[(&str, &str)] = &[
     ("peak_minute_requests", "NULL"),
     ("peak_minute_tokens", "NULL"),
@@ -77,10 +103,8 @@ pub const TABLES: [Table; 24] = [
     Table {
         computed: &[
             ("hour", "ts_ms / 3600000"),
-            (
-                "request_id",
-                crate::store::sqlite::encoding::REQUEST_ID_TEXT,
-            ),
+            ("request_id", TEXT_ID),
+            ("request_uuid", UUID_ID),
         ],
         ..resumable("requests", &["id"])
     },

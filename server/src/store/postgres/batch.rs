@@ -1,10 +1,10 @@
 //! Writing a batch of calls to PostgreSQL: the batch writer's side of the store, on the writer's
 //! own connection, one transaction per batch, acknowledged after its commit.
 //!
-//! Rows travel by COPY, PostgreSQL's bulk path, straight into `requests`, and the unique index
-//! on (workspace, hour, request id) is the deduplication rule: a batch holding a record stored
-//! before (by this server or another, even one committing at the same moment) makes the COPY
-//! fail on the index. The transaction is then rolled back and the batch written again the
+//! Rows travel by COPY, PostgreSQL's bulk path, straight into `requests`, and the unique indexes
+//! on (workspace, request id, hour) are the deduplication rule (one for ids kept as UUIDs, one
+//! for the others): a batch holding a record stored before (by this server or another, even
+//! one committing at the same moment) makes the COPY fail on an index. The transaction is then rolled back and the batch written again the
 //! careful way: COPY into a temporary staging table, and one `INSERT ... SELECT ... ON CONFLICT
 //! DO NOTHING RETURNING id`, which says which records went in. Duplicates are rare (a client's
 //! retry), so nearly every batch takes the fast path. Only the calls that went in reach the
@@ -290,7 +290,7 @@ async fn insert_batch(
     if path == Path::Careful {
         let went_in: HashSet<i64> = sqlx::query_scalar(
             "INSERT INTO requests SELECT * FROM staging_requests ORDER BY id \
-             ON CONFLICT (workspace_id, hour, request_id) DO NOTHING RETURNING id",
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .fetch_all(&mut *conn)
         .await?

@@ -49,21 +49,20 @@ impl Samples for PgStore {
     }
 
     async fn request_id_at(&self, n: i64) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT request_id FROM requests ORDER BY id DESC LIMIT 1 OFFSET $1",
-            )
-            .bind(n.max(0))
-            .fetch_optional(&self.pool)
-            .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT coalesce(request_id, request_uuid::text) FROM requests \
+                 ORDER BY id DESC LIMIT 1 OFFSET $1",
         )
+        .bind(n.max(0))
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn random_request_ids(&self, count: i64) -> Result<Vec<String>, StoreError> {
         // `count` row ids drawn from 1 to the largest one; those that exist are answered (as
         // in SQLite: ids missing, or drawn twice, make the answer shorter).
         Ok(sqlx::query_scalar(
-            "SELECT request_id FROM requests WHERE id IN ( \
+            "SELECT coalesce(request_id, request_uuid::text) FROM requests WHERE id IN ( \
                SELECT floor(random() * (SELECT max(id) FROM requests))::BIGINT + 1 \
                FROM generate_series(1, $1))",
         )

@@ -6,25 +6,21 @@
 use app::model::{Amount, Measure};
 
 use super::StoreError;
-pub use crate::store::reads::request_key;
+pub use crate::store::reads::{request_key, uuid_bytes};
+
+/// [`REQUEST_ID_TEXT`] as a literal, for `concat!` (`copy_data`'s columns).
+macro_rules! request_id_text_sql {
+    () => {
+        "CASE typeof(request_id) WHEN 'blob' THEN lower(\
+         substr(hex(request_id), 1, 8) || '-' || substr(hex(request_id), 9, 4) || '-' || \
+         substr(hex(request_id), 13, 4) || '-' || substr(hex(request_id), 17, 4) || '-' || \
+         substr(hex(request_id), 21)) ELSE request_id END"
+    };
+}
+pub(crate) use request_id_text_sql;
 
 /// SQL giving the stored `request_id` back as text (a blob is a canonical lowercase UUID).
-pub const REQUEST_ID_TEXT: &str = "CASE typeof(request_id) WHEN 'blob' THEN lower(\
-     substr(hex(request_id), 1, 8) || '-' || substr(hex(request_id), 9, 4) || '-' || \
-     substr(hex(request_id), 13, 4) || '-' || substr(hex(request_id), 17, 4) || '-' || \
-     substr(hex(request_id), 21)) ELSE request_id END";
-
-/// The 16 bytes of `id` when it is a UUID written in canonical lowercase form (so that reading
-/// it back gives exactly the same text); `None` for any other id, stored as text.
-pub fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
-    if id.len() != 36 {
-        return None;
-    }
-    let uuid = uuid::Uuid::try_parse(id).ok()?;
-    let mut canonical = [0u8; 36];
-    let text = uuid.hyphenated().encode_lower(&mut canonical);
-    (text == id).then(|| *uuid.as_bytes())
-}
+pub const REQUEST_ID_TEXT: &str = request_id_text_sql!();
 
 /// A stored `request_id` value as text (a 16-byte blob is a canonical lowercase UUID).
 pub fn request_id_text(value: rusqlite::types::ValueRef<'_>) -> Option<String> {

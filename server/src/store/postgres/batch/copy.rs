@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use app::model::{Amount, UNITS};
 
-use crate::store::reads::request_key;
+use crate::store::reads::{request_key, uuid_bytes};
 use crate::store::writes::CallToWrite;
 use crate::store::{Pending, StoreError};
 use sqlx::PgConnection;
@@ -52,6 +52,7 @@ pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
         "stream",
         "has_body",
         "request_id",
+        "request_uuid",
         "operation",
         "error_type",
         "error_message",
@@ -130,7 +131,20 @@ pub fn push_call(line: &mut String, call: CallToWrite<'_>) {
         record.request_body.is_some() || record.response_body.is_some(),
     );
     tab(line);
-    push_text(line, &record.request_id);
+    // A canonical UUID in `request_uuid` (its text is the uuid type's input), any other id in
+    // `request_id`.
+    match uuid_bytes(&record.request_id) {
+        Some(_) => {
+            push_null(line);
+            tab(line);
+            line.push_str(&record.request_id);
+        }
+        None => {
+            push_text(line, &record.request_id);
+            tab(line);
+            push_null(line);
+        }
+    }
     tab(line);
     // The kind's default operation is stored as NULL.
     let operation = record

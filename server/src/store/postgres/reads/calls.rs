@@ -1,6 +1,7 @@
 //! Raw calls in a PostgreSQL snapshot: Logs pages, counts, lookups by request id, bodies and
 //! the export's chunks.
 
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use app::model::{Amount, Measure, ModelKind, Usage, WorkspaceId, UNITS, UNIT_COUNT};
@@ -14,14 +15,28 @@ use crate::domain::record::Source;
 use crate::store::columns::CALL_COLUMNS;
 use crate::store::dimensions::parse_tag_ids;
 use crate::store::postgres::tag_lists;
-use crate::store::reads::{CallDimensionIds, CallFilter, CallReads, Order, StoredCall};
+use crate::store::reads::{uuid_bytes, CallDimensionIds, CallFilter, CallReads, Order, StoredCall};
 use crate::store::StoreError;
 
 /// Calls fetched per round of the export.
 const EXPORT_CHUNK: i64 = 5_000;
 
+/// A call's request id as text, from whichever column holds it (migration 0008).
+pub(super) const REQUEST_ID_TEXT: &str = "coalesce(request_id, request_uuid::text)";
+
+/// The columns of a call, the request id read as text.
 pub(super) fn call_columns() -> String {
-    CALL_COLUMNS.to_string()
+    static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+        let columns = CALL_COLUMNS.to_string();
+        let with_text = columns.replacen(
+            "ts_ms, request_id,",
+            &format!("ts_ms, {REQUEST_ID_TEXT},"),
+            1,
+        );
+        assert_ne!(with_text, columns, "the call columns name request_id");
+        with_text
+    });
+    COLUMNS.clone()
 }
 
 const FIRST_UNIT: usize = 9;
@@ -284,9 +299,15 @@ impl CallReads for PgSnapshot {
             filter.workspace_id,
             (filter.from_ms, filter.to_ms),
         );
-        query
-            .push(" AND request_id = ")
-            .push_bind(request_id.to_owned());
+        match uuid_bytes(request_id) {
+            Some(_) => query
+                .push(" AND request_uuid = ")
+                .push_bind(request_id.to_owned())
+                .push("::UUID"),
+            None => query
+                .push(" AND request_id = ")
+                .push_bind(request_id.to_owned()),
+        };
         push_conditions(filter, &mut query);
         query.push(" ORDER BY ts_ms DESC, id DESC");
         self.fetch_calls(query).map(Some)

@@ -5,6 +5,7 @@ use sqlx::{Postgres, QueryBuilder};
 
 use app::model::WorkspaceId;
 
+use super::calls::REQUEST_ID_TEXT;
 use crate::store::reads::{CallFilter, Narrow, StatusMatch};
 
 /// Appends one narrowing condition.
@@ -111,9 +112,8 @@ fn push_plain_conditions(filter: &CallFilter, query: &mut QueryBuilder<'_, Postg
         }
     }
     if let Some(prefix) = &filter.id_prefix {
-        // request_id is in the "C" collation: a prefix is the byte range [prefix, prefix + 1).
         query
-            .push(" AND starts_with(request_id, ")
+            .push(format!(" AND starts_with({REQUEST_ID_TEXT}, "))
             .push_bind(prefix.clone())
             .push(")");
     }
