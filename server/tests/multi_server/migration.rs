@@ -217,5 +217,42 @@ async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
         let ids: Vec<String> = found.into_iter().map(|call| call.request_id).collect();
         assert_eq!(ids, [id]);
     }
+    // Prefixes reach ids in either form: a UUID's by its bytes, text by its characters.
+    for (prefix, expected) in [
+        ("0192f1a4-7c", vec![UUID.to_owned()]),
+        (UUID, vec![UUID.to_owned()]),
+        ("0192F1A4", vec![UUID.to_uppercase()]),
+        ("0192f1a5", vec![]),
+        ("ff", vec![]),
+        (
+            "m4",
+            vec![
+                "m49".to_owned(),
+                "m48".to_owned(),
+                "m47".to_owned(),
+                "m46".to_owned(),
+                "m45".to_owned(),
+                "m44".to_owned(),
+                "m43".to_owned(),
+                "m42".to_owned(),
+                "m41".to_owned(),
+                "m40".to_owned(),
+                "m4".to_owned(),
+            ],
+        ),
+    ] {
+        let mut filter = filter(Vec::new(), None);
+        filter.id_prefix = Some(prefix.to_owned());
+        let found = storage
+            .reads()
+            .read(move |snapshot| {
+                snapshot.calls_in_window(&filter, (from, to), None, Order::NewestFirst, 100, None)
+            })
+            .await
+            .expect("prefix")
+            .expect("no deadline");
+        let ids: Vec<String> = found.into_iter().map(|call| call.request_id).collect();
+        assert_eq!(ids, expected, "{prefix}");
+    }
     storage.close().await;
 }

@@ -6,7 +6,7 @@
 use app::model::{Amount, Measure};
 
 use super::StoreError;
-pub use crate::store::reads::{request_key, uuid_bytes};
+pub use crate::store::reads::{request_key, uuid_bytes, uuid_prefix_range};
 
 /// [`REQUEST_ID_TEXT`] as a literal, for `concat!` (`copy_data`'s columns).
 macro_rules! request_id_text_sql {
@@ -30,50 +30,6 @@ pub fn request_id_text(value: rusqlite::types::ValueRef<'_>) -> Option<String> {
             .ok()
             .map(|uuid| uuid.hyphenated().to_string()),
         _ => None,
-    }
-}
-
-/// The blob range `[low, high)` holding every UUID stored as a blob whose canonical text
-/// starts with `prefix`; `None` when no canonical lowercase UUID starts with it.
-pub fn uuid_prefix_range(prefix: &str) -> Option<(Vec<u8>, Vec<u8>)> {
-    if prefix.len() > 36 {
-        return None;
-    }
-    let mut nibbles = Vec::with_capacity(32);
-    for (position, byte) in prefix.bytes().enumerate() {
-        let dash = matches!(position, 8 | 13 | 18 | 23);
-        match (dash, byte) {
-            (true, b'-') => {}
-            (false, b'0'..=b'9') => nibbles.push(byte - b'0'),
-            (false, b'a'..=b'f') => nibbles.push(byte - b'a' + 10),
-            _ => return None,
-        }
-    }
-    let mut low = vec![0u8; 16];
-    for (index, nibble) in nibbles.iter().enumerate() {
-        low[index / 2] |= if index % 2 == 0 { nibble << 4 } else { *nibble };
-    }
-    // The smallest blob past every value with these leading nibbles.
-    let mut high = low.clone();
-    let mut carry_at = nibbles.len();
-    loop {
-        if carry_at == 0 {
-            // Every nibble was f: nothing sorts above but longer blobs.
-            return Some((low, vec![0xff; 17]));
-        }
-        carry_at -= 1;
-        let (byte, shift) = (carry_at / 2, if carry_at % 2 == 0 { 4 } else { 0 });
-        let nibble = (high[byte] >> shift) & 0x0f;
-        if nibble < 0x0f {
-            high[byte] += 1 << shift;
-            // Clear every nibble after the one raised.
-            for later in carry_at + 1..32 {
-                let (later_byte, later_shift) = (later / 2, if later % 2 == 0 { 4 } else { 0 });
-                high[later_byte] &= !(0x0f << later_shift);
-            }
-            return Some((low, high));
-        }
-        high[byte] &= !(0x0f << shift);
     }
 }
 
