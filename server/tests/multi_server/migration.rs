@@ -178,12 +178,12 @@ async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
             names(|k| k % 4 == 0),
         ),
     ] {
-        let (count, newest, oldest) = storage
+        let (count, newest, oldest, wide, short) = storage
             .reads()
             .read(move |snapshot| {
-                let page = |order| {
+                let page = |window, order, limit| {
                     snapshot
-                        .calls_in_window(&filter, (from, to), None, order, 100, None)
+                        .calls_in_window(&filter, window, None, order, limit, None)
                         .map(|calls| {
                             calls
                                 .expect("no deadline")
@@ -194,15 +194,23 @@ async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
                 };
                 Ok((
                     snapshot.count_calls(&filter, (from, to))?,
-                    page(Order::NewestFirst)?,
-                    page(Order::OldestFirst)?,
+                    page((from, to), Order::NewestFirst, 100)?,
+                    page((from, to), Order::OldestFirst, 100)?,
+                    // Three days, read a day at a time from the newest: the calls are in the
+                    // oldest.
+                    page((from, to + 2 * 24 * HOUR), Order::NewestFirst, 100)?,
+                    // A short page: rounds of entries smaller than the calls.
+                    page((from, to), Order::NewestFirst, 7)?,
                 ))
             })
             .await
             .expect("read");
+        let oldest_first: Vec<String> = expected.iter().rev().cloned().collect();
         assert_eq!(count, expected.len() as i64);
         assert_eq!(newest, expected);
-        assert_eq!(oldest, expected.iter().rev().cloned().collect::<Vec<_>>());
+        assert_eq!(oldest, oldest_first);
+        assert_eq!(wide, expected);
+        assert_eq!(short, expected[..7.min(expected.len())]);
     }
     // Each id is found as sent, and only that one.
     for id in [UUID.to_owned(), UUID.to_uppercase()] {

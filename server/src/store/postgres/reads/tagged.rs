@@ -19,9 +19,14 @@ use crate::store::StoreError;
 /// conditions may turn most of them down).
 const MAX_ROUND: usize = 4_096;
 
+/// The part of a window whose lists are read at once: a day.
+const PART_MS: i64 = 24 * HOUR_MS;
+
 impl PgSnapshot {
     /// Up to `limit` calls of `filter` in `window` after `cursor` in `order`, found through
-    /// the lists of `tags` (at least one); `None` when `deadline` passes between rounds.
+    /// the lists of `tags` (at least one); `None` when `deadline` passes between rounds. The
+    /// window is read a day of lists at a time, in the page's order, so memory holds one day's
+    /// entries of a tag however long the window.
     pub(super) fn tagged_calls(
         &self,
         filter: &CallFilter,
@@ -30,11 +35,46 @@ impl PgSnapshot {
         (cursor, order, limit): (Option<(i64, i64)>, Order, usize),
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
+        let mut calls = Vec::new();
+        let mut part = match order {
+            Order::NewestFirst => (window.0.max(window.1.saturating_sub(PART_MS)), window.1),
+            Order::OldestFirst => (window.0, window.1.min(window.0.saturating_add(PART_MS))),
+        };
+        while part.0 < part.1 && calls.len() < limit {
+            let entries = self.entries_of_all(filter, tags, part, (cursor, order))?;
+            let mut round = limit.max(1);
+            let mut rest = entries.as_slice();
+            while !rest.is_empty() && calls.len() < limit {
+                if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                    return Ok(None);
+                }
+                let (chunk, after) = rest.split_at(round.min(rest.len()));
+                rest = after;
+                let query = lookup(filter, part, chunk, order, limit - calls.len());
+                calls.extend(self.fetch_calls(query)?);
+                round = round.saturating_mul(4).min(MAX_ROUND);
+            }
+            part = match order {
+                Order::NewestFirst => (window.0.max(part.0.saturating_sub(PART_MS)), part.0),
+                Order::OldestFirst => (part.1, window.1.min(part.1.saturating_add(PART_MS))),
+            };
+        }
+        Ok(Some(calls))
+    }
+
+    /// The entries in `part` that every tag of `tags` has, past `cursor`, in `order`.
+    fn entries_of_all(
+        &self,
+        filter: &CallFilter,
+        tags: &[i64],
+        part: (i64, i64),
+        (cursor, order): (Option<(i64, i64)>, Order),
+    ) -> Result<Vec<Entry>, StoreError> {
         let workspace_id = filter.workspace_id.get();
         let mut entries: Option<Vec<Entry>> = None;
         for &tag in tags {
             let mut of_tag = self
-                .run(async move |conn| tag_lists::entries(conn, workspace_id, tag, window).await)?;
+                .run(async move |conn| tag_lists::entries(conn, workspace_id, tag, part).await)?;
             of_tag.sort_unstable();
             of_tag.dedup();
             entries = Some(match entries {
@@ -55,20 +95,7 @@ impl PgSnapshot {
         if order == Order::NewestFirst {
             entries.reverse();
         }
-        let mut calls = Vec::new();
-        let mut round = limit.max(1);
-        let mut rest = entries.as_slice();
-        while !rest.is_empty() && calls.len() < limit {
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Ok(None);
-            }
-            let (chunk, after) = rest.split_at(round.min(rest.len()));
-            rest = after;
-            let query = lookup(filter, window, chunk, order, limit - calls.len());
-            calls.extend(self.fetch_calls(query)?);
-            round = round.saturating_mul(4).min(MAX_ROUND);
-        }
-        Ok(Some(calls))
+        Ok(entries)
     }
 }
 
