@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::config::BenchArgs;
+use crate::config::{BenchArgs, GlobalArgs};
 use crate::http::AppState;
 use crate::ingest::writer::{self, WriterConfig};
 use crate::store;
@@ -29,9 +29,9 @@ struct BenchServer {
     writer: tokio::task::JoinHandle<()>,
 }
 
-async fn start_server(url: &str) -> anyhow::Result<BenchServer> {
+async fn start_server(url: &str, writers: Option<u16>) -> anyhow::Result<BenchServer> {
     let storage = store::open(url).await?;
-    let (ingest, writer) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
+    let (ingest, writer) = writer::spawn(storage.as_ref(), WriterConfig::with_writers(writers))?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state = AppState::new(storage.clone(), ingest, "target/site", addr);
@@ -54,8 +54,10 @@ async fn start_server(url: &str) -> anyhow::Result<BenchServer> {
 }
 
 /// Runs the benchmark and prints one line per million records and a summary. The records go
-/// into a fresh SQLite file, or into `database_url` when it names an empty PostgreSQL database.
-pub async fn run(database_url: &str, args: &BenchArgs) -> anyhow::Result<()> {
+/// into a fresh SQLite file, or into the database URL when it names an empty PostgreSQL
+/// database.
+pub async fn run(global: &GlobalArgs, args: &BenchArgs) -> anyhow::Result<()> {
+    let database_url = global.database_url.as_str();
     let temp;
     let (url, place) = match store::url::check(database_url)? {
         store::url::Backend::Postgres => {
@@ -87,7 +89,7 @@ pub async fn run(database_url: &str, args: &BenchArgs) -> anyhow::Result<()> {
     };
     let mut servers = Vec::new();
     for _ in 0..args.servers {
-        servers.push(start_server(&url).await?);
+        servers.push(start_server(&url, global.ingest_writers).await?);
     }
     let storage = servers[0].storage.clone();
     if storage.call_count(false).await? > 0 {

@@ -38,6 +38,10 @@ pub struct GlobalArgs {
     /// Log line format.
     #[arg(long, env = "MODELWATCH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// Ingest writers, each with its own database connection (PostgreSQL: 2 unless set;
+    /// SQLite always has one).
+    #[arg(long, env = "MODELWATCH_INGEST_WRITERS", value_parser = clap::value_parser!(u16).range(1..=32), global = true)]
+    pub ingest_writers: Option<u16>,
 }
 
 /// How log lines are written.

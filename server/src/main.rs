@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let url = global.database_url.as_str();
     match command {
         Command::Serve(args) => server::serve::run(&global, &args).await,
-        Command::Bench(args) => server::bench::run(&global.database_url, &args).await,
+        Command::Bench(args) => server::bench::run(&global, &args).await,
         Command::BenchAnalytics(args) => server::bench_analytics::run(url, &args).await,
         Command::BenchLogs(args) => server::bench_logs::run(url, &args).await,
         Command::BenchProxy(args) => server::bench_proxy::run(&args).await,
@@ -51,7 +51,10 @@ async fn main() -> anyhow::Result<()> {
         Command::CopyData(args) => server::commands::copy_data(&args).await,
         Command::Demo(args) => {
             let storage = store::open(url).await?;
-            let (ingest, writer_task) = writer::spawn(storage.as_ref(), WriterConfig::default())?;
+            let (ingest, writer_task) = writer::spawn(
+                storage.as_ref(),
+                WriterConfig::with_writers(global.ingest_writers),
+            )?;
             let result = server::demo::run(storage.as_ref(), &ingest, &args).await;
             drop(ingest);
             writer_task.await.context("the ingest writer failed")?;

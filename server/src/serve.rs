@@ -29,8 +29,11 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let storage = store::open(&global.database_url)
         .await
         .context("cannot start: the database is not usable")?;
-    let (ingest, writer) = ingest::writer::spawn(storage.as_ref(), WriterConfig::default())
-        .context("cannot start the ingest writer")?;
+    let (ingest, writer) = ingest::writer::spawn(
+        storage.as_ref(),
+        WriterConfig::with_writers(global.ingest_writers),
+    )
+    .context("cannot start the ingest writer")?;
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -77,6 +77,10 @@ pub trait Storage:
     /// (for example rollup cells added by a newer version) up to date.
     fn batch_writer(&self) -> Result<Box<dyn BatchWriter>, StoreError>;
 
+    /// How many batch writers to run at once, given the operator's wish (`None`: the store's
+    /// choice). A store that serialises writers anyway answers 1 whatever was asked.
+    fn writers(&self, asked: Option<usize>) -> usize;
+
     /// Answers whether the database responds.
     async fn ping(&self) -> Result<(), StoreError>;
 

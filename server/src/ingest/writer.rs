@@ -4,8 +4,13 @@
 //! The writer runs on its own (blocking) thread with its own connection. Memory is bounded by a
 //! semaphore counting queued records: when the queue is full, `submit` fails at once (the HTTP
 //! layer answers 503 with `Retry-After`) instead of buffering more.
+//!
+//! A store that can take several transactions at once (PostgreSQL) gets several such threads,
+//! each with its own connection, sharing the one queue: one gathers the next batch while the
+//! others write theirs, so the database works on several batches at a time. SQLite takes one
+//! writer at a time, so it gets one thread.
 
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
@@ -22,6 +27,9 @@ pub struct WriterConfig {
     pub flush_records: usize,
     /// ...or when this much time has passed since its first record arrived.
     pub flush_interval: Duration,
+    /// Writer threads, each with its own connection; `None` lets the store choose
+    /// ([`Storage::writers`]).
+    pub writers: Option<usize>,
 }
 
 impl Default for WriterConfig {
@@ -30,6 +38,17 @@ impl Default for WriterConfig {
             queue_records: 200_000,
             flush_records: 20_000,
             flush_interval: Duration::from_millis(5),
+            writers: None,
+        }
+    }
+}
+
+impl WriterConfig {
+    /// The default batching with `writers` writer threads (`None`: the store's choice).
+    pub fn with_writers(writers: Option<u16>) -> Self {
+        Self {
+            writers: writers.map(usize::from),
+            ..Self::default()
         }
     }
 }
@@ -95,55 +114,100 @@ impl IngestHandle {
     }
 }
 
-/// Starts the writer on its own connection to `storage` (already migrated). The writer ends
-/// once every handle is dropped and the queue is drained.
+/// Starts the writers, each on its own connection to `storage` (already migrated). They end
+/// once every handle is dropped and the queue is drained; the task returned ends after the last.
 pub fn spawn(
     storage: &dyn Storage,
     config: WriterConfig,
 ) -> Result<(IngestHandle, JoinHandle<()>), StoreError> {
-    let writer = storage.batch_writer()?;
+    let count = storage.writers(config.writers);
+    let writers = (0..count)
+        .map(|_| storage.batch_writer())
+        .collect::<Result<Vec<_>, _>>()?;
     let (sender, receiver) = mpsc::channel();
+    let receiver = Arc::new(Mutex::new(receiver));
     let handle = IngestHandle {
         sender,
         permits: Arc::new(Semaphore::new(config.queue_records)),
         capacity: config.queue_records,
     };
-    let task = tokio::task::spawn_blocking(move || run(writer, receiver, config));
+    let threads: Vec<_> = writers
+        .into_iter()
+        .map(|writer| {
+            let receiver = Arc::clone(&receiver);
+            tokio::task::spawn_blocking(move || run(writer, &receiver, config))
+        })
+        .collect();
+    let task = tokio::spawn(async move {
+        for thread in threads {
+            if let Err(error) = thread.await {
+                tracing::error!(%error, "an ingest writer failed");
+            }
+        }
+        tracing::info!(writers = count, "ingest writers drained and stopped");
+    });
     Ok((handle, task))
 }
 
 /// How long the writer waits for a batch before it calls [`BatchWriter::idle`].
 const IDLE_AFTER: Duration = Duration::from_millis(500);
 
-fn run(mut writer: Box<dyn BatchWriter>, receiver: mpsc::Receiver<Job>, config: WriterConfig) {
+/// One writer thread: takes the queue, gathers a batch, lets the queue go and writes the batch.
+fn run(
+    mut writer: Box<dyn BatchWriter>,
+    receiver: &Mutex<mpsc::Receiver<Job>>,
+    config: WriterConfig,
+) {
     loop {
-        let first = match receiver.recv_timeout(IDLE_AFTER) {
-            Ok(job) => job,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                writer.idle();
-                continue;
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
+        let gathered = {
+            // A writer that panicked while gathering left the queue whole: go on with it.
+            let receiver = receiver
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            gather(&receiver, config)
+        };
+        match gathered {
+            Gathered::Batch(jobs) => write(writer.as_mut(), jobs),
+            Gathered::Idle => writer.idle(),
+            Gathered::Closed => {
                 writer.idle();
                 break;
             }
-        };
-        let deadline = Instant::now() + config.flush_interval;
-        let mut queued = first.records.len();
-        let mut jobs = vec![first];
-        while queued < config.flush_records {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match receiver.recv_timeout(wait) {
-                Ok(job) => {
-                    queued += job.records.len();
-                    jobs.push(job);
-                }
-                Err(_) => break,
-            }
         }
-        write(writer.as_mut(), jobs);
     }
-    tracing::info!("ingest writer drained and stopped");
+}
+
+/// What a writer found on the queue.
+enum Gathered {
+    /// Jobs to write in one transaction.
+    Batch(Vec<Job>),
+    /// Nothing came for [`IDLE_AFTER`].
+    Idle,
+    /// Every handle is gone and the queue is empty.
+    Closed,
+}
+
+/// Waits for a first job, then takes more until the batch is full or its time is up.
+fn gather(receiver: &mpsc::Receiver<Job>, config: WriterConfig) -> Gathered {
+    let first = match receiver.recv_timeout(IDLE_AFTER) {
+        Ok(job) => job,
+        Err(mpsc::RecvTimeoutError::Timeout) => return Gathered::Idle,
+        Err(mpsc::RecvTimeoutError::Disconnected) => return Gathered::Closed,
+    };
+    let deadline = Instant::now() + config.flush_interval;
+    let mut queued = first.records.len();
+    let mut jobs = vec![first];
+    while queued < config.flush_records {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(wait) {
+            Ok(job) => {
+                queued += job.records.len();
+                jobs.push(job);
+            }
+            Err(_) => break,
+        }
+    }
+    Gathered::Batch(jobs)
 }
 
 fn write(writer: &mut dyn BatchWriter, jobs: Vec<Job>) {

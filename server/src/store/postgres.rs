@@ -48,6 +48,10 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// batch writer holds one more of its own.
 const POOL_CONNECTIONS: u32 = 16;
 
+/// Batch writers per server unless the operator says otherwise: while one waits for its commit
+/// or gathers the next batch, another's batch keeps the database busy.
+const WRITERS: usize = 2;
+
 /// One PostgreSQL database.
 pub struct PgStore {
     pool: PgPool,
@@ -107,6 +111,10 @@ impl Storage for PgStore {
             self.pool.clone(),
             Arc::clone(&self.partitions),
         )?))
+    }
+
+    fn writers(&self, asked: Option<usize>) -> usize {
+        asked.unwrap_or(WRITERS).max(1)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -101,6 +101,14 @@ impl Storage for SqliteStore {
         Ok(Box::new(batch::SqliteBatchWriter::new(conn)?))
     }
 
+    fn writers(&self, asked: Option<usize>) -> usize {
+        // SQLite lets one transaction write at a time: a second writer would only wait.
+        if asked.is_some_and(|asked| asked > 1) {
+            tracing::warn!("SQLite takes one ingest writer; --ingest-writers is ignored");
+        }
+        1
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

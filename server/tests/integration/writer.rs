@@ -41,6 +41,7 @@ async fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
         queue_records: 100,
         flush_records: 100,
         flush_interval: Duration::from_millis(1),
+        writers: None,
     };
     let (handle, task) = writer::spawn(storage.as_ref(), config).expect("writer");
     let first = tokio::spawn({

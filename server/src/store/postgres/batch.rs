@@ -16,7 +16,7 @@ mod copy;
 mod dictionary;
 pub(super) mod rollups;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::fast_map::{FastMap, FastSet};
 use crate::store::postings::Entry;
@@ -34,6 +34,7 @@ use crate::cost;
 use crate::rollup;
 use crate::store::dimensions::{self, DictionaryCache, StoredDimensions};
 use crate::store::{Pending, StoreError};
+use app::model::ModelKind;
 
 /// How often a batch is tried again after PostgreSQL broke off its transaction to resolve a
 /// deadlock or a serialization conflict (both mean: nothing was written, try again).
@@ -232,6 +233,19 @@ async fn insert_batch(
         catalog,
         dictionary,
     } = caches;
+    // Models new to the catalog are created in one sorted order, so writers creating the same
+    // ones at once wait for each other instead of deadlocking. A model takes the kind of its
+    // first call in the batch.
+    let mut models: BTreeMap<(i64, &str), Option<ModelKind>> = BTreeMap::new();
+    for index in &new {
+        let pending = &batch[*index];
+        models
+            .entry((pending.workspace_id.get(), pending.record.model.as_str()))
+            .or_insert(pending.record.kind);
+    }
+    for ((workspace_id, name), kind) in models {
+        catalog.get(conn, workspace_id, name, kind, now_ms).await?;
+    }
     // Each new call's model, kind, cost and the provider its price catalog names.
     let mut priced = Vec::with_capacity(new.len());
     for index in &new {
@@ -343,7 +357,7 @@ async fn resolve_dimensions(
     dictionary: &mut DictionaryCache,
     batch: &[Pending],
     new: &[usize],
-    priced: &[(i64, app::model::ModelKind, Option<f64>, Option<String>)],
+    priced: &[(i64, ModelKind, Option<f64>, Option<String>)],
 ) -> Result<Vec<StoredDimensions>, StoreError> {
     dictionary::learn_keys(
         conn,
