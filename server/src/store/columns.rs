@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::LazyLock;
 
-use app::model::{Measure, UNITS, UNIT_COUNT};
+use app::model::{UNITS, UNIT_COUNT};
 
 use crate::rollup::Level;
 use crate::store::reads::{Cells, Sketches};
@@ -76,44 +76,3 @@ pub const SUMS_AFTER_COST: [&str; 5] = [
     "ttft_sum",
     "ttft_count",
 ];
-
-/// The columns of a [`crate::store::reads::ValueRank`], from a dimension's cells grouped by
-/// `value_id`.
-pub const RANK_COLUMNS: &str = "value_id, CAST(sum(requests) AS BIGINT), \
-     CAST(sum(requests - status_2xx) AS BIGINT), CAST(sum(total_tokens) AS BIGINT), sum(cost)";
-
-/// The columns of [`cell_columns`] for a dimension's cells summed in a `GROUP BY bucket_ms`:
-/// the bucket, 0 for the value's id, the sums, no sketches and no busiest minute.
-pub fn summed_cell_columns() -> String {
-    let sum = |column: &str, float: bool| {
-        if float {
-            format!("sum({column})")
-        } else {
-            format!("CAST(sum({column}) AS BIGINT)")
-        }
-    };
-    let zero = "CAST(0 AS BIGINT)".to_owned();
-    let mut columns = vec!["bucket_ms".to_owned(), zero];
-    for column in COUNTS_BEFORE_UNITS {
-        columns.push(sum(column, false));
-    }
-    columns.extend(
-        UNITS
-            .iter()
-            .map(|spec| sum(spec.column, spec.measure == Measure::Seconds)),
-    );
-    columns.push(sum("cost", true));
-    for column in SUMS_AFTER_COST {
-        columns.push(sum(column, false));
-    }
-    columns.extend(
-        [
-            "NULL",
-            "NULL",
-            "CAST(NULL AS BIGINT)",
-            "CAST(NULL AS BIGINT)",
-        ]
-        .map(str::to_owned),
-    );
-    columns.join(", ")
-}

@@ -27,7 +27,7 @@ async fn watermark(app: &TestApp) -> (i64, i64) {
 }
 
 async fn pending(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM dim_pending")
+    sqlx::query_scalar("SELECT CAST(coalesce(sum(cells), 0) AS BIGINT) FROM dim_pending_packs")
         .fetch_one(&app.pool)
         .await
         .expect("pending cells")
@@ -77,8 +77,31 @@ async fn release_pg_indexer(mut conn: sqlx::pool::PoolConnection<sqlx::Any>) {
         .expect("unlocks");
 }
 
+/// Each workspace's, dimension's and level's indexed cells (not the totals) as one pending pack
+/// in the form SQL writes (format 1, `store/postgres/dim_index/packs.rs`), as migration 0009
+/// packed the cells waiting.
+const PACK_INDEXED_CELLS: &str = "INSERT INTO dim_pending_packs (workspace_id, dimension, \
+     level, first_bucket_ms, last_bucket_ms, cells, packed) \
+     SELECT workspace_id, dimension, level, min(bucket_ms), max(bucket_ms), count(*), \
+     '\\x01'::bytea || string_agg(int8send(bucket_ms) || int8send(value_id) || int8send(requests) || \
+     int8send(status_2xx) || int8send(status_4xx) || int8send(status_429) || \
+     int8send(status_5xx) || int8send(streamed) || int8send(input_tokens) || \
+     int8send(output_tokens) || int8send(total_tokens) || int8send(cached_tokens) || \
+     int8send(reasoning_tokens) || int8send(input_text_tokens) || \
+     int8send(input_audio_tokens) || int8send(input_image_tokens) || \
+     int8send(input_video_tokens) || int8send(output_text_tokens) || \
+     int8send(output_audio_tokens) || int8send(images) || float8send(video_seconds) || \
+     float8send(audio_seconds) || int8send(characters) || float8send(cost) || \
+     int8send(cost_count) || int8send(latency_sum) || int8send(latency_count) || \
+     int8send(ttft_sum) || int8send(ttft_count) || \
+     int4send(coalesce(length(latency_sketch), 0)) || coalesce(latency_sketch, '') || \
+     int4send(coalesce(length(ttft_sketch), 0)) || coalesce(ttft_sketch, ''), ''::bytea) \
+     FROM (SELECT 1 AS level, * FROM rollup_dim_1h WHERE value_id <> 0 \
+     UNION ALL SELECT 2, * FROM rollup_dim_1d WHERE value_id <> 0) AS cells \
+     GROUP BY workspace_id, dimension, level";
+
 /// Forgets every cell and list, as a database migrated to the indexer starts (PostgreSQL: its
-/// cells wait again, as migration 0006 leaves them).
+/// cells wait again, as migrations 0006 and 0009 leave them).
 pub async fn forget(app: &TestApp) {
     let mut conn = app.pool.acquire().await.expect("a connection");
     let statements: &[&str] = match backend() {
@@ -93,8 +116,7 @@ pub async fn forget(app: &TestApp) {
         ],
         Backend::Postgres => &[
             "BEGIN",
-            "INSERT INTO dim_pending SELECT 1, * FROM rollup_dim_1h WHERE value_id <> 0",
-            "INSERT INTO dim_pending SELECT 2, * FROM rollup_dim_1d WHERE value_id <> 0",
+            PACK_INDEXED_CELLS,
             "DELETE FROM rollup_dim_1h",
             "DELETE FROM rollup_dim_1d",
             "DELETE FROM dimension_ranks",

@@ -17,4 +17,5 @@ mod ingest;
 mod keys_and_logins;
 mod kill;
 mod migration;
+mod pending_packs;
 mod takeover;

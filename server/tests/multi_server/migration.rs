@@ -14,16 +14,14 @@ const MINUTE: i64 = 60_000;
 const TAG: i64 = 4;
 const UUID: &str = "0192f1a4-7c3e-7b2a-9f10-3c4d5e6f7a8b";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
-    let url = empty_database().await;
-    let pool = sqlx::PgPool::connect(&url).await.expect("pool");
+/// Applies the migrations numbered below `version`, as a server of that time did.
+pub async fn migrate_before(pool: &sqlx::PgPool, version: i64) {
     let before = sqlx::migrate::Migrator {
         migrations: Cow::Owned(
             server::store::postgres::MIGRATOR
                 .migrations
                 .iter()
-                .filter(|migration| migration.version < 7)
+                .filter(|migration| migration.version < version)
                 .cloned()
                 .collect(),
         ),
@@ -32,9 +30,16 @@ async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
         no_tx: false,
     };
     before
-        .run(&pool)
+        .run(pool)
         .await
-        .expect("the schema before tag lists");
+        .unwrap_or_else(|error| panic!("the schema before migration {version}: {error}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tag_entries_written_before_lists_page_and_count_after_the_migration() {
+    let url = empty_database().await;
+    let pool = sqlx::PgPool::connect(&url).await.expect("pool");
+    migrate_before(&pool, 7).await;
 
     // Yesterday's partitions, as that schema's writer made them, and 60 calls three minutes
     // apart from 05:00: every one tagged "all", the odd ones "odd" too, every fourth failed.

@@ -1,8 +1,8 @@
 //! PostgreSQL's dimension indexer. A batch's transaction does not read and rewrite the
 //! dimension cells its calls touch (thousands of wide cells with sketches per batch when
-//! 10,000 users call): it appends them to `dim_pending` ([`queue`]). One server at a time (a
-//! transaction-level advisory lock, [`INDEX_LOCK`]) takes a window of pending cells, deletes
-//! them, and adds them merged to `rollup_dim_*`, to each bucket's totals (value id 0) and to the
+//! 10,000 users call): it appends them to `dim_pending_packs`, packed per workspace, dimension
+//! and level ([`queue`], `packs`). One server at a time (a transaction-level advisory lock,
+//! [`INDEX_LOCK`]) takes a window of pending packs, deletes them, and adds their cells them merged to `rollup_dim_*`, to each bucket's totals (value id 0) and to the
 //! rank lists (`store::rank_lists`) in the same transaction, so a cell is counted pending or
 //! indexed, never both and never neither, whichever server crashes when. A window merges many
 //! batches' cells of the same user-day into one upsert. Readers add the pending cells (the
@@ -14,48 +14,41 @@
 //! same lock, so the cost it moves is all in the indexed cells.
 
 mod cells;
+mod packs;
 mod ranks;
 
 pub use cells::queue;
+pub use packs::read_pending;
 pub use ranks::{add as add_to_ranks, read_into as read_ranks_into};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use app::model::Dimension;
 use sqlx::postgres::PgPool;
 use sqlx::{Connection, PgConnection, Row};
 use tokio::runtime::Handle;
 
-use super::reads::read_cell;
 use crate::rollup::dims::{DimCellKey, DimCellMap};
-use crate::rollup::Level;
-use crate::store::columns::{cell_columns, CELL_COLUMN_COUNT};
+use crate::rollup::{Cell, Level};
 use crate::store::indexing::{self, IndexSchedule};
-use crate::store::reads::{Cells, Sketches};
+use crate::store::reads::Sketches;
 use crate::store::{rank_lists, StoreError};
 
 /// The advisory lock of the indexer (a constant no other lock of the schema uses).
 const INDEX_LOCK: i64 = 0x6d77_6469_6d78; // "mwdimx"
 
-/// Pending cells folded in per transaction at most.
-const WINDOW_CELLS: usize = 200_000;
+/// Pending cells folded in per transaction, about (a window takes whole packs, at least one).
+const WINDOW_CELLS: i64 = 200_000;
 
-/// Takes up to a window of pending cells (a batch still committing is not seen, and waits for
-/// the next window): the cell columns, then the level, workspace and dimension. `ctid IN` is a
-/// hash join; `ctid = ANY(ARRAY(...))` was checked row by row against the whole array (1.8 s
-/// for 22,000 cells).
-static TAKE: LazyLock<String> = LazyLock::new(|| {
-    let columns = cell_columns(
-        Level::Hour,
-        Cells::Dimension(Dimension::User),
-        Sketches::LatencyAndTtft,
-    );
-    format!(
-        "DELETE FROM dim_pending WHERE ctid IN (SELECT ctid FROM dim_pending LIMIT \
-         {WINDOW_CELLS}) RETURNING {columns}, level, workspace_id, dimension"
-    )
-});
+/// Takes whole packs up to a window of cells (a batch still committing is not seen, and waits
+/// for the next window): each pack's place and cells, and how many packs were waiting in all.
+/// `ctid IN` is a hash join; `ctid = ANY(ARRAY(...))` was checked row by row against the whole
+/// array.
+const TAKE: &str = "DELETE FROM dim_pending_packs WHERE ctid IN (SELECT ctid FROM \
+     (SELECT ctid, sum(cells) OVER (ORDER BY ctid) - cells AS before FROM dim_pending_packs) \
+     AS waiting WHERE before < $1) \
+     RETURNING workspace_id, dimension, level, packed, (SELECT count(*) FROM dim_pending_packs)";
 
 fn level_of(code: i64) -> Result<Level, StoreError> {
     match code {
@@ -65,39 +58,66 @@ fn level_of(code: i64) -> Result<Level, StoreError> {
     }
 }
 
-/// Folds up to a window of pending cells into the cells, totals and rank lists, inside the
-/// caller's transaction, which holds [`INDEX_LOCK`]; returns how many pending cells it took.
-async fn fold_window(conn: &mut PgConnection) -> Result<usize, StoreError> {
-    let rows = sqlx::query(&TAKE).fetch_all(&mut *conn).await?;
-    let taken = rows.len();
+fn dimension_of(code: i64) -> Result<Dimension, StoreError> {
+    Dimension::from_code(code)
+        .ok_or_else(|| StoreError::Corrupt(format!("pending cell of dimension {code}")))
+}
+
+/// What a window took.
+struct Window {
+    /// Pending cells folded in.
+    cells: usize,
+    /// Packs were left waiting.
+    more: bool,
+}
+
+/// Folds a window of pending packs into the cells, totals and rank lists, inside the caller's
+/// transaction, which holds [`INDEX_LOCK`].
+async fn fold_window(conn: &mut PgConnection) -> Result<Window, StoreError> {
+    let rows = sqlx::query(TAKE)
+        .bind(WINDOW_CELLS)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut cells: DimCellMap = DimCellMap::default();
-    for row in rows {
-        let level = level_of(row.try_get(CELL_COLUMN_COUNT)?)?;
-        let stored = read_cell(level, &row, Sketches::LatencyAndTtft)?;
-        let code: i64 = row.try_get(CELL_COLUMN_COUNT + 2)?;
-        let dimension = Dimension::from_code(code)
-            .ok_or_else(|| StoreError::Corrupt(format!("pending cell of dimension {code}")))?;
-        let key = DimCellKey {
-            level,
-            workspace_id: row.try_get(CELL_COLUMN_COUNT + 1)?,
-            dimension,
-            bucket_ms: stored.bucket_ms,
-            value_id: stored.model_id,
+    let (mut taken, mut waiting) = (0, 0i64);
+    for row in &rows {
+        let workspace_id: i64 = row.try_get(0)?;
+        let dimension = dimension_of(row.try_get(1)?)?;
+        let level = level_of(row.try_get(2)?)?;
+        waiting = row.try_get(4)?;
+        let add = |bucket_ms, value_id, cell: Cell| {
+            taken += 1;
+            let key = DimCellKey {
+                level,
+                workspace_id,
+                dimension,
+                bucket_ms,
+                value_id,
+            };
+            cells.entry(key).or_default().merge(&cell);
         };
-        cells.entry(key).or_default().merge(&stored.cell);
+        packs::decode(row.try_get(3)?, Sketches::LatencyAndTtft, |_, _| true, add)?;
     }
+    fold(conn, cells).await?;
+    Ok(Window {
+        cells: taken,
+        more: waiting > rows.len() as i64,
+    })
+}
+
+/// Adds `cells` to the rank lists, the buckets' totals and the dimension cells.
+async fn fold(conn: &mut PgConnection, mut cells: DimCellMap) -> Result<(), StoreError> {
     if cells.is_empty() {
-        return Ok(taken);
+        return Ok(());
     }
     ranks::add(conn, rank_lists::of_cells(&cells)).await?;
     indexing::add_totals(&mut cells);
-    cells::add_cells(conn, cells).await?;
-    Ok(taken)
+    cells::add_cells(conn, cells).await
 }
 
 /// One window in its own transaction on `conn`; `None` when another server holds the lock and
 /// `wait` is false (with `wait`, it waits for that server's window to end).
-async fn index_window(conn: &mut PgConnection, wait: bool) -> Result<Option<usize>, StoreError> {
+async fn index_window(conn: &mut PgConnection, wait: bool) -> Result<Option<Window>, StoreError> {
     let mut tx = conn.begin().await?;
     if wait {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -113,18 +133,18 @@ async fn index_window(conn: &mut PgConnection, wait: bool) -> Result<Option<usiz
             return Ok(None);
         }
     }
-    let taken = fold_window(&mut tx).await?;
+    let window = fold_window(&mut tx).await?;
     tx.commit().await?;
-    Ok(Some(taken))
+    Ok(Some(window))
 }
 
 /// Indexes every pending cell, window by window; returns how many pending cells this call
 /// took. Unless `wait`, it leaves the work to another server found at it.
 pub async fn catch_up(conn: &mut PgConnection, wait: bool) -> Result<usize, StoreError> {
     let mut total = 0;
-    while let Some(taken) = index_window(conn, wait).await? {
-        total += taken;
-        if taken < WINDOW_CELLS {
+    while let Some(window) = index_window(conn, wait).await? {
+        total += window.cells;
+        if !window.more {
             break;
         }
     }
@@ -138,7 +158,7 @@ pub async fn drain(tx: &mut PgConnection) -> Result<(), StoreError> {
         .bind(INDEX_LOCK)
         .execute(&mut *tx)
         .await?;
-    while fold_window(tx).await? == WINDOW_CELLS {}
+    while fold_window(tx).await?.more {}
     Ok(())
 }
 
@@ -149,15 +169,15 @@ const VACUUM_EVERY: usize = 300_000;
 static TAKEN_SINCE_VACUUM: AtomicUsize = AtomicUsize::new(0);
 
 /// Skipped when another server's vacuum is at it.
-const VACUUM: &str = "VACUUM (SKIP_LOCKED) dim_pending";
+const VACUUM: &str = "VACUUM (SKIP_LOCKED) dim_pending_packs";
 
-/// Whether `dim_pending` is due a vacuum after `taken` more cells left it: every
+/// Whether `dim_pending_packs` is due a vacuum after `taken` more cells left it: every
 /// [`VACUUM_EVERY`] cells, and when the writer is idle (`idle`) after any (a vacuum of a small
-/// table takes a millisecond). Every
-/// cell is a row written by a batch and deleted by the indexer: at 30,000 calls a second that
-/// is about 13 MB of dead rows a second, which autovacuum (a visit a minute) let grow to 660 MB
-/// at 10M calls. Vacuumed this often the table stays within a few seconds' worth, and one
-/// drained at the end of a burst shrinks to nothing.
+/// table takes a millisecond). Every pack is written by a batch and deleted by the indexer, and
+/// its bytes live in the table's TOAST rows: at 30,000 calls a second that is megabytes of dead
+/// rows a second, which autovacuum (a visit a minute) lets pile up. Vacuumed this often the
+/// table stays within a few seconds' worth, and one drained at the end of a burst shrinks to
+/// nothing.
 fn vacuum_due(taken: usize, idle: bool) -> bool {
     let since = TAKEN_SINCE_VACUUM.fetch_add(taken, Ordering::Relaxed) + taken;
     let due = since >= VACUUM_EVERY || (idle && since > 0);

@@ -1,14 +1,15 @@
-//! Writing dimension cells in PostgreSQL: a batch appends its cells to `dim_pending` ([`queue`]:
-//! one insert, nothing read); the indexer adds a window's cells to `rollup_dim_1h` and
-//! `rollup_dim_1d` ([`add_cells`]: per table, one statement reads the touched cells' sketches and
-//! one upsert adds the sums and sets the merged sketches). Only the indexer writes those tables,
+//! Writing dimension cells in PostgreSQL: a batch appends its cells, packed, to
+//! `dim_pending_packs` ([`queue`]: one insert, nothing read); the indexer adds a window's cells
+//! to `rollup_dim_1h` and `rollup_dim_1d` ([`add_cells`]: per table, one statement reads the
+//! touched cells' sketches and one upsert adds the sums and sets the merged sketches). Only the indexer writes those tables,
 //! under its lock, so no workspace lock is taken here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use sqlx::{PgConnection, Row};
 
+use super::packs::{self, Packed};
 use crate::rollup::dims::{self, DimCellKey, DimCellMap};
 use crate::rollup::{Cell, Level};
 use crate::store::postgres::batch::rollups::{
@@ -38,26 +39,6 @@ fn written_columns(first: usize) -> (Vec<&'static str>, Vec<String>) {
     inputs.push(format!("${}::bytea[]", next + 1));
     (columns, inputs)
 }
-
-/// Appends a batch's cells to `dim_pending`: the level, then the key, sums and sketches.
-static QUEUE: LazyLock<String> = LazyLock::new(|| {
-    let (written, written_inputs) = written_columns(6);
-    let mut columns = vec![
-        "level",
-        "workspace_id",
-        "dimension",
-        "bucket_ms",
-        "value_id",
-    ];
-    columns.extend(written);
-    let mut inputs: Vec<String> = (1..=5).map(|n| format!("${n}::int8[]")).collect();
-    inputs.extend(written_inputs);
-    format!(
-        "INSERT INTO dim_pending ({}) SELECT * FROM unnest({})",
-        columns.join(", "),
-        inputs.join(", ")
-    )
-});
 
 fn statements(table: &str) -> Statements {
     let read = format!(
@@ -110,32 +91,51 @@ fn key_of(key: &DimCellKey) -> Key {
     )
 }
 
-/// Appends a batch's dimension `cells` to `dim_pending`, inside the batch's transaction.
+/// Appends a batch's dimension `cells` to `dim_pending_packs`, inside the batch's transaction:
+/// one pack per workspace, dimension and level, in one insert.
 pub async fn queue(conn: &mut PgConnection, cells: DimCellMap) -> Result<(), StoreError> {
     if cells.is_empty() {
         return Ok(());
     }
-    let mut keys: [Vec<i64>; 5] = Default::default();
-    let mut columns: Vec<Vec<Value>> = SUMMED.iter().map(|_| Vec::new()).collect();
-    let (mut latency, mut ttft) = (Vec::new(), Vec::new());
+    let mut groups: BTreeMap<(i64, i64, i64), Vec<Packed<'_>>> = BTreeMap::new();
     for (key, cell) in &cells {
-        let (workspace_id, dimension, bucket_ms, value_id) = key_of(key);
-        for (column, value) in keys.iter_mut().zip([
-            level_code(key.level),
-            workspace_id,
-            dimension,
-            bucket_ms,
-            value_id,
-        ]) {
-            column.push(value);
-        }
-        for (column, value) in columns.iter_mut().zip(cell_values(cell)) {
-            column.push(value);
-        }
-        latency.push(encoded(&cell.latency));
-        ttft.push(encoded(&cell.ttft));
+        groups
+            .entry((
+                key.workspace_id,
+                key.dimension.code(),
+                level_code(key.level),
+            ))
+            .or_default()
+            .push((key.bucket_ms, key.value_id, cell));
     }
-    write(conn, &QUEUE, &keys, columns, (latency, ttft)).await
+    let mut places: [Vec<i64>; 5] = Default::default();
+    let (mut counts, mut packed) = (Vec::new(), Vec::new());
+    for ((workspace_id, dimension, level), mut group) in groups {
+        let buckets = group.iter().map(|(bucket_ms, _, _)| *bucket_ms);
+        let first = buckets.clone().min().unwrap_or_default();
+        let last = buckets.max().unwrap_or_default();
+        for (column, value) in places
+            .iter_mut()
+            .zip([workspace_id, dimension, level, first, last])
+        {
+            column.push(value);
+        }
+        counts.push(i32::try_from(group.len()).unwrap_or(i32::MAX));
+        packed.push(packs::encode(&mut group));
+    }
+    bind_keys(
+        sqlx::query(
+            "INSERT INTO dim_pending_packs (workspace_id, dimension, level, first_bucket_ms, \
+             last_bucket_ms, cells, packed) SELECT * FROM unnest($1::int8[], $2::int8[], \
+             $3::int8[], $4::int8[], $5::int8[], $6::int4[], $7::bytea[])",
+        ),
+        &places,
+    )
+    .bind(counts)
+    .bind(packed)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// `query` with each of the key columns bound, in order.

@@ -2,17 +2,18 @@
 //! per dimension, level and bucket in `dimension_ranks`, added to by the indexer and by
 //! re-pricing, merged by the grouped reads with the pending cells' sums.
 
-use std::collections::HashMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use app::model::Dimension;
 use futures_util::TryStreamExt;
 use sqlx::{PgConnection, Row};
 
 use super::cells::bind_keys;
+use super::packs::read_pending;
 use crate::rollup::plan::Segment;
-use crate::store::columns::RANK_COLUMNS;
 use crate::store::rank_lists::{decode, encode, level_code, merge, RankKey};
-use crate::store::reads::ValueRank;
+use crate::store::reads::{Sketches, ValueRank};
 use crate::store::StoreError;
 
 type Place = (i64, i64, i64, i64);
@@ -119,28 +120,27 @@ pub async fn read_into(
         *into = merge(into, &decode(row.try_get::<&[u8], _>(0)?)?);
     }
     drop(rows);
-    let pending = sqlx::query(&format!(
-        "SELECT {RANK_COLUMNS} FROM dim_pending WHERE workspace_id = $1 AND dimension = $2 \
-         AND level = $3 AND bucket_ms >= $4 AND bucket_ms < $5 GROUP BY value_id ORDER BY value_id"
-    ))
-    .bind(workspace_id)
-    .bind(dimension.code())
-    .bind(level)
-    .bind(segment.from_ms)
-    .bind(segment.to_ms)
-    .fetch_all(&mut *conn)
+    let mut pending: BTreeMap<i64, ValueRank> = BTreeMap::new();
+    let place = (workspace_id, dimension);
+    read_pending(
+        conn,
+        place,
+        segment,
+        Sketches::Neither,
+        |_| true,
+        |_, value_id, cell| {
+            let rank = ValueRank::of_cell(value_id, &cell);
+            match pending.entry(value_id) {
+                Entry::Vacant(entry) => {
+                    entry.insert(rank);
+                }
+                Entry::Occupied(mut entry) => entry.get_mut().add(&rank),
+            }
+        },
+    )
     .await?;
     if !pending.is_empty() {
-        let mut sums = Vec::with_capacity(pending.len());
-        for row in pending {
-            sums.push(ValueRank {
-                value_id: row.try_get(0)?,
-                requests: row.try_get(1)?,
-                errors: row.try_get(2)?,
-                tokens: row.try_get(3)?,
-                cost: row.try_get(4)?,
-            });
-        }
+        let sums: Vec<ValueRank> = pending.into_values().collect();
         *into = merge(into, &sums);
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Rollup cells and models in a PostgreSQL snapshot.
 
-use std::sync::LazyLock;
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 
 use app::model::{
     Amount, Dimension, Measure, ModelKind, ModelOption, UnitTotals, WorkspaceId, UNIT_COUNT,
@@ -12,10 +13,8 @@ use sqlx::{QueryBuilder, Row};
 use super::PgSnapshot;
 use crate::rollup::plan::Segment;
 use crate::rollup::{Cell, Level, Sketch};
-use crate::store::columns::{cell_columns, summed_cell_columns};
-use crate::store::postgres::batch::rollups::SUMMED;
+use crate::store::columns::cell_columns;
 use crate::store::postgres::dim_index;
-use crate::store::rank_lists::level_code;
 use crate::store::reads::{CellReads, Cells, Sketches, StoredCell, ValueRank, WorkspaceModel};
 use crate::store::StoreError;
 
@@ -28,11 +27,7 @@ fn sketch(row: &PgRow, index: usize) -> Result<Sketch, StoreError> {
     }
 }
 
-pub(in crate::store::postgres) fn read_cell(
-    level: Level,
-    row: &PgRow,
-    sketches: Sketches,
-) -> Result<StoredCell, StoreError> {
+fn read_cell(level: Level, row: &PgRow, sketches: Sketches) -> Result<StoredCell, StoreError> {
     let units = UnitTotals::try_from_each(|offset, measure| {
         Ok::<_, StoreError>(match measure {
             Measure::Count => Amount::Count(row.try_get(8 + offset)?),
@@ -168,14 +163,39 @@ impl CellReads for PgSnapshot {
             if segment.level == Level::Minute {
                 continue;
             }
-            // The indexed totals (value id 0) and every pending cell, summed per bucket.
+            // The indexed totals (value id 0), one per bucket, and every pending cell.
+            let columns = cell_columns(
+                segment.level,
+                Cells::Dimension(dimension),
+                Sketches::Neither,
+            );
             let sql = format!(
-                "SELECT {} FROM ({}) AS t GROUP BY bucket_ms",
-                summed_cell_columns(),
-                with_pending(segment.level, &DIM_CELL_COLUMNS, "value_id = 0", "true"),
+                "SELECT {columns} FROM {} WHERE {PLACE} AND value_id = 0",
+                crate::rollup::dims::table(segment.level),
             );
             let place = (workspace_id, dimension, segment);
-            self.dimension_rows(&sql, place, None, Sketches::Neither, &mut totals)?;
+            let mut buckets: BTreeMap<i64, StoredCell> = BTreeMap::new();
+            let mut indexed = Vec::new();
+            self.dimension_rows(&sql, place, None, Sketches::Neither, &mut indexed)?;
+            let mut add = |stored: StoredCell| match buckets.entry(stored.bucket_ms) {
+                Entry::Vacant(entry) => {
+                    entry.insert(stored);
+                }
+                Entry::Occupied(mut entry) => entry.get_mut().cell.merge(&stored.cell),
+            };
+            indexed.into_iter().for_each(&mut add);
+            self.pending_cells(
+                place,
+                Sketches::Neither,
+                |_| true,
+                |stored| {
+                    add(StoredCell {
+                        model_id: 0,
+                        ..stored
+                    })
+                },
+            )?;
+            totals.extend(buckets.into_values());
         }
         Ok(totals)
     }
@@ -226,27 +246,8 @@ impl CellReads for PgSnapshot {
     }
 }
 
-/// A query over a dimension's cells of `level` and its pending cells of that level: `columns`
-/// of each, the indexed ones where `indexed` holds and the pending ones where `pending` does.
-/// Binds: workspace, dimension, from, to.
-fn with_pending(level: Level, columns: &str, indexed: &str, pending: &str) -> String {
-    let range = "workspace_id = $1 AND dimension = $2 AND bucket_ms >= $3 AND bucket_ms < $4";
-    format!(
-        "SELECT {columns} FROM {table} WHERE {range} AND {indexed} \
-         UNION ALL SELECT {columns} FROM dim_pending WHERE {range} AND level = {code} \
-         AND {pending}",
-        table = crate::rollup::dims::table(level),
-        code = level_code(level),
-    )
-}
-
-/// The columns of a dimension cell (those `dim_pending` shares with `rollup_dim_*`).
-static DIM_CELL_COLUMNS: LazyLock<String> = LazyLock::new(|| {
-    let mut columns = vec!["workspace_id", "dimension", "bucket_ms", "value_id"];
-    columns.extend(SUMMED.iter().map(|summed| summed.column));
-    columns.extend(["latency_sketch", "ttft_sketch"]);
-    columns.join(", ")
-});
+/// Where a dimension's cells of a segment are. Binds: workspace, dimension, from, to.
+const PLACE: &str = "workspace_id = $1 AND dimension = $2 AND bucket_ms >= $3 AND bucket_ms < $4";
 
 impl PgSnapshot {
     /// The cells of `ids` of `dimension`, indexed and pending (a value's bucket may come more
@@ -269,12 +270,43 @@ impl PgSnapshot {
                 Cells::DimensionValues(dimension, ids),
                 sketches,
             );
-            let values = "value_id = ANY($5)";
-            let sql = with_pending(segment.level, &columns, values, values);
+            let sql = format!(
+                "SELECT {columns} FROM {} WHERE {PLACE} AND value_id = ANY($5)",
+                crate::rollup::dims::table(segment.level),
+            );
             let place = (workspace_id, dimension, segment);
             self.dimension_rows(&sql, place, Some(ids), sketches, &mut cells)?;
+            let mut wanted = ids.to_vec();
+            wanted.sort_unstable();
+            let keep = |value_id: i64| wanted.binary_search(&value_id).is_ok();
+            self.pending_cells(place, sketches, keep, |stored| cells.push(stored))?;
         }
         Ok(cells)
+    }
+
+    /// The pending cells of a dimension in a segment whose value `keep` wants, as stored cells
+    /// (a value's bucket may come more than once).
+    fn pending_cells(
+        &self,
+        (workspace_id, dimension, segment): (WorkspaceId, Dimension, &Segment),
+        sketches: Sketches,
+        keep: impl FnMut(i64) -> bool + Send,
+        mut each: impl FnMut(StoredCell) + Send,
+    ) -> Result<(), StoreError> {
+        let level = segment.level;
+        self.run(async move |conn| {
+            let place = (workspace_id.get(), dimension);
+            let each = |bucket_ms, model_id, cell| {
+                each(StoredCell {
+                    level,
+                    bucket_ms,
+                    model_id,
+                    cell,
+                    peak_minute: None,
+                })
+            };
+            dim_index::read_pending(conn, place, segment, sketches, keep, each).await
+        })
     }
 
     /// Runs `sql` over a dimension's cells in a segment (binds: the workspace, the dimension,
