@@ -4,12 +4,11 @@
 //! sees the database as it was when the snapshot began, whatever other servers write
 //! meanwhile.
 
+mod call_row;
 mod calls;
 mod cells;
 mod conditions;
 mod tagged;
-
-pub(super) use cells::read_cell;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};

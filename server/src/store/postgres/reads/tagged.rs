@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use sqlx::{Postgres, QueryBuilder};
 
-use super::calls::{call_columns, push_keyset};
+use super::call_row::call_columns;
+use super::calls::push_keyset;
 use super::conditions::{push_conditions_besides_tags, push_hours};
 use super::PgSnapshot;
 use crate::store::postgres::tag_lists::{self, HOUR_MS};
