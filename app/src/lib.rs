@@ -17,7 +17,7 @@ pub mod url_state;
 pub mod workspace;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
     path, SsrMode,
@@ -77,7 +77,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <BootScript />
-                <script src="/echarts.min.js" defer></script>
+                <link
+                    rel="stylesheet"
+                    id="modelwatch"
+                    href=format!("/{}/{OUTPUT_NAME}.css", options.site_pkg_dir)
+                />
+                <script src=format!("/{}/echarts.min.js", options.site_pkg_dir) defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -97,7 +102,6 @@ pub fn App() -> impl IntoView {
     let viewer = Resource::new(|| (), |_| api::current_viewer());
 
     view! {
-        <Stylesheet id="modelwatch" href=format!("/pkg/{OUTPUT_NAME}.css") />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="color-scheme" content="light dark" />
         <Title formatter=|page: String| format!("{page} · Modelwatch") />

@@ -2,6 +2,7 @@
 //! files) and the machine endpoints (`/healthz`, the ingest API, the OTLP/HTTP receiver and
 //! others as they land).
 
+pub mod assets;
 mod call_download;
 mod events;
 pub mod export;
@@ -67,13 +68,7 @@ impl AppState {
         site_root: &str,
         addr: std::net::SocketAddr,
     ) -> Self {
-        let leptos_options = LeptosOptions::builder()
-            .output_name(app::OUTPUT_NAME)
-            .site_root(site_root)
-            .site_pkg_dir("pkg")
-            .site_addr(addr)
-            .env(leptos::config::Env::PROD)
-            .build();
+        let leptos_options = site_options(site_root, addr);
         let engine = Engine::new(storage.clone());
         let backend: SharedBackend = Arc::new(engine.clone());
         let (alert_events, _) = tokio::sync::broadcast::channel(256);
@@ -131,12 +126,31 @@ impl AppState {
         self
     }
 
+    /// The same state serving the front end built in `site_root`.
+    pub fn with_site_root(mut self, site_root: &str) -> Self {
+        self.leptos_options = site_options(site_root, self.leptos_options.site_addr);
+        self
+    }
+
     /// The same state with another Logs search budget (see `Engine::with_search_budget`).
     pub fn with_logs_search_budget(mut self, budget: std::time::Duration) -> Self {
         self.engine = self.engine.clone().with_search_budget(budget);
         self.backend = Arc::new(self.engine.clone());
         self
     }
+}
+
+/// Where the front end built in `site_root` is and how pages name its files: `pkg/` under a
+/// path with the hash of its content (see [`assets`]).
+fn site_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    let version = assets::version_of(&std::path::Path::new(site_root).join(assets::PKG));
+    LeptosOptions::builder()
+        .output_name(app::OUTPUT_NAME)
+        .site_root(site_root)
+        .site_pkg_dir(format!("{}/{version}", assets::PKG))
+        .site_addr(addr)
+        .env(leptos::config::Env::PROD)
+        .build()
 }
 
 /// The whole application router, ready to serve. Tests drive it directly.
@@ -154,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ingest::otlp::router())
         .merge(export::router())
         .merge(call_download::router())
+        .merge(assets::router())
         .route("/api/v1/events", get(events::events))
         .merge(crate::http::login::router())
         .leptos_routes_with_context(

@@ -10,6 +10,7 @@ mod alert_preview;
 mod alerts;
 mod analytics;
 mod analytics_report;
+mod assets;
 mod binary;
 mod cost;
 mod dimension_index;
