@@ -36,6 +36,11 @@ fn frame(points: &[SeriesPoint], granularity: Granularity, y_name: &str) -> Char
 
 /// The shared frame over any x labels.
 fn labelled_frame(labels: Vec<String>, y_name: &str) -> Chart {
+    labelled_frame_with(labels, Axis::new().type_(AxisType::Value).name(y_name))
+}
+
+/// The shared frame over any x labels, with its own y axis.
+fn labelled_frame_with(labels: Vec<String>, y_axis: Axis) -> Chart {
     Chart::new()
         .background_color("transparent")
         .animation(false)
@@ -55,7 +60,7 @@ fn labelled_frame(labels: Vec<String>, y_name: &str) -> Chart {
                 .name("UTC")
                 .data(labels),
         )
-        .y_axis(Axis::new().type_(AxisType::Value).name(y_name))
+        .y_axis(y_axis)
 }
 
 /// Tokens Analysis: input and output tokens per point, stacked; empty points are zero.
@@ -109,16 +114,27 @@ pub fn requests_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart
         .series(Bar::new().name("5xx and other").stack("calls").data(server))
 }
 
-/// Latency percentiles per point; points without calls are gaps, not zeros.
-pub fn latency_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart {
+/// Latency percentiles per point; points without calls are gaps, not zeros. On a logarithmic
+/// axis (`log`) chat calls of a second and video generations of minutes both stay readable;
+/// it starts at 1 ms, so a quicker percentile is drawn there.
+pub fn latency_chart(points: &[SeriesPoint], granularity: Granularity, log: bool) -> Chart {
     let line = |name: &str, value: fn(&SeriesPoint) -> Option<f64>| {
         let data: Vec<Option<f64>> = points
             .iter()
-            .map(|point| value(point).map(|ms| ms.round()))
+            .map(|point| value(point).map(|ms| if log { ms.round().max(1.0) } else { ms.round() }))
             .collect();
         Line::new().name(name).show_symbol(false).data(data)
     };
-    frame(points, granularity, "ms")
+    let labels = points
+        .iter()
+        .map(|point| bucket_label(point.bucket_ms, granularity))
+        .collect();
+    let y_axis = if log {
+        Axis::new().type_(AxisType::Log).name("ms (log)").min(1)
+    } else {
+        Axis::new().type_(AxisType::Value).name("ms")
+    };
+    labelled_frame_with(labels, y_axis)
         .color(vec![P50_COLOUR, P95_COLOUR, P99_COLOUR])
         .series(line("p50", |point| point.latency_p50_ms))
         .series(line("p95", |point| point.latency_p95_ms))
@@ -191,7 +207,7 @@ mod tests {
 
     #[test]
     fn latency_lines_leave_gaps_where_there_were_no_calls() {
-        let chart = json(&latency_chart(&points(), Granularity::Day));
+        let chart = json(&latency_chart(&points(), Granularity::Day, false));
         let series = chart["series"].as_array().expect("series");
         assert_eq!(
             series.iter().map(|s| s["name"].clone()).collect::<Vec<_>>(),
@@ -202,5 +218,19 @@ mod tests {
             chart["xAxis"]["data"],
             serde_json::json!(["11-20", "11-20"])
         );
+        assert_eq!(chart["yAxis"]["type"], "value");
+    }
+
+    #[test]
+    fn a_log_latency_axis_starts_at_one_millisecond() {
+        let mut points = points();
+        points[0].latency_p50_ms = Some(0.3);
+        points[0].latency_p99_ms = Some(180_000.0);
+        let chart = json(&latency_chart(&points, Granularity::Day, true));
+        assert_eq!(chart["yAxis"]["type"], "log");
+        assert_eq!(chart["yAxis"]["min"], 1);
+        let series = chart["series"].as_array().expect("series");
+        assert_eq!(series[0]["data"], serde_json::json!([1.0, null]));
+        assert_eq!(series[2]["data"][0], serde_json::json!(180_000.0));
     }
 }

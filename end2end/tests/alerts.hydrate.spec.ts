@@ -25,10 +25,16 @@ test('a rule made in the editor fires on new calls and the toast appears without
 
   const editor = page.getByTestId('rule-editor');
   const field = (name: string) => editor.locator(`[data-field="${name}"]`);
-  // Checked as you type.
+  // Nothing is red before anything was typed; a save shows every problem and saves nothing;
+  // after that, fields are checked as you type.
+  await expect(editor.locator('.field-problem:not(:empty)')).toHaveCount(0);
+  await expect(field('name')).not.toHaveClass(/invalid/);
+  await editor.getByRole('button', { name: 'Save rule' }).click();
   await expect(field('name').locator('.field-problem')).toHaveText('a rule needs a name');
-  await expect(editor.getByRole('button', { name: 'Save rule' })).toBeDisabled();
+  await expect(field('name')).toHaveClass(/invalid/);
+  await expect(page.getByTestId('rule-row')).toHaveCount(0);
   await field('name').locator('input').fill('Server errors');
+  await expect(field('name').locator('.field-problem')).toBeEmpty();
   await field('metric').locator('select').selectOption('status_count');
   await field('status').locator('input').fill('6xx');
   await expect(field('status').locator('.field-problem')).toContainText('5xx');

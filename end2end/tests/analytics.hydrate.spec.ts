@@ -158,3 +158,52 @@ test('charts follow the system colour scheme while no theme is chosen', async ({
   await expectChartsDrawn(page);
   expect(problems).toEqual([]);
 });
+
+test('the Models table scrolls inside its card instead of widening the page', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await open(page, '/analytics?range=24h');
+  await expect(tableModels(page)).toHaveCount(3);
+  const widths = await page.evaluate(() => {
+    const wrap = document.querySelector('[data-testid="model-table"]')!.parentElement!;
+    return {
+      page: document.documentElement.scrollWidth,
+      viewport: document.documentElement.clientWidth,
+      table: wrap.scrollWidth,
+      card: wrap.clientWidth,
+    };
+  });
+  // The table is wider than its card here, so it must scroll there and only there.
+  expect(widths.table).toBeGreaterThan(widths.card);
+  expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+  expect(problems).toEqual([]);
+});
+
+test('the latency chart switches to a logarithmic axis through the URL', async ({ page, browser }) => {
+  const problems = watchConsole(page);
+  await open(page, '/analytics?range=24h');
+  await page.evaluate(() => ((window as any).__sameDocument = 'yes'));
+  const toggle = page.getByTestId('latency-axis');
+  await expect(toggle).toHaveText('log axis');
+  await page.locator('#chart-latency canvas').evaluate((canvas) => canvas.setAttribute('data-old', 'yes'));
+  await toggle.click();
+  await expect(page).toHaveURL(/range=24h&latency=log$/);
+  await expect(toggle).toHaveText('linear axis');
+  await expect(page.locator('#chart-latency canvas')).not.toHaveAttribute('data-old', 'yes');
+  await expectChartsDrawn(page);
+  // The report was not fetched again: the KPIs did not change and the page is the same document.
+  await expect(requests(page)).toHaveText(String(COUNTS.day));
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe('yes');
+
+  // The URL alone gives the log axis in a fresh browser.
+  const { context, page: fresh } = await freshView(
+    browser, new URL('/analytics?range=24h&latency=log', page.url()).toString(), true);
+  await expect(fresh.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(fresh.getByTestId('latency-axis')).toHaveText('linear axis');
+  await expect(fresh.locator('#chart-latency')).toHaveAttribute('data-drawn', 'true');
+  await context.close();
+
+  await toggle.click();
+  await expect(page).toHaveURL(/range=24h$/);
+  expect(problems).toEqual([]);
+});

@@ -5,41 +5,14 @@ use leptos::prelude::*;
 
 use crate::api::AppError;
 use crate::components::error_note::ErrorNote;
-use crate::model::{
-    AlertChannel, Comparator, Dimension, FieldProblem, Metric, RuleDraft, Severity,
-};
+use crate::model::{AlertChannel, Comparator, Dimension, Metric, RuleDraft, Severity};
+
+mod labelled;
+use labelled::{Labelled, Shown};
 
 /// A draft for a new rule (see [`RuleDraft::new_rule`]).
 pub fn new_draft() -> RuleDraft {
     RuleDraft::new_rule()
-}
-
-fn problem_of(problems: &[FieldProblem], field: &str) -> Option<String> {
-    problems
-        .iter()
-        .find(|problem| problem.field == field)
-        .map(|problem| problem.message.clone())
-}
-
-/// One labelled field with its problem under it.
-#[component]
-fn Labelled(
-    /// The field's name (as validation names it).
-    field: &'static str,
-    /// The visible label.
-    label: &'static str,
-    /// The current problems.
-    problems: Memo<Vec<FieldProblem>>,
-    children: Children,
-) -> impl IntoView {
-    let message = move || problems.with(|problems| problem_of(problems, field));
-    view! {
-        <label class="editor-field" class:invalid=move || message().is_some() data-field=field>
-            <span class="editor-label">{label}</span>
-            {children()}
-            <span class="field-problem" role="alert">{message}</span>
-        </label>
-    }
 }
 
 /// A text input bound to one field of `draft`.
@@ -121,6 +94,9 @@ pub fn RuleEditor(
 ) -> impl IntoView {
     let problems =
         Memo::new(move |_| draft.with(|draft| draft.validate().err().unwrap_or_default()));
+    let shown = Shown::new();
+    // Another rule (or a new one) starts with nothing shown.
+    Effect::watch(move || editing.get(), move |_, _, _| shown.reset(), false);
     let metrics: Vec<(String, String)> = Metric::ALL
         .iter()
         .map(|metric| (metric.as_str().to_owned(), metric.label().to_owned()))
@@ -162,14 +138,17 @@ pub fn RuleEditor(
             <form on:submit=move |event| {
                 event.prevent_default();
                 if problems.with(Vec::is_empty) {
+                    shown.reset();
                     on_save.run(draft.get());
+                } else {
+                    shown.all.set(true);
                 }
             }>
                 <div class="editor-grid">
-                    <Labelled field="name" label="Name" problems>
+                    <Labelled field="name" label="Name" problems shown>
                         {text_input(draft, "name", |d| d.name.clone(), |d, v| d.name = v)}
                     </Labelled>
-                    <Labelled field="metric" label="Metric" problems>
+                    <Labelled field="metric" label="Metric" problems shown>
                         {select_input(draft, "metric", metrics, |d| d.metric.clone(), |d, v| d.metric = v)}
                     </Labelled>
                     <Show when=is_cost>
@@ -179,11 +158,11 @@ pub fn RuleEditor(
                         </p>
                     </Show>
                     <Show when=is_status>
-                        <Labelled field="status" label="Status (429 or 5xx)" problems>
+                        <Labelled field="status" label="Status (429 or 5xx)" problems shown>
                             {text_input(draft, "status", |d| d.status.clone(), |d, v| d.status = v)}
                         </Labelled>
                     </Show>
-                    <Labelled field="scope" label="Scope" problems>
+                    <Labelled field="scope" label="Scope" problems shown>
                         {select_input(
                             draft,
                             "scope",
@@ -193,11 +172,11 @@ pub fn RuleEditor(
                         )}
                     </Labelled>
                     <Show when=is_models>
-                        <Labelled field="models" label="Models (comma-separated)" problems>
+                        <Labelled field="models" label="Models (comma-separated)" problems shown>
                             {text_input(draft, "models", |d| d.models.clone(), |d, v| d.models = v)}
                         </Labelled>
                     </Show>
-                    <Labelled field="dimension" label="Only the calls of" problems>
+                    <Labelled field="dimension" label="Only the calls of" problems shown>
                         {select_input(
                             draft,
                             "dimension",
@@ -207,11 +186,11 @@ pub fn RuleEditor(
                         )}
                     </Labelled>
                     <Show when=has_dimension>
-                        <Labelled field="dimension_value" label="Value (a user, app, tag, ...)" problems>
+                        <Labelled field="dimension_value" label="Value (a user, app, tag, ...)" problems shown>
                             {text_input(draft, "dimension_value", |d| d.dimension_value.clone(), |d, v| d.dimension_value = v)}
                         </Labelled>
                     </Show>
-                    <Labelled field="condition" label="Condition" problems>
+                    <Labelled field="condition" label="Condition" problems shown>
                         {select_input(
                             draft,
                             "condition",
@@ -225,16 +204,16 @@ pub fn RuleEditor(
                         fallback=move || {
                             let comparators = comparators.clone();
                             view! {
-                                <Labelled field="comparator" label="Comparator" problems>
+                                <Labelled field="comparator" label="Comparator" problems shown>
                                     {select_input(draft, "comparator", comparators, |d| d.comparator.clone(), |d, v| d.comparator = v)}
                                 </Labelled>
-                                <Labelled field="threshold" label="Threshold" problems>
+                                <Labelled field="threshold" label="Threshold" problems shown>
                                     {text_input(draft, "threshold", |d| d.threshold.clone(), |d, v| d.threshold = v)}
                                 </Labelled>
                             }
                         }
                     >
-                        <Labelled field="direction" label="Direction" problems>
+                        <Labelled field="direction" label="Direction" problems shown>
                             {select_input(
                                 draft,
                                 "direction",
@@ -243,10 +222,10 @@ pub fn RuleEditor(
                                 |d, v| d.direction = v,
                             )}
                         </Labelled>
-                        <Labelled field="percent" label="By more than (%)" problems>
+                        <Labelled field="percent" label="By more than (%)" problems shown>
                             {text_input(draft, "percent", |d| d.percent.clone(), |d, v| d.percent = v)}
                         </Labelled>
-                        <Labelled field="offset" label="Compared with" problems>
+                        <Labelled field="offset" label="Compared with" problems shown>
                             {select_input(
                                 draft,
                                 "offset",
@@ -255,23 +234,23 @@ pub fn RuleEditor(
                                 |d, v| d.offset = v,
                             )}
                         </Labelled>
-                        <Labelled field="min_baseline" label="Ignore baselines below" problems>
+                        <Labelled field="min_baseline" label="Ignore baselines below" problems shown>
                             {text_input(draft, "min_baseline", |d| d.min_baseline.clone(), |d, v| d.min_baseline = v)}
                         </Labelled>
                     </Show>
-                    <Labelled field="window_minutes" label="Window (minutes, 1 to 1,440)" problems>
+                    <Labelled field="window_minutes" label="Window (minutes, 1 to 1,440)" problems shown>
                         {text_input(draft, "window_minutes", |d| d.window_minutes.clone(), |d, v| d.window_minutes = v)}
                     </Labelled>
-                    <Labelled field="consecutive" label="Breaching evaluations before firing" problems>
+                    <Labelled field="consecutive" label="Breaching evaluations before firing" problems shown>
                         {text_input(draft, "consecutive", |d| d.consecutive.clone(), |d, v| d.consecutive = v)}
                     </Labelled>
-                    <Labelled field="min_requests" label="Minimum requests in the window" problems>
+                    <Labelled field="min_requests" label="Minimum requests in the window" problems shown>
                         {text_input(draft, "min_requests", |d| d.min_requests.clone(), |d, v| d.min_requests = v)}
                     </Labelled>
-                    <Labelled field="severity" label="Severity" problems>
+                    <Labelled field="severity" label="Severity" problems shown>
                         {select_input(draft, "severity", severities, |d| d.severity.clone(), |d, v| d.severity = v)}
                     </Labelled>
-                    <Labelled field="renotify_minutes" label="Remind every (minutes; empty: once)" problems>
+                    <Labelled field="renotify_minutes" label="Remind every (minutes; empty: once)" problems shown>
                         {text_input(draft, "renotify_minutes", |d| d.renotify_minutes.clone(), |d, v| d.renotify_minutes = v)}
                     </Labelled>
                     <fieldset class="editor-field" data-field="channels">
@@ -336,10 +315,16 @@ pub fn RuleEditor(
                     {move || save_error.get().map(|error| view! { <ErrorNote error /> })}
                 </p>
                 <div class="editor-actions">
-                    <button type="submit" class="primary" prop:disabled=move || !problems.with(Vec::is_empty)>
-                        "Save rule"
+                    <button type="submit" class="primary">"Save rule"</button>
+                    <button
+                        type="button"
+                        on:click=move |_| {
+                            shown.reset();
+                            on_cancel.run(());
+                        }
+                    >
+                        "New rule"
                     </button>
-                    <button type="button" on:click=move |_| on_cancel.run(())>"New rule"</button>
                 </div>
             </form>
         </section>

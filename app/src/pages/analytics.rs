@@ -255,14 +255,7 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
                     chart=requests_chart(&report.series, gran)
                 />
             </figure>
-            <figure class="panel">
-                <figcaption>"Latency percentiles"</figcaption>
-                <EChart
-                    id="chart-latency"
-                    label="Latency p50, p95 and p99 over time"
-                    chart=latency_chart(&report.series, gran)
-                />
-            </figure>
+            <LatencyFigure series=report.series.clone() gran query />
             <noscript>
                 <p class="muted">"Charts are drawn in the browser; enable JavaScript to see them."</p>
             </noscript>
@@ -274,4 +267,37 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The latency percentiles, on a linear axis or (`latency=log` in the URL) a logarithmic one,
+/// so minutes-long media generations do not flatten seconds-long chat calls onto zero.
+#[component]
+fn LatencyFigure(
+    series: Vec<crate::model::SeriesPoint>,
+    gran: crate::model::Granularity,
+    query: Memo<String>,
+) -> impl IntoView {
+    let log = Memo::new(move |_| {
+        crate::url_state::QueryParams::parse(&query.get()).get("latency") == Some("log")
+    });
+    let toggle = move || {
+        let next = (!log.get()).then_some("log");
+        link("/analytics", &query.get(), &[("latency", next)])
+    };
+    view! {
+        <figure class="panel">
+            <figcaption class="figure-head">
+                "Latency percentiles"
+                <A href=toggle attr:class="chip" attr:data-testid="latency-axis">
+                    {move || if log.get() { "linear axis" } else { "log axis" }}
+                </A>
+            </figcaption>
+            {move || {
+                let chart = latency_chart(&series, gran, log.get());
+                view! {
+                    <EChart id="chart-latency" label="Latency p50, p95 and p99 over time" chart />
+                }
+            }}
+        </figure>
+    }
 }
