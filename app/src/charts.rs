@@ -20,6 +20,8 @@ const P99_COLOUR: &str = "#9a60b4";
 
 mod groups;
 mod preview;
+#[cfg(test)]
+mod registered;
 
 pub use groups::{group_chart, GroupMeasure};
 pub use preview::{preview_chart, target_label};
