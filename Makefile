@@ -34,7 +34,7 @@ WASM_OPT_FLAGS := -Oz --enable-reference-types --enable-bulk-memory --enable-non
                   --enable-sign-ext --enable-multivalue --enable-mutable-globals
 
 
-.PHONY: bench bench-abuse bench-analytics bench-logs bench-pg bench-proxy bench-web help setup tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python build build-server build-wasm \
+.PHONY: bench bench-abuse bench-analytics bench-logs bench-pg bench-proxy bench-web help setup tools-rust tools-wasm-bindgen tools-wasm-split tools-apt tools-npm tools-python build build-server build-wasm \
         build-server-dev build-wasm-dev release dev e2e-dev site run run-pg serve test lint fmt-check check-cycles check-ids clippy clippy-server clippy-wasm unit unit-on-both e2e clean-site
 
 help:
@@ -43,7 +43,7 @@ help:
 
 ## ---- set-up (idempotent) -------------------------------------------------------------------
 
-setup: tools-rust tools-wasm-bindgen tools-apt tools-npm tools-python
+setup: tools-rust tools-wasm-bindgen tools-wasm-split tools-apt tools-npm tools-python
 
 tools-rust:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -54,6 +54,15 @@ tools-wasm-bindgen:
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (matches Cargo.lock)"; \
 	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+# wasm-split's command line (scripts/split-wasm), pinned: its link module's format is read by
+# end2end/split-manifest.mjs.
+WASM_SPLIT_VERSION := 0.2.4
+tools-wasm-split:
+	@if ! $(CARGO) install --list | grep -qx 'wasm_split_cli_support v$(WASM_SPLIT_VERSION):'; then \
+	  echo "installing wasm-split-cli $(WASM_SPLIT_VERSION)"; \
+	  $(CARGO) install wasm_split_cli_support --version $(WASM_SPLIT_VERSION) --features build-binary --locked --force; \
 	fi
 
 # A C toolchain (SQLite is compiled in), Debian's Chromium for the browser tests (never a
@@ -114,18 +123,14 @@ build-wasm:
 build-wasm-dev:
 	$(CARGO) build -p frontend --lib --target $(WASM_TARGET) --profile wasm-dev
 	@if [ "$$(cat $(PKG)/.profile 2>/dev/null)" != dev ] || [ $(WASM_DEV) -nt $(PKG)/$(NAME)_bg.wasm ]; then \
-	  mkdir -p $(PKG) && \
-	  wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name $(NAME) $(WASM_DEV) && \
-	  rm -f $(PKG)/$(NAME)_bg.wasm.br $(PKG)/$(NAME)_bg.wasm.gz $(PKG)/$(NAME).js.br $(PKG)/$(NAME).js.gz && \
+	  scripts/split-wasm $(WASM_DEV) $(PKG) $(NAME) && \
 	  echo dev > $(PKG)/.profile && \
-	  echo "wasm (development build): $$(stat -c %s $(PKG)/$(NAME)_bg.wasm) bytes"; \
+	  echo "wasm (development build): $$(stat -c %s $(PKG)/$(NAME)_bg.wasm) bytes in the main module"; \
 	fi
 
+# The release wasm, cut per page and optimised (scripts/split-wasm).
 $(PKG)/$(NAME)_bg.wasm: $(WASM_OUT)
-	@mkdir -p $(PKG)
-	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name $(NAME) $(WASM_OUT)
-	$(NODE_BIN)/wasm-opt $(WASM_OPT_FLAGS) $@ -o $@.opt && mv $@.opt $@
-	node end2end/precompress.mjs $@ $(PKG)/$(NAME).js
+	scripts/split-wasm $(WASM_OUT) $(PKG) $(NAME) $(NODE_BIN)/wasm-opt $(WASM_OPT_FLAGS)
 	@echo release > $(PKG)/.profile
 
 # The server sends `pkg/` under a path naming its content's hash, cached for a year, and the

@@ -20,12 +20,12 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::components::header::Header;
 use crate::components::theme_toggle::ThemeChanged;
-use crate::pages::{AlertsPage, AnalyticsPage, LoginPage, LogsPage, NotFound, SettingsPage};
+use crate::pages::{AlertsRoute, AnalyticsRoute, LoginRoute, LogsRoute, NotFound, SettingsRoute};
 
 /// Name of the wasm-bindgen output (`pkg/modelwatch.js`, `pkg/modelwatch_bg.wasm`) and of the
 /// stylesheet (`pkg/modelwatch.css`); the server and the build (Makefile) agree on it.
@@ -70,9 +70,12 @@ fn BootScript() -> impl IntoView {
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let pkg = format!("/{}", options.site_pkg_dir);
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `data-pkg`: where the built front end is, for what the wasm fetches itself (ECharts,
+        // on pages that draw charts: `components::chart`).
+        <html lang="en" data-pkg=pkg.clone()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -80,9 +83,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link
                     rel="stylesheet"
                     id="modelwatch"
-                    href=format!("/{}/{OUTPUT_NAME}.css", options.site_pkg_dir)
+                    href=format!("{pkg}/{OUTPUT_NAME}.css")
                 />
-                <script src=format!("/{}/echarts.min.js", options.site_pkg_dir) defer></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -113,11 +115,11 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=|| view! { <Redirect path="/analytics" /> } />
-                    <Route path=path!("analytics") view=AnalyticsPage ssr=SsrMode::Async />
-                    <Route path=path!("logs") view=LogsPage ssr=SsrMode::Async />
-                    <Route path=path!("alerts") view=AlertsPage ssr=SsrMode::Async />
-                    <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("login") view=LoginPage />
+                    <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("logs") view={Lazy::<LogsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("alerts") view={Lazy::<AlertsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("login") view={Lazy::<LoginRoute>::new()} />
                 </Routes>
             </main>
             <components::notifications::Toasts />

@@ -58,6 +58,10 @@ pub struct AppState {
     /// How long an export waits for its client to take the next chunk before it ends.
     #[from_ref(skip)]
     pub export_stall: std::time::Duration,
+    /// Which wasm files each page's code is in (see [`assets::split_manifest`]), when the
+    /// front end is built.
+    #[from_ref(skip)]
+    pub split_manifest: Option<app::pages::PageChunks>,
 }
 
 impl AppState {
@@ -68,7 +72,7 @@ impl AppState {
         site_root: &str,
         addr: std::net::SocketAddr,
     ) -> Self {
-        let leptos_options = site_options(site_root, addr);
+        let (leptos_options, split_manifest) = site_options(site_root, addr);
         let engine = Engine::new(storage.clone());
         let backend: SharedBackend = Arc::new(engine.clone());
         let (alert_events, _) = tokio::sync::broadcast::channel(256);
@@ -92,6 +96,7 @@ impl AppState {
             ),
             exports: streams::StreamCounter::new("exports", streams::EXPORTS_PER_USER),
             export_stall: crate::export::STALL,
+            split_manifest,
         }
     }
 }
@@ -128,7 +133,8 @@ impl AppState {
 
     /// The same state serving the front end built in `site_root`.
     pub fn with_site_root(mut self, site_root: &str) -> Self {
-        self.leptos_options = site_options(site_root, self.leptos_options.site_addr);
+        (self.leptos_options, self.split_manifest) =
+            site_options(site_root, self.leptos_options.site_addr);
         self
     }
 
@@ -141,16 +147,24 @@ impl AppState {
 }
 
 /// Where the front end built in `site_root` is and how pages name its files: `pkg/` under a
-/// path with the hash of its content (see [`assets`]).
-fn site_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
-    let version = assets::version_of(&std::path::Path::new(site_root).join(assets::PKG));
-    LeptosOptions::builder()
+/// path with the hash of its content (see [`assets`]), and which of its wasm files each page
+/// needs.
+fn site_options(
+    site_root: &str,
+    addr: std::net::SocketAddr,
+) -> (LeptosOptions, Option<app::pages::PageChunks>) {
+    let pkg_dir = std::path::Path::new(site_root).join(assets::PKG);
+    let version = assets::version_of(&pkg_dir);
+    let pkg_path = format!("{}/{version}", assets::PKG);
+    let manifest = assets::split_manifest(&pkg_dir, &pkg_path);
+    let options = LeptosOptions::builder()
         .output_name(app::OUTPUT_NAME)
         .site_root(site_root)
-        .site_pkg_dir(format!("{}/{version}", assets::PKG))
+        .site_pkg_dir(pkg_path)
         .site_addr(addr)
         .env(leptos::config::Env::PROD)
-        .build()
+        .build();
+    (options, manifest)
 }
 
 /// The whole application router, ready to serve. Tests drive it directly.
@@ -158,6 +172,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
     let leptos_options = state.leptos_options.clone();
+    let split_manifest = state.split_manifest.clone();
     // The proxy passes answers through as the upstream sent them (no compression, no session
     // layer: it authenticates with workspace keys itself).
     let proxy = crate::proxy::router().with_state(state.clone());
@@ -174,7 +189,14 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(backend.clone()),
+            move || {
+                provide_context(backend.clone());
+                // Read where a lazy page is rendered: the answer's `Link` header then
+                // preloads the wasm chunks the page loads as it hydrates.
+                if let Some(manifest) = &split_manifest {
+                    provide_context(manifest.clone());
+                }
+            },
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

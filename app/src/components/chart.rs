@@ -1,6 +1,11 @@
 //! An ECharts chart drawn in the browser from options built by `crate::charts`. The server
 //! renders an empty, labelled box; after hydration the chart is drawn into it, redrawn when the
 //! theme changes, resized with the window and disposed when the box goes away.
+//!
+//! ECharts itself (`pkg/echarts.min.js`, about 157 KB on the wire) is fetched only by a page that
+//! draws a chart: the first box asks for it, and draws once it has run. A page whose first view
+//! has charts (Analytics) names it in its answer's `Link` header, so that it downloads alongside
+//! the wasm (`crate::pages`).
 
 use charming::Chart;
 use leptos::prelude::*;
@@ -58,8 +63,38 @@ mod draw {
         });
     }
 
-    /// Draws once the box is in the document (a page rendered after navigation mounts its
-    /// boxes a moment after the effect runs); gives up after about a second.
+    /// The `id` of the `<script>` that loads ECharts.
+    const LIBRARY_ID: &str = "echarts-library";
+
+    /// Whether ECharts has run (it sets the global `echarts`). Once not, asks for it: adds its
+    /// script, from the folder the page's `<html data-pkg>` names, unless it is already there.
+    fn library_ready() -> bool {
+        if js_sys::Reflect::has(&window(), &JsValue::from_str("echarts")).unwrap_or(false) {
+            return true;
+        }
+        let document = document();
+        if document.get_element_by_id(LIBRARY_ID).is_none() {
+            let pkg = document
+                .document_element()
+                .and_then(|root| root.get_attribute("data-pkg"));
+            let head = document.query_selector("head").ok().flatten();
+            if let (Some(pkg), Some(head), Ok(script)) =
+                (pkg, head, document.create_element("script"))
+            {
+                script.set_id(LIBRARY_ID);
+                let _ = script.set_attribute("src", &format!("{pkg}/echarts.min.js"));
+                let _ = head.append_child(&script);
+            }
+        }
+        false
+    }
+
+    /// Frames a box waits for its element to be in the document (a page rendered after
+    /// navigation mounts its boxes a moment after the effect runs) and for ECharts to have
+    /// loaded: about 30 seconds.
+    const FRAMES: u32 = 1_800;
+
+    /// Draws once the box is in the document and ECharts has run; gives up after [`FRAMES`].
     fn draw_when_mounted(node: NodeRef<Div>, chart: Chart, drawn: Drawn, frames_left: u32) {
         if drawn.try_with_value(|(_, gone)| *gone).unwrap_or(true) {
             return;
@@ -67,6 +102,7 @@ mod draw {
         let element = node
             .get_untracked()
             .filter(|element| element.is_connected());
+        let element = element.filter(|_| library_ready());
         let Some(element) = element else {
             if frames_left > 0 {
                 request_animation_frame(move || {
@@ -90,7 +126,7 @@ mod draw {
                 theme.0.track();
             }
             let chart = chart.clone();
-            request_animation_frame(move || draw_when_mounted(node, chart, drawn, 60));
+            request_animation_frame(move || draw_when_mounted(node, chart, drawn, FRAMES));
         });
         let resize = window_event_listener(leptos::ev::resize, move |_| {
             drawn.with_value(|(current, _)| {

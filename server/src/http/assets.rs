@@ -79,6 +79,32 @@ pub fn router() -> Router<AppState> {
     Router::new().route(&format!("/{PKG}/{{version}}/{{*file}}"), get(versioned))
 }
 
+/// Which wasm files each lazily loaded page needs, from the `__wasm_split_manifest.json` the
+/// build writes into `pkg_dir` (end2end/split-manifest.mjs), with `pkg_path` (`pkg/{version}`)
+/// where pages link them. `None`, with a warning, when the file is missing or unreadable: pages
+/// still work, and fetch their chunks only once the main module asks for them.
+pub fn split_manifest(pkg_dir: &Path, pkg_path: &str) -> Option<app::pages::PageChunks> {
+    let file = pkg_dir.join("__wasm_split_manifest.json");
+    let read = std::fs::read_to_string(&file)
+        .map_err(|error| error.to_string())
+        .and_then(|text| {
+            serde_json::from_str::<std::collections::HashMap<String, Vec<String>>>(&text)
+                .map_err(|error| error.to_string())
+        });
+    match read {
+        Ok(splits) => Some(app::pages::PageChunks {
+            pkg_path: format!("/{pkg_path}"),
+            splits: std::sync::Arc::new(splits),
+        }),
+        Err(error) => {
+            if pkg_dir.exists() {
+                tracing::warn!(file = %file.display(), %error, "no wasm split manifest");
+            }
+            None
+        }
+    }
+}
+
 /// A file of `pkg/` by a path with a version in it.
 async fn versioned(State(state): State<AppState>, mut request: Request) -> Response {
     let options = &state.leptos_options;

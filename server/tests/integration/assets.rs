@@ -20,6 +20,12 @@ async fn app_with_site() -> (TestApp, tempfile::TempDir, String) {
     std::fs::write(pkg.join("modelwatch.js.gz"), "gzip bytes").expect("write");
     std::fs::write(pkg.join("modelwatch.css"), "body { margin: 0 }").expect("write");
     std::fs::write(pkg.join("echarts.min.js"), "var echarts = {};").expect("write");
+    std::fs::write(
+        pkg.join("__wasm_split_manifest.json"),
+        r#"{"__analytics_route_view_77": ["chunk_6", "split___analytics_route_view_77"],
+            "__login_route_view_77": ["split___login_route_view_77"]}"#,
+    )
+    .expect("write");
     std::fs::write(site.path().join("private.txt"), "outside pkg").expect("write");
     let version = version_of(&pkg);
     let root = site.path().to_str().expect("utf-8 path").to_owned();
@@ -58,15 +64,60 @@ async fn pages_name_the_front_end_by_its_content_and_are_never_kept() {
         let page = app.get_as(path, "text/html", session).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert_eq!(header(&page.headers, "cache-control"), "no-store", "{path}");
-        for file in ["modelwatch.css", "echarts.min.js", "modelwatch.js"] {
+        for file in ["modelwatch.css", "modelwatch.js"] {
             assert!(
                 page.body.contains(&format!("\"/pkg/{version}/{file}\"")),
                 "{path} links {file} under its version: {}",
                 page.body
             );
         }
+        // The wasm fetches ECharts itself, from the folder the page names, where it draws.
+        assert!(
+            page.body.contains(&format!("data-pkg=\"/pkg/{version}\"")),
+            "{path}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("echarts.min.js"), "{path}");
         assert!(!page.body.contains("\"/pkg/modelwatch"), "{path}");
     }
+}
+
+/// Each page's code is a wasm chunk of its own: the page's answer names the chunks it will
+/// load (and ECharts where it opens with charts), so they download alongside the main module.
+#[tokio::test]
+async fn a_page_names_the_wasm_chunks_it_loads_in_a_link_header() {
+    let (app, _site, version) = app_with_site().await;
+    let wasm = |file: &str| {
+        format!("</pkg/{version}/{file}.wasm>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin=anonymous")
+    };
+    let loader = format!("</pkg/{version}/__wasm_split.js>; rel=modulepreload");
+
+    let page = app
+        .get_as("/analytics", "text/html", Some(&app.session))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        header(&page.headers, "link"),
+        [
+            wasm("chunk_6"),
+            wasm("split___analytics_route_view_77"),
+            loader.clone(),
+            format!("</pkg/{version}/echarts.min.js>; rel=preload; as=script"),
+        ]
+        .join(", ")
+    );
+
+    let page = app.get_as("/login", "text/html", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        header(&page.headers, "link"),
+        [wasm("split___login_route_view_77"), loader].join(", ")
+    );
+
+    // A page whose split the build does not have (here: Logs) still renders, without the header.
+    let page = app.get_as("/logs", "text/html", Some(&app.session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(header(&page.headers, "link"), "");
 }
 
 #[tokio::test]
