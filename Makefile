@@ -80,7 +80,7 @@ tools-apt:
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_NEEDED); \
 	fi
 
-# Playwright, binaryen's wasm-opt and ECharts, pinned in end2end/package-lock.json.
+# Playwright, binaryen's wasm-opt, esbuild and uPlot, pinned in end2end/package-lock.json.
 tools-npm:
 	@if [ ! -x $(NODE_BIN)/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then \
 	  cd end2end && npm ci --no-audit --no-fund; \
@@ -136,24 +136,25 @@ $(PKG)/$(NAME)_bg.wasm: $(WASM_OUT)
 # The server sends `pkg/` under a path naming its content's hash, cached for a year, and the
 # `.br` / `.gz` copies written here to browsers that accept them (the development wasm has none:
 # it is compressed as it is sent).
-site: $(PKG)/echarts.min.js $(PKG)/$(NAME).css
+site: $(PKG)/charts.min.js $(PKG)/$(NAME).css
 	cp public/* $(SITE)/
-	rm -f $(SITE)/echarts.min.js
+	rm -f $(PKG)/echarts.min.js*
 
-$(PKG)/$(NAME).css: style/main.css
+# The stylesheet, with uPlot's (the legend and cursor of the charts) at its end.
+$(PKG)/$(NAME).css: style/main.css end2end/package-lock.json | tools-npm
 	@mkdir -p $(PKG)
-	cp $< $@
+	cat $< end2end/node_modules/uplot/dist/uPlot.min.css > $@
 	node end2end/precompress.mjs $@
 
-# ECharts with only the series types and components the charts use (end2end/echarts/entry.js
-# says which and why), bundled by the pinned esbuild into one minified script that sets the
-# global `echarts` the wasm calls; about half the full dist/echarts.min.js. Rebuilt (in about a
+# The chart script (end2end/charts/entry.js: the dashboard's chart descriptions drawn with
+# uPlot), bundled by the pinned esbuild into one minified script that sets the global
+# `modelwatchCharts` the wasm calls; fetched only by pages that draw charts. Rebuilt (in about a
 # second) only when the entry or the npm packages changed; installs the npm packages first if
 # they are missing or older than the lock file.
-$(PKG)/echarts.min.js: end2end/echarts/entry.js end2end/package-lock.json $(wildcard end2end/node_modules/.package-lock.json) | tools-npm
+$(PKG)/charts.min.js: end2end/charts/entry.js end2end/package-lock.json $(wildcard end2end/node_modules/.package-lock.json) | tools-npm
 	@mkdir -p $(PKG)
 	$(NODE_BIN)/esbuild $< --bundle --minify --format=iife --target=es2020 \
-	  --define:process.env.NODE_ENV='"production"' --log-level=warning --outfile=$@
+	  --log-level=warning --outfile=$@
 	node end2end/precompress.mjs $@
 
 ## ---- run ---------------------------------------------------------------------------------

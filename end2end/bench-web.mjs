@@ -15,7 +15,7 @@
 // Content-Encoding. Times come from the page's own clock (`performance.now()`, zero at
 // navigation start): a MutationObserver installed before any page script notes the moment
 // `<html data-hydrated="true">` appears (set by the wasm after hydration) and, on /analytics,
-// the moment every `.chart` box has `data-drawn="true"` and an ECharts canvas or svg inside.
+// the moment every `.chart` box has `data-drawn="true"` and a canvas or svg inside.
 // Each load is repeated ROUNDS times (default 5); times are medians, bytes are printed once
 // (with a warning when rounds differ). Targets from the issue are printed beside the numbers;
 // the exit code is 0 whether or not they are met (it is a benchmark), non-zero only on failure.
@@ -49,7 +49,7 @@ const PROFILES = [
   { name: '10M/40ms', network: { offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 5e6 / 8 } },
 ];
 const TARGETS = { pageKB: 600, loginKB: 350, chartsMs: 1000 };
-const CATEGORIES = ['document', 'js', 'wasm', 'css', 'echarts', 'fonts', 'other'];
+const CATEGORIES = ['document', 'js', 'wasm', 'css', 'charting', 'fonts', 'other'];
 const LAUNCH_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -73,7 +73,7 @@ function pageProbe() {
 
 function category(resource) {
   const path = new URL(resource.url).pathname;
-  if (path.endsWith('/echarts.min.js') || path.includes('echarts')) return 'echarts';
+  if (path.endsWith('/charts.min.js')) return 'charting';
   if (resource.type === 'Document') return 'document';
   if (path.endsWith('.wasm') || resource.mime === 'application/wasm') return 'wasm';
   if (resource.type === 'Stylesheet' || path.endsWith('.css')) return 'css';

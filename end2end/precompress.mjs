@@ -1,6 +1,6 @@
 // Writes FILE.br (brotli, quality 11) and FILE.gz (gzip, level 9) next to each FILE named on the
 // command line, for the server to send as they are to browsers that accept them (the release's
-// wasm, its JavaScript glue, the stylesheet and ECharts). Done once at build time, so the best
+// wasm, its JavaScript glue, the stylesheet and the chart script). Done once at build time, so the best
 // (slowest) settings cost nothing per request. Prints each file's three sizes.
 //
 //   node end2end/precompress.mjs FILE...

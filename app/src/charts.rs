@@ -1,10 +1,6 @@
-//! The Analytics charts as plain ECharts options, built by pure functions from the report's
-//! time series (unit-tested natively; drawn only in the browser by `components::chart`).
-
-use charming::component::{Axis, Grid, Legend};
-use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
-use charming::series::{Bar, Line};
-use charming::Chart;
+//! The Analytics charts as plain chart descriptions ([`spec`]), built by pure functions from
+//! the report's time series (unit-tested natively; drawn only in the browser by
+//! `components::chart`).
 
 use crate::format::bucket_label;
 use crate::model::{Granularity, SeriesPoint};
@@ -22,12 +18,15 @@ mod groups;
 mod preview;
 #[cfg(test)]
 mod registered;
+pub mod spec;
 
 pub use groups::{group_chart, GroupMeasure};
 pub use preview::{preview_chart, target_label};
+pub use spec::Chart;
+use spec::{Series, YAxis};
 
-/// The frame every chart shares: transparent background (the page's colours show through),
-/// an axis tooltip, a legend, time labels along x.
+/// The frame every chart shares: time labels along x, a linear y axis named `y_name`. (The
+/// browser draws every chart with a legend that shows the values under the pointer.)
 fn frame(points: &[SeriesPoint], granularity: Granularity, y_name: &str) -> Chart {
     let labels: Vec<String> = points
         .iter()
@@ -38,68 +37,23 @@ fn frame(points: &[SeriesPoint], granularity: Granularity, y_name: &str) -> Char
 
 /// The shared frame over any x labels.
 fn labelled_frame(labels: Vec<String>, y_name: &str) -> Chart {
-    labelled_frame_with(labels, Axis::new().type_(AxisType::Value).name(y_name))
-}
-
-/// The shared frame over any x labels, with its own y axis.
-fn labelled_frame_with(labels: Vec<String>, y_axis: Axis) -> Chart {
-    Chart::new()
-        .background_color("transparent")
-        .animation(false)
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top("0"))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(16)
-                .top(36)
-                .bottom(8)
-                .contain_label(true),
-        )
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .name("UTC")
-                .data(labels),
-        )
-        .y_axis(y_axis)
+    Chart::new(labels, YAxis::value(y_name))
 }
 
 /// Tokens Analysis: input and output tokens per point, stacked; empty points are zero.
 pub fn tokens_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart {
-    let input: Vec<i64> = points.iter().map(|point| point.input_tokens).collect();
-    let output: Vec<i64> = points.iter().map(|point| point.output_tokens).collect();
+    let input = points.iter().map(|point| Some(point.input_tokens as f64));
+    let output = points.iter().map(|point| Some(point.output_tokens as f64));
     frame(points, granularity, "tokens")
         .color(vec![INPUT_COLOUR, OUTPUT_COLOUR])
-        .series(
-            Line::new()
-                .name("Input tokens")
-                .stack("tokens")
-                .show_symbol(false)
-                .area_style(AreaStyle::new())
-                .data(input),
-        )
-        .series(
-            Line::new()
-                .name("Output tokens")
-                .stack("tokens")
-                .show_symbol(false)
-                .area_style(AreaStyle::new())
-                .data(output),
-        )
+        .series(Series::line("Input tokens", input).stack("tokens").area())
+        .series(Series::line("Output tokens", output).stack("tokens").area())
 }
 
 /// Requests per point, stacked by outcome: successful, 4xx, 5xx and other failures.
 pub fn requests_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart {
-    let successful: Vec<i64> = points
-        .iter()
-        .map(|point| point.requests - point.errors)
-        .collect();
-    let client: Vec<i64> = points.iter().map(|point| point.status_4xx).collect();
-    let server: Vec<i64> = points
-        .iter()
-        .map(|point| point.errors - point.status_4xx)
-        .collect();
+    let count =
+        |value: fn(&SeriesPoint) -> i64| points.iter().map(move |point| Some(value(point) as f64));
     frame(points, granularity, "calls")
         .color(vec![
             SUCCESS_COLOUR,
@@ -107,13 +61,16 @@ pub fn requests_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart
             SERVER_ERROR_COLOUR,
         ])
         .series(
-            Bar::new()
-                .name("Successful")
-                .stack("calls")
-                .data(successful),
+            Series::bar("Successful", count(|point| point.requests - point.errors)).stack("calls"),
         )
-        .series(Bar::new().name("4xx").stack("calls").data(client))
-        .series(Bar::new().name("5xx and other").stack("calls").data(server))
+        .series(Series::bar("4xx", count(|point| point.status_4xx)).stack("calls"))
+        .series(
+            Series::bar(
+                "5xx and other",
+                count(|point| point.errors - point.status_4xx),
+            )
+            .stack("calls"),
+        )
 }
 
 /// Latency percentiles per point; points without calls are gaps, not zeros. On a logarithmic
@@ -121,22 +78,21 @@ pub fn requests_chart(points: &[SeriesPoint], granularity: Granularity) -> Chart
 /// it starts at 1 ms, so a quicker percentile is drawn there.
 pub fn latency_chart(points: &[SeriesPoint], granularity: Granularity, log: bool) -> Chart {
     let line = |name: &str, value: fn(&SeriesPoint) -> Option<f64>| {
-        let data: Vec<Option<f64>> = points
+        let data = points
             .iter()
-            .map(|point| value(point).map(|ms| if log { ms.round().max(1.0) } else { ms.round() }))
-            .collect();
-        Line::new().name(name).show_symbol(false).data(data)
+            .map(|point| value(point).map(|ms| if log { ms.round().max(1.0) } else { ms.round() }));
+        Series::line(name, data)
     };
     let labels = points
         .iter()
         .map(|point| bucket_label(point.bucket_ms, granularity))
         .collect();
     let y_axis = if log {
-        Axis::new().type_(AxisType::Log).name("ms (log)").min(1)
+        YAxis::log("ms (log)", 1.0)
     } else {
-        Axis::new().type_(AxisType::Value).name("ms")
+        YAxis::value("ms")
     };
-    labelled_frame_with(labels, y_axis)
+    Chart::new(labels, y_axis)
         .color(vec![P50_COLOUR, P95_COLOUR, P99_COLOUR])
         .series(line("p50", |point| point.latency_p50_ms))
         .series(line("p95", |point| point.latency_p95_ms))
@@ -182,13 +138,14 @@ mod tests {
         assert_eq!(series[0]["name"], "Input tokens");
         assert_eq!(series[0]["stack"], "tokens");
         assert_eq!(series[1]["stack"], "tokens");
-        assert_eq!(series[0]["data"], serde_json::json!([1000, 0]));
-        assert_eq!(series[1]["data"], serde_json::json!([250, 0]));
+        assert_eq!(series[0]["data"], serde_json::json!([1000.0, 0.0]));
+        assert_eq!(series[1]["data"], serde_json::json!([250.0, 0.0]));
+        assert_eq!(series[0]["area"], true);
         assert_eq!(
             chart["xAxis"]["data"],
             serde_json::json!(["11-20 00:00", "11-20 01:00"])
         );
-        assert_eq!(chart["tooltip"]["trigger"], "axis");
+        assert_eq!(chart["xAxis"]["name"], "UTC");
     }
 
     #[test]
@@ -199,9 +156,9 @@ mod tests {
         assert_eq!(
             data,
             vec![
-                &serde_json::json!([7, 0]),
-                &serde_json::json!([2, 0]),
-                &serde_json::json!([1, 0])
+                &serde_json::json!([7.0, 0.0]),
+                &serde_json::json!([2.0, 0.0]),
+                &serde_json::json!([1.0, 0.0])
             ]
         );
         assert!(series.iter().all(|series| series["type"] == "bar"));
@@ -230,7 +187,7 @@ mod tests {
         points[0].latency_p99_ms = Some(180_000.0);
         let chart = json(&latency_chart(&points, Granularity::Day, true));
         assert_eq!(chart["yAxis"]["type"], "log");
-        assert_eq!(chart["yAxis"]["min"], 1);
+        assert_eq!(chart["yAxis"]["min"], 1.0);
         let series = chart["series"].as_array().expect("series");
         assert_eq!(series[0]["data"], serde_json::json!([1.0, null]));
         assert_eq!(series[2]["data"][0], serde_json::json!(180_000.0));

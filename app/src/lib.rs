@@ -73,7 +73,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}", options.site_pkg_dir);
     view! {
         <!DOCTYPE html>
-        // `data-pkg`: where the built front end is, for what the wasm fetches itself (ECharts,
+        // `data-pkg`: where the built front end is, for what the wasm fetches itself (the chart script,
         // on pages that draw charts: `components::chart`).
         <html lang="en" data-pkg=pkg.clone()>
             <head>

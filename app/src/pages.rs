@@ -37,7 +37,7 @@ pub struct PageChunks {
 impl PageChunks {
     /// The `Link` header value that preloads the files of the split whose name starts with
     /// `__{stem}_` (the macro adds a hash of where the route is declared), the module that
-    /// loads them and, for a page that draws `charts` as it opens, ECharts. `None` when the
+    /// loads them and, for a page that draws `charts` as it opens, the chart script. `None` when the
     /// build has no such split.
     pub fn preload_header(&self, stem: &str, charts: bool) -> Option<String> {
         let prefix = format!("__{stem}_");
@@ -54,14 +54,14 @@ impl PageChunks {
             .collect();
         links.push(format!("<{pkg}/__wasm_split.js>; rel=modulepreload"));
         if charts {
-            links.push(format!("<{pkg}/echarts.min.js>; rel=preload; as=script"));
+            links.push(format!("<{pkg}/charts.min.js>; rel=preload; as=script"));
         }
         Some(links.join(", "))
     }
 }
 
 /// Tells the browser, in the answer's headers, to fetch the chunks of the page being rendered
-/// (and ECharts, when it opens with `charts`).
+/// (and the chart script, when it opens with `charts`).
 #[cfg(feature = "ssr")]
 fn preload_page_chunks(stem: &str, charts: bool) {
     let (Some(chunks), Some(response)) = (
@@ -159,7 +159,7 @@ mod tests {
         assert!(login.contains("split___login_route_view_1"), "{login}");
         assert!(!login.contains("logs"), "{login}");
         assert!(
-            login.ends_with("</pkg/abc/echarts.min.js>; rel=preload; as=script"),
+            login.ends_with("</pkg/abc/charts.min.js>; rel=preload; as=script"),
             "{login}"
         );
         assert_eq!(chunks.preload_header("settings_route_view", false), None);

@@ -21,7 +21,7 @@ async function expectChartsDrawn(page: Page) {
   for (const id of ['chart-tokens', 'chart-requests', 'chart-latency']) {
     const chart = page.locator(`#${id}`);
     await expect(chart).toHaveAttribute('data-drawn', 'true');
-    // ECharts draws into a canvas with the box's size.
+    // The chart is drawn on a canvas about the box's size.
     const box = await chart.locator('canvas').first().boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(200);
     expect(box?.height ?? 0).toBeGreaterThan(150);

@@ -1,10 +1,8 @@
 //! The grouped Analytics charts: calls, tokens or cost per point, stacked by the top groups and
 //! "other".
 
-use charming::series::Bar;
-use charming::Chart;
-
-use super::labelled_frame;
+use super::spec::Series;
+use super::{labelled_frame, Chart};
 use crate::format::bucket_label;
 use crate::model::{Granularity, GroupPoint, GroupSeries};
 
@@ -52,13 +50,9 @@ pub fn group_chart(
         .unwrap_or_default();
     let mut chart = labelled_frame(labels, measure.axis());
     for band in series {
-        let data: Vec<f64> = band
-            .points
-            .iter()
-            .map(|point| measure.value(point))
-            .collect();
-        let name = band.name.clone().unwrap_or_else(|| "other".to_owned());
-        chart = chart.series(Bar::new().name(name).stack("groups").data(data));
+        let data = band.points.iter().map(|point| Some(measure.value(point)));
+        let name = band.name.as_deref().unwrap_or("other");
+        chart = chart.series(Series::bar(name, data).stack("groups"));
     }
     chart
 }

@@ -2,11 +2,8 @@
 //! threshold (or, for a baseline rule on one target, the earlier window's values), and the
 //! points the rule would judge as breaching.
 
-use charming::element::{LineStyle, LineStyleType, Symbol};
-use charming::series::{Line, Scatter};
-use charming::Chart;
-
-use super::labelled_frame;
+use super::spec::Series;
+use super::{labelled_frame, Chart};
 use crate::format::bucket_label;
 use crate::model::{Condition, Granularity, Metric, RulePreview, RuleSpec, Verdict};
 
@@ -59,65 +56,32 @@ pub fn preview_chart(preview: &RulePreview, spec: &RuleSpec) -> Chart {
         .collect();
     let mut chart = labelled_frame(labels, unit(spec.metric));
     for series in &preview.series {
-        let values: Vec<Option<f64>> = series
-            .points
-            .iter()
-            .map(|point| point.value.map(shown))
-            .collect();
-        let breaching: Vec<Option<f64>> = series
-            .points
-            .iter()
-            .map(
-                |point| match spec.judge(point.value, point.baseline, point.requests) {
-                    Verdict::Breaching(_) => point.value.map(shown),
-                    _ => None,
-                },
-            )
-            .collect();
+        let values = series.points.iter().map(|point| point.value.map(shown));
+        let breaching = series.points.iter().map(|point| {
+            match spec.judge(point.value, point.baseline, point.requests) {
+                Verdict::Breaching(_) => point.value.map(shown),
+                _ => None,
+            }
+        });
         chart = chart
-            .series(
-                Line::new()
-                    .name(target_label(&series.target))
-                    .show_symbol(false)
-                    .data(values),
-            )
-            .series(
-                Scatter::new()
-                    .name("Breaching")
-                    .symbol(Symbol::Circle)
-                    .symbol_size(7.0)
-                    .item_style(charming::element::ItemStyle::new().color(THRESHOLD_COLOUR))
-                    .data(breaching),
-            );
+            .series(Series::line(target_label(&series.target), values))
+            .series(Series::scatter("Breaching", breaching).colour(THRESHOLD_COLOUR));
     }
     match spec.condition {
         Condition::Threshold { value, .. } => chart.series(
-            Line::new()
-                .name("Threshold")
-                .show_symbol(false)
-                .line_style(
-                    LineStyle::new()
-                        .type_(LineStyleType::Dashed)
-                        .color(THRESHOLD_COLOUR),
-                )
-                .data(vec![shown(value); times.len()]),
+            Series::line("Threshold", vec![Some(shown(value)); times.len()])
+                .dashed()
+                .colour(THRESHOLD_COLOUR),
         ),
         Condition::Baseline { .. } if preview.series.len() == 1 => {
-            let earlier: Vec<Option<f64>> = preview.series[0]
+            let earlier = preview.series[0]
                 .points
                 .iter()
-                .map(|point| point.baseline.map(shown))
-                .collect();
+                .map(|point| point.baseline.map(shown));
             chart.series(
-                Line::new()
-                    .name("Earlier window")
-                    .show_symbol(false)
-                    .line_style(
-                        LineStyle::new()
-                            .type_(LineStyleType::Dashed)
-                            .color(BASELINE_COLOUR),
-                    )
-                    .data(earlier),
+                Series::line("Earlier window", earlier)
+                    .dashed()
+                    .colour(BASELINE_COLOUR),
             )
         }
         Condition::Baseline { .. } => chart,

@@ -1,55 +1,35 @@
-//! The browser's ECharts is a trimmed build (`end2end/echarts/entry.js`): it draws only the
-//! series types and components registered there, and ignores any other part of an option
-//! without a warning. Every option the builders here produce must stay within that build.
+//! The browser draws charts with its own small script (`end2end/charts/entry.js`, on uPlot),
+//! which reads only the parts of a chart it knows: a builder that starts to use another part
+//! (a field, a series kind) must teach the script too, or the part would be dropped without a
+//! word. Every chart the builders here produce is checked against the script.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::spec::KINDS;
 use super::*;
 use crate::model::{
     GroupPoint, GroupSeries, PreviewPoint, PreviewSeries, RuleDraft, RulePreview, SeriesPoint,
 };
 
-const ENTRY: &str = include_str!("../../../end2end/echarts/entry.js");
+const ENTRY: &str = include_str!("../../../end2end/charts/entry.js");
 
-/// What a part of an option needs registered: the import name in `entry.js`, or `None` for
-/// plain settings every build has.
-fn needs(key: &str) -> Result<Option<&'static str>, String> {
-    Ok(match key {
-        "backgroundColor" | "animation" | "color" | "series" => None,
-        "tooltip" => Some("TooltipComponent"),
-        "legend" => Some("LegendPlainComponent"),
-        "grid" | "xAxis" | "yAxis" => Some("GridComponent"),
-        "series:line" => Some("LineChart"),
-        "series:bar" => Some("BarChart"),
-        "series:scatter" => Some("ScatterChart"),
-        "containLabel" => Some("LegacyGridContainLabel"),
-        other => return Err(format!("{other}: register it in entry.js and list it here")),
-    })
-}
-
-/// Every part of `option` that [`needs`] a registration.
-fn parts(option: &Value) -> BTreeSet<String> {
-    let mut parts = BTreeSet::new();
-    let object = option.as_object().expect("an option is an object");
+/// Every field of `chart` and of its series, as `.name` the script would read it by.
+fn fields(chart: &Value) -> BTreeSet<String> {
+    let mut fields = BTreeSet::new();
+    let object = chart.as_object().expect("a chart is an object");
     for (key, value) in object {
-        parts.insert(key.clone());
-        if key == "grid" && value.get("containLabel") == Some(&Value::Bool(true)) {
-            parts.insert("containLabel".to_owned());
+        fields.insert(format!(".{key}"));
+        if let Some(inner) = value.as_object() {
+            fields.extend(inner.keys().map(|key| format!(".{key}")));
         }
     }
-    let series = object.get("series").and_then(Value::as_array);
-    for one in series.into_iter().flatten() {
-        let kind = one["type"].as_str().expect("a series names its type");
-        parts.insert(format!("series:{kind}"));
-        for key in one.as_object().expect("a series is an object").keys() {
-            if key.starts_with("mark") {
-                parts.insert(key.clone());
-            }
-        }
+    for series in object["series"].as_array().expect("series").iter() {
+        let series = series.as_object().expect("a series is an object");
+        fields.extend(series.keys().map(|key| format!(".{key}")));
     }
-    parts
+    fields
 }
 
 fn every_chart() -> Vec<Value> {
@@ -109,44 +89,59 @@ fn every_chart() -> Vec<Value> {
     }
     charts
         .iter()
-        .map(|chart| serde_json::to_value(chart).expect("serialises"))
+        .map(|chart| serde_json::from_str(&chart.to_json()).expect("JSON"))
         .collect()
 }
 
 #[test]
-fn every_chart_uses_only_what_the_trimmed_echarts_registers() {
-    let registered: BTreeSet<&str> = ENTRY
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .collect();
-    assert!(
-        registered.contains("CanvasRenderer"),
-        "entry.js draws on canvas"
-    );
-    for option in every_chart() {
-        for part in parts(&option) {
-            match needs(&part) {
-                Ok(Some(import)) => assert!(
-                    registered.contains(import),
-                    "{part} needs {import} registered in end2end/echarts/entry.js"
-                ),
-                Ok(None) => {}
-                Err(problem) => panic!("{problem}"),
-            }
-        }
+fn the_chart_script_reads_every_field_the_builders_write() {
+    let charts = every_chart();
+    let all: BTreeSet<String> = charts.iter().flat_map(fields).collect();
+    // Every optional field shows up in one chart or another.
+    for field in [".stack", ".area", ".dashed", ".colour", ".min", ".color"] {
+        assert!(all.contains(field), "no chart has {field}: {all:?}");
+    }
+    for field in &all {
+        assert!(
+            ENTRY.contains(field.as_str()),
+            "end2end/charts/entry.js never reads {field}"
+        );
     }
 }
 
 #[test]
-fn an_unlisted_part_of_an_option_is_caught() {
-    let option = serde_json::json!({
-        "series": [{ "type": "pie", "markLine": {} }],
+fn the_chart_script_draws_every_kind_of_series_and_axis() {
+    for kind in KINDS {
+        let name = serde_json::to_value(kind).expect("a kind serialises");
+        let name = name.as_str().expect("a kind is a name");
+        assert!(
+            ENTRY.contains(&format!("  {name}(")),
+            "end2end/charts/entry.js has no drawing for {name} series"
+        );
+    }
+    let axes: BTreeSet<String> = every_chart()
+        .iter()
+        .map(|chart| {
+            chart["yAxis"]["type"]
+                .as_str()
+                .expect("axis type")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(axes, BTreeSet::from(["log".to_owned(), "value".to_owned()]));
+    assert!(ENTRY.contains("'log'"), "entry.js handles log axes");
+}
+
+#[test]
+fn a_field_the_script_does_not_read_is_caught() {
+    let chart = serde_json::json!({
+        "xAxis": { "data": [] },
+        "series": [{ "type": "line", "markLine": {} }],
         "dataZoom": {},
     });
-    let parts = parts(&option);
-    assert!(parts.contains("series:pie"));
-    assert!(parts.contains("markLine"));
-    for part in ["series:pie", "markLine", "dataZoom"] {
-        assert!(needs(part).is_err(), "{part}");
+    let fields = fields(&chart);
+    for field in [".markLine", ".dataZoom"] {
+        assert!(fields.contains(field), "{field}");
+        assert!(!ENTRY.contains(field), "{field}");
     }
 }

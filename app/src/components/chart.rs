@@ -1,14 +1,15 @@
-//! An ECharts chart drawn in the browser from options built by `crate::charts`. The server
+//! A chart drawn in the browser from a description built by `crate::charts`. The server
 //! renders an empty, labelled box; after hydration the chart is drawn into it, redrawn when the
 //! theme changes, resized with the window and disposed when the box goes away.
 //!
-//! ECharts itself (`pkg/echarts.min.js`, about 157 KB on the wire) is fetched only by a page that
-//! draws a chart: the first box asks for it, and draws once it has run. A page whose first view
-//! has charts (Analytics) names it in its answer's `Link` header, so that it downloads alongside
-//! the wasm (`crate::pages`).
+//! The chart script (`pkg/charts.min.js`: `end2end/charts/entry.js` on uPlot, about 25 KB on
+//! the wire) is fetched only by a page that draws a chart: the first box asks for it, and draws
+//! once it has run. A page whose first view has charts (Analytics) names it in its answer's
+//! `Link` header, so that it downloads alongside the wasm (`crate::pages`).
 
-use charming::Chart;
 use leptos::prelude::*;
+
+use crate::charts::Chart;
 
 /// A chart box.
 #[component]
@@ -32,28 +33,35 @@ pub fn EChart(
 
 #[cfg(feature = "hydrate")]
 mod draw {
-    use charming::renderer::{Echarts, WasmRenderer};
-    use charming::Chart;
     use leptos::html::Div;
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsValue;
 
+    use crate::charts::Chart;
     use crate::components::theme_toggle::{page_is_dark, ThemeChanged};
 
     #[wasm_bindgen]
     extern "C" {
-        /// `echarts.init(element, theme)`: a chart instance drawing into `element`.
-        #[wasm_bindgen(js_namespace = echarts, js_name = init)]
-        fn init(element: &web_sys::Element, theme: &str) -> Echarts;
+        /// A chart the script drew.
+        type Drawing;
 
-        /// `echarts.dispose(instance)`: frees a chart so its box can be drawn again.
-        #[wasm_bindgen(js_namespace = echarts, js_name = dispose)]
-        fn dispose(instance: &Echarts);
+        /// `modelwatchCharts.draw(element, description, dark)`: draws the chart described
+        /// (JSON) into `element`, replacing what was there.
+        #[wasm_bindgen(js_namespace = modelwatchCharts, js_name = draw)]
+        fn draw(element: &web_sys::Element, description: &str, dark: bool) -> Drawing;
+
+        /// `modelwatchCharts.resize(chart)`: fits a chart to its box again.
+        #[wasm_bindgen(js_namespace = modelwatchCharts, js_name = resize)]
+        fn resize(chart: &Drawing);
+
+        /// `modelwatchCharts.dispose(chart)`: frees a chart so its box can be drawn again.
+        #[wasm_bindgen(js_namespace = modelwatchCharts, js_name = dispose)]
+        fn dispose(chart: &Drawing);
     }
 
-    /// The instance drawn into the box, if any, and whether the box has gone for good.
-    type Drawn = StoredValue<(Option<Echarts>, bool), LocalStorage>;
+    /// The chart drawn into the box, if any, and whether the box has gone for good.
+    type Drawn = StoredValue<(Option<Drawing>, bool), LocalStorage>;
 
     fn release(drawn: Drawn) {
         drawn.update_value(|(current, _)| {
@@ -63,13 +71,15 @@ mod draw {
         });
     }
 
-    /// The `id` of the `<script>` that loads ECharts.
-    const LIBRARY_ID: &str = "echarts-library";
+    /// The `id` of the `<script>` that loads the chart script.
+    const LIBRARY_ID: &str = "chart-script";
 
-    /// Whether ECharts has run (it sets the global `echarts`). Once not, asks for it: adds its
-    /// script, from the folder the page's `<html data-pkg>` names, unless it is already there.
+    /// Whether the chart script has run (it sets the global `modelwatchCharts`). When not, asks
+    /// for it: adds it, from the folder the page's `<html data-pkg>` names, unless it is
+    /// already there.
     fn library_ready() -> bool {
-        if js_sys::Reflect::has(&window(), &JsValue::from_str("echarts")).unwrap_or(false) {
+        if js_sys::Reflect::has(&window(), &JsValue::from_str("modelwatchCharts")).unwrap_or(false)
+        {
             return true;
         }
         let document = document();
@@ -82,7 +92,7 @@ mod draw {
                 (pkg, head, document.create_element("script"))
             {
                 script.set_id(LIBRARY_ID);
-                let _ = script.set_attribute("src", &format!("{pkg}/echarts.min.js"));
+                let _ = script.set_attribute("src", &format!("{pkg}/charts.min.js"));
                 let _ = head.append_child(&script);
             }
         }
@@ -90,11 +100,12 @@ mod draw {
     }
 
     /// Frames a box waits for its element to be in the document (a page rendered after
-    /// navigation mounts its boxes a moment after the effect runs) and for ECharts to have
-    /// loaded: about 30 seconds.
+    /// navigation mounts its boxes a moment after the effect runs) and for the chart script to
+    /// have loaded: about 30 seconds.
     const FRAMES: u32 = 1_800;
 
-    /// Draws once the box is in the document and ECharts has run; gives up after [`FRAMES`].
+    /// Draws once the box is in the document and the chart script has run; gives up after
+    /// [`FRAMES`].
     fn draw_when_mounted(node: NodeRef<Div>, chart: Chart, drawn: Drawn, frames_left: u32) {
         if drawn.try_with_value(|(_, gone)| *gone).unwrap_or(true) {
             return;
@@ -112,9 +123,8 @@ mod draw {
             return;
         };
         release(drawn);
-        let instance = init(&element, if page_is_dark() { "dark" } else { "" });
-        WasmRenderer::update(&instance, &chart);
-        drawn.update_value(|(current, _)| *current = Some(instance));
+        let drawing = draw(&element, &chart.to_json(), page_is_dark());
+        drawn.update_value(|(current, _)| *current = Some(drawing));
         let _ = element.set_attribute("data-drawn", "true");
     }
 
@@ -130,8 +140,8 @@ mod draw {
         });
         let resize = window_event_listener(leptos::ev::resize, move |_| {
             drawn.with_value(|(current, _)| {
-                if let Some(instance) = current {
-                    instance.resize(JsValue::UNDEFINED);
+                if let Some(drawing) = current {
+                    resize(drawing);
                 }
             });
         });

@@ -1,4 +1,4 @@
-//! The built front end (`pkg/`: the wasm, its JavaScript glue, the stylesheet, ECharts) under a
+//! The built front end (`pkg/`: the wasm, its JavaScript glue, the stylesheet, the chart script) under a
 //! path that names its content: `/pkg/{version}/{file}`, where the version is a hash of every
 //! file in `pkg/` taken when the server starts. Pages link there (`LeptosOptions::site_pkg_dir`
 //! is `pkg/{version}`), so browsers may keep the files for a year and a new build is a new

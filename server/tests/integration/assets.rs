@@ -19,7 +19,7 @@ async fn app_with_site() -> (TestApp, tempfile::TempDir, String) {
     std::fs::write(pkg.join("modelwatch.js.br"), "brotli bytes").expect("write");
     std::fs::write(pkg.join("modelwatch.js.gz"), "gzip bytes").expect("write");
     std::fs::write(pkg.join("modelwatch.css"), "body { margin: 0 }").expect("write");
-    std::fs::write(pkg.join("echarts.min.js"), "var echarts = {};").expect("write");
+    std::fs::write(pkg.join("charts.min.js"), "var modelwatchCharts = {};").expect("write");
     std::fs::write(
         pkg.join("__wasm_split_manifest.json"),
         r#"{"__analytics_route_view_77": ["chunk_6", "split___analytics_route_view_77"],
@@ -71,19 +71,19 @@ async fn pages_name_the_front_end_by_its_content_and_are_never_kept() {
                 page.body
             );
         }
-        // The wasm fetches ECharts itself, from the folder the page names, where it draws.
+        // The wasm fetches the chart script itself, from the folder the page names, where it draws.
         assert!(
             page.body.contains(&format!("data-pkg=\"/pkg/{version}\"")),
             "{path}: {}",
             page.body
         );
-        assert!(!page.body.contains("echarts.min.js"), "{path}");
+        assert!(!page.body.contains("charts.min.js"), "{path}");
         assert!(!page.body.contains("\"/pkg/modelwatch"), "{path}");
     }
 }
 
 /// Each page's code is a wasm chunk of its own: the page's answer names the chunks it will
-/// load (and ECharts where it opens with charts), so they download alongside the main module.
+/// load (and the chart script where it opens with charts), so they download alongside the main module.
 #[tokio::test]
 async fn a_page_names_the_wasm_chunks_it_loads_in_a_link_header() {
     let (app, _site, version) = app_with_site().await;
@@ -102,7 +102,7 @@ async fn a_page_names_the_wasm_chunks_it_loads_in_a_link_header() {
             wasm("chunk_6"),
             wasm("split___analytics_route_view_77"),
             loader.clone(),
-            format!("</pkg/{version}/echarts.min.js>; rel=preload; as=script"),
+            format!("</pkg/{version}/charts.min.js>; rel=preload; as=script"),
         ]
         .join(", ")
     );
