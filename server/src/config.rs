@@ -257,7 +257,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MODELWATCH_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
-    /// Folder with the built front end (`pkg/`, `charts.min.js`, `favicon.svg`).
+    /// Folder with the built front end (`pkg/`, `favicon.svg`).
     #[arg(long, env = "MODELWATCH_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
     /// Seconds to let in-flight requests finish after SIGINT or SIGTERM.
