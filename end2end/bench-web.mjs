@@ -16,6 +16,8 @@
 // navigation start): a MutationObserver installed before any page script notes the moment
 // `<html data-hydrated="true">` appears (set by the wasm after hydration) and, on /analytics,
 // the moment every `.chart` box has `data-drawn="true"` and a canvas or svg inside.
+// Then, in one context with the cache on, a few clicks through the main navigation after a
+// first load of /logs: what each in-app navigation fetches and how long until the page shows.
 // Each load is repeated ROUNDS times (default 5); times are medians, bytes are printed once
 // (with a warning when rounds differ). Targets from the issue are printed beside the numbers;
 // the exit code is 0 whether or not they are met (it is a benchmark), non-zero only on failure.
@@ -235,6 +237,73 @@ async function measure(browser, baseUrl, cookie, page, profile) {
   }
 }
 
+// In-app navigations after a first load of /logs: what each click fetches (the next page's wasm,
+// the chart script, its data), unthrottled, in one context whose cache is on, as a browser's
+// is. Ends when the page's heading shows and, on Analytics, its charts are drawn, and the
+// network has been quiet for half a second.
+const NAVIGATIONS = [
+  { link: 'Analytics', charts: true },
+  { link: 'Alerts', charts: false },
+  { link: 'Settings', charts: false },
+  { link: 'Logs', charts: false },
+  { link: 'Analytics', charts: true },
+];
+
+async function navigate(browser, baseUrl, cookie) {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    await context.addCookies([cookie]);
+    const tab = await context.newPage();
+    const cdp = await context.newCDPSession(tab);
+    await cdp.send('Network.enable');
+    let resources = new Map();
+    let lastActivity = Date.now();
+    cdp.on('Network.requestWillBeSent', (event) => {
+      lastActivity = Date.now();
+      resources.set(event.requestId, { url: event.request.url, type: event.type ?? 'Other', mime: '', bytes: 0, done: false });
+    });
+    cdp.on('Network.responseReceived', (event) => {
+      const resource = resources.get(event.requestId);
+      if (resource) Object.assign(resource, { type: event.type ?? resource.type, mime: event.response.mimeType });
+    });
+    cdp.on('Network.loadingFinished', (event) => {
+      lastActivity = Date.now();
+      const resource = resources.get(event.requestId);
+      if (resource) Object.assign(resource, { bytes: event.encodedDataLength, done: true });
+    });
+    await tab.goto(`${baseUrl}/logs`);
+    await tab.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
+    const quiet = async () => {
+      for (const started = Date.now(); Date.now() - started < 10_000; await sleep(50)) {
+        const busy = [...resources.values()].some((resource) => !resource.done && resource.type !== 'EventSource');
+        if (!busy && Date.now() - lastActivity > 500) return;
+      }
+    };
+    await quiet();
+    const steps = [];
+    let from = '/logs';
+    for (const step of NAVIGATIONS) {
+      resources = new Map();
+      const started = Date.now();
+      await tab.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: step.link }).click();
+      await tab.waitForFunction((heading) => document.querySelector('h1')?.textContent === heading, step.link, { timeout: 60_000 });
+      if (step.charts) {
+        await tab.waitForFunction(() => [...document.querySelectorAll('.chart')].every((box) => box.getAttribute('data-drawn') === 'true'), null, { timeout: 60_000 });
+      }
+      const shown = Date.now() - started;
+      await quiet();
+      const list = [...resources.values()].filter((resource) => resource.type !== 'EventSource')
+        .map((resource) => ({ ...resource, category: category(resource) }));
+      const to = `/${step.link.toLowerCase()}`;
+      steps.push({ name: `${from} -> ${to}`, resources: list, shown });
+      from = to;
+    }
+    return steps;
+  } finally {
+    await context.close();
+  }
+}
+
 function header(headers, name) {
   const key = Object.keys(headers ?? {}).find((candidate) => candidate.toLowerCase() === name);
   return key ? headers[key] : '';
@@ -311,6 +380,20 @@ function report(results) {
   }
 }
 
+function reportNavigations(steps) {
+  console.log('\nIn-app navigations after a first load of /logs (unthrottled, browser cache on): KB fetched per click,');
+  console.log('and ms from the click to the page (with Analytics\' charts drawn).\n');
+  const rows = [['navigation', 'profile', 'total', ...CATEGORIES, 'shown', 'files']];
+  for (const step of steps) {
+    const sums = breakdown(step.resources);
+    const files = step.resources.filter((resource) => resource.category === 'wasm' || resource.category === 'charting')
+      .map((resource) => new URL(resource.url).pathname.split('/').pop().replace(/_\d{6,}\.wasm$/, '.wasm'));
+    rows.push([step.name, 'unthrottled', kb(total(step.resources)), ...CATEGORIES.map((name) => kb(sums[name])),
+      String(step.shown), files.join(' ') || '-']);
+  }
+  console.log(table(rows));
+}
+
 async function main() {
   for (const needed of [binary, join(siteRoot, 'pkg/modelwatch_bg.wasm')]) {
     if (!existsSync(needed)) throw Object.assign(new Error(`${needed} is missing: build the release first (make release)`), { plain: true });
@@ -349,6 +432,7 @@ async function main() {
       }
     }
     report(results);
+    reportNavigations(await navigate(state.browser, baseUrl, cookie));
   } finally {
     await cleanUp();
   }
