@@ -110,8 +110,9 @@ lazy_page!(
     LogsRoute => LogsPage, "logs_route_view", false
 );
 lazy_page!(
-    /// `/alerts`: rules, the rule editor, history and channels.
-    AlertsRoute => AlertsPage, "alerts_route_view", false
+    /// `/alerts`: rules, the rule editor (whose preview chart draws as the page opens), history
+    /// and channels.
+    AlertsRoute => AlertsPage, "alerts_route_view", true
 );
 lazy_page!(
     /// `/settings`: account, members, keys, prices.

@@ -4,7 +4,7 @@
 //!
 //! The chart script (`pkg/charts.min.js`: `end2end/charts/entry.js` on uPlot, about 25 KB on
 //! the wire) is fetched only by a page that draws a chart: the first box asks for it, and draws
-//! once it has run. A page whose first view has charts (Analytics) names it in its answer's
+//! once it has run. A page whose first view has charts (Analytics, Alerts) names it in its answer's
 //! `Link` header, so that it downloads alongside the wasm (`crate::pages`).
 
 use leptos::prelude::*;
@@ -13,7 +13,7 @@ use crate::charts::Chart;
 
 /// A chart box.
 #[component]
-pub fn EChart(
+pub fn ChartBox(
     /// Element id, unique on the page.
     #[prop(into)]
     id: String,

@@ -8,7 +8,7 @@ mod grouped;
 
 use crate::api::{get_analytics, AppError};
 use crate::charts::{latency_chart, requests_chart, tokens_chart};
-use crate::components::chart::EChart;
+use crate::components::chart::ChartBox;
 use crate::components::empty_state::EmptyState;
 use crate::components::error_note::ErrorState;
 use crate::components::filter_bar::{refresh_seconds, FilterBar};
@@ -241,7 +241,7 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
         <section class="charts">
             <figure class="panel wide">
                 <figcaption>"Tokens Analysis"</figcaption>
-                <EChart
+                <ChartBox
                     id="chart-tokens"
                     label="Input and output tokens over time"
                     chart=tokens_chart(&report.series, gran)
@@ -249,7 +249,7 @@ fn Report(report: AnalyticsReport, query: Memo<String>) -> impl IntoView {
             </figure>
             <figure class="panel">
                 <figcaption>"Requests and errors"</figcaption>
-                <EChart
+                <ChartBox
                     id="chart-requests"
                     label="Requests over time by outcome"
                     chart=requests_chart(&report.series, gran)
@@ -295,7 +295,7 @@ fn LatencyFigure(
             {move || {
                 let chart = latency_chart(&series, gran, log.get());
                 view! {
-                    <EChart id="chart-latency" label="Latency p50, p95 and p99 over time" chart />
+                    <ChartBox id="chart-latency" label="Latency p50, p95 and p99 over time" chart />
                 }
             }}
         </figure>

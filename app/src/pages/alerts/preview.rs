@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::preview_alert_rule;
 use crate::charts::{preview_chart, target_label};
-use crate::components::chart::EChart;
+use crate::components::chart::ChartBox;
 use crate::components::error_note::ErrorNote;
 use crate::format::{grouped, metric_value};
 use crate::model::{Condition, RuleDraft, RulePreview, RuleSpec, Verdict};
@@ -192,7 +192,7 @@ fn PreviewBody(preview: RulePreview, spec: RuleSpec) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
         {more}
-        <EChart id="rule-preview-chart" label="The rule's metric over the last 24 hours" chart />
+        <ChartBox id="rule-preview-chart" label="The rule's metric over the last 24 hours" chart />
         <p class="muted small">
             "Each point is the rule's window ending at that time, every 15 minutes; a rule fires after its breaching evaluations in a row."
         </p>

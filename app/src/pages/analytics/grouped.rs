@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::charts::{group_chart, GroupMeasure};
-use crate::components::chart::EChart;
+use crate::components::chart::ChartBox;
 use crate::components::group_table::GroupTable;
 use crate::model::GroupReport;
 
@@ -23,7 +23,7 @@ pub fn Grouped(
         view! {
             <figure class="panel">
                 <figcaption>{title.clone()}</figcaption>
-                <EChart id label=title chart />
+                <ChartBox id label=title chart />
             </figure>
         }
     };
