@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use app::model::{UnitTotals, Usage};
 
+use sketch::Point;
 pub use sketch::Sketch;
 
 /// A rollup level: the width of its buckets.
@@ -113,9 +114,31 @@ pub struct Cell {
     pub ttft: Sketch,
 }
 
+/// A call's latency and TTFT with their sketch bins, worked out once for all its cells.
+#[derive(Clone, Copy)]
+pub struct Points {
+    latency: Option<Point>,
+    ttft: Option<Point>,
+}
+
+impl Points {
+    pub fn of(observation: &Observation<'_>) -> Self {
+        let point = |ms: Option<i64>| ms.map(|ms| Point::of(ms as f64));
+        Self {
+            latency: point(observation.latency_ms),
+            ttft: point(observation.ttft_ms),
+        }
+    }
+}
+
 impl Cell {
     /// Adds one call.
     pub fn add(&mut self, observation: &Observation<'_>) {
+        self.add_with(observation, Points::of(observation));
+    }
+
+    /// Adds one call whose sketch points are known ([`Points::of`] the same observation).
+    pub fn add_with(&mut self, observation: &Observation<'_>, points: Points) {
         self.requests += 1;
         match observation.status {
             200..=299 => self.status_2xx += 1,
@@ -133,15 +156,15 @@ impl Cell {
             self.cost += cost;
             self.cost_count += 1;
         }
-        if let Some(latency) = observation.latency_ms {
+        if let (Some(latency), Some(point)) = (observation.latency_ms, points.latency) {
             self.latency_sum += latency;
             self.latency_count += 1;
-            self.latency.add(latency as f64);
+            self.latency.add_point(point);
         }
-        if let Some(ttft) = observation.ttft_ms {
+        if let (Some(ttft), Some(point)) = (observation.ttft_ms, points.ttft) {
             self.ttft_sum += ttft;
             self.ttft_count += 1;
-            self.ttft.add(ttft as f64);
+            self.ttft.add_point(point);
         }
     }
 }
@@ -197,6 +220,7 @@ pub type CellMap = crate::fast_map::FastMap<CellKey, Cell>;
 pub fn aggregate<'a>(observations: impl IntoIterator<Item = Observation<'a>>) -> CellMap {
     let mut cells: CellMap = CellMap::default();
     for observation in observations {
+        let points = Points::of(&observation);
         for level in Level::ALL {
             for model_id in [observation.model_id, ALL_MODELS] {
                 let key = CellKey {
@@ -205,7 +229,7 @@ pub fn aggregate<'a>(observations: impl IntoIterator<Item = Observation<'a>>) ->
                     bucket_ms: level.bucket(observation.ts_ms),
                     model_id,
                 };
-                cells.entry(key).or_default().add(&observation);
+                cells.entry(key).or_default().add_with(&observation, points);
             }
         }
     }

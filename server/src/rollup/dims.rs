@@ -7,7 +7,7 @@ use app::model::Dimension;
 
 use crate::fast_map::FastMap;
 
-use super::{Cell, Level, Observation};
+use super::{Cell, Level, Observation, Points};
 
 /// Where a dimension cell lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,6 +46,7 @@ pub fn aggregate<'a>(
 ) -> DimCellMap {
     let mut cells: DimCellMap = DimCellMap::default();
     for (observation, values) in observations {
+        let points = Points::of(&observation);
         for (dimension, value_id) in values {
             for level in levels(*dimension) {
                 let key = DimCellKey {
@@ -55,7 +56,7 @@ pub fn aggregate<'a>(
                     bucket_ms: level.bucket(observation.ts_ms),
                     value_id: *value_id,
                 };
-                cells.entry(key).or_default().add(&observation);
+                cells.entry(key).or_default().add_with(&observation, points);
             }
         }
     }

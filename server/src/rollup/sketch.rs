@@ -7,6 +7,11 @@
 //! (`encoding`), byte for byte what the `sketches-ddsketch` crate wrote before, so cells stay
 //! readable by other DDSketch implementations and older cells merge with new ones. Quantiles
 //! follow DDSketch's rules (the rank `⌊q·(n−1)⌋`, a bin's value `γ^k · 2γ/(1+γ)`).
+//!
+//! Most sketches hold a few values: a user's cell in one batch has one or two calls, and a
+//! dense array for two values a hundred bins apart is a hundred zeroed counts, grown and moved
+//! as keys arrive. Up to [`FEW`] distinct keys are therefore kept inline as sorted pairs, and
+//! the array is made only when a sketch outgrows them.
 
 mod encoding;
 
@@ -19,6 +24,8 @@ pub const RELATIVE_ACCURACY: f64 = 0.01;
 const MAX_BINS: usize = 2048;
 /// Values at or below this count as zero.
 const MIN_VALUE: f64 = 1.0e-9;
+/// Distinct keys kept inline before a sketch takes a dense array.
+const FEW: usize = 8;
 
 /// γ = (1 + α) / (1 − α).
 fn gamma() -> f64 {
@@ -30,15 +37,34 @@ static GAMMA_LN: LazyLock<f64> = LazyLock::new(|| gamma().ln());
 /// A mergeable distribution of durations in milliseconds.
 #[derive(Clone, Debug)]
 pub struct Sketch {
-    /// Counts of the bins `offset..offset + bins.len()`.
+    /// Counts of the bins `offset..offset + bins.len()`; empty while `few` holds the bins.
     bins: Vec<u64>,
     offset: i32,
-    /// Σ `bins`.
+    /// `(key, count)` of the first `few_len` bins, by key, while `bins` is empty.
+    few: [(i32, u64); FEW],
+    few_len: u8,
+    /// Σ of the bins' counts (inline or dense).
     binned: u64,
     zero: u64,
     min: f64,
     max: f64,
     sum: f64,
+}
+
+/// A duration and its bin (`None`: counted as zero).
+#[derive(Clone, Copy, Debug)]
+pub struct Point {
+    value: f64,
+    key: Option<i32>,
+}
+
+impl Point {
+    /// `value_ms` (negative as zero) and its bin.
+    pub fn of(value_ms: f64) -> Self {
+        let value = value_ms.max(0.0);
+        let key = (value > MIN_VALUE).then(|| (value.ln() / *GAMMA_LN).floor() as i32);
+        Self { value, key }
+    }
 }
 
 /// A stored sketch that cannot be decoded (a corrupted or foreign blob).
@@ -58,6 +84,8 @@ impl Sketch {
         Self {
             bins: Vec::new(),
             offset: 0,
+            few: [(0, 0); FEW],
+            few_len: 0,
             binned: 0,
             zero: 0,
             min: f64::INFINITY,
@@ -68,37 +96,31 @@ impl Sketch {
 
     /// Records one duration (negative ones as zero).
     pub fn add(&mut self, value_ms: f64) {
-        let value = value_ms.max(0.0);
-        if value > MIN_VALUE {
-            self.add_to_bin((value.ln() / *GAMMA_LN).floor() as i32, 1);
-        } else {
-            self.zero += 1;
+        self.add_point(Point::of(value_ms));
+    }
+
+    /// Records one duration whose bin is known: a call adds its latency to a dozen cells, and
+    /// the logarithm is taken once.
+    pub fn add_point(&mut self, point: Point) {
+        match point.key {
+            Some(key) => self.add_to_bin(key, 1),
+            None => self.zero += 1,
         }
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-        self.sum += value;
+        self.min = self.min.min(point.value);
+        self.max = self.max.max(point.value);
+        self.sum += point.value;
     }
 
     /// Folds `other` into this sketch.
     pub fn merge(&mut self, other: &Sketch) {
         if other.binned > 0 {
-            let last = other.offset + other.bins.len() as i32 - 1;
-            self.cover(other.offset, last);
-            match usize::try_from(other.offset - self.offset) {
-                // Every key has its own bin here: add the arrays.
-                Ok(start) => {
-                    let target = &mut self.bins[start..start + other.bins.len()];
-                    for (bin, count) in target.iter_mut().zip(&other.bins) {
-                        *bin += count;
-                    }
+            if other.bins.is_empty() {
+                for (key, count) in other.few_bins() {
+                    self.put(*key, *count);
                 }
-                // Some of `other`'s lowest keys fold into the lowest bin.
-                Err(_) => {
-                    for (index, count) in other.bins.iter().enumerate() {
-                        let slot = self.slot(other.offset + index as i32);
-                        self.bins[slot] += count;
-                    }
-                }
+            } else {
+                self.make_dense();
+                self.merge_dense(other);
             }
             self.binned += other.binned;
         }
@@ -106,6 +128,28 @@ impl Sketch {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.sum += other.sum;
+    }
+
+    /// Adds `other`'s dense bins to this sketch's dense bins.
+    fn merge_dense(&mut self, other: &Sketch) {
+        let last = other.offset + other.bins.len() as i32 - 1;
+        self.cover(other.offset, last);
+        match usize::try_from(other.offset - self.offset) {
+            // Every key has its own bin here: add the arrays.
+            Ok(start) => {
+                let target = &mut self.bins[start..start + other.bins.len()];
+                for (bin, count) in target.iter_mut().zip(&other.bins) {
+                    *bin += count;
+                }
+            }
+            // Some of `other`'s lowest keys fold into the lowest bin.
+            Err(_) => {
+                for (index, count) in other.bins.iter().enumerate() {
+                    let slot = self.slot(other.offset + index as i32);
+                    self.bins[slot] += count;
+                }
+            }
+        }
     }
 
     /// Number of recorded values.
@@ -132,14 +176,15 @@ impl Sketch {
         }
         let rank = rank - self.zero;
         let mut seen = 0;
-        let mut key = self.offset + self.bins.len() as i32 - 1;
-        for (index, bin) in self.bins.iter().enumerate() {
-            seen += bin;
+        let mut key = None;
+        for (bin, count) in self.filled_bins() {
+            key = Some(bin);
+            seen += count;
             if seen > rank {
-                key = self.offset + index as i32;
                 break;
             }
         }
+        let key = key?;
         let gamma = gamma();
         Some((f64::from(key) * *GAMMA_LN).exp() * (2.0 * gamma / (1.0 + gamma)))
     }
@@ -163,6 +208,33 @@ impl Sketch {
     }
 
     fn add_to_bin(&mut self, key: i32, count: u64) {
+        self.put(key, count);
+        self.binned += count;
+    }
+
+    /// Adds `count` to `key`'s bin (the caller counts it in `binned`).
+    fn put(&mut self, key: i32, count: u64) {
+        if self.bins.is_empty() {
+            let few = &mut self.few[..usize::from(self.few_len)];
+            match few.binary_search_by_key(&key, |(bin, _)| *bin) {
+                Ok(index) => {
+                    few[index].1 += count;
+                    return;
+                }
+                Err(index) if few.len() < FEW => {
+                    let len = few.len();
+                    self.few.copy_within(index..len, index + 1);
+                    self.few[index] = (key, count);
+                    self.few_len += 1;
+                    return;
+                }
+                Err(_) => self.make_dense(),
+            }
+        }
+        self.put_dense(key, count);
+    }
+
+    fn put_dense(&mut self, key: i32, count: u64) {
         match usize::try_from(i64::from(key) - i64::from(self.offset)) {
             Ok(index) if index < self.bins.len() => self.bins[index] += count,
             _ => {
@@ -171,7 +243,27 @@ impl Sketch {
                 self.bins[slot] += count;
             }
         }
-        self.binned += count;
+    }
+
+    /// Moves the inline bins into the dense array (which covers their whole range at once).
+    fn make_dense(&mut self) {
+        if !self.bins.is_empty() || self.few_len == 0 {
+            return;
+        }
+        let few = self.few;
+        let few = &few[..usize::from(self.few_len)];
+        self.few_len = 0;
+        if let (Some((low, _)), Some((high, _))) = (few.first(), few.last()) {
+            self.cover(*low, *high);
+        }
+        for (key, count) in few {
+            self.put_dense(*key, *count);
+        }
+    }
+
+    /// The inline bins.
+    fn few_bins(&self) -> &[(i32, u64)] {
+        &self.few[..usize::from(self.few_len)]
     }
 
     /// The index of `key`'s bin; keys below the kept range go to the lowest bin.
@@ -209,11 +301,14 @@ impl Sketch {
 
     /// The non-empty bins as `(key, count)`, lowest first.
     fn filled_bins(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
-        self.bins
-            .iter()
-            .enumerate()
-            .filter(|(_, count)| **count > 0)
-            .map(|(index, count)| (self.offset + index as i32, *count))
+        // One of the two is empty.
+        self.few_bins().iter().copied().chain(
+            self.bins
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .map(|(index, count)| (self.offset + index as i32, *count)),
+        )
     }
 }
 

@@ -113,7 +113,8 @@ impl RecordInput {
         let (metadata, dimensions) = match self.metadata {
             None => (None, Dimensions::default()),
             Some(mut map) => {
-                let text = serde_json::Value::Object(map.clone()).to_string();
+                // Serialised from the map itself (a clone of it cost more than the text).
+                let text = metadata_text(&map)?;
                 if text.len() > limits::METADATA_BYTES {
                     return Err(FieldError::new(
                         Step::Metadata,
@@ -125,7 +126,10 @@ impl RecordInput {
                 let rest = if dimensions.stripped == 0 {
                     Some(text)
                 } else {
-                    (!map.is_empty()).then(|| serde_json::Value::Object(map).to_string())
+                    match map.is_empty() {
+                        true => None,
+                        false => Some(metadata_text(&map)?),
+                    }
                 };
                 (rest, dimensions)
             }
@@ -163,6 +167,12 @@ impl RecordInput {
             source,
         })
     }
+}
+
+/// The metadata object as compact JSON text.
+fn metadata_text(map: &serde_json::Map<String, serde_json::Value>) -> Checked<String> {
+    serde_json::to_string(map)
+        .map_err(|error| FieldError::new(Step::Metadata, "metadata", error.to_string()))
 }
 
 /// `text` trimmed, or why it is not acceptable as `field`: empty, longer than `max_chars`, or

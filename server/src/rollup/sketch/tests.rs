@@ -151,26 +151,44 @@ fn values_past_sixteen_orders_of_magnitude_fold_into_the_lowest_bin() {
     assert_eq!(decoded.quantile(0.9), sketch.quantile(0.9));
 }
 
+/// Merges `parts` three ways (the reference's bytes into this sketch, the reference itself,
+/// and this sketch's own) and checks that all three agree.
+fn check_against_reference(parts: &[Vec<f64>]) -> Result<(), TestCaseError> {
+    // Stored by the reference, merged here from their bytes: the old cells' path.
+    let mut merged_reference = DDSketch::new(Config::defaults());
+    let mut merged_own = Sketch::new();
+    let mut built_own = Sketch::new();
+    for values in parts {
+        let stored = reference(values);
+        merged_own
+            .merge_encoded(&stored.to_java_bytes())
+            .expect("decodes");
+        merged_reference.merge(&stored).expect("same mapping");
+        built_own.merge(&own(values));
+    }
+    for q in QUANTILES {
+        let expected = merged_reference.quantile(q).expect("valid q");
+        prop_assert_eq!(merged_own.quantile(q), expected, "q={}", q);
+        prop_assert_eq!(built_own.quantile(q), expected, "q={}", q);
+    }
+    prop_assert_eq!(merged_own.encode(), merged_reference.to_java_bytes());
+    prop_assert_eq!(built_own.encode(), merged_reference.to_java_bytes());
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn answers_as_the_reference_does(
         parts in prop::collection::vec(prop::collection::vec(0.0_f64..600_000.0, 0..200), 1..12),
     ) {
-        // Stored by the reference, merged here from their bytes: the old cells' path.
-        let mut merged_reference = DDSketch::new(Config::defaults());
-        let mut merged_own = Sketch::new();
-        let mut built_own = Sketch::new();
-        for values in &parts {
-            let stored = reference(values);
-            merged_own.merge_encoded(&stored.to_java_bytes()).expect("decodes");
-            merged_reference.merge(&stored).expect("same mapping");
-            built_own.merge(&own(values));
-        }
-        for q in QUANTILES {
-            let expected = merged_reference.quantile(q).expect("valid q");
-            prop_assert_eq!(merged_own.quantile(q), expected, "q={}", q);
-            prop_assert_eq!(built_own.quantile(q), expected, "q={}", q);
-        }
-        prop_assert_eq!(merged_own.encode(), merged_reference.to_java_bytes());
+        check_against_reference(&parts)?;
+    }
+
+    /// Sketches around the inline limit: a few keys, spilled to the array, merged either way.
+    #[test]
+    fn small_sketches_answer_as_the_reference_does(
+        parts in prop::collection::vec(prop::collection::vec(0.0_f64..6_000.0, 0..2 * FEW), 1..6),
+    ) {
+        check_against_reference(&parts)?;
     }
 }
