@@ -41,6 +41,10 @@ pub(super) fn push_keyset(
     ));
 }
 
+/// Ends a window's savepoint and the timeout set inside it (a `SET LOCAL` in a savepoint rolled
+/// back is undone with it).
+const ROLL_BACK_DEADLINE: &str = "ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline";
+
 /// Whether an error is PostgreSQL cancelling a statement at its `statement_timeout`.
 fn timed_out(error: &StoreError) -> bool {
     matches!(error, StoreError::Query(error)
@@ -155,15 +159,21 @@ impl CallReads for PgSnapshot {
         })?;
         match self.window_calls(filter, window, (cursor, order, limit), Some(deadline)) {
             Ok(Some(calls)) => {
-                self.execute("SET LOCAL statement_timeout = 0; RELEASE SAVEPOINT deadline")?;
+                // The timeout is still armed while it is turned off: when the deadline falls
+                // on that statement, it is cancelled too, and the savepoint is rolled back
+                // instead. The calls were read before, and reading changed nothing.
+                match self.execute("SET LOCAL statement_timeout = 0; RELEASE SAVEPOINT deadline") {
+                    Err(error) if timed_out(&error) => self.execute(ROLL_BACK_DEADLINE)?,
+                    disarmed => disarmed?,
+                }
                 Ok(Some(calls))
             }
             Ok(None) => {
-                self.execute("ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline")?;
+                self.execute(ROLL_BACK_DEADLINE)?;
                 Ok(None)
             }
             Err(error) if timed_out(&error) => {
-                self.execute("ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline")?;
+                self.execute(ROLL_BACK_DEADLINE)?;
                 Ok(None)
             }
             Err(error) => Err(error),
