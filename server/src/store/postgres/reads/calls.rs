@@ -157,26 +157,20 @@ impl CallReads for PgSnapshot {
             sqlx::raw_sql(&arm).execute(conn).await?;
             Ok(())
         })?;
-        match self.window_calls(filter, window, (cursor, order, limit), Some(deadline)) {
-            Ok(Some(calls)) => {
-                // The timeout is still armed while it is turned off: when the deadline falls
-                // on that statement, it is cancelled too, and the savepoint is rolled back
-                // instead. The calls were read before, and reading changed nothing.
-                match self.execute("SET LOCAL statement_timeout = 0; RELEASE SAVEPOINT deadline") {
-                    Err(error) if timed_out(&error) => self.execute(ROLL_BACK_DEADLINE)?,
-                    disarmed => disarmed?,
-                }
-                Ok(Some(calls))
+        // The window only read, so rolling back to the savepoint loses nothing, and it undoes
+        // the `SET LOCAL` with it. Turning the timeout off instead ran that statement under the
+        // armed timeout, which a deadline falling on it cancelled, failing the request.
+        let result = self.window_calls(filter, window, (cursor, order, limit), Some(deadline));
+        // The rollback runs under the timeout too; cancelled, it is simply run again.
+        if let Err(error) = self.execute(ROLL_BACK_DEADLINE) {
+            if !timed_out(&error) {
+                return Err(error);
             }
-            Ok(None) => {
-                self.execute(ROLL_BACK_DEADLINE)?;
-                Ok(None)
-            }
-            Err(error) if timed_out(&error) => {
-                self.execute(ROLL_BACK_DEADLINE)?;
-                Ok(None)
-            }
-            Err(error) => Err(error),
+            self.execute(ROLL_BACK_DEADLINE)?;
+        }
+        match result {
+            Err(error) if timed_out(&error) => Ok(None),
+            result => result,
         }
     }
 
