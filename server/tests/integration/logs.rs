@@ -350,5 +350,6 @@ async fn a_search_out_of_time_continues_where_it_stopped_and_misses_nothing() {
 mod bodies;
 mod export;
 pub mod narrowing;
+mod users;
 
 pub(crate) use export::parse_csv;

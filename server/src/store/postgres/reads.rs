@@ -10,7 +10,7 @@ mod cells;
 mod conditions;
 mod tagged;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -19,7 +19,8 @@ use sqlx::postgres::PgPool;
 use sqlx::Postgres;
 use tokio::runtime::Handle;
 
-use crate::store::reads::ReadWork;
+use crate::store::postgres::partitions;
+use crate::store::reads::{Order, ReadWork};
 use crate::store::StoreError;
 
 /// The storage's [`crate::store::Reads`] on PostgreSQL.
@@ -50,6 +51,8 @@ impl Drop for Running {
 pub struct PgSnapshot {
     runtime: Handle,
     conn: RefCell<PoolConnection<Postgres>>,
+    /// The days with a partition of calls, ascending, once a read asked.
+    days: OnceCell<Vec<i64>>,
 }
 
 impl PgSnapshot {
@@ -63,6 +66,20 @@ impl PgSnapshot {
             .try_borrow_mut()
             .map_err(|_| StoreError::Task("a snapshot was used from inside itself".into()))?;
         self.runtime.block_on(query(&mut **conn))
+    }
+
+    /// The hours of `window` on days that have calls, in `order`: what a probe of an index led
+    /// by the hour visits.
+    fn hours(&self, window: (i64, i64), order: Order) -> Result<Vec<i64>, StoreError> {
+        let days = match self.days.get() {
+            Some(days) => days,
+            None => {
+                let mut days = self.run(async |conn| partitions::days(conn, "requests").await)?;
+                days.sort_unstable();
+                self.days.get_or_init(|| days)
+            }
+        };
+        Ok(conditions::hours_on_days(window, days, order))
     }
 }
 
@@ -81,6 +98,7 @@ impl crate::store::Reads for PgReads {
             let snapshot = PgSnapshot {
                 runtime,
                 conn: RefCell::new(conn),
+                days: OnceCell::new(),
             };
             if let Err(error) = snapshot.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             {

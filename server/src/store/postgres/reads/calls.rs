@@ -8,14 +8,14 @@ use futures_util::TryStreamExt;
 use sqlx::{Postgres, QueryBuilder};
 
 use super::call_row::{call_columns, read_call};
-use super::conditions::{driving_tags, lone_tag, push_conditions, select};
+use super::conditions::{by_hour, driving_tags, lone_tag, push_conditions, select, select_by_hour};
 use super::PgSnapshot;
 use crate::store::postgres::tag_lists;
 use crate::store::reads::{uuid_bytes, CallFilter, CallReads, Order, StoredCall};
 use crate::store::StoreError;
 
 /// Calls fetched per round of the export.
-const EXPORT_CHUNK: i64 = 5_000;
+const EXPORT_CHUNK: usize = 5_000;
 
 /// Adds the page's position after `cursor` (on the columns `time` and `row_id`) and its order.
 pub(super) fn push_keyset(
@@ -41,6 +41,15 @@ pub(super) fn push_keyset(
     ));
 }
 
+/// The part of `window` a page past `cursor` in `order` can come from.
+fn past(window: (i64, i64), cursor: Option<(i64, i64)>, order: Order) -> (i64, i64) {
+    match (cursor, order) {
+        (None, _) => window,
+        (Some((ts_ms, _)), Order::NewestFirst) => (window.0, window.1.min(ts_ms.saturating_add(1))),
+        (Some((ts_ms, _)), Order::OldestFirst) => (window.0.max(ts_ms), window.1),
+    }
+}
+
 /// Ends a window's savepoint and the timeout set inside it (a `SET LOCAL` in a savepoint rolled
 /// back is undone with it).
 const ROLL_BACK_DEADLINE: &str = "ROLLBACK TO SAVEPOINT deadline; RELEASE SAVEPOINT deadline";
@@ -52,6 +61,38 @@ fn timed_out(error: &StoreError) -> bool {
 }
 
 impl PgSnapshot {
+    /// Up to `limit` of `filter`'s calls in `window` past `cursor` in `order`, as one query:
+    /// on the calls in the window, or hour by hour when the filter names a user or an id prefix
+    /// (their indexes are led by the hour), the hours past the cursor only.
+    fn page_query<'a>(
+        &self,
+        filter: &CallFilter,
+        window: (i64, i64),
+        (cursor, order, limit): (Option<(i64, i64)>, Order, usize),
+    ) -> Result<QueryBuilder<'a, Postgres>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let columns = call_columns();
+        if !by_hour(filter) {
+            let mut query = select(&columns, filter.workspace_id, window);
+            push_conditions(filter, &mut query);
+            push_keyset(&mut query, cursor, order, ("ts_ms", "id"));
+            query.push(" LIMIT ").push_bind(limit);
+            return Ok(query);
+        }
+        let hours = self.hours(past(window, cursor, order), order)?;
+        let mut query = select_by_hour(("found.*", &columns), filter.workspace_id, window, hours);
+        push_conditions(filter, &mut query);
+        push_keyset(&mut query, cursor, order, ("ts_ms", "id"));
+        // Each hour gives at most a page, in order, and the hours run in order: the first
+        // `limit` rows out are the page.
+        query
+            .push(" LIMIT ")
+            .push_bind(limit)
+            .push(") AS found LIMIT ")
+            .push_bind(limit);
+        Ok(query)
+    }
+
     pub(super) fn fetch_calls(
         &self,
         mut query: QueryBuilder<'_, Postgres>,
@@ -79,11 +120,8 @@ impl PgSnapshot {
         if !tags.is_empty() {
             return self.tagged_calls(filter, &tags, window, (cursor, order, limit), deadline);
         }
-        let mut query = select(&call_columns(), filter.workspace_id, window);
-        push_conditions(filter, &mut query);
-        push_keyset(&mut query, cursor, order, ("ts_ms", "id"));
-        query.push(" LIMIT ").push_bind(limit as i64);
-        self.fetch_calls(query).map(Some)
+        self.fetch_calls(self.page_query(filter, window, (cursor, order, limit))?)
+            .map(Some)
     }
 
     /// Runs `sql` (statements without parameters) on the snapshot's connection.
@@ -196,8 +234,21 @@ impl CallReads for PgSnapshot {
             return self
                 .run(async move |conn| tag_lists::count(conn, workspace_id, tag, window).await);
         }
-        let mut query = select("count(*)", filter.workspace_id, window);
+        let hourly = by_hour(filter);
+        let mut query = if hourly {
+            select_by_hour(
+                ("coalesce(sum(found.calls), 0)::BIGINT", "count(*) AS calls"),
+                filter.workspace_id,
+                window,
+                self.hours(window, Order::NewestFirst)?,
+            )
+        } else {
+            select("count(*)", filter.workspace_id, window)
+        };
         push_conditions(filter, &mut query);
+        if hourly {
+            query.push(") AS found");
+        }
         self.run(async move |conn| Ok(query.build_query_scalar().fetch_one(conn).await?))
     }
 
@@ -227,10 +278,14 @@ impl CallReads for PgSnapshot {
         filter: &CallFilter,
         request_id: &str,
     ) -> Result<Option<Vec<StoredCall>>, StoreError> {
-        let mut query = select(
-            &call_columns(),
+        // One probe of the deduplication index per hour (its keys start with the hour), newest
+        // first.
+        let window = (filter.from_ms, filter.to_ms);
+        let mut query = select_by_hour(
+            ("found.*", &call_columns()),
             filter.workspace_id,
-            (filter.from_ms, filter.to_ms),
+            window,
+            self.hours(window, Order::NewestFirst)?,
         );
         match uuid_bytes(request_id) {
             Some(_) => query
@@ -242,7 +297,7 @@ impl CallReads for PgSnapshot {
                 .push_bind(request_id.to_owned()),
         };
         push_conditions(filter, &mut query);
-        query.push(" ORDER BY ts_ms DESC, id DESC");
+        query.push(" ORDER BY ts_ms DESC, id DESC) AS found");
         self.fetch_calls(query).map(Some)
     }
 
@@ -266,22 +321,18 @@ impl CallReads for PgSnapshot {
     ) -> Result<u64, StoreError> {
         let mut count = 0;
         let mut cursor = None;
-        let columns = call_columns();
         loop {
-            let mut query = select(
-                &columns,
-                filter.workspace_id,
+            let query = self.page_query(
+                filter,
                 (filter.from_ms, filter.to_ms),
-            );
-            push_conditions(filter, &mut query);
-            push_keyset(&mut query, cursor, Order::NewestFirst, ("ts_ms", "id"));
-            query.push(" LIMIT ").push_bind(EXPORT_CHUNK);
+                (cursor, Order::NewestFirst, EXPORT_CHUNK),
+            )?;
             let calls = self.fetch_calls(query)?;
             let Some(last) = calls.last() else {
                 return Ok(count);
             };
             cursor = Some((last.ts_ms, last.row));
-            let full = calls.len() as i64 == EXPORT_CHUNK;
+            let full = calls.len() == EXPORT_CHUNK;
             count += calls.len() as u64;
             if !each(calls)? || !full {
                 return Ok(count);
